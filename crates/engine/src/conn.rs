@@ -1,0 +1,142 @@
+//! One connection as its I/O loop sees it.
+//!
+//! Only the owning loop touches a `Conn`. While a task is out, `state` is
+//! `None`: the worker has the service state and the input it was given,
+//! and the loop must neither close the socket nor (in direct mode) write to
+//! it until the task comes back.
+
+use std::net::TcpStream;
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::output::Output;
+use crate::poller::Interest;
+use crate::service::{CloseReason, ConnInfo, Service};
+
+/// What a connection's next deadline is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deadline {
+    Idle,
+    Request,
+    Write,
+    Linger,
+}
+
+pub struct Conn<S: Service> {
+    pub sock: TcpStream,
+    pub info: ConnInfo,
+    /// The service's state; `None` while a task has it.
+    pub state: Option<S::State>,
+    /// The task out now may write to the socket itself.
+    pub direct_flight: bool,
+    /// Received bytes not yet handed to a task (or handed back unconsumed).
+    pub input: Vec<u8>,
+    /// `input` holds bytes the service has not seen.
+    pub unseen: bool,
+    /// Output waiting for the socket.
+    pub out: Output,
+    /// The client sent EOF.
+    pub peer_closed: bool,
+    /// Close once the output is written and no task is out.
+    pub closing: Option<CloseReason>,
+    /// The socket is finished (reset, error): close as soon as no task is out.
+    pub dead: Option<CloseReason>,
+    /// Our write side is shut; waiting (briefly) for the client's EOF.
+    pub lingering: Option<CloseReason>,
+    /// Reading paused because output passed the high-water mark.
+    pub output_paused: bool,
+    /// Waiting for room in the task queue.
+    pub queued_for_room: bool,
+    /// The service said goodbye (shutdown).
+    pub said_goodbye: bool,
+    /// The interest registered with the poller.
+    pub interest: Interest,
+    /// Last byte read or written.
+    pub last_active: Instant,
+    /// When the request at the front of `input` started arriving.
+    pub request_since: Option<Instant>,
+    /// Last write progress while output was pending.
+    pub write_since: Option<Instant>,
+    pub linger_until: Option<Instant>,
+    /// The deadline this connection has in the timer heap, if any.
+    pub timer_at: Option<Instant>,
+}
+
+impl<S: Service> Conn<S> {
+    pub fn new(sock: TcpStream, info: ConnInfo, state: S::State, now: Instant) -> Self {
+        Conn {
+            sock,
+            info,
+            state: Some(state),
+            direct_flight: false,
+            input: Vec::new(),
+            unseen: false,
+            out: Output::new(),
+            peer_closed: false,
+            closing: None,
+            dead: None,
+            lingering: None,
+            output_paused: false,
+            queued_for_room: false,
+            said_goodbye: false,
+            interest: Interest::READ,
+            last_active: now,
+            request_since: None,
+            write_since: None,
+            linger_until: None,
+            timer_at: None,
+        }
+    }
+
+    pub fn home(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// The interest this connection should have now. `draining`: the server
+    /// is shutting down and reads no new requests.
+    pub fn wanted_interest(&self, config: &Config, draining: bool) -> Interest {
+        if self.dead.is_some() {
+            return Interest::NONE;
+        }
+        if self.lingering.is_some() {
+            return Interest::READ;
+        }
+        let read = !self.peer_closed
+            && !draining
+            && self.closing.is_none()
+            && !self.output_paused
+            && !self.queued_for_room
+            && self.input.len() < config.max_input_bytes;
+        let write = !self.out.is_empty() && !self.direct_flight;
+        Interest { read, write }
+    }
+
+    /// The nearest deadline, and what it is for.
+    pub fn deadline(&self, config: &Config) -> Option<(Instant, Deadline)> {
+        if let Some(t) = self.linger_until {
+            return Some((t, Deadline::Linger));
+        }
+        let mut best: Option<(Instant, Deadline)> = None;
+        let mut consider = |t: Instant, why: Deadline| {
+            if best.is_none_or(|(b, _)| t < b) {
+                best = Some((t, why));
+            }
+        };
+        if !self.out.is_empty() {
+            consider(self.write_since.unwrap_or(self.last_active) + config.write_timeout, Deadline::Write);
+        }
+        if self.home() && self.closing.is_none() {
+            if let (Some(since), Some(limit)) = (self.request_since, config.request_timeout) {
+                if !self.input.is_empty() {
+                    consider(since + limit, Deadline::Request);
+                }
+            }
+            if let Some(idle) = config.idle_timeout {
+                if self.input.is_empty() && self.out.is_empty() {
+                    consider(self.last_active + idle, Deadline::Idle);
+                }
+            }
+        }
+        best
+    }
+}

@@ -1,0 +1,806 @@
+//! The I/O loop: one thread that owns a set of listeners and connections.
+//!
+//! Invariants:
+//! - only this thread registers, reads, writes or closes its sockets, except
+//!   that a task in direct mode writes to its connection's socket while it
+//!   is out (and the loop then neither writes nor closes it);
+//! - a connection has at most one task out, so its requests are handled and
+//!   answered in arrival order;
+//! - a connection is closed exactly once, and its service state dropped
+//!   through `Service::close` exactly once.
+//!
+//! A turn: wait for readiness (the timeout is the nearest deadline), accept,
+//! read, take back finished tasks, fire due timers, then push the turn's new
+//! tasks to the pool in one batch.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::io;
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::Respond;
+use crate::conn::{Conn, Deadline};
+use crate::mailbox::{Completions, Inbox, Note};
+use crate::metrics::Limit;
+use crate::output::Written;
+use crate::poller::{Event, Interest, Poller};
+use crate::pool::Queue;
+use crate::service::{CloseReason, ConnId, ConnInfo, Control, Reject, Service};
+use crate::shared::Shared;
+use crate::sys;
+use crate::task::Task;
+
+/// Bytes read into per read call.
+const READ_CHUNK_BYTES: usize = 64 << 10;
+/// Most bytes read from one connection per turn, so that one fast sender
+/// cannot starve the others.
+const READ_BUDGET_BYTES: usize = 256 << 10;
+/// Most connections accepted per listener per turn.
+const ACCEPT_BUDGET: usize = 64;
+/// How long accepting pauses after running out of file descriptors.
+const ACCEPT_PAUSE: Duration = Duration::from_millis(250);
+/// Input buffers larger than this are released when they empty.
+const KEEP_INPUT_CAPACITY_BYTES: usize = 16 << 10;
+
+const WAKE_TOKEN: u64 = u64::MAX;
+const SHUTDOWN_TOKEN: u64 = u64::MAX - 1;
+const LISTENER_TOKEN_BASE: u64 = 1 << 40;
+
+/// A slab entry: a connection, or a hole waiting for reuse.
+struct Slot<S: Service> {
+    /// Bumped on every close, so that old ids miss.
+    generation: u32,
+    conn: Option<Conn<S>>,
+}
+
+/// What a loop did, for the shutdown summary.
+#[derive(Debug, Default)]
+pub struct LoopReport {
+    /// Connections still open when the drain deadline cut them off.
+    pub forced: usize,
+}
+
+pub struct Reactor<S: Service> {
+    idx: usize,
+    service: Arc<S>,
+    shared: Arc<Shared>,
+    control: Control,
+    inbox: Arc<Inbox>,
+    completions: Arc<Completions<Task<S>>>,
+    /// The pool's queue; `None` in inline mode.
+    queue: Option<Arc<Queue<Task<S>>>>,
+    poller: Poller,
+    listeners: Vec<TcpListener>,
+    /// Listener interest is armed (accepting is not paused).
+    accepting: bool,
+    accept_paused_until: Option<Instant>,
+    slots: Vec<Slot<S>>,
+    free: Vec<u32>,
+    /// Connection deadlines: (when, slot, generation). Entries go stale when
+    /// a deadline moves; `Conn::timer_at` says which entry is current.
+    timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+    events: Vec<Event>,
+    scratch: Box<[u8]>,
+    /// Tasks made this turn, pushed to the queue in one batch.
+    batch: Vec<Task<S>>,
+    /// Connections waiting for room in the task queue, oldest first.
+    blocked: VecDeque<ConnId>,
+    notes: Vec<Note>,
+    done: Vec<Task<S>>,
+    /// The drain deadline, once shutting down.
+    drain_until: Option<Instant>,
+    now: Instant,
+}
+
+impl<S: Service> Reactor<S> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        idx: usize,
+        service: Arc<S>,
+        control: Control,
+        completions: Arc<Completions<Task<S>>>,
+        queue: Option<Arc<Queue<Task<S>>>>,
+        listeners: Vec<TcpListener>,
+    ) -> io::Result<Self> {
+        let shared = control.shared.clone();
+        let inbox = control.inboxes[idx].clone();
+        let mut poller = Poller::new(shared.config.poller)?;
+        poller.register(inbox.waker.fd(), WAKE_TOKEN, Interest::READ)?;
+        poller.register(shared.shutdown_fd(), SHUTDOWN_TOKEN, Interest::READ)?;
+        for (i, l) in listeners.iter().enumerate() {
+            poller.register(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, Interest::READ)?;
+        }
+        Ok(Reactor {
+            idx,
+            service,
+            shared,
+            control,
+            inbox,
+            completions,
+            queue,
+            poller,
+            listeners,
+            accepting: true,
+            accept_paused_until: None,
+            slots: Vec::new(),
+            free: Vec::new(),
+            timers: BinaryHeap::new(),
+            events: Vec::with_capacity(1024),
+            scratch: vec![0; READ_CHUNK_BYTES].into_boxed_slice(),
+            batch: Vec::new(),
+            blocked: VecDeque::new(),
+            notes: Vec::new(),
+            done: Vec::new(),
+            drain_until: None,
+            now: Instant::now(),
+        })
+    }
+
+    /// Runs until shutdown completes.
+    ///
+    /// # Errors
+    ///
+    /// A failing readiness wait other than `EINTR` (the loop cannot go on).
+    pub fn run(mut self) -> io::Result<LoopReport> {
+        loop {
+            let timeout = self.next_timeout();
+            self.poller.wait(&mut self.events, timeout)?;
+            self.now = Instant::now();
+            let started = self.now;
+            let events = std::mem::take(&mut self.events);
+            for ev in &events {
+                match ev.token {
+                    WAKE_TOKEN => self.take_mail(),
+                    SHUTDOWN_TOKEN => self.begin_shutdown(),
+                    t if t >= LISTENER_TOKEN_BASE => self.accept((t - LISTENER_TOKEN_BASE) as usize),
+                    t => self.on_conn_event(t as u32, ev),
+                }
+            }
+            self.events = events;
+            self.fire_timers();
+            self.retry_blocked();
+            self.submit();
+            self.shared.metrics.loop_turn.observe(started.elapsed());
+            if let Some(until) = self.drain_until {
+                if self.open_conns() == 0 {
+                    return Ok(LoopReport::default());
+                }
+                if self.now >= until {
+                    return Ok(self.force_close_all());
+                }
+            }
+        }
+    }
+
+    fn open_conns(&self) -> usize {
+        self.slots.len() - self.free.len()
+    }
+
+    fn next_timeout(&mut self) -> Option<Duration> {
+        let mut next = self.drain_until;
+        let mut earliest = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
+        if let Some(t) = self.accept_paused_until {
+            earliest(t);
+        }
+        if let Some(Reverse((t, _, _))) = self.timers.peek() {
+            earliest(*t);
+        }
+        if !self.blocked.is_empty() {
+            // Room in the queue may come from another loop's tasks, which
+            // do not wake this one: look again soon.
+            earliest(self.now + Duration::from_millis(1));
+        }
+        next.map(|t| t.saturating_duration_since(Instant::now()))
+    }
+
+    fn conn_mut(&mut self, slot: u32) -> Option<&mut Conn<S>> {
+        self.slots.get_mut(slot as usize).and_then(|s| s.conn.as_mut())
+    }
+
+    fn slot_of(&self, id: ConnId) -> Option<u32> {
+        let slot = id.slot();
+        let s = self.slots.get(slot as usize)?;
+        (s.conn.is_some() && ConnId::new(self.idx, slot, s.generation) == id).then_some(slot)
+    }
+
+    // ----- accepting -------------------------------------------------
+
+    fn accept(&mut self, li: usize) {
+        for _ in 0..ACCEPT_BUDGET {
+            let Some(listener) = self.listeners.get(li) else { return };
+            match sys::accept(listener) {
+                Ok(sock) => self.admit(sock, li),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => match e.raw_os_error() {
+                    Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
+                        self.shared.limit(
+                            Limit::FdsExhausted,
+                            format_args!("accept failed ({e}); pausing accepting for {ACCEPT_PAUSE:?}"),
+                        );
+                        self.pause_accepting();
+                        return;
+                    }
+                    Some(libc::EINTR | libc::ECONNABORTED | libc::EPERM | libc::EPROTO) => continue,
+                    _ => {
+                        tracing::warn!(error = %e, "accept failed");
+                        return;
+                    }
+                },
+            }
+        }
+    }
+
+    fn pause_accepting(&mut self) {
+        self.set_accepting(false);
+        self.accept_paused_until = Some(self.now + ACCEPT_PAUSE);
+    }
+
+    fn set_accepting(&mut self, on: bool) {
+        if self.accepting == on {
+            return;
+        }
+        self.accepting = on;
+        let interest = if on { Interest::READ } else { Interest::NONE };
+        for (i, l) in self.listeners.iter().enumerate() {
+            if let Err(e) = self.poller.reregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, interest) {
+                tracing::warn!(error = %e, "cannot change listener interest");
+            }
+        }
+    }
+
+    fn admit(&mut self, sock: std::net::TcpStream, li: usize) {
+        let m = &self.shared.metrics;
+        let open = m.connections_open.load(Relaxed);
+        if open >= self.shared.config.max_connections as u64 {
+            self.shared.limit(Limit::MaxConnections, format_args!("at {open} connections; turning a new client away"));
+            if let Some(reply) = self.service.reject(Reject::Busy) {
+                let _ = sys::sendmsg(sock.as_raw_fd(), &[&reply]);
+            }
+            let _ = sys::shutdown_write(sock.as_raw_fd());
+            m.closed(CloseReason::Busy);
+            return;
+        }
+        let _ = sock.set_nodelay(true);
+        let (Ok(peer), Ok(local)) = (sock.peer_addr(), sock.local_addr()) else {
+            // The client is already gone.
+            return;
+        };
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(Slot { generation: 0, conn: None });
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let id = ConnId::new(self.idx, slot, self.slots[slot as usize].generation);
+        if let Err(e) = self.poller.register(sock.as_raw_fd(), slot as u64, Interest::READ) {
+            tracing::warn!(error = %e, "cannot register a new connection");
+            self.free.push(slot);
+            return;
+        }
+        m.connections_open.fetch_add(1, Relaxed);
+        m.connections_accepted.fetch_add(1, Relaxed);
+        let info = ConnInfo { id, peer, local };
+        tracing::debug!(conn = %id, %peer, listener = li, "accepted");
+        let state = self.service.open(&info);
+        self.slots[slot as usize].conn = Some(Conn::new(sock, info, state, self.now));
+        self.settle(slot);
+    }
+
+    // ----- readiness -------------------------------------------------
+
+    fn on_conn_event(&mut self, slot: u32, ev: &Event) {
+        let Some(conn) = self.conn_mut(slot) else { return };
+        if ev.closed {
+            // A reset, or both directions shut: nothing more can be delivered.
+            let reason = conn.lingering.unwrap_or(CloseReason::Error);
+            self.kill(slot, reason);
+            return;
+        }
+        if ev.writable {
+            self.flush(slot);
+        }
+        if ev.readable {
+            self.read(slot);
+        }
+        self.settle(slot);
+    }
+
+    /// Reads what the socket has, up to the turn's budget and the buffer limit.
+    fn read(&mut self, slot: u32) {
+        let max_input = self.shared.config.max_input_bytes;
+        let now = self.now;
+        let draining = self.drain_until.is_some();
+        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
+        if conn.dead.is_some() || conn.peer_closed {
+            return;
+        }
+        let fd = conn.sock.as_raw_fd();
+        let mut total = 0;
+        let outcome = loop {
+            if conn.lingering.is_some() {
+                // Discard: the connection is closing, and only its EOF matters.
+                match sys::read(fd, &mut self.scratch) {
+                    Ok(0) => break Some(conn.lingering.unwrap()),
+                    Ok(_) => continue,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break None,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) => break Some(conn.lingering.unwrap()),
+                }
+            }
+            let room = max_input.saturating_sub(conn.input.len()).min(READ_CHUNK_BYTES);
+            if room == 0 || total >= READ_BUDGET_BYTES || (draining && conn.closing.is_some()) {
+                break None;
+            }
+            match sys::read(fd, &mut self.scratch[..room]) {
+                Ok(0) => {
+                    conn.peer_closed = true;
+                    break None;
+                }
+                Ok(n) => {
+                    if conn.input.is_empty() {
+                        conn.request_since = Some(now);
+                    }
+                    conn.input.extend_from_slice(&self.scratch[..n]);
+                    conn.unseen = true;
+                    conn.last_active = now;
+                    total += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break None,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    tracing::debug!(conn = %conn.info.id, error = %e, "read failed");
+                    break Some(CloseReason::Error);
+                }
+            }
+        };
+        self.shared.metrics.bytes_in.fetch_add(total as u64, Relaxed);
+        if let Some(reason) = outcome {
+            self.kill(slot, reason);
+            return;
+        }
+        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        if conn.input.len() >= max_input && conn.unseen {
+            self.shared.metrics.limit_hit(Limit::MaxInput);
+        }
+    }
+
+    /// Writes pending output; arms write interest only if the socket is full.
+    fn flush(&mut self, slot: u32) {
+        let now = self.now;
+        let Some(conn) = self.conn_mut(slot) else { return };
+        if conn.direct_flight || conn.out.is_empty() || conn.dead.is_some() {
+            return;
+        }
+        match conn.out.write_to(conn.sock.as_raw_fd()) {
+            Ok(Written::All(n) | Written::Partial(n)) => {
+                if n > 0 {
+                    conn.last_active = now;
+                    conn.write_since = Some(now);
+                }
+                if conn.out.is_empty() {
+                    conn.write_since = None;
+                }
+                self.shared.metrics.bytes_out.fetch_add(n as u64, Relaxed);
+            }
+            Err(e) => {
+                tracing::debug!(conn = %conn.info.id, error = %e, "write failed");
+                self.kill(slot, CloseReason::Error);
+            }
+        }
+    }
+
+    // ----- the connection state machine ------------------------------
+
+    /// Brings a connection up to date after anything happened to it: runs
+    /// or queues its next task, writes, decides whether it is done, and
+    /// fixes its interest and deadline.
+    fn settle(&mut self, slot: u32) {
+        loop {
+            let draining = self.drain_until.is_some();
+            let config = &self.shared.config;
+            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
+            if conn.dead.is_some() {
+                if conn.home() {
+                    let reason = conn.dead.unwrap();
+                    self.close_now(slot, reason);
+                }
+                return;
+            }
+            // Output hysteresis.
+            let pending = conn.out.len();
+            if !conn.output_paused && pending > config.output_high_water_bytes as u64 {
+                conn.output_paused = true;
+                self.shared.metrics.limit_hit(Limit::OutputHighWater);
+            } else if conn.output_paused && pending < config.output_low_water_bytes as u64 {
+                conn.output_paused = false;
+            }
+            if conn.out.mem_len() > config.max_output_bytes {
+                let id = conn.info.id;
+                self.shared.limit(
+                    Limit::MaxOutput,
+                    format_args!("{id}: output pending past max_output_bytes; closing a slow reader"),
+                );
+                self.close_now(slot, CloseReason::OutputTooLarge);
+                return;
+            }
+            // Work to hand out?
+            if conn.home()
+                && conn.unseen
+                && !conn.output_paused
+                && !conn.queued_for_room
+                && conn.closing.is_none()
+                && conn.lingering.is_none()
+            {
+                if self.dispatch(slot) {
+                    continue; // inline mode ran it already
+                }
+            }
+            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
+            // Write before sleeping.
+            if !conn.out.is_empty() && !conn.interest.write && !conn.direct_flight {
+                self.flush(slot);
+            }
+            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
+            if conn.home() && conn.lingering.is_none() && conn.out.is_empty() {
+                if let Some(reason) = conn.closing {
+                    self.finish(slot, reason);
+                    return;
+                }
+                if conn.peer_closed && !conn.unseen {
+                    // Everything the client sent is answered.
+                    self.close_now(slot, CloseReason::PeerClosed);
+                    return;
+                }
+                if draining && !conn.unseen && !conn.said_goodbye {
+                    conn.said_goodbye = true;
+                    let state = conn.state.as_mut().unwrap();
+                    self.service.goodbye(state, &mut conn.out);
+                    conn.closing = Some(CloseReason::Shutdown);
+                    continue;
+                }
+            }
+            self.sync_interest(slot);
+            self.arm_timer(slot);
+            return;
+        }
+    }
+
+    /// Hands the connection's input to a task. Returns true if it already
+    /// ran (inline mode).
+    fn dispatch(&mut self, slot: u32) -> bool {
+        let direct = self.shared.config.respond == Respond::Direct;
+        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let state = conn.state.take().unwrap();
+        let input = std::mem::take(&mut conn.input);
+        conn.unseen = false;
+        let direct_fd = (direct && conn.out.is_empty()).then(|| conn.sock.as_raw_fd());
+        conn.direct_flight = direct_fd.is_some();
+        let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd);
+        if self.queue.is_none() {
+            task.run(&*self.service, &self.control, &self.shared);
+            self.shared.metrics.tasks_done.fetch_add(1, Relaxed);
+            self.absorb(slot, task);
+            return true;
+        }
+        self.shared.metrics.tasks_queued.fetch_add(1, Relaxed);
+        self.batch.push(task);
+        false
+    }
+
+    /// Pushes this turn's tasks to the pool; what does not fit goes back to
+    /// its connection, which stops reading until there is room.
+    fn submit(&mut self) {
+        let Some(queue) = self.queue.clone() else { return };
+        if self.batch.is_empty() {
+            return;
+        }
+        queue.push_batch(&mut self.batch);
+        if self.batch.is_empty() {
+            return;
+        }
+        let refused = std::mem::take(&mut self.batch);
+        self.shared
+            .limit(Limit::QueueFull, format_args!("task queue full; pausing reads on {} connections", refused.len()));
+        for task in refused {
+            self.shared.metrics.tasks_queued.fetch_sub(1, Relaxed);
+            let slot = task.id.slot();
+            let conn = self.slots[slot as usize].conn.as_mut().expect("a queued task's connection is open");
+            let mut input = task.input;
+            input.append(&mut conn.input);
+            conn.input = input;
+            conn.state = Some(task.state);
+            conn.unseen = true;
+            conn.direct_flight = false;
+            conn.queued_for_room = true;
+            self.blocked.push_back(task.id);
+            self.settle(slot);
+        }
+    }
+
+    /// Takes back a finished task.
+    fn absorb(&mut self, slot: u32, mut task: Task<S>) {
+        let now = self.now;
+        let max_input = self.shared.config.max_input_bytes;
+        self.shared.metrics.bytes_out.fetch_add(task.written as u64, Relaxed);
+        let conn = self.slots[slot as usize].conn.as_mut().expect("a task's connection stays open");
+        conn.state = Some(task.state);
+        if task.written > 0 {
+            conn.last_active = now;
+        }
+        let mut input = task.input;
+        if !conn.input.is_empty() {
+            input.extend_from_slice(&conn.input);
+        }
+        conn.input = input;
+        if conn.input.is_empty() {
+            conn.request_since = None;
+            if conn.input.capacity() > KEEP_INPUT_CAPACITY_BYTES {
+                conn.input = Vec::new();
+            }
+        } else if task.consumed > 0 {
+            conn.request_since = Some(now);
+        }
+        if conn.direct_flight {
+            conn.out.prepend(&mut task.out);
+        } else {
+            conn.out.append(&mut task.out);
+        }
+        conn.direct_flight = false;
+        if task.write_failed {
+            conn.dead = Some(CloseReason::Error);
+        } else if task.panicked {
+            self.reject(slot, Reject::Panic, CloseReason::Panic);
+        } else if task.close {
+            conn.closing.get_or_insert(CloseReason::Service);
+        } else if task.consumed == 0 && !conn.unseen && conn.input.len() >= max_input {
+            let id = conn.info.id;
+            self.shared.limit(
+                Limit::MaxInput,
+                format_args!("{id}: request larger than max_input_bytes ({max_input}); closing"),
+            );
+            self.reject(slot, Reject::InputTooLarge, CloseReason::InputTooLarge);
+        }
+    }
+
+    /// Sends the service's reply for `why` (if any) and closes after it.
+    fn reject(&mut self, slot: u32, why: Reject, reason: CloseReason) {
+        let reply = self.service.reject(why);
+        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        if let Some(reply) = reply {
+            conn.out.push_vec(reply);
+        }
+        conn.input.clear();
+        conn.unseen = false;
+        conn.closing = Some(reason);
+    }
+
+    /// Closes once the output is written: at once if the client already
+    /// closed its side, else after a lingering wait for its EOF.
+    fn finish(&mut self, slot: u32, reason: CloseReason) {
+        let linger = self.shared.config.linger_timeout;
+        let until = self.drain_until.map_or(self.now + linger, |d| d.min(self.now + linger));
+        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        if conn.peer_closed || sys::shutdown_write(conn.sock.as_raw_fd()).is_err() {
+            self.close_now(slot, reason);
+            return;
+        }
+        conn.lingering = Some(reason);
+        conn.linger_until = Some(until);
+        conn.input = Vec::new();
+        conn.unseen = false;
+        self.sync_interest(slot);
+        self.arm_timer(slot);
+    }
+
+    /// The socket is finished: close it now, or when its task comes back.
+    fn kill(&mut self, slot: u32, reason: CloseReason) {
+        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        if conn.home() {
+            self.close_now(slot, reason);
+            return;
+        }
+        conn.dead = Some(reason);
+        // Level-triggered hang-ups would report again every turn.
+        let fd = conn.sock.as_raw_fd();
+        let _ = self.poller.deregister(fd, slot as u64);
+        conn.interest = Interest::NONE;
+    }
+
+    fn close_now(&mut self, slot: u32, reason: CloseReason) {
+        let s = &mut self.slots[slot as usize];
+        let Some(conn) = s.conn.take() else { return };
+        s.generation = s.generation.wrapping_add(1) & 0xff_ffff;
+        self.free.push(slot);
+        if conn.dead.is_none() {
+            let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
+        }
+        let m = &self.shared.metrics;
+        m.connections_open.fetch_sub(1, Relaxed);
+        m.closed(reason);
+        tracing::debug!(conn = %conn.info.id, reason = reason.as_str(), "closed");
+        if let Some(state) = conn.state {
+            self.service.close(state, &conn.info, reason);
+        }
+    }
+
+    fn sync_interest(&mut self, slot: u32) {
+        let draining = self.drain_until.is_some();
+        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let want = conn.wanted_interest(&self.shared.config, draining);
+        if want != conn.interest && conn.dead.is_none() {
+            if let Err(e) = self.poller.reregister(conn.sock.as_raw_fd(), slot as u64, want) {
+                tracing::debug!(conn = %conn.info.id, error = %e, "cannot change interest");
+            }
+            conn.interest = want;
+        }
+    }
+
+    // ----- timers ----------------------------------------------------
+
+    fn arm_timer(&mut self, slot: u32) {
+        let generation = self.slots[slot as usize].generation;
+        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let Some((at, _)) = conn.deadline(&self.shared.config) else { return };
+        if conn.timer_at.is_none_or(|t| at < t) {
+            conn.timer_at = Some(at);
+            self.timers.push(Reverse((at, slot, generation)));
+        }
+    }
+
+    fn fire_timers(&mut self) {
+        let now = Instant::now();
+        self.now = now;
+        if self.accept_paused_until.is_some_and(|t| t <= now) && self.drain_until.is_none() {
+            self.accept_paused_until = None;
+            self.set_accepting(true);
+        }
+        while let Some(&Reverse((at, slot, generation))) = self.timers.peek() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let s = &mut self.slots[slot as usize];
+            if s.generation != generation {
+                continue;
+            }
+            let Some(conn) = s.conn.as_mut() else { continue };
+            if conn.timer_at != Some(at) {
+                continue; // superseded by an earlier entry
+            }
+            conn.timer_at = None;
+            match conn.deadline(&self.shared.config) {
+                Some((t, why)) if t <= now => self.expire(slot, why),
+                _ => self.arm_timer(slot),
+            }
+        }
+    }
+
+    fn expire(&mut self, slot: u32, why: Deadline) {
+        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let id = conn.info.id;
+        match why {
+            Deadline::Linger => {
+                let reason = conn.lingering.unwrap_or(CloseReason::Shutdown);
+                self.close_now(slot, reason);
+            }
+            Deadline::Write => {
+                self.shared
+                    .limit(Limit::WriteTimeout, format_args!("{id}: output stalled past write_timeout; closing"));
+                self.kill(slot, CloseReason::WriteTimeout);
+            }
+            Deadline::Request => {
+                self.shared.limit(
+                    Limit::RequestTimeout,
+                    format_args!("{id}: request incomplete past request_timeout; closing"),
+                );
+                self.reject(slot, Reject::RequestTimeout, CloseReason::RequestTimeout);
+                self.settle(slot);
+            }
+            Deadline::Idle => {
+                self.shared.metrics.limit_hit(Limit::IdleTimeout);
+                tracing::debug!(conn = %id, "idle timeout");
+                let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+                conn.closing = Some(CloseReason::Idle);
+                self.settle(slot);
+            }
+        }
+    }
+
+    // ----- mail from other threads -----------------------------------
+
+    fn take_mail(&mut self) {
+        self.inbox.waker.reset();
+        let mut done = std::mem::take(&mut self.done);
+        self.completions.take(&mut done);
+        for task in done.drain(..) {
+            self.shared.metrics.tasks_done.fetch_add(1, Relaxed);
+            let slot = task.id.slot();
+            self.absorb(slot, task);
+            self.settle(slot);
+        }
+        self.done = done;
+        let mut notes = std::mem::take(&mut self.notes);
+        self.inbox.take(&mut notes);
+        for note in notes.drain(..) {
+            self.deliver(note);
+        }
+        self.notes = notes;
+    }
+
+    /// Gives the connections that found the queue full another try; those
+    /// that still do not fit go back to waiting in `submit`.
+    fn retry_blocked(&mut self) {
+        for id in std::mem::take(&mut self.blocked) {
+            if let Some(slot) = self.slot_of(id) {
+                self.conn_mut(slot).unwrap().queued_for_room = false;
+                self.settle(slot);
+            }
+        }
+    }
+
+    fn deliver(&mut self, note: Note) {
+        let (id, bytes) = match note {
+            Note::Send(id, bytes) => (id, Some(bytes)),
+            Note::Close(id) => (id, None),
+        };
+        let Some(slot) = self.slot_of(id) else { return };
+        let conn = self.conn_mut(slot).unwrap();
+        if conn.lingering.is_some() || conn.dead.is_some() {
+            return;
+        }
+        match bytes {
+            Some(bytes) => conn.out.push_vec(bytes),
+            None => {
+                conn.closing.get_or_insert(CloseReason::Service);
+            }
+        }
+        self.settle(slot);
+    }
+
+    // ----- shutdown --------------------------------------------------
+
+    fn begin_shutdown(&mut self) {
+        if self.drain_until.is_some() {
+            return;
+        }
+        self.shared.note_shutdown();
+        self.drain_until = Some(self.now + self.shared.config.shutdown_timeout);
+        let _ = self.poller.deregister(self.shared.shutdown_fd(), SHUTDOWN_TOKEN);
+        for (i, l) in std::mem::take(&mut self.listeners).into_iter().enumerate() {
+            let _ = self.poller.deregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64);
+        }
+        self.accept_paused_until = None;
+        tracing::debug!(io_loop = self.idx, open = self.open_conns(), "draining");
+        // What arrived before the signal is still answered: one last read.
+        for slot in 0..self.slots.len() as u32 {
+            if self.conn_mut(slot).is_some() {
+                self.read(slot);
+                self.settle(slot);
+            }
+        }
+    }
+
+    fn force_close_all(&mut self) -> LoopReport {
+        let mut report = LoopReport::default();
+        for slot in 0..self.slots.len() as u32 {
+            let Some(conn) = self.conn_mut(slot) else { continue };
+            report.forced += 1;
+            if conn.home() {
+                self.close_now(slot, CloseReason::Shutdown);
+            } else {
+                // A worker still has this connection (and maybe its socket):
+                // leave the descriptor open for it; the process is exiting.
+                let conn = self.slots[slot as usize].conn.take().unwrap();
+                self.shared.metrics.closed(CloseReason::Shutdown);
+                self.shared.metrics.connections_open.fetch_sub(1, Relaxed);
+                std::mem::forget(conn.sock);
+            }
+        }
+        report
+    }
+}

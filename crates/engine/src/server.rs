@@ -1,0 +1,238 @@
+//! Starting and stopping a server: listeners, I/O loops, the worker pool.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::config::Config;
+use crate::mailbox::{Completions, Inbox};
+use crate::pool::{Pool, Queue, Route};
+use crate::reactor::Reactor;
+use crate::service::{Control, Service};
+use crate::shared::Shared;
+use crate::sys;
+
+/// Why a server could not start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The settings do not work together.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// A listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The bind or listen error.
+        source: std::io::Error,
+    },
+    /// A thread, poller or eventfd could not be created, or a loop failed.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+fn io_err(what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+    move |source| Error::Io { what, source }
+}
+
+/// How a server's run ended.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Connections accepted over the server's life.
+    pub connections: u64,
+    /// Tasks handled over the server's life.
+    pub tasks: u64,
+    /// How long the graceful shutdown took.
+    pub drain_time: Duration,
+    /// Connections cut off by the drain deadline (0 for a clean drain).
+    pub forced: usize,
+}
+
+/// A bound server, ready to [`run`](Server::run).
+///
+/// # Examples
+///
+/// ```
+/// use switchyard_engine::{Config, ConnInfo, Cx, Server, Service};
+///
+/// struct Echo;
+/// impl Service for Echo {
+///     type State = ();
+///     fn open(&self, _: &ConnInfo) {}
+///     fn handle(&self, _: &mut (), cx: &mut Cx<'_>) {
+///         let n = cx.input().len();
+///         let bytes = cx.input().to_vec();
+///         cx.out().extend_from_slice(&bytes);
+///         cx.consume(n);
+///     }
+/// }
+///
+/// let config = Config { listen: vec!["127.0.0.1:0".parse().unwrap()], ..Config::default() };
+/// let server = Server::bind(config, Echo).unwrap();
+/// let addr = server.local_addrs()[0];
+/// let control = server.control();
+/// let running = std::thread::spawn(move || server.run());
+///
+/// use std::io::{Read, Write};
+/// let mut client = std::net::TcpStream::connect(addr).unwrap();
+/// client.write_all(b"ping").unwrap();
+/// let mut buf = [0; 4];
+/// client.read_exact(&mut buf).unwrap();
+/// assert_eq!(&buf, b"ping");
+///
+/// drop(client);
+/// control.shutdown();
+/// assert_eq!(running.join().unwrap().unwrap().forced, 0);
+/// ```
+pub struct Server<S: Service> {
+    service: Arc<S>,
+    control: Control,
+    /// Per I/O loop: its listeners, one per address.
+    listeners: Vec<Vec<TcpListener>>,
+    addrs: Vec<SocketAddr>,
+}
+
+impl<S: Service> Server<S> {
+    /// Validates `config` and binds its addresses, once per I/O loop
+    /// (`SO_REUSEPORT`), so that the ports are known before `run`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for impossible settings, [`Error::Bind`] for an
+    /// address that cannot be bound, [`Error::Io`] for an eventfd.
+    pub fn bind(config: Config, service: S) -> Result<Server<S>, Error> {
+        config.validate().map_err(Error::Config)?;
+        let mut listeners: Vec<Vec<TcpListener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
+        let mut addrs = Vec::new();
+        for want in &config.listen {
+            let mut addr = *want;
+            for per_loop in listeners.iter_mut() {
+                let l = sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?;
+                // Port 0 resolves on the first bind; the other loops share that port.
+                addr = l.local_addr().map_err(io_err("local address"))?;
+                per_loop.push(l);
+            }
+            addrs.push(addr);
+        }
+        let inboxes: Vec<Arc<Inbox>> = (0..config.io_threads)
+            .map(|_| Inbox::new().map(Arc::new))
+            .collect::<Result<_, _>>()
+            .map_err(io_err("eventfd"))?;
+        let shared = Arc::new(Shared::new(config).map_err(io_err("eventfd"))?);
+        let control = Control { inboxes: inboxes.into(), shared };
+        Ok(Server { service: Arc::new(service), control, listeners, addrs })
+    }
+
+    /// The bound addresses, in the order of `Config::listen`, with real ports.
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+
+    /// A handle that reaches the server from any thread.
+    pub fn control(&self) -> Control {
+        self.control.clone()
+    }
+
+    /// Makes `SIGINT` and `SIGTERM` start a graceful shutdown of this
+    /// server; a second signal exits the process at once. Call it from the
+    /// program's main thread, once.
+    ///
+    /// # Errors
+    ///
+    /// `sigaction`'s error.
+    pub fn install_signal_handlers(&self) -> std::io::Result<()> {
+        sys::install_shutdown_signals(self.control.shared.shutdown_fd())
+    }
+
+    /// Runs the server until a graceful shutdown completes.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Io`] if a thread cannot start or a loop's readiness wait fails.
+    pub fn run(self) -> Result<Summary, Error> {
+        sys::ignore_sigpipe();
+        let Server { service, control, listeners, .. } = self;
+        let shared = control.shared.clone();
+        let config = &shared.config;
+        let completions: Vec<Arc<Completions<_>>> =
+            (0..config.io_threads).map(|_| Arc::new(Completions::new())).collect();
+        let (queue, pool) = if config.workers > 0 {
+            let queue = Arc::new(Queue::new(config.queue_capacity));
+            let routes: Arc<[Route<S>]> = completions
+                .iter()
+                .zip(control.inboxes.iter())
+                .map(|(c, i)| Route { completions: c.clone(), inbox: i.clone() })
+                .collect();
+            let pool = Pool::start(config.workers, queue.clone(), routes, service.clone(), control.clone())
+                .map_err(io_err("starting workers"))?;
+            (Some(queue), Some(pool))
+        } else {
+            (None, None)
+        };
+        service.start(&control);
+        tracing::info!(
+            poller = %config.poller,
+            workers = config.workers,
+            io_threads = config.io_threads,
+            respond = %config.respond,
+            "serving"
+        );
+        let mut loops = Vec::new();
+        for (idx, (ls, done)) in listeners.into_iter().zip(completions).enumerate() {
+            let reactor = Reactor::new(idx, service.clone(), control.clone(), done, queue.clone(), ls)
+                .map_err(io_err("creating an I/O loop"))?;
+            let handle = std::thread::Builder::new()
+                .name(format!("io-loop-{idx}"))
+                .spawn(move || reactor.run())
+                .map_err(io_err("starting an I/O loop"))?;
+            loops.push(handle);
+        }
+        let mut forced = 0;
+        let mut failure = None;
+        for handle in loops {
+            match handle.join() {
+                Ok(Ok(report)) => forced += report.forced,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "an I/O loop failed");
+                    failure = Some(e);
+                    // Take the other loops down with it.
+                    shared.begin_shutdown();
+                }
+                Err(_) => {
+                    tracing::error!("an I/O loop panicked");
+                    shared.begin_shutdown();
+                }
+            }
+        }
+        let drain_started = Instant::now();
+        if let (Some(queue), Some(pool)) = (queue, pool) {
+            queue.close();
+            if !pool.join(drain_started + Duration::from_secs(5)) {
+                tracing::warn!("workers still busy after the loops stopped; not waiting for them");
+            }
+        }
+        if let Some(source) = failure {
+            return Err(Error::Io { what: "I/O loop", source });
+        }
+        let m = &shared.metrics;
+        let summary = Summary {
+            connections: m.connections_accepted.load(std::sync::atomic::Ordering::Relaxed),
+            tasks: m.tasks_done.load(std::sync::atomic::Ordering::Relaxed),
+            drain_time: shared.drain_elapsed(),
+            forced,
+        };
+        tracing::info!(
+            connections = summary.connections,
+            tasks = summary.tasks,
+            drain_ms = summary.drain_time.as_millis() as u64,
+            forced = summary.forced,
+            "stopped"
+        );
+        Ok(summary)
+    }
+}

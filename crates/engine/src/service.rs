@@ -1,0 +1,318 @@
+//! The interface between the engine and a protocol: [`Service`].
+//!
+//! The engine owns sockets, buffers, timers and threads; a service owns
+//! framing and meaning. A service sees a connection only through its own
+//! per-connection state and a [`Cx`]: the bytes received so far, a place to
+//! put the response, and a [`Control`] to reach other connections.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use crate::mailbox::{Inbox, Note};
+use crate::output::Output;
+use crate::shared::Shared;
+
+/// A connection's identity, unique for the life of the server: the loop
+/// that owns it, its slot there, and the slot's generation (so that an id
+/// of a closed connection never reaches the slot's next tenant).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(u64);
+
+impl ConnId {
+    pub(crate) fn new(io_loop: usize, slot: u32, generation: u32) -> ConnId {
+        ConnId(((io_loop as u64) << 56) | ((generation as u64 & 0xff_ffff) << 32) | slot as u64)
+    }
+
+    pub(crate) fn io_loop(self) -> usize {
+        (self.0 >> 56) as usize
+    }
+
+    pub(crate) fn slot(self) -> u32 {
+        self.0 as u32
+    }
+
+    /// The id as one number, for logs and maps.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Debug for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "conn#{}.{}.{}", self.io_loop(), self.slot(), (self.0 >> 32) & 0xff_ffff)
+    }
+}
+
+impl fmt::Display for ConnId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// What a service learns about a new connection.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnInfo {
+    /// The connection's id.
+    pub id: ConnId,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// The address the client connected to.
+    pub local: SocketAddr,
+}
+
+/// Why the engine is about to close a connection on its own, giving the
+/// service a chance to say so in its protocol (see [`Service::reject`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reject {
+    /// The server is at its connection limit (`max_connections`).
+    Busy,
+    /// Buffered input reached `max_input_bytes` without the service
+    /// consuming any of it: a request too large to frame.
+    InputTooLarge,
+    /// A request started but did not arrive whole within `request_timeout`.
+    RequestTimeout,
+    /// The service's handler panicked while handling this connection.
+    Panic,
+}
+
+/// Why a connection closed; the label of the `closed` metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CloseReason {
+    /// The client closed its side and everything owed to it was written.
+    PeerClosed,
+    /// A reset, broken pipe or other socket error.
+    Error,
+    /// The service asked for the close ([`Cx::close`] or [`Control::close`]).
+    Service,
+    /// No traffic for `idle_timeout`.
+    Idle,
+    /// A request did not arrive whole within `request_timeout`.
+    RequestTimeout,
+    /// Pending output made no progress for `write_timeout`.
+    WriteTimeout,
+    /// Pending output passed `max_output_bytes`.
+    OutputTooLarge,
+    /// Buffered input reached `max_input_bytes` unconsumed.
+    InputTooLarge,
+    /// Turned away at the connection limit.
+    Busy,
+    /// The handler panicked.
+    Panic,
+    /// The server shut down.
+    Shutdown,
+}
+
+impl CloseReason {
+    /// Every reason, in a fixed order (for metrics).
+    pub const ALL: [CloseReason; 11] = [
+        CloseReason::PeerClosed,
+        CloseReason::Error,
+        CloseReason::Service,
+        CloseReason::Idle,
+        CloseReason::RequestTimeout,
+        CloseReason::WriteTimeout,
+        CloseReason::OutputTooLarge,
+        CloseReason::InputTooLarge,
+        CloseReason::Busy,
+        CloseReason::Panic,
+        CloseReason::Shutdown,
+    ];
+
+    /// A short snake_case label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::PeerClosed => "peer_closed",
+            CloseReason::Error => "error",
+            CloseReason::Service => "service",
+            CloseReason::Idle => "idle_timeout",
+            CloseReason::RequestTimeout => "request_timeout",
+            CloseReason::WriteTimeout => "write_timeout",
+            CloseReason::OutputTooLarge => "output_too_large",
+            CloseReason::InputTooLarge => "input_too_large",
+            CloseReason::Busy => "busy",
+            CloseReason::Panic => "panic",
+            CloseReason::Shutdown => "shutdown",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        CloseReason::ALL.iter().position(|&r| r == self).unwrap_or(0)
+    }
+}
+
+/// A protocol served by the engine.
+///
+/// One value of the service is shared by every thread; per-connection data
+/// lives in [`Service::State`], which the engine hands to exactly one thread
+/// at a time, so it needs no lock. Global data (a key-value store, chat
+/// rooms) lives in the service value itself, behind its own locks.
+///
+/// # Examples
+///
+/// A service that answers every line with its length:
+///
+/// ```
+/// use switchyard_engine::{ConnInfo, Cx, Service};
+///
+/// struct LineLength;
+///
+/// impl Service for LineLength {
+///     type State = ();
+///
+///     fn open(&self, _conn: &ConnInfo) {}
+///
+///     fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+///         while let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+///             let reply = format!("{}\n", end);
+///             cx.out().extend_from_slice(reply.as_bytes());
+///             cx.consume(end + 1);
+///         }
+///     }
+/// }
+/// ```
+pub trait Service: Send + Sync + 'static {
+    /// Per-connection state.
+    type State: Send + 'static;
+
+    /// A connection was accepted. Runs on its I/O thread: keep it cheap.
+    fn open(&self, conn: &ConnInfo) -> Self::State;
+
+    /// Input arrived: frame the complete requests at the front of
+    /// [`Cx::input`], answer each into [`Cx::out`], and [`Cx::consume`] them.
+    /// Leave an incomplete request unconsumed; it comes back with more bytes.
+    ///
+    /// Runs on a worker thread (on the I/O thread when `workers` is 0). Calls
+    /// for one connection never overlap, and come in the order its bytes
+    /// arrived.
+    fn handle(&self, state: &mut Self::State, cx: &mut Cx<'_>);
+
+    /// The server is shutting down and this connection has nothing left to
+    /// process: a last word before its output is flushed and it is closed.
+    /// Runs on the I/O thread.
+    fn goodbye(&self, _state: &mut Self::State, _out: &mut Output) {}
+
+    /// The connection is gone. Runs on its I/O thread, exactly once per
+    /// opened connection.
+    fn close(&self, _state: Self::State, _conn: &ConnInfo, _reason: CloseReason) {}
+
+    /// The bytes to send before the engine closes a connection for `why`,
+    /// where the protocol has such a reply (HTTP's 503, Redis's `-ERR`).
+    fn reject(&self, _why: Reject) -> Option<Vec<u8>> {
+        None
+    }
+
+    /// The server has started; `control` reaches its connections from any
+    /// thread (a service's timers, say). Called once, before any `open`.
+    fn start(&self, _control: &Control) {}
+}
+
+/// What a handler works with: the connection's input and output, and the
+/// rest of the server.
+pub struct Cx<'a> {
+    pub(crate) id: ConnId,
+    pub(crate) input: &'a [u8],
+    pub(crate) consumed: usize,
+    pub(crate) out: &'a mut Output,
+    pub(crate) control: &'a Control,
+    pub(crate) close: bool,
+    pub(crate) peer_closed: bool,
+}
+
+impl<'a> Cx<'a> {
+    /// This connection's id.
+    pub fn id(&self) -> ConnId {
+        self.id
+    }
+
+    /// The received bytes not consumed yet.
+    pub fn input(&self) -> &[u8] {
+        &self.input[self.consumed..]
+    }
+
+    /// Marks the first `n` bytes of [`Cx::input`] as handled.
+    ///
+    /// # Panics
+    ///
+    /// If `n` is more than `input().len()`.
+    pub fn consume(&mut self, n: usize) {
+        assert!(n <= self.input.len() - self.consumed, "consumed more input than there is");
+        self.consumed += n;
+    }
+
+    /// Where responses go; written in order after earlier responses.
+    pub fn out(&mut self) -> &mut Output {
+        self.out
+    }
+
+    /// The unconsumed input and the output at once, for handlers that
+    /// write while they parse.
+    pub fn io(&mut self) -> (&[u8], &mut Output) {
+        (&self.input[self.consumed..], &mut *self.out)
+    }
+
+    /// Closes the connection once its output is written.
+    pub fn close(&mut self) {
+        self.close = true;
+    }
+
+    /// The client has closed its sending side: no more input will come, so
+    /// an incomplete request at the end of the input never will complete.
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
+    /// The server is shutting down: finish this request, and tell the
+    /// client (HTTP: `Connection: close`).
+    pub fn draining(&self) -> bool {
+        self.control.draining()
+    }
+
+    /// The handle to the rest of the server.
+    pub fn control(&self) -> &Control {
+        self.control
+    }
+}
+
+/// A handle to a running server, usable from any thread: send bytes to any
+/// connection, close one, or shut the server down.
+///
+/// Messages to one connection arrive in the order they were sent; they are
+/// written after whatever the connection already had pending.
+#[derive(Clone)]
+pub struct Control {
+    pub(crate) inboxes: Arc<[Arc<Inbox>]>,
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Control {
+    /// Queues `bytes` for connection `to`. A connection that has closed
+    /// meanwhile drops them.
+    pub fn send(&self, to: ConnId, bytes: Vec<u8>) {
+        if let Some(inbox) = self.inboxes.get(to.io_loop()) {
+            inbox.post(Note::Send(to, bytes));
+        }
+    }
+
+    /// Closes connection `to` once its pending output is written.
+    pub fn close(&self, to: ConnId) {
+        if let Some(inbox) = self.inboxes.get(to.io_loop()) {
+            inbox.post(Note::Close(to));
+        }
+    }
+
+    /// Starts a graceful shutdown, as `SIGTERM` does.
+    pub fn shutdown(&self) {
+        self.shared.begin_shutdown();
+    }
+
+    /// A graceful shutdown is under way.
+    pub fn draining(&self) -> bool {
+        self.shared.draining()
+    }
+
+    /// The server's counters.
+    pub fn metrics(&self) -> &crate::Metrics {
+        &self.shared.metrics
+    }
+}

@@ -1,0 +1,102 @@
+//! State every thread of one server sees: settings, counters, and the
+//! shutdown latch.
+
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+use crate::config::Config;
+use crate::metrics::{Limit, Metrics};
+use crate::sys;
+
+pub struct Shared {
+    pub config: Config,
+    pub metrics: Metrics,
+    /// Set once, when a graceful shutdown starts.
+    draining: AtomicBool,
+    /// Readable once a shutdown was asked for; every loop watches it.
+    /// The signal handler writes to it too.
+    shutdown_fd: OwnedFd,
+    /// Rate limit of the limit warnings.
+    limit_log: RateLimit,
+    /// When the shutdown started.
+    drain_start: std::sync::OnceLock<Instant>,
+}
+
+/// Allows one log line per limit per second.
+struct RateLimit {
+    start: Instant,
+    /// Per limit: the second (since `start`) of the last line, plus one.
+    last: [AtomicU64; Limit::ALL.len()],
+    /// Per limit: hits not logged since the last line.
+    quiet: [AtomicU64; Limit::ALL.len()],
+}
+
+impl RateLimit {
+    fn new() -> RateLimit {
+        RateLimit { start: Instant::now(), last: Default::default(), quiet: Default::default() }
+    }
+
+    /// `Some(hits suppressed since the last line)` if a line may be logged now.
+    fn allow(&self, limit: Limit) -> Option<u64> {
+        let i = Limit::ALL.iter().position(|&l| l == limit).unwrap_or(0);
+        let now = self.start.elapsed().as_secs() + 1;
+        let last = self.last[i].load(Ordering::Relaxed);
+        if last != now && self.last[i].compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            Some(self.quiet[i].swap(0, Ordering::Relaxed))
+        } else {
+            self.quiet[i].fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
+impl Shared {
+    pub fn new(config: Config) -> std::io::Result<Shared> {
+        Ok(Shared {
+            config,
+            metrics: Metrics::default(),
+            draining: AtomicBool::new(false),
+            shutdown_fd: sys::eventfd()?,
+            limit_log: RateLimit::new(),
+            drain_start: std::sync::OnceLock::new(),
+        })
+    }
+
+    pub fn begin_shutdown(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+        sys::eventfd_write(self.shutdown_fd.as_raw_fd());
+    }
+
+    pub fn draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+
+    /// Marks the shutdown as started (the loop saw the fd become readable).
+    pub fn note_shutdown(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+        if self.drain_start.set(Instant::now()).is_ok() {
+            tracing::info!("shutting down: no new connections; finishing what was received");
+        }
+    }
+
+    /// Time since the shutdown started (zero if it has not).
+    pub fn drain_elapsed(&self) -> std::time::Duration {
+        self.drain_start.get().map_or(std::time::Duration::ZERO, |t| t.elapsed())
+    }
+
+    pub fn shutdown_fd(&self) -> RawFd {
+        self.shutdown_fd.as_raw_fd()
+    }
+}
+
+impl Shared {
+    /// Counts a hit of `limit` and logs it at warn level, at most once a
+    /// second per limit (with the number of hits not logged meanwhile).
+    pub fn limit(&self, limit: crate::metrics::Limit, what: std::fmt::Arguments<'_>) {
+        self.metrics.limit_hit(limit);
+        if let Some(suppressed) = self.limit_log.allow(limit) {
+            tracing::warn!(limit = limit.as_str(), suppressed, "{what}");
+        }
+    }
+}

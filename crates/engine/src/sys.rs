@@ -1,0 +1,311 @@
+//! Thin wrappers over the Linux system calls the engine makes.
+//!
+//! Every `unsafe` block of the crate lives here. Each wrapper takes the
+//! name of the syscall it makes and returns `io::Result`; nothing above this
+//! module touches `libc` directly.
+
+use std::io;
+use std::mem::{size_of, MaybeUninit};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
+use std::time::Duration;
+
+fn cvt(ret: libc::c_int) -> io::Result<libc::c_int> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret)
+    }
+}
+
+fn cvt_size(ret: libc::ssize_t) -> io::Result<usize> {
+    if ret < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// Converts a socket address to the kernel's representation.
+fn sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain old data; all zeroes is a valid value.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            let sin = libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: a.port().to_be(),
+                sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes(a.ip().octets()) },
+                sin_zero: [0; 8],
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in.
+            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in, sin) };
+            size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            let sin6 = libc::sockaddr_in6 {
+                sin6_family: libc::AF_INET6 as libc::sa_family_t,
+                sin6_port: a.port().to_be(),
+                sin6_flowinfo: a.flowinfo(),
+                sin6_addr: libc::in6_addr { s6_addr: a.ip().octets() },
+                sin6_scope_id: a.scope_id(),
+            };
+            // SAFETY: sockaddr_storage is larger than and aligned for sockaddr_in6.
+            unsafe { std::ptr::write(&mut storage as *mut _ as *mut libc::sockaddr_in6, sin6) };
+            size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: the option value is a live c_int and its exact size is passed.
+    cvt(unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            &value as *const libc::c_int as *const libc::c_void,
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    })
+    .map(drop)
+}
+
+/// `socket` + `setsockopt(SO_REUSEADDR, SO_REUSEPORT)` + `bind` + `listen`:
+/// a non-blocking, close-on-exec listener.
+///
+/// `SO_REUSEPORT` lets every I/O loop own a listener on the same address,
+/// and the kernel spread new connections over them.
+pub fn listener(addr: &SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    let family = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
+    // SAFETY: socket(2) with constant arguments; the result is checked.
+    let fd = cvt(unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })?;
+    // SAFETY: fd was just returned by socket(2) and nothing else owns it.
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
+    if addr.is_ipv6() {
+        setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1)?;
+    }
+    let (storage, len) = sockaddr(addr);
+    // SAFETY: storage holds a valid address of `len` bytes.
+    cvt(unsafe { libc::bind(fd, &storage as *const _ as *const libc::sockaddr, len) })?;
+    // SAFETY: listen(2) on a socket we own.
+    cvt(unsafe { libc::listen(fd, backlog) })?;
+    Ok(TcpListener::from(owned))
+}
+
+/// `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)`: the next pending connection.
+pub fn accept(listener: &TcpListener) -> io::Result<TcpStream> {
+    // SAFETY: null address pointers are allowed; the peer address is read later.
+    let fd = cvt(unsafe {
+        libc::accept4(
+            listener.as_raw_fd(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        )
+    })?;
+    // SAFETY: accept4 returned a fresh descriptor that nothing else owns.
+    Ok(unsafe { TcpStream::from_raw_fd(fd) })
+}
+
+/// `shutdown(SHUT_WR)`: send FIN, keep reading.
+pub fn shutdown_write(fd: RawFd) -> io::Result<()> {
+    // SAFETY: shutdown(2) on a descriptor the caller keeps open.
+    cvt(unsafe { libc::shutdown(fd, libc::SHUT_WR) }).map(drop)
+}
+
+/// `read(2)` into `buf`.
+pub fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: buf is valid for writes of buf.len() bytes.
+    cvt_size(unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) })
+}
+
+/// `sendmsg(MSG_NOSIGNAL)` of up to 64 slices: a vectored write that never
+/// raises `SIGPIPE`.
+pub fn sendmsg(fd: RawFd, bufs: &[&[u8]]) -> io::Result<usize> {
+    const MAX_IOV: usize = 64;
+    let mut iov: [MaybeUninit<libc::iovec>; MAX_IOV] = [MaybeUninit::uninit(); MAX_IOV];
+    let n = bufs.len().min(MAX_IOV);
+    for (slot, buf) in iov.iter_mut().zip(&bufs[..n]) {
+        slot.write(libc::iovec { iov_base: buf.as_ptr() as *mut libc::c_void, iov_len: buf.len() });
+    }
+    // SAFETY: msghdr is plain old data; all zeroes is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov.as_mut_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = n as _;
+    // SAFETY: the first n iovecs are initialised and point into live slices.
+    cvt_size(unsafe { libc::sendmsg(fd, &msg, libc::MSG_NOSIGNAL) })
+}
+
+/// `sendfile(2)`: up to `len` bytes of `file` from `offset` to the socket.
+pub fn sendfile(sock: RawFd, file: RawFd, offset: u64, len: usize) -> io::Result<usize> {
+    let mut off = offset as libc::off_t;
+    // SAFETY: both descriptors are open; off is a live local.
+    cvt_size(unsafe { libc::sendfile(sock, file, &mut off, len) })
+}
+
+/// `eventfd(EFD_NONBLOCK | EFD_CLOEXEC)`.
+pub fn eventfd() -> io::Result<OwnedFd> {
+    // SAFETY: eventfd(2) with constant flags; the result is checked.
+    let fd = cvt(unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) })?;
+    // SAFETY: a fresh descriptor nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// Adds one to an eventfd's counter, making it readable.
+///
+/// Async-signal-safe: the shutdown signal handler calls it.
+pub fn eventfd_write(fd: RawFd) {
+    let one: u64 = 1;
+    // SAFETY: writes 8 bytes from a live u64. A full counter (EAGAIN) already
+    // means "readable", which is all a wake-up needs, so the result is ignored.
+    unsafe { libc::write(fd, &one as *const u64 as *const libc::c_void, 8) };
+}
+
+/// Resets an eventfd's counter to zero, so that it stops being readable.
+pub fn eventfd_read(fd: RawFd) {
+    let mut value: u64 = 0;
+    // SAFETY: reads 8 bytes into a live u64. EAGAIN means already zero.
+    unsafe { libc::read(fd, &mut value as *mut u64 as *mut libc::c_void, 8) };
+}
+
+/// `epoll_create1(EPOLL_CLOEXEC)`.
+pub fn epoll_create() -> io::Result<OwnedFd> {
+    // SAFETY: constant flags; the result is checked.
+    let fd = cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+    // SAFETY: a fresh descriptor nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `epoll_ctl(op)` for `fd` with `events`, carrying `token` as user data.
+pub fn epoll_ctl(epfd: RawFd, op: libc::c_int, fd: RawFd, events: u32, token: u64) -> io::Result<()> {
+    let mut ev = libc::epoll_event { events, u64: token };
+    // SAFETY: ev is a live epoll_event; the kernel only reads it.
+    cvt(unsafe { libc::epoll_ctl(epfd, op, fd, &mut ev) }).map(drop)
+}
+
+/// `epoll_wait` into `events`' spare capacity; returns how many are ready.
+pub fn epoll_wait(epfd: RawFd, events: &mut Vec<libc::epoll_event>, timeout_ms: i32) -> io::Result<usize> {
+    events.clear();
+    // SAFETY: the kernel writes at most capacity() events into the buffer,
+    // and set_len covers only the n it reports written.
+    unsafe {
+        let n =
+            cvt(libc::epoll_wait(epfd, events.as_mut_ptr(), events.capacity() as libc::c_int, timeout_ms))? as usize;
+        events.set_len(n);
+        Ok(n)
+    }
+}
+
+/// `poll(2)` over `fds`; returns how many have events.
+pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
+    // SAFETY: fds is a live, exclusively borrowed pollfd array of the length given.
+    cvt(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) }).map(|n| n as usize)
+}
+
+/// Rounds a timeout up to whole milliseconds for `epoll_wait`/`poll`.
+///
+/// Rounding down would wake up just before a deadline, find nothing due,
+/// and spin with a zero timeout until it passes.
+pub fn timeout_ms(timeout: Option<Duration>) -> i32 {
+    match timeout {
+        None => -1,
+        Some(t) => {
+            let ms = t.as_nanos().div_ceil(1_000_000);
+            ms.min(i32::MAX as u128) as i32
+        }
+    }
+}
+
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the new soft limit.
+pub fn raise_fd_limit() -> io::Result<u64> {
+    // SAFETY: rlimit is plain old data; getrlimit fills it in.
+    let mut lim: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: lim is a live rlimit.
+    cvt(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) })?;
+    if lim.rlim_cur < lim.rlim_max {
+        lim.rlim_cur = lim.rlim_max;
+        // SAFETY: lim is a live, initialised rlimit.
+        cvt(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) })?;
+    }
+    Ok(lim.rlim_cur)
+}
+
+/// Sets `SIGPIPE` to ignored, so that writing to a closed socket is an
+/// `EPIPE` error, never the death of the process.
+pub fn ignore_sigpipe() {
+    // SAFETY: installing SIG_IGN is always sound.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// The eventfd the shutdown signal handler writes to (-1: none yet).
+static SIGNAL_FD: AtomicI32 = AtomicI32::new(-1);
+/// How many shutdown signals have arrived.
+static SIGNALS_SEEN: AtomicU32 = AtomicU32::new(0);
+
+extern "C" fn on_shutdown_signal(signo: libc::c_int) {
+    // Only async-signal-safe work here: atomics, write(2) and _exit(2).
+    if SIGNALS_SEEN.fetch_add(1, Ordering::SeqCst) == 0 {
+        let fd = SIGNAL_FD.load(Ordering::SeqCst);
+        if fd >= 0 {
+            eventfd_write(fd);
+        }
+    } else {
+        // SAFETY: _exit is async-signal-safe; a second signal means "now".
+        unsafe { libc::_exit(128 + signo) };
+    }
+}
+
+/// Installs handlers for `SIGINT` and `SIGTERM`: the first one makes `fd`
+/// readable (a graceful shutdown), the second exits at once with status
+/// 128 + the signal number.
+pub fn install_shutdown_signals(fd: RawFd) -> io::Result<()> {
+    SIGNAL_FD.store(fd, Ordering::SeqCst);
+    for signo in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: sigaction is plain old data; all zeroes is "no flags, empty mask".
+        let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+        sa.sa_sigaction = on_shutdown_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        sa.sa_flags = libc::SA_RESTART;
+        // SAFETY: sa is initialised and the handler does only async-signal-safe work.
+        cvt(unsafe { libc::sigaction(signo, &sa, std::ptr::null_mut()) })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_round_up_to_whole_milliseconds() {
+        assert_eq!(timeout_ms(None), -1);
+        assert_eq!(timeout_ms(Some(Duration::ZERO)), 0);
+        assert_eq!(timeout_ms(Some(Duration::from_micros(1))), 1);
+        assert_eq!(timeout_ms(Some(Duration::from_micros(1500))), 2);
+        assert_eq!(timeout_ms(Some(Duration::from_secs(1 << 40))), i32::MAX);
+    }
+
+    #[test]
+    fn listeners_share_a_port_through_reuseport() {
+        let a = listener(&"127.0.0.1:0".parse().unwrap(), 16).unwrap();
+        let addr = a.local_addr().unwrap();
+        let b = listener(&addr, 16).unwrap();
+        assert_eq!(b.local_addr().unwrap(), addr);
+    }
+
+    #[test]
+    fn an_eventfd_is_readable_until_read() {
+        let fd = eventfd().unwrap();
+        let mut p = [libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 }];
+        assert_eq!(poll(&mut p, 0).unwrap(), 0);
+        eventfd_write(fd.as_raw_fd());
+        eventfd_write(fd.as_raw_fd());
+        assert_eq!(poll(&mut p, 0).unwrap(), 1);
+        eventfd_read(fd.as_raw_fd());
+        assert_eq!(poll(&mut p, 0).unwrap(), 0);
+    }
+}

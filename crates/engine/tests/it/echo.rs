@@ -1,0 +1,1 @@
+//! Echo over the engine.

@@ -1,0 +1,5 @@
+//! Engine tests over real sockets; every test runs once per backend.
+
+mod support;
+
+mod echo;

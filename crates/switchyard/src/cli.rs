@@ -1,0 +1,108 @@
+//! The command line (see `docs/configuration.md`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::units::{parse_duration, parse_size};
+
+/// switchyard: a TCP server engine with built-in services and a load generator.
+#[derive(Parser, Debug)]
+#[command(name = "switchyard", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve a built-in service.
+    Serve(ServeArgs),
+    /// Load-test a server (closed loop; checks every response).
+    Bench(crate::bench::BenchArgs),
+}
+
+/// The built-in services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ServiceName {
+    /// Every byte back.
+    Echo,
+    /// HTTP/1.1 static files.
+    Http,
+    /// A Redis-protocol key-value store.
+    Kv,
+    /// An IRC subset.
+    Chat,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// The service to run.
+    #[arg(value_enum)]
+    pub service: ServiceName,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    parse_duration(s)
+}
+
+fn size(s: &str) -> Result<usize, String> {
+    parse_size(s).map(|v| v as usize)
+}
+
+/// Engine settings shared by every service.
+#[derive(Args, Debug)]
+pub struct EngineArgs {
+    /// Address to listen on; repeat for several (default 127.0.0.1 and the service's port).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Vec<SocketAddr>,
+    /// Worker threads; 0 runs the service on the I/O threads [default: number of cores].
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// I/O loop threads [default: 1].
+    #[arg(long, value_name = "N")]
+    pub io_threads: Option<usize>,
+    /// Readiness backend [default: epoll].
+    #[arg(long, value_name = "epoll|poll")]
+    pub poller: Option<switchyard_engine::poller::Kind>,
+    /// Who writes responses: the I/O loop, or the worker directly [default: loop].
+    #[arg(long, value_name = "loop|direct")]
+    pub respond: Option<switchyard_engine::Respond>,
+    /// Most open connections [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Close connections idle this long, e.g. 300s; 0 never [default: 300s].
+    #[arg(long, value_name = "DUR", value_parser = duration)]
+    pub idle_timeout: Option<Duration>,
+    /// Close connections whose request does not arrive whole in time [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = duration)]
+    pub request_timeout: Option<Duration>,
+    /// Close connections whose output makes no progress this long [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = duration)]
+    pub write_timeout: Option<Duration>,
+    /// Longest graceful shutdown before the rest is cut off [default: 30s].
+    #[arg(long, value_name = "DUR", value_parser = duration)]
+    pub shutdown_timeout: Option<Duration>,
+    /// Most received bytes buffered per connection [default: 1MiB].
+    #[arg(long, value_name = "BYTES", value_parser = size)]
+    pub max_input: Option<usize>,
+    /// Pending output past which a slow reader is closed [default: 64MiB].
+    #[arg(long, value_name = "BYTES", value_parser = size)]
+    pub max_output: Option<usize>,
+    /// Tasks waiting for a worker, at most [default: 4096].
+    #[arg(long, value_name = "N")]
+    pub queue_capacity: Option<usize>,
+    /// Log level or filter, e.g. info, debug, switchyard_engine=trace [default: info].
+    #[arg(long, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+    /// Log format [default: text].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<crate::logging::Format>,
+    /// TOML configuration file; flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}

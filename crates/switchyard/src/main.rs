@@ -1,0 +1,28 @@
+//! The `switchyard` binary: `serve` a built-in service, or `bench` one.
+//!
+//! Exit status: 0 after a graceful shutdown, 1 on an error (or a drain cut
+//! short by its deadline), 2 for a usage error.
+
+mod bench;
+mod cli;
+mod echo;
+mod logging;
+mod serve;
+mod units;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Serve(args) => serve::run(args),
+        cli::Command::Bench(args) => bench::run(args),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("switchyard: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

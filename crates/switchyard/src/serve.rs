@@ -1,0 +1,102 @@
+//! `switchyard serve`: build the configuration, start the service, wait
+//! for the signal, report.
+
+use std::io::Write;
+
+use anyhow::Context;
+use switchyard_engine::{Config, Server, Service};
+
+use crate::cli::{EngineArgs, ServeArgs, ServiceName};
+
+/// Each service's conventional port on 127.0.0.1, used when no `--listen` is given.
+fn default_port(service: ServiceName) -> u16 {
+    match service {
+        ServiceName::Echo => 7007,
+        ServiceName::Http => 8080,
+        ServiceName::Kv => 6379,
+        ServiceName::Chat => 6667,
+    }
+}
+
+fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
+    let mut c = Config::default();
+    c.listen = if args.listen.is_empty() {
+        vec![std::net::SocketAddr::from(([127, 0, 0, 1], default_port(service)))]
+    } else {
+        args.listen.clone()
+    };
+    if let Some(v) = args.workers {
+        c.workers = v;
+    }
+    if let Some(v) = args.io_threads {
+        c.io_threads = v;
+    }
+    if let Some(v) = args.poller {
+        c.poller = v;
+    }
+    if let Some(v) = args.respond {
+        c.respond = v;
+    }
+    if let Some(v) = args.max_connections {
+        c.max_connections = v;
+    }
+    if let Some(v) = args.idle_timeout {
+        c.idle_timeout = (!v.is_zero()).then_some(v);
+    }
+    if let Some(v) = args.request_timeout {
+        c.request_timeout = (!v.is_zero()).then_some(v);
+    }
+    if let Some(v) = args.write_timeout {
+        c.write_timeout = v;
+    }
+    if let Some(v) = args.shutdown_timeout {
+        c.shutdown_timeout = v;
+    }
+    if let Some(v) = args.max_input {
+        c.max_input_bytes = v;
+    }
+    if let Some(v) = args.max_output {
+        c.max_output_bytes = v;
+        c.output_high_water_bytes = c.output_high_water_bytes.min(v);
+        c.output_low_water_bytes = c.output_low_water_bytes.min(v / 4);
+    }
+    if let Some(v) = args.queue_capacity {
+        c.queue_capacity = v;
+    }
+    c
+}
+
+/// Runs `serve`; returns the exit status.
+pub fn run(args: ServeArgs) -> anyhow::Result<i32> {
+    let e = &args.engine;
+    crate::logging::init(e.log_level.as_deref().unwrap_or("info"), e.log_format.unwrap_or_default())?;
+    let config = engine_config(args.service, e);
+    if let Err(msg) = config.validate() {
+        eprintln!("switchyard: {msg}");
+        return Ok(2);
+    }
+    match switchyard_engine::raise_fd_limit() {
+        Ok(n) => tracing::debug!(limit = n, "open files limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+    }
+    let name = format!("{:?}", args.service).to_lowercase();
+    match args.service {
+        ServiceName::Echo => serve(&name, config, crate::echo::Echo),
+        other => anyhow::bail!("the {other:?} service is not built yet"),
+    }
+}
+
+fn serve<S: Service>(name: &str, config: Config, service: S) -> anyhow::Result<i32> {
+    let server = Server::bind(config, service).context("starting the server")?;
+    server.install_signal_handlers().context("installing signal handlers")?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        for addr in server.local_addrs() {
+            writeln!(stdout, "listening {name} {addr}")?;
+            tracing::info!(service = name, %addr, "listening");
+        }
+        stdout.flush()?;
+    }
+    let summary = server.run()?;
+    Ok(if summary.forced > 0 { 1 } else { 0 })
+}

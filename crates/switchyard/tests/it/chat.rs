@@ -1,0 +1,1 @@
+//! Tests of `switchyard serve chat` (filled in with the service).

@@ -1,0 +1,1 @@
+//! Tests of `switchyard serve echo` (filled in with the service).

@@ -1,0 +1,1 @@
+//! Tests of `switchyard serve http` (filled in with the service).

@@ -1,0 +1,1 @@
+//! Tests of `switchyard serve kv` (filled in with the service).

@@ -1,0 +1,9 @@
+//! End-to-end tests: start the real `switchyard` binary, speak each
+//! protocol over real sockets, stop it with a signal.
+
+mod support;
+
+mod chat;
+mod echo;
+mod http;
+mod kv;

@@ -1,0 +1,124 @@
+//! Starting the binary and waiting on it, for every end-to-end test.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `switchyard` child process; killed if the test drops it.
+pub struct Server {
+    pub child: Child,
+    /// The listening addresses, from its `listening` lines.
+    pub addrs: Vec<SocketAddr>,
+    /// Everything else it printed on stdout before the listening lines.
+    stderr_path: std::path::PathBuf,
+}
+
+impl Server {
+    /// Starts `switchyard ARGS...` and waits for `listeners` listening lines.
+    #[track_caller]
+    pub fn start(args: &[&str], listeners: usize) -> Server {
+        Server::start_with(Command::new(env!("CARGO_BIN_EXE_switchyard")).args(args), listeners)
+    }
+
+    /// Starts a prepared command (extra environment, pre_exec limits).
+    #[track_caller]
+    pub fn start_with(cmd: &mut Command, listeners: usize) -> Server {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let stderr_path = std::env::temp_dir().join(format!("switchyard-it-{}-{n}.log", std::process::id()));
+        let stderr = std::fs::File::create(&stderr_path).unwrap();
+        let mut child = cmd.stdout(Stdio::piped()).stderr(stderr).stdin(Stdio::null()).spawn().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut addrs = Vec::new();
+        while addrs.len() < listeners {
+            let mut line = String::new();
+            if out.read_line(&mut line).unwrap() == 0 {
+                let _ = child.kill();
+                let log = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+                panic!("server exited before listening; stderr:\n{log}");
+            }
+            let addr = line.trim().rsplit(' ').next().unwrap();
+            assert!(line.starts_with("listening "), "unexpected line {line:?}");
+            addrs.push(addr.parse().unwrap());
+        }
+        // Keep draining stdout so the child never blocks on it.
+        std::thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = out.read_to_end(&mut sink);
+        });
+        Server { child, addrs, stderr_path }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+
+    /// A client with read and write timeouts set.
+    pub fn connect(&self) -> TcpStream {
+        connect(self.addr())
+    }
+
+    pub fn signal(&self, signo: i32) {
+        // SAFETY: kill(2) on our own child's pid.
+        let rc = unsafe { libc::kill(self.child.id() as i32, signo) };
+        assert_eq!(rc, 0);
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    #[track_caller]
+    pub fn stop(mut self) -> ExitStatus {
+        self.signal(libc::SIGTERM);
+        self.wait(Duration::from_secs(30))
+    }
+
+    /// Waits for the process to exit, killing it (and failing) past `limit`.
+    #[track_caller]
+    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("server did not exit within {limit:?}; stderr:\n{}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// What the server logged so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.stderr_path);
+    }
+}
+
+/// Connects with 10 s read and write timeouts.
+#[track_caller]
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    s
+}
+
+/// Waits until `cond` holds, failing after `limit`.
+#[track_caller]
+pub fn wait_for(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
