@@ -44,6 +44,54 @@ pub struct ServeArgs {
     pub service: ServiceName,
     #[command(flatten)]
     pub engine: EngineArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+    #[command(flatten)]
+    pub kv: KvArgs,
+    #[command(flatten)]
+    pub chat: ChatArgs,
+}
+
+/// Settings of the http service.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "http service")]
+pub struct HttpArgs {
+    /// Folder to serve [default: the current folder].
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// List folders that have no index.html.
+    #[arg(long)]
+    pub autoindex: bool,
+}
+
+/// Settings of the kv service.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "kv service")]
+pub struct KvArgs {
+    /// Number of databases [default: 16].
+    #[arg(long, value_name = "N")]
+    pub databases: Option<usize>,
+    /// Memory limit for data, e.g. 1GiB; writes past it get -OOM [default: none].
+    #[arg(long, value_name = "BYTES", value_parser = parse_size)]
+    pub maxmemory: Option<u64>,
+    /// Log every write to this file and replay it at start.
+    #[arg(long, value_name = "FILE")]
+    pub appendonly: Option<PathBuf>,
+    /// When the log reaches the disk: always, everysec or no [default: everysec].
+    #[arg(long, value_name = "POLICY")]
+    pub appendfsync: Option<switchyard_kv::Fsync>,
+}
+
+/// Settings of the chat service.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "chat service")]
+pub struct ChatArgs {
+    /// The server's name [default: switchyard].
+    #[arg(long, value_name = "NAME")]
+    pub server_name: Option<String>,
+    /// File holding the message of the day.
+    #[arg(long, value_name = "FILE")]
+    pub motd: Option<PathBuf>,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {

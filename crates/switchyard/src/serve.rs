@@ -82,7 +82,40 @@ pub fn run(args: ServeArgs) -> anyhow::Result<i32> {
     let name = format!("{:?}", args.service).to_lowercase();
     match args.service {
         ServiceName::Echo => serve(&name, config, crate::echo::Echo),
-        other => anyhow::bail!("the {other:?} service is not built yet"),
+        ServiceName::Http => {
+            let root = match &args.http.root {
+                Some(r) => r.clone(),
+                None => std::env::current_dir()?,
+            };
+            let options = switchyard_http::Options { root, autoindex: args.http.autoindex };
+            let http = switchyard_http::Http::new(options.clone())
+                .with_context(|| format!("serving {}", options.root.display()))?;
+            serve(&name, config, http)
+        }
+        ServiceName::Kv => {
+            let mut options = switchyard_kv::Options::default();
+            if let Some(n) = args.kv.databases {
+                options.databases = n;
+            }
+            if let Some(m) = args.kv.maxmemory {
+                options.maxmemory = m;
+            }
+            options.appendonly = args.kv.appendonly.clone();
+            if let Some(f) = args.kv.appendfsync {
+                options.appendfsync = f;
+            }
+            serve(&name, config, switchyard_kv::Kv::new(options).context("opening the store")?)
+        }
+        ServiceName::Chat => {
+            let motd = match &args.chat.motd {
+                Some(path) => Some(
+                    std::fs::read_to_string(path).with_context(|| format!("reading the MOTD {}", path.display()))?,
+                ),
+                None => None,
+            };
+            let server_name = args.chat.server_name.clone().unwrap_or_else(|| "switchyard".to_string());
+            serve(&name, config, switchyard_chat::Chat::new(switchyard_chat::Options { server_name, motd }))
+        }
     }
 }
 
