@@ -322,14 +322,14 @@ impl<S: Service> Reactor<S> {
         let fd = conn.sock.as_raw_fd();
         let mut total = 0;
         let outcome = loop {
-            if conn.lingering.is_some() {
+            if let Some(reason) = conn.lingering {
                 // Discard: the connection is closing, and only its EOF matters.
                 match sys::read(fd, &mut self.scratch) {
-                    Ok(0) => break Some(conn.lingering.unwrap()),
+                    Ok(0) => break Some(reason),
                     Ok(_) => continue,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => break None,
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) => break Some(conn.lingering.unwrap()),
+                    Err(_) => break Some(reason),
                 }
             }
             let room = max_input.saturating_sub(conn.input.len()).min(READ_CHUNK_BYTES);
@@ -404,9 +404,8 @@ impl<S: Service> Reactor<S> {
             let draining = self.drain_until.is_some();
             let config = &self.shared.config;
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            if conn.dead.is_some() {
+            if let Some(reason) = conn.dead {
                 if conn.home() {
-                    let reason = conn.dead.unwrap();
                     self.close_now(slot, reason);
                 }
                 return;
@@ -435,10 +434,9 @@ impl<S: Service> Reactor<S> {
                 && !conn.queued_for_room
                 && conn.closing.is_none()
                 && conn.lingering.is_none()
+                && self.dispatch(slot)
             {
-                if self.dispatch(slot) {
-                    continue; // inline mode ran it already
-                }
+                continue; // inline mode ran it already
             }
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
             // Write before sleeping.

@@ -3,3 +3,6 @@
 mod support;
 
 mod echo;
+mod limits;
+mod ordering;
+mod shutdown;
