@@ -444,6 +444,11 @@ impl<S: Service> Reactor<S> {
                 self.flush(slot);
             }
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
+            if conn.output_paused && conn.out.len() < self.shared.config.output_low_water_bytes as u64 {
+                // The write drained it: read and dispatch again.
+                conn.output_paused = false;
+                continue;
+            }
             if conn.home() && conn.lingering.is_none() && conn.out.is_empty() {
                 if let Some(reason) = conn.closing {
                     self.finish(slot, reason);
@@ -643,7 +648,14 @@ impl<S: Service> Reactor<S> {
     fn arm_timer(&mut self, slot: u32) {
         let generation = self.slots[slot as usize].generation;
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        let Some((at, _)) = conn.deadline(&self.shared.config) else { return };
+        let Some((at, _why)) = conn.deadline(&self.shared.config) else { return };
+        eprintln!(
+            "DEBUG arm {slot} {_why:?} in {:?} home={} out={} paused={}",
+            at.saturating_duration_since(Instant::now()),
+            conn.home(),
+            conn.out.len(),
+            conn.output_paused
+        );
         if conn.timer_at.is_none_or(|t| at < t) {
             conn.timer_at = Some(at);
             self.timers.push(Reverse((at, slot, generation)));

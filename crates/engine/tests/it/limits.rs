@@ -1,1 +1,146 @@
+//! Limits and timeouts: each one answered in the protocol, counted, and
+//! harmless to the other clients.
 
+use std::io::Write;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use switchyard_engine::{CloseReason, Limit};
+
+use crate::support::*;
+
+#[test]
+fn past_max_connections_a_new_client_gets_the_busy_reply_and_the_others_go_on() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |c| c.max_connections = 3);
+        let mut held: Vec<_> = (0..3).map(|_| server.connect()).collect();
+        for c in held.iter_mut() {
+            c.write_all(b"hi\n").unwrap();
+            assert_eq!(read_n(c, 3), b"hi\n");
+        }
+        let mut extra = server.connect();
+        assert_eq!(read_to_end(&mut extra), b"ERR Busy\n");
+        held[0].write_all(b"still\n").unwrap();
+        assert_eq!(read_n(&mut held[0], 6), b"still\n");
+        let m = server.control.metrics();
+        assert_eq!(m.limit_hits(Limit::MaxConnections), 1);
+        assert_eq!(m.closed_count(CloseReason::Busy), 1);
+        drop(held);
+        server.stop();
+    }
+}
+
+#[test]
+fn a_request_larger_than_max_input_gets_the_error_reply_then_a_close() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |c| c.max_input_bytes = 1024);
+        let mut c = server.connect();
+        c.write_all(&[b'a'; 5000]).unwrap();
+        assert_eq!(read_to_end(&mut c), b"ERR InputTooLarge\n");
+        drop(c);
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(5), "the close to be counted", || {
+            control.metrics().closed_count(CloseReason::InputTooLarge) == 1
+        });
+        let mut other = server.connect();
+        other.write_all(b"fine\n").unwrap();
+        assert_eq!(read_n(&mut other, 5), b"fine\n");
+        server.stop();
+    }
+}
+
+#[test]
+fn a_panicking_handler_costs_its_connection_not_its_worker() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |c| c.workers = 1);
+        let mut bad = server.connect();
+        bad.write_all(b"ok\npanic\nnever\n").unwrap();
+        // The request before the panic keeps its answer.
+        assert_eq!(read_to_end(&mut bad), b"ok\nERR Panic\n");
+        let mut good = server.connect();
+        good.write_all(b"alive\n").unwrap();
+        assert_eq!(read_n(&mut good, 6), b"alive\n");
+        assert_eq!(server.control.metrics().panics.load(Relaxed), 1);
+        server.stop();
+    }
+}
+
+#[test]
+fn idle_connections_close_after_the_idle_timeout() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |c| c.idle_timeout = Some(Duration::from_millis(200)));
+        let mut c = server.connect();
+        c.write_all(b"x\n").unwrap();
+        assert_eq!(read_n(&mut c, 2), b"x\n");
+        assert!(closed_by_peer(&mut c));
+        drop(c);
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(5), "the close to be counted", || {
+            control.metrics().closed_count(CloseReason::Idle) == 1
+        });
+        server.stop();
+    }
+}
+
+#[test]
+fn a_request_that_never_completes_gets_the_timeout_reply() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |c| c.request_timeout = Some(Duration::from_millis(200)));
+        let mut c = server.connect();
+        c.write_all(b"no newline yet").unwrap();
+        assert_eq!(read_to_end(&mut c), b"ERR RequestTimeout\n");
+        assert_eq!(server.control.metrics().limit_hits(Limit::RequestTimeout), 1);
+        server.stop();
+    }
+}
+
+#[test]
+fn a_client_that_never_reads_is_paused_then_closed_by_the_write_timeout() {
+    for poller in BACKENDS {
+        let server = Running::start(Echo, poller, |c| {
+            c.write_timeout = Duration::from_millis(300);
+            c.output_high_water_bytes = 64 << 10;
+            c.output_low_water_bytes = 16 << 10;
+        });
+        let hog = server.connect();
+        let mut w = hog.try_clone().unwrap();
+        let writer = std::thread::spawn(move || {
+            let chunk = vec![b'z'; 64 << 10];
+            // Runs until the server stops reading (a write times out) or closes.
+            for _ in 0..4096 {
+                if w.write_all(&chunk).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut other = server.connect();
+        other.write_all(b"served").unwrap();
+        assert_eq!(read_n(&mut other, 6), b"served");
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(20), "the slow reader to be closed", || {
+            control.metrics().closed_count(CloseReason::WriteTimeout) == 1
+        });
+        assert!(control.metrics().limit_hits(Limit::OutputHighWater) >= 1);
+        writer.join().unwrap();
+        server.stop();
+    }
+}
+
+#[test]
+fn a_full_task_queue_pauses_reading_and_loses_nothing() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |c| {
+            c.workers = 1;
+            c.queue_capacity = 1;
+        });
+        let mut clients: Vec<_> = (0..20).map(|_| server.connect()).collect();
+        for c in clients.iter_mut() {
+            c.write_all(b"sleep 5\nhello\n").unwrap();
+        }
+        for c in clients.iter_mut() {
+            assert_eq!(read_n(c, 14), b"sleep 5\nhello\n");
+        }
+        assert!(server.control.metrics().limit_hits(Limit::QueueFull) >= 1);
+        server.stop();
+    }
+}

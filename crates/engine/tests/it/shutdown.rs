@@ -1,1 +1,92 @@
+//! Graceful shutdown: finish what was received, say goodbye, flush, close.
 
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use switchyard_engine::{ConnInfo, Cx, Output, Service};
+
+use crate::support::*;
+
+#[test]
+fn a_request_in_progress_is_answered_before_the_close() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |_| {});
+        let mut c = server.connect();
+        c.write_all(b"sleep 300\nafter\n").unwrap();
+        std::thread::sleep(Duration::from_millis(50)); // let the task start
+        let control = server.control.clone();
+        let stopper = std::thread::spawn(move || control.shutdown());
+        assert_eq!(read_to_end(&mut c), b"sleep 300\nafter\n");
+        stopper.join().unwrap();
+        assert_eq!(server.stop().forced, 0);
+    }
+}
+
+#[test]
+fn idle_connections_close_at_once() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |_| {});
+        let mut idle: Vec<_> = (0..10).map(|_| server.connect()).collect();
+        for c in idle.iter_mut() {
+            c.write_all(b"x\n").unwrap();
+            assert_eq!(read_n(c, 2), b"x\n");
+        }
+        let started = Instant::now();
+        server.control.shutdown();
+        for c in idle.iter_mut() {
+            assert!(closed_by_peer(c));
+        }
+        // The linger wait ends with our EOF, not with its timeout.
+        assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+        assert_eq!(server.stop().forced, 0);
+    }
+}
+
+struct Polite;
+
+impl Service for Polite {
+    type State = ();
+
+    fn open(&self, _: &ConnInfo) {}
+
+    fn handle(&self, s: &mut (), cx: &mut Cx<'_>) {
+        Lines.handle(&mut 0, cx);
+        let _ = s;
+    }
+
+    fn goodbye(&self, _: &mut (), out: &mut Output) {
+        out.extend_from_slice(b"goodbye\n");
+    }
+}
+
+#[test]
+fn each_connection_hears_the_service_goodbye_last() {
+    for poller in BACKENDS {
+        let server = Running::start(Polite, poller, |_| {});
+        let mut c = server.connect();
+        c.write_all(b"sleep 100\n").unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        server.control.shutdown();
+        assert_eq!(read_to_end(&mut c), b"sleep 100\ngoodbye\n");
+        server.stop();
+    }
+}
+
+#[test]
+fn the_drain_deadline_cuts_off_a_client_that_never_reads() {
+    for poller in BACKENDS {
+        let server = Running::start(Echo, poller, |c| {
+            c.shutdown_timeout = Duration::from_millis(300);
+            c.write_timeout = Duration::from_secs(60);
+        });
+        let hog = server.connect();
+        let mut w = hog.try_clone().unwrap();
+        w.set_write_timeout(Some(Duration::from_millis(500))).unwrap();
+        // Fill both directions until the server stops reading.
+        let chunk = vec![b'q'; 64 << 10];
+        while w.write_all(&chunk).is_ok() {}
+        let summary = server.stop();
+        assert_eq!(summary.forced, 1);
+        drop(hog);
+    }
+}
