@@ -133,6 +133,12 @@ impl<S: Service> Server<S> {
         &self.addrs
     }
 
+    /// The service, shared with the server's threads (to read its metrics,
+    /// say).
+    pub fn service(&self) -> Arc<S> {
+        self.service.clone()
+    }
+
     /// A handle that reaches the server from any thread.
     pub fn control(&self) -> Control {
         self.control.clone()

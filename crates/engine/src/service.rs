@@ -205,6 +205,11 @@ pub trait Service: Send + Sync + 'static {
     /// The server has started; `control` reaches its connections from any
     /// thread (a service's timers, say). Called once, before any `open`.
     fn start(&self, _control: &Control) {}
+
+    /// Appends the service's own metrics in the Prometheus text format
+    /// (names prefixed `switchyard_<service>_`). Called from the admin
+    /// listener's thread.
+    fn metrics(&self, _out: &mut String) {}
 }
 
 /// What a handler works with: the connection's input and output, and the
