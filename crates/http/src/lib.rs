@@ -1,8 +1,46 @@
-//! The `http` service: HTTP/1.1 static files (being built).
+//! The `http` service: static files over HTTP/1.1.
+//!
+//! Each call of [`Http::handle`] frames the whole requests at the front of
+//! the connection's input (with the codec's
+//! [`parse_request`](switchyard_codec::http::parse_request)), answers them
+//! in order into its output, and leaves a partial request unconsumed for
+//! the next call. A request body is skipped as it arrives, so it never
+//! accumulates. Small files are copied from an in-memory cache; larger ones
+//! are queued as file ranges that the engine sends with `sendfile(2)`, so a
+//! download of any size costs a connection a few bytes of memory.
+//!
+//! Invariants: nothing outside the root is ever opened (see [`target`] and
+//! [`files`]); every error that loses the request framing answers with
+//! `Connection: close` and closes; while the server drains, the last
+//! response a connection gets says `Connection: close`.
+
+mod date;
+pub mod files;
+mod listing;
+mod range;
+pub mod target;
 
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 
-use switchyard_engine::{ConnInfo, Cx, Service};
+use switchyard_codec::http::{self as codec, parse_request, Body, ChunkedBody, Limits, Request, Version};
+use switchyard_engine::{ConnInfo, Control, Cx, Output, Reject, Service};
+
+use crate::files::{Entry, Files, Kind, Missing};
+use crate::range::Wanted;
+
+/// Longest request line accepted, CRLF included; past it, 414.
+pub const MAX_REQUEST_LINE_BYTES: usize = 8 << 10;
+/// Largest header section accepted; past it, 431.
+pub const MAX_HEADER_BYTES: usize = 16 << 10;
+/// Largest request body read (and discarded); past it, 413.
+pub const MAX_BODY_BYTES: u64 = 1 << 20;
+
+const LIMITS: Limits = Limits {
+    max_request_line_bytes: MAX_REQUEST_LINE_BYTES,
+    max_header_bytes: MAX_HEADER_BYTES,
+    max_body_bytes: MAX_BODY_BYTES,
+};
 
 /// Settings of the http service.
 #[derive(Clone, Debug)]
@@ -15,7 +53,10 @@ pub struct Options {
 
 /// The static file server.
 pub struct Http {
-    _options: Options,
+    files: Files,
+    autoindex: bool,
+    /// The server's handle, for `/metrics`; set when the server starts.
+    control: OnceLock<Control>,
 }
 
 impl Http {
@@ -25,16 +66,333 @@ impl Http {
     ///
     /// The root folder cannot be opened.
     pub fn new(options: Options) -> std::io::Result<Http> {
-        Ok(Http { _options: options })
+        let files = Files::new(&options.root)?;
+        tracing::debug!(root = %files.root().display(), autoindex = options.autoindex, "serving");
+        Ok(Http { files, autoindex: options.autoindex, control: OnceLock::new() })
     }
 }
 
+/// One connection's state between calls.
+pub struct Conn {
+    /// The rest of a request body still to skip.
+    skip: Skip,
+    /// Where response heads are assembled (kept for its capacity).
+    head: Vec<u8>,
+}
+
+enum Skip {
+    Nothing,
+    Bytes(u64),
+    Chunked(ChunkedBody),
+}
+
 impl Service for Http {
-    type State = ();
+    type State = Conn;
 
-    fn open(&self, _conn: &ConnInfo) {}
-
-    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
-        cx.close();
+    fn open(&self, _conn: &ConnInfo) -> Conn {
+        Conn { skip: Skip::Nothing, head: Vec::new() }
     }
+
+    fn handle(&self, conn: &mut Conn, cx: &mut Cx<'_>) {
+        loop {
+            if !skip_body(conn, cx) {
+                return;
+            }
+            let draining = cx.draining();
+            let id = cx.id();
+            let (input, out) = cx.io();
+            let req = match parse_request(input, &LIMITS) {
+                Ok(Some(req)) => req,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::debug!(conn = %id, error = %e, "bad request");
+                    let status = e.status();
+                    simple(out, &mut conn.head, status, Version::Http11, true, None, false);
+                    close_after(cx);
+                    return;
+                }
+            };
+            let mut close = !req.keep_alive;
+            if draining && !close {
+                // Only the last whole request's response says goodbye.
+                let rest = &input[req.head_len..];
+                close = req.body != Body::None || !matches!(parse_request(rest, &LIMITS), Ok(Some(_)));
+            }
+            self.answer(&req, out, &mut conn.head, close);
+            let (head_len, body) = (req.head_len, req.body);
+            cx.consume(head_len);
+            if close {
+                close_after(cx);
+                return;
+            }
+            conn.skip = match body {
+                Body::None => Skip::Nothing,
+                Body::Length(n) => Skip::Bytes(n),
+                Body::Chunked => Skip::Chunked(ChunkedBody::new(MAX_BODY_BYTES)),
+            };
+        }
+    }
+
+    fn reject(&self, why: Reject) -> Option<Vec<u8>> {
+        let status = match why {
+            Reject::Busy => 503,
+            Reject::RequestTimeout => 408,
+            Reject::InputTooLarge => 431,
+            Reject::Panic => 500,
+        };
+        let mut out = Output::new();
+        simple(&mut out, &mut Vec::new(), status, Version::Http11, true, None, false);
+        out.to_vec().ok()
+    }
+
+    fn start(&self, control: &Control) {
+        let _ = self.control.set(control.clone());
+    }
+}
+
+/// Skips what arrived of a pending request body. Returns true when the
+/// body is over and the next request may be parsed.
+fn skip_body(conn: &mut Conn, cx: &mut Cx<'_>) -> bool {
+    match &mut conn.skip {
+        Skip::Nothing => return true,
+        Skip::Bytes(left) => {
+            let take = (*left).min(cx.input().len() as u64);
+            cx.consume(take as usize);
+            *left -= take;
+            if *left > 0 {
+                return false;
+            }
+        }
+        Skip::Chunked(body) => match body.advance(cx.input()) {
+            Ok(n) => {
+                cx.consume(n);
+                if !body.is_done() {
+                    return false;
+                }
+            }
+            Err(e) => {
+                // The response went out already; all that is left is to stop.
+                tracing::debug!(conn = %cx.id(), error = %e, "bad chunked body");
+                close_after(cx);
+                return false;
+            }
+        },
+    }
+    conn.skip = Skip::Nothing;
+    true
+}
+
+/// Drops the rest of the input and closes once the output is written.
+fn close_after(cx: &mut Cx<'_>) {
+    let n = cx.input().len();
+    cx.consume(n);
+    cx.close();
+}
+
+impl Http {
+    /// Writes the response to one well-framed request.
+    fn answer(&self, req: &Request<'_>, out: &mut Output, head: &mut Vec<u8>, close: bool) {
+        let v = req.version;
+        let is_head = req.method == b"HEAD";
+        if req.method != b"GET" && !is_head {
+            return simple(out, head, 405, v, close, Some(("Allow", b"GET, HEAD")), false);
+        }
+        let Ok(target) = target::parse(req.target) else {
+            return simple(out, head, 400, v, close, None, is_head);
+        };
+        match &target.rel[..] {
+            b"healthz" => return text(out, head, 200, v, close, is_head, b"ok\n"),
+            b"metrics" => {
+                let mut body = String::new();
+                if let Some(control) = self.control.get() {
+                    control.metrics().render(&mut body);
+                }
+                return text(out, head, 200, v, close, is_head, body.as_bytes());
+            }
+            _ => {}
+        }
+        let entry = match self.files.lookup(&target.rel) {
+            Ok(entry) => entry,
+            Err(missing) => return simple(out, head, missing_status(missing), v, close, None, is_head),
+        };
+        let entry = match entry.kind {
+            Kind::File { .. } if target.trailing_slash => return simple(out, head, 404, v, close, None, is_head),
+            Kind::File { .. } => entry,
+            Kind::Dir if !target.trailing_slash => {
+                let mut location = target.raw_path.to_vec();
+                location.push(b'/');
+                return simple(out, head, 301, v, close, Some(("Location", &location)), is_head);
+            }
+            Kind::Dir => {
+                let mut index = target.rel.clone();
+                if !index.is_empty() {
+                    index.push(b'/');
+                }
+                index.extend_from_slice(b"index.html");
+                match self.files.lookup(&index) {
+                    Ok(index) if matches!(index.kind, Kind::File { .. }) => index,
+                    Err(Missing::Forbidden) => return simple(out, head, 403, v, close, None, is_head),
+                    _ if self.autoindex => match listing::render(&entry.path, target.raw_path) {
+                        Ok(html) => {
+                            begin(head, 200);
+                            head.extend_from_slice(b"Content-Type: text/html; charset=utf-8\r\n");
+                            return finish(out, head, v, close, Some(&html), is_head);
+                        }
+                        Err(e) => {
+                            tracing::debug!(path = %entry.path.display(), error = %e, "cannot list a folder");
+                            return simple(out, head, 403, v, close, None, is_head);
+                        }
+                    },
+                    _ => return simple(out, head, 403, v, close, None, is_head),
+                }
+            }
+        };
+        send_file(req, &entry, out, head, close, is_head);
+    }
+}
+
+/// A file's response: 304, 200, 206 or 416.
+fn send_file(req: &Request<'_>, entry: &Arc<Entry>, out: &mut Output, head: &mut Vec<u8>, close: bool, is_head: bool) {
+    let v = req.version;
+    let not_modified = match req.if_none_match {
+        Some(tags) => etag_matches(tags, &entry.etag),
+        None => req
+            .if_modified_since
+            .and_then(|d| httpdate::parse_http_date(std::str::from_utf8(d).ok()?).ok())
+            .and_then(|d| d.duration_since(std::time::UNIX_EPOCH).ok())
+            .is_some_and(|since| entry.mtime_secs <= since.as_secs()),
+    };
+    if not_modified {
+        begin(head, 304);
+        head.extend_from_slice(&entry.fields);
+        end(head, v, close);
+        out.extend_from_slice(head);
+        return;
+    }
+    let wanted = match req.range {
+        Some(range) if !is_head && if_range_holds(req.if_range, entry) => range::wanted(range, entry.len),
+        _ => Wanted::Whole,
+    };
+    let (start, len) = match wanted {
+        Wanted::Whole => {
+            begin(head, 200);
+            (0, entry.len)
+        }
+        Wanted::Part { start, end } => {
+            begin(head, 206);
+            head.extend_from_slice(b"Content-Range: bytes ");
+            codec::push_decimal(head, start);
+            head.push(b'-');
+            codec::push_decimal(head, end);
+            head.push(b'/');
+            codec::push_decimal(head, entry.len);
+            head.extend_from_slice(b"\r\n");
+            (start, end - start + 1)
+        }
+        Wanted::Unsatisfiable => {
+            begin(head, 416);
+            head.extend_from_slice(b"Content-Range: bytes */");
+            codec::push_decimal(head, entry.len);
+            head.extend_from_slice(b"\r\n");
+            head.extend_from_slice(b"Content-Length: 0\r\n");
+            end(head, v, close);
+            out.extend_from_slice(head);
+            return;
+        }
+    };
+    head.extend_from_slice(&entry.fields);
+    codec::push_header_u64(head, "Content-Length", len);
+    end(head, v, close);
+    out.extend_from_slice(head);
+    if is_head {
+        return;
+    }
+    if let Kind::File { file, contents } = &entry.kind {
+        match contents {
+            Some(bytes) => out.extend_from_slice(&bytes[start as usize..(start + len) as usize]),
+            None => out.push_file(file.clone(), start, len),
+        }
+    }
+}
+
+/// `If-None-Match` (weak comparison): `*`, or a listed tag equal to ours.
+fn etag_matches(header: &[u8], etag: &str) -> bool {
+    header.trim_ascii() == b"*"
+        || header
+            .split(|&b| b == b',')
+            .map(|t| t.trim_ascii())
+            .any(|t| t.strip_prefix(b"W/").unwrap_or(t) == etag.as_bytes())
+}
+
+/// `If-Range`: the range applies only if the client's copy is current
+/// (strong comparison of the tag, or the exact `Last-Modified`).
+fn if_range_holds(header: Option<&[u8]>, entry: &Entry) -> bool {
+    match header {
+        None => true,
+        Some(v) if v.starts_with(b"\"") => v == entry.etag.as_bytes(),
+        Some(v) => v == entry.last_modified.as_bytes(),
+    }
+}
+
+fn missing_status(missing: Missing) -> u16 {
+    match missing {
+        Missing::NotFound => 404,
+        Missing::Forbidden => 403,
+    }
+}
+
+/// Starts a head: status line, `Server`, `Date`.
+fn begin(head: &mut Vec<u8>, status: u16) {
+    head.clear();
+    codec::push_status_line(head, status);
+    head.extend_from_slice(b"Server: switchyard\r\nDate: ");
+    date::push_now(head);
+    head.extend_from_slice(b"\r\n");
+}
+
+/// Ends a head with the connection's fate.
+fn end(head: &mut Vec<u8>, version: Version, close: bool) {
+    if close {
+        head.extend_from_slice(b"Connection: close\r\n");
+    } else if version == Version::Http10 {
+        head.extend_from_slice(b"Connection: keep-alive\r\n");
+    }
+    head.extend_from_slice(b"\r\n");
+}
+
+/// Ends a head with `Content-Length`, and writes it and the body.
+fn finish(out: &mut Output, head: &mut Vec<u8>, version: Version, close: bool, body: Option<&[u8]>, is_head: bool) {
+    codec::push_header_u64(head, "Content-Length", body.map_or(0, |b| b.len() as u64));
+    end(head, version, close);
+    out.extend_from_slice(head);
+    if let (Some(body), false) = (body, is_head) {
+        out.extend_from_slice(body);
+    }
+}
+
+/// A plain-text response.
+fn text(out: &mut Output, head: &mut Vec<u8>, status: u16, v: Version, close: bool, is_head: bool, body: &[u8]) {
+    begin(head, status);
+    head.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
+    finish(out, head, v, close, Some(body), is_head);
+}
+
+/// A status with its reason phrase as a plain-text body, and at most one
+/// extra header.
+fn simple(
+    out: &mut Output,
+    head: &mut Vec<u8>,
+    status: u16,
+    v: Version,
+    close: bool,
+    extra: Option<(&str, &[u8])>,
+    is_head: bool,
+) {
+    begin(head, status);
+    if let Some((name, value)) = extra {
+        codec::push_header(head, name, value);
+    }
+    let body = format!("{status} {}\n", codec::reason(status));
+    head.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
+    finish(out, head, v, close, Some(body.as_bytes()), is_head);
 }
