@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bench;
 mod chat;
 mod echo;
 mod http;
