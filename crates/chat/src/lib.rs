@@ -1,6 +1,42 @@
-//! The `chat` service: an IRC subset (being built).
+//! The `chat` service: a subset of IRC (RFC 1459 / RFC 2812) that ordinary
+//! clients (irssi, WeeChat, HexChat, bot libraries) can use.
+//!
+//! Each connection's lines are framed with [`switchyard_codec::irc`] and
+//! handled in order ([`command`]); the users and channels are one global
+//! [`registry`] behind one lock.
+//!
+//! Everything a client receives after it connects travels through
+//! [`Control::send`], its own replies included, and is posted while the
+//! registry lock is held. The engine writes a task's own output
+//! ([`Cx::out`]) and cross-connection messages in no fixed order relative to
+//! each other, so mixing the two could show a client someone's message in a
+//! channel before its own JOIN; one path under one lock gives every client
+//! one global order of events. Messages from one sender reach every member
+//! in the order sent.
+//!
+//! A connection's end ([`Service::close`], whatever the reason) removes its
+//! user and tells the channels `QUIT` with the reason (`Max SendQ exceeded`
+//! when the engine dropped a client that stopped reading). A background
+//! thread ([`keepalive`]) pings idle clients and drops those that do not
+//! answer.
 
-use switchyard_engine::{ConnInfo, Cx, Service};
+mod clock;
+mod command;
+mod flood;
+mod keepalive;
+mod numeric;
+mod registry;
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, Instant};
+
+use switchyard_codec::irc::{next_line, skip_line, write_message, Frame};
+use switchyard_engine::{CloseReason, ConnId, ConnInfo, Control, Cx, Output, Reject, Service};
+
+use crate::command::Session;
+use crate::flood::Bucket;
+use crate::registry::{Registry, User};
 
 /// Settings of the chat service.
 #[derive(Clone, Debug)]
@@ -9,26 +45,196 @@ pub struct Options {
     pub server_name: String,
     /// The message of the day, if any.
     pub motd: Option<String>,
+    /// Silence after which a client is sent a PING.
+    pub ping_interval: Duration,
+    /// Time a client has to answer that PING (with anything) before it is dropped.
+    pub ping_timeout: Duration,
+    /// Input lines a second a client may keep up; 0 disables flood control.
+    pub flood_lines_per_sec: u32,
+    /// Input lines a client may send at once before the rate applies.
+    pub flood_burst_lines: u32,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            server_name: "switchyard".to_string(),
+            motd: None,
+            ping_interval: Duration::from_secs(120),
+            ping_timeout: Duration::from_secs(60),
+            flood_lines_per_sec: 10,
+            flood_burst_lines: 100,
+        }
+    }
 }
 
 /// The chat server.
 pub struct Chat {
-    _options: Options,
+    options: Arc<Options>,
+    /// Users and channels; see [`registry`] for why one lock.
+    registry: Arc<Mutex<Registry>>,
+    /// The server's handle, from [`Service::start`].
+    control: OnceLock<Control>,
+    /// When the service was created, seconds since the Unix epoch (for 003).
+    created: u64,
 }
 
 impl Chat {
     /// Creates the service.
     pub fn new(options: Options) -> Chat {
-        Chat { _options: options }
+        Chat {
+            options: Arc::new(options),
+            registry: Arc::new(Mutex::new(Registry::default())),
+            control: OnceLock::new(),
+            created: clock::unix_now(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        lock(&self.registry)
     }
 }
 
+/// Locks the registry; a handler that panicked with the lock held cost its
+/// own connection only, so the table is still used.
+fn lock(registry: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
+    registry.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The host part of a client's prefix: its address, with a `0` before an
+/// IPv6 address that starts with `:` (which would read as a trailing
+/// parameter in 352 and 311).
+fn host_of(ip: IpAddr) -> String {
+    let s = ip.to_string();
+    if s.starts_with(':') {
+        format!("0{s}")
+    } else {
+        s
+    }
+}
+
+/// The QUIT message others see when a connection ends for `reason`.
+fn quit_message(reason: CloseReason) -> &'static str {
+    match reason {
+        CloseReason::PeerClosed => "Connection closed",
+        CloseReason::Error => "Connection reset by peer",
+        CloseReason::Service => "Client exited",
+        CloseReason::Idle | CloseReason::RequestTimeout => "Ping timeout",
+        CloseReason::WriteTimeout | CloseReason::OutputTooLarge => "Max SendQ exceeded",
+        CloseReason::InputTooLarge => "Excess Flood",
+        CloseReason::Busy => "Server full",
+        CloseReason::Panic => "Internal error",
+        CloseReason::Shutdown => "Server shutting down",
+    }
+}
+
+/// One connection's own state; the rest is in the registry.
+pub struct Conn {
+    id: ConnId,
+    /// Dropping the rest of an overlong line whose end has not come yet.
+    discarding: bool,
+    bucket: Bucket,
+}
+
 impl Service for Chat {
-    type State = ();
+    type State = Conn;
 
-    fn open(&self, _conn: &ConnInfo) {}
+    fn open(&self, conn: &ConnInfo) -> Conn {
+        let now = Instant::now();
+        self.lock().users.insert(conn.id, User::new(host_of(conn.peer.ip()), now));
+        Conn { id: conn.id, discarding: false, bucket: Bucket::new(self.options.flood_burst_lines, now) }
+    }
 
-    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
-        cx.close();
+    fn handle(&self, state: &mut Conn, cx: &mut Cx<'_>) {
+        let now = Instant::now();
+        let input = cx.input();
+        let mut used = 0;
+        {
+            let mut reg = self.lock();
+            let Some(user) = reg.users.get_mut(&state.id) else {
+                // Dropped (ping timeout) and closing: nothing more counts.
+                let n = input.len();
+                cx.consume(n);
+                return;
+            };
+            user.last_active = now;
+            user.ping_sent = None;
+            let mut session = Session::new(&self.options, self.created, &mut reg, cx.control(), state.id);
+            while used < input.len() && !session.gone() {
+                let rest = &input[used..];
+                if state.discarding {
+                    let (n, ended) = skip_line(rest);
+                    used += n;
+                    state.discarding = !ended;
+                    continue;
+                }
+                match next_line(rest) {
+                    Frame::Line { line, used: n } => {
+                        used += n;
+                        let o = &self.options;
+                        if !state.bucket.take(now, o.flood_lines_per_sec, o.flood_burst_lines) {
+                            session.drop_client("Excess Flood");
+                            break;
+                        }
+                        session.line(line);
+                    }
+                    Frame::TooLong { used: n, ended } => {
+                        used += n;
+                        state.discarding = !ended;
+                        session.input_too_long();
+                    }
+                    Frame::Partial { used: n } => {
+                        used += n;
+                        break;
+                    }
+                }
+            }
+            if session.gone() {
+                used = input.len();
+            }
+            session.flush();
+        }
+        cx.consume(used);
+    }
+
+    fn goodbye(&self, state: &mut Conn, out: &mut Output) {
+        let reg = self.lock();
+        let Some(user) = reg.users.get(&state.id) else { return };
+        let mut bytes = Vec::new();
+        let server = &self.options.server_name;
+        write_message(&mut bytes, Some(server), "NOTICE", &[user.nick_or_star()], Some("Server is shutting down"));
+        let text = format!("Closing Link: {} (Server shutting down)", user.host);
+        write_message(&mut bytes, None, "ERROR", &[], Some(&text));
+        out.push_vec(bytes);
+    }
+
+    fn close(&self, state: Conn, _conn: &ConnInfo, reason: CloseReason) {
+        let mut reg = self.lock();
+        match self.control.get() {
+            Some(control) => {
+                reg.quit(control, state.id, quit_message(reason));
+            }
+            None => {
+                reg.users.remove(&state.id);
+            }
+        }
+    }
+
+    fn reject(&self, why: Reject) -> Option<Vec<u8>> {
+        let reason = match why {
+            Reject::Busy => "Server is full",
+            Reject::InputTooLarge => "Excess Flood",
+            Reject::RequestTimeout => "Ping timeout",
+            Reject::Panic => "Internal error",
+        };
+        let mut bytes = Vec::new();
+        write_message(&mut bytes, None, "ERROR", &[], Some(&format!("Closing Link: ({reason})")));
+        Some(bytes)
+    }
+
+    fn start(&self, control: &Control) {
+        if self.control.set(control.clone()).is_ok() {
+            keepalive::spawn(Arc::downgrade(&self.registry), control.clone(), self.options.clone());
+        }
     }
 }

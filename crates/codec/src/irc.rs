@@ -42,7 +42,7 @@ pub enum Frame<'a> {
 /// ```
 /// use switchyard_codec::irc::{next_line, Frame};
 ///
-/// assert_eq!(next_line(b"\r\nPING x\r\nrest"), Frame::Line { line: b"PING x", used: 10 });
+/// assert_eq!(next_line(b"\r\nPING x\r\nrest"), Frame::Line { line: b"PING x", used: 9 });
 /// assert_eq!(next_line(b"PING"), Frame::Partial { used: 0 });
 /// ```
 pub fn next_line(input: &[u8]) -> Frame<'_> {
@@ -159,9 +159,10 @@ impl<'a> Message<'a> {
 
 /// Appends one message and its CRLF to `out`.
 ///
-/// `middle` parameters must be non-empty words (no space, no leading
-/// colon); `trailing`, if any, is written after ` :` and may hold anything
-/// but CR, LF and NUL, which are replaced by spaces. A message that would
+/// `middle` parameters are words: one that would not read back as itself
+/// (empty, holding a space, CR, LF or NUL, or starting with a colon) is
+/// written as `*`. `trailing`, if any, is written after ` :` and may hold
+/// anything but CR, LF and NUL, which are replaced by spaces. A message that would
 /// pass [`MAX_LINE_BYTES`] is cut on a character boundary.
 ///
 /// # Examples
@@ -182,9 +183,9 @@ pub fn write_message(out: &mut Vec<u8>, prefix: Option<&str>, command: &str, mid
     }
     out.extend_from_slice(command.as_bytes());
     for m in middle {
-        debug_assert!(!m.is_empty() && !m.contains(' ') && !m.starts_with(':'), "bad middle parameter {m:?}");
         out.push(b' ');
-        out.extend_from_slice(m.as_bytes());
+        let unreadable = m.is_empty() || m.starts_with(':') || m.bytes().any(|b| matches!(b, b' ' | b'\r' | b'\n' | 0));
+        out.extend_from_slice(if unreadable { b"*" } else { m.as_bytes() });
     }
     if let Some(t) = trailing {
         out.extend_from_slice(b" :");
@@ -387,9 +388,10 @@ mod tests {
         write_message(&mut out, None, "PING", &["tok"], None);
         write_message(&mut out, Some("srv"), "331", &["ann", "#a"], Some(""));
         write_message(&mut out, None, "NOTICE", &["x"], Some("a\r\nb\0c"));
+        write_message(&mut out, None, "401", &["a b", ":x", "", "ok"], None);
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            ":n!u@h PRIVMSG #a :hi\r\nPING tok\r\n:srv 331 ann #a :\r\nNOTICE x :a  b c\r\n"
+            ":n!u@h PRIVMSG #a :hi\r\nPING tok\r\n:srv 331 ann #a :\r\nNOTICE x :a  b c\r\n401 * * * ok\r\n"
         );
     }
 
@@ -480,8 +482,7 @@ mod tests {
                                 Some((t, mid)) => (mid, Some(*t)),
                                 None => (&m.params[..], None),
                             };
-                            let middle: Vec<&str> = middle.iter().copied().filter(|p| !p.is_empty()).collect();
-                            write_message(&mut out, m.prefix.filter(|p| !p.is_empty()), m.command, &middle, trailing);
+                            write_message(&mut out, m.prefix.filter(|p| !p.is_empty()), m.command, middle, trailing);
                             prop_assert!(out.len() <= MAX_LINE_BYTES);
                         }
                         rest = &rest[used..];

@@ -92,6 +92,12 @@ pub struct ChatArgs {
     /// File holding the message of the day.
     #[arg(long, value_name = "FILE")]
     pub motd: Option<PathBuf>,
+    /// Silence after which a client is pinged; dropped if silent half as long again [default: 120s].
+    #[arg(long, value_name = "DUR", value_parser = duration)]
+    pub ping_interval: Option<Duration>,
+    /// Input lines a second a client may keep up (burst: ten seconds' worth); 0 disables [default: 10].
+    #[arg(long, value_name = "N")]
+    pub flood_rate: Option<u32>,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {

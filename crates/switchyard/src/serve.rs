@@ -113,8 +113,19 @@ pub fn run(args: ServeArgs) -> anyhow::Result<i32> {
                 ),
                 None => None,
             };
-            let server_name = args.chat.server_name.clone().unwrap_or_else(|| "switchyard".to_string());
-            serve(&name, config, switchyard_chat::Chat::new(switchyard_chat::Options { server_name, motd }))
+            let mut options = switchyard_chat::Options { motd, ..Default::default() };
+            if let Some(n) = &args.chat.server_name {
+                options.server_name = n.clone();
+            }
+            if let Some(d) = args.chat.ping_interval {
+                options.ping_interval = d;
+                options.ping_timeout = d / 2;
+            }
+            if let Some(r) = args.chat.flood_rate {
+                options.flood_lines_per_sec = r;
+                options.flood_burst_lines = r.saturating_mul(10);
+            }
+            serve(&name, config, switchyard_chat::Chat::new(options))
         }
     }
 }

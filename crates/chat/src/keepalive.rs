@@ -1,0 +1,65 @@
+//! Keeping connections honest: a thread that pings idle clients and drops
+//! those that do not answer.
+//!
+//! Any line from a client counts as a sign of life (it clears `ping_sent`
+//! and resets `last_active` in the registry). After `ping_interval` of
+//! silence the client gets `PING :server`; if it is still silent
+//! `ping_timeout` later, it gets `ERROR`, its channels get `QUIT :Ping
+//! timeout: N seconds`, and the connection is closed. The thread ends when
+//! the server starts draining or the service is dropped.
+
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
+
+use switchyard_codec::irc::write_message;
+use switchyard_engine::{ConnId, Control};
+
+use crate::registry::Registry;
+use crate::Options;
+
+/// Starts the keep-alive thread.
+pub fn spawn(registry: Weak<Mutex<Registry>>, control: Control, options: Arc<Options>) {
+    let tick =
+        (options.ping_interval.min(options.ping_timeout) / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+    let spawned = std::thread::Builder::new().name("chat-keepalive".into()).spawn(move || loop {
+        std::thread::sleep(tick);
+        if control.draining() {
+            return;
+        }
+        let Some(registry) = registry.upgrade() else { return };
+        sweep(&mut crate::lock(&registry), &control, &options, Instant::now());
+    });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the chat keep-alive thread; idle clients will not be pinged");
+    }
+}
+
+/// One pass over every client: ping the idle, drop the silent.
+fn sweep(reg: &mut Registry, control: &Control, options: &Options, now: Instant) {
+    let server = options.server_name.as_str();
+    let mut dead: Vec<(ConnId, String)> = Vec::new();
+    for (&id, user) in reg.users.iter_mut() {
+        match user.ping_sent {
+            None if now.saturating_duration_since(user.last_active) >= options.ping_interval => {
+                let mut line = Vec::new();
+                write_message(&mut line, None, "PING", &[], Some(server));
+                control.send(id, line);
+                user.ping_sent = Some(now);
+            }
+            Some(sent) if now.saturating_duration_since(sent) >= options.ping_timeout => {
+                let silent = now.saturating_duration_since(user.last_active).as_secs();
+                dead.push((id, format!("Ping timeout: {silent} seconds")));
+            }
+            _ => {}
+        }
+    }
+    for (id, reason) in dead {
+        let Some(host) = reg.users.get(&id).map(|u| u.host.clone()) else { continue };
+        let mut line = Vec::new();
+        write_message(&mut line, None, "ERROR", &[], Some(&format!("Closing Link: {host} ({reason})")));
+        control.send(id, line);
+        reg.quit(control, id, &reason);
+        control.close(id);
+        tracing::debug!(conn = %id, "{reason}");
+    }
+}

@@ -1,0 +1,198 @@
+//! Who is connected and who is in which channel: the one global table of
+//! the chat service.
+//!
+//! The registry lives behind one lock in [`crate::Chat`]. Whoever holds the
+//! lock both changes the table and posts the resulting messages (with
+//! [`Control::send`]), so every member sees events in one global order: a
+//! client never sees a message in a channel before its own JOIN, nor after
+//! its PART.
+//!
+//! Invariants: `nicks` maps the folded nickname of every user that has one
+//! to that user; a user's `channels` and each channel's `members` mirror
+//! each other; a channel with no members does not exist.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Instant;
+
+use switchyard_codec::irc::{fold, write_message};
+use switchyard_engine::{ConnId, Control};
+
+/// One connected client, registered or not.
+#[derive(Debug)]
+pub struct User {
+    /// The nickname as the client chose it (not folded).
+    pub nick: Option<String>,
+    /// The user name from `USER`.
+    pub user: Option<String>,
+    /// The real name from `USER`.
+    pub realname: String,
+    /// The client's address, as shown in prefixes.
+    pub host: String,
+    /// Welcome sent: the client may use every command.
+    pub registered: bool,
+    /// `CAP LS` came before registration and `CAP END` has not: hold the welcome.
+    pub cap_negotiating: bool,
+    /// The folded names of the channels the user is in.
+    pub channels: BTreeSet<String>,
+    /// The away message, if the user is away.
+    pub away: Option<String>,
+    /// User mode `+i`.
+    pub invisible: bool,
+    /// When the client last sent anything.
+    pub last_active: Instant,
+    /// When the keep-alive PING went out, if it is unanswered.
+    pub ping_sent: Option<Instant>,
+}
+
+impl User {
+    /// A user who has just connected from `host`.
+    pub fn new(host: String, now: Instant) -> User {
+        User {
+            nick: None,
+            user: None,
+            realname: String::new(),
+            host,
+            registered: false,
+            cap_negotiating: false,
+            channels: BTreeSet::new(),
+            away: None,
+            invisible: false,
+            last_active: now,
+            ping_sent: None,
+        }
+    }
+
+    /// The nickname, or `*` before there is one (the numerics' convention).
+    pub fn nick_or_star(&self) -> &str {
+        self.nick.as_deref().unwrap_or("*")
+    }
+
+    /// `nick!user@host`, the origin of what this user says.
+    pub fn prefix(&self) -> String {
+        format!("{}!{}@{}", self.nick_or_star(), self.user.as_deref().unwrap_or("*"), self.host)
+    }
+}
+
+/// A channel's topic and who set it when.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    pub text: String,
+    pub set_by: String,
+    /// Seconds since the Unix epoch.
+    pub set_at: u64,
+}
+
+/// A channel: exists while it has members.
+#[derive(Debug)]
+pub struct Channel {
+    /// The name as its creator spelled it.
+    pub name: String,
+    pub topic: Option<Topic>,
+    /// Members in the order they joined.
+    pub members: Vec<ConnId>,
+    /// Creation time, seconds since the Unix epoch.
+    pub created: u64,
+}
+
+/// Users, nicknames and channels.
+#[derive(Debug, Default)]
+pub struct Registry {
+    /// Every open connection's user.
+    pub users: HashMap<ConnId, User>,
+    /// Folded nickname → its owner.
+    pub nicks: HashMap<String, ConnId>,
+    /// Folded channel name → channel; ordered, so LIST reads alphabetically.
+    pub channels: BTreeMap<String, Channel>,
+}
+
+impl Registry {
+    /// The owner of a nickname, compared case-insensitively.
+    pub fn find_nick(&self, nick: &str) -> Option<ConnId> {
+        self.nicks.get(&fold(nick)).copied()
+    }
+
+    /// Every user who shares a channel with `id`, each once, without `id`.
+    pub fn peers(&self, id: ConnId) -> Vec<ConnId> {
+        let Some(user) = self.users.get(&id) else { return Vec::new() };
+        let mut peers: Vec<ConnId> = user
+            .channels
+            .iter()
+            .filter_map(|c| self.channels.get(c))
+            .flat_map(|c| c.members.iter().copied())
+            .filter(|&m| m != id)
+            .collect();
+        peers.sort_unstable();
+        peers.dedup();
+        peers
+    }
+
+    /// Sends `line` to every member of channel `key` (folded) but `except`.
+    pub fn send_to_channel(&self, control: &Control, key: &str, line: &[u8], except: Option<ConnId>) {
+        if let Some(channel) = self.channels.get(key) {
+            for &m in &channel.members {
+                if Some(m) != except {
+                    control.send(m, line.to_vec());
+                }
+            }
+        }
+    }
+
+    /// Adds `id` to channel `name` (creating it); false if already a member.
+    pub fn join(&mut self, id: ConnId, name: &str, now_unix: u64) -> bool {
+        let key = fold(name);
+        let Some(user) = self.users.get_mut(&id) else { return false };
+        if !user.channels.insert(key.clone()) {
+            return false;
+        }
+        self.channels
+            .entry(key)
+            .or_insert_with(|| Channel { name: name.to_string(), topic: None, members: Vec::new(), created: now_unix })
+            .members
+            .push(id);
+        true
+    }
+
+    /// Removes `id` from channel `key` (folded), dropping the channel when
+    /// it empties.
+    pub fn part(&mut self, id: ConnId, key: &str) {
+        if let Some(user) = self.users.get_mut(&id) {
+            user.channels.remove(key);
+        }
+        if let Some(channel) = self.channels.get_mut(key) {
+            channel.members.retain(|&m| m != id);
+            if channel.members.is_empty() {
+                self.channels.remove(key);
+            }
+        }
+    }
+
+    /// Removes user `id` everywhere; if it was registered, tells everyone
+    /// who shared a channel with it `QUIT :message`. Returns the user, or
+    /// `None` if it was already gone.
+    pub fn quit(&mut self, control: &Control, id: ConnId, message: &str) -> Option<User> {
+        let peers = self.peers(id);
+        let user = self.users.remove(&id)?;
+        if user.registered && !peers.is_empty() {
+            let mut line = Vec::new();
+            write_message(&mut line, Some(&user.prefix()), "QUIT", &[], Some(message));
+            for p in peers {
+                control.send(p, line.clone());
+            }
+        }
+        if let Some(nick) = &user.nick {
+            let key = fold(nick);
+            if self.nicks.get(&key) == Some(&id) {
+                self.nicks.remove(&key);
+            }
+        }
+        for key in &user.channels {
+            if let Some(channel) = self.channels.get_mut(key) {
+                channel.members.retain(|&m| m != id);
+                if channel.members.is_empty() {
+                    self.channels.remove(key);
+                }
+            }
+        }
+        Some(user)
+    }
+}
