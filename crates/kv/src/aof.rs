@@ -1,0 +1,351 @@
+//! The append-only log: every write as a RESP command, replayed at start.
+//!
+//! Records are *effects*, not the commands clients sent: `SET key value
+//! [PXAT ms]`, `DEL`, `PEXPIREAT`, `PERSIST`, `MSET`, `FLUSHDB`, `FLUSHALL`,
+//! `SELECT`, and `MULTI`/`EXEC` around the records of one command that must
+//! land together (`RENAME`). Each sets absolute state, so replaying a
+//! record whose effect is already present changes nothing: that is what
+//! lets a rewrite snapshot shards one at a time while clients keep writing.
+//!
+//! Ordering: a command appends its records while it still holds its shard
+//! locks, so the log orders writes to a key as memory does.
+//!
+//! Durability, group commit: appends go to an in-memory buffer under
+//! `pending`. Whoever then needs them on disk takes the `file` lock, swaps
+//! the whole buffer out, writes it and (for `always`) fsyncs. Writers that
+//! arrive meanwhile queue on the `file` lock; the first of them to get it
+//! writes and fsyncs everything buffered so far, and the rest find their
+//! records already synced and return. One fsync serves everyone who
+//! appended before it started.
+//!
+//! Rewrite: [`Aof::rewrite`] turns on a second buffer that collects every
+//! record appended from then on, writes a snapshot of the store shard by
+//! shard to a temporary file, then, briefly holding both locks, appends the
+//! collected records, fsyncs, and renames the file over the log.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard};
+
+use switchyard_codec::resp;
+
+use crate::store::Store;
+use crate::Fsync;
+
+/// Records buffered in memory, not yet written.
+struct Pending {
+    /// The bytes to write next.
+    buf: Vec<u8>,
+    /// Sequence number of the last record appended.
+    seq: u64,
+    /// The database the log's last `SELECT` chose.
+    db: Option<usize>,
+    /// While a rewrite runs: records appended since it began.
+    rewrite: Option<(Vec<u8>, Option<usize>)>,
+}
+
+/// The log file and how far it is written.
+struct Writer {
+    file: File,
+    /// Sequence number of the last record written to the file.
+    written: u64,
+    /// The file's length.
+    size: u64,
+}
+
+/// The append-only log.
+pub struct Aof {
+    path: PathBuf,
+    fsync: Fsync,
+    pending: Mutex<Pending>,
+    file: Mutex<Writer>,
+    /// Sequence number of the last record known to be on disk.
+    synced: AtomicU64,
+    /// A rewrite is under way.
+    rewriting: AtomicBool,
+    /// The log's size after the last rewrite (or at start).
+    base_size: AtomicU64,
+    /// Rewrites completed.
+    pub rewrites: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn select(buf: &mut Vec<u8>, db: usize) {
+    resp::command(buf, &[&b"SELECT"[..], db.to_string().as_bytes()]);
+}
+
+/// Where a log stops being a log.
+#[derive(Debug)]
+pub struct Corrupt {
+    /// Byte offset of the bad record.
+    pub offset: usize,
+    /// What is wrong there.
+    pub what: String,
+}
+
+impl Aof {
+    /// Opens (creating) the log at `path` for appending, after replay has
+    /// cut it to `valid_len` bytes.
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be opened or truncated.
+    pub fn open(path: &Path, fsync: Fsync, valid_len: u64) -> io::Result<Aof> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        if file.metadata()?.len() != valid_len {
+            file.set_len(valid_len)?;
+            file.sync_all()?;
+        }
+        Ok(Aof {
+            path: path.to_path_buf(),
+            fsync,
+            pending: Mutex::new(Pending { buf: Vec::new(), seq: 0, db: None, rewrite: None }),
+            file: Mutex::new(Writer { file, written: 0, size: valid_len }),
+            synced: AtomicU64::new(0),
+            rewriting: AtomicBool::new(false),
+            base_size: AtomicU64::new(valid_len),
+            rewrites: AtomicU64::new(0),
+        })
+    }
+
+    /// When the log is flushed.
+    pub fn fsync(&self) -> Fsync {
+        self.fsync
+    }
+
+    /// Appends the records `write` encodes, for database `db`; returns their
+    /// sequence number for [`Aof::flush`]. Call with the shard locks of the
+    /// keys they touch held.
+    pub fn append(&self, db: usize, write: impl FnOnce(&mut Vec<u8>)) -> u64 {
+        let mut p = lock(&self.pending);
+        if p.db != Some(db) {
+            select(&mut p.buf, db);
+            p.db = Some(db);
+        }
+        let start = p.buf.len();
+        write(&mut p.buf);
+        let Pending { buf, rewrite, .. } = &mut *p;
+        if let Some((rw, rw_db)) = rewrite {
+            if *rw_db != Some(db) {
+                select(rw, db);
+                *rw_db = Some(db);
+            }
+            rw.extend_from_slice(&buf[start..]);
+        }
+        p.seq += 1;
+        p.seq
+    }
+
+    /// Makes the records up to `seq` reach the file, and the disk too when
+    /// `sync` is set (group commit: see the module docs).
+    ///
+    /// # Errors
+    ///
+    /// Writing or syncing the file failed.
+    pub fn flush(&self, seq: u64, sync: bool) -> io::Result<()> {
+        if sync && self.synced.load(Ordering::Acquire) >= seq {
+            return Ok(());
+        }
+        let mut w = lock(&self.file);
+        if sync && self.synced.load(Ordering::Acquire) >= seq || !sync && w.written >= seq {
+            return Ok(());
+        }
+        let (bytes, upto) = {
+            let mut p = lock(&self.pending);
+            (std::mem::take(&mut p.buf), p.seq)
+        };
+        if !bytes.is_empty() {
+            w.file.write_all(&bytes)?;
+            w.size += bytes.len() as u64;
+        }
+        w.written = upto;
+        if sync {
+            w.file.sync_data()?;
+            self.synced.fetch_max(upto, Ordering::AcqRel);
+        }
+        Ok(())
+    }
+
+    /// Writes what is buffered, then fsyncs without holding the file lock
+    /// (the `everysec` tick), so writers are not held up by the disk.
+    ///
+    /// # Errors
+    ///
+    /// Writing or syncing the file failed.
+    pub fn flush_and_sync_in_background(&self) -> io::Result<()> {
+        let (file, upto) = {
+            let mut w = lock(&self.file);
+            let (bytes, upto) = {
+                let mut p = lock(&self.pending);
+                (std::mem::take(&mut p.buf), p.seq)
+            };
+            if !bytes.is_empty() {
+                w.file.write_all(&bytes)?;
+                w.size += bytes.len() as u64;
+            }
+            w.written = upto;
+            if self.synced.load(Ordering::Acquire) >= upto {
+                return Ok(());
+            }
+            (w.file.try_clone()?, upto)
+        };
+        file.sync_data()?;
+        self.synced.fetch_max(upto, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// The log's length in bytes.
+    pub fn size(&self) -> u64 {
+        lock(&self.file).size
+    }
+
+    /// The log's length after the last rewrite.
+    pub fn base_size(&self) -> u64 {
+        self.base_size.load(Ordering::Relaxed)
+    }
+
+    /// A rewrite is under way.
+    pub fn rewriting(&self) -> bool {
+        self.rewriting.load(Ordering::Relaxed)
+    }
+
+    /// Claims the right to rewrite; false if a rewrite already runs.
+    pub fn begin_rewrite(&self) -> bool {
+        !self.rewriting.swap(true, Ordering::AcqRel)
+    }
+
+    /// Rewrites the log as a snapshot of `store` plus what is appended
+    /// meanwhile. Call after [`Aof::begin_rewrite`] returned true; clients
+    /// go on while the snapshot is written.
+    ///
+    /// # Errors
+    ///
+    /// Writing the new log failed; the old one stays in place.
+    pub fn rewrite(&self, store: &Store, now_ms: impl Fn() -> u64) -> io::Result<()> {
+        let result = self.rewrite_inner(store, now_ms);
+        if result.is_err() {
+            lock(&self.pending).rewrite = None;
+        }
+        self.rewriting.store(false, Ordering::Release);
+        result
+    }
+
+    fn rewrite_inner(&self, store: &Store, now_ms: impl Fn() -> u64) -> io::Result<()> {
+        lock(&self.pending).rewrite = Some((Vec::new(), None));
+        let tmp_path = self.path.with_extension("rewrite");
+        let mut tmp = File::create(&tmp_path)?;
+        let mut chunk = Vec::new();
+        for (n, db) in store.dbs.iter().enumerate() {
+            let mut selected = false;
+            for i in 0..crate::store::SHARDS {
+                {
+                    let shard = db.lock_shard(i);
+                    for (k, v, at) in shard.entries(now_ms()) {
+                        if !selected {
+                            select(&mut chunk, n);
+                            selected = true;
+                        }
+                        match at {
+                            Some(at) => {
+                                resp::command(&mut chunk, &[&b"SET"[..], k, v, b"PXAT", at.to_string().as_bytes()])
+                            }
+                            None => resp::command(&mut chunk, &[&b"SET"[..], k, v]),
+                        }
+                    }
+                }
+                tmp.write_all(&chunk)?;
+                chunk.clear();
+            }
+        }
+        let mut w = lock(&self.file);
+        let mut p = lock(&self.pending);
+        let (tail, tail_db) = p.rewrite.take().unwrap_or_default();
+        tmp.write_all(&tail)?;
+        tmp.sync_all()?;
+        let size = tmp.metadata()?.len();
+        drop(tmp);
+        std::fs::rename(&tmp_path, &self.path)?;
+        if let Some(dir) = self.path.parent() {
+            let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+            File::open(dir)?.sync_all()?;
+        }
+        w.file = OpenOptions::new().append(true).open(&self.path)?;
+        w.size = size;
+        w.written = p.seq;
+        p.buf.clear();
+        p.db = tail_db;
+        self.synced.fetch_max(p.seq, Ordering::AcqRel);
+        self.base_size.store(size, Ordering::Relaxed);
+        self.rewrites.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(path = %self.path.display(), bytes = size, "append-only log rewritten");
+        Ok(())
+    }
+}
+
+/// Reads the log at `path` and hands each command to `apply` with its
+/// offset. Returns the length of the valid prefix: a torn last record (or
+/// a `MULTI` without its `EXEC`) is left out, with a warning.
+///
+/// # Errors
+///
+/// The file cannot be read, or a record before the end is malformed or
+/// refused by `apply`: `Corrupt` names the offset.
+pub fn replay(
+    path: &Path,
+    mut apply: impl FnMut(&[std::borrow::Cow<'_, [u8]>]) -> Result<(), String>,
+) -> io::Result<Result<u64, Corrupt>> {
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Ok(0)),
+        Err(e) => return Err(e),
+    };
+    let limits = resp::Limits::default();
+    let mut pos = 0;
+    let mut multi: Option<(usize, Vec<Vec<Vec<u8>>>)> = None;
+    let mut valid = 0;
+    while pos < data.len() {
+        let (req, n) = match resp::parse_request(&data[pos..], &limits) {
+            Ok(Some(r)) => r,
+            Ok(None) => break,
+            Err(e) => return Ok(Err(Corrupt { offset: pos, what: e.to_string() })),
+        };
+        let name = req.args.first().map(|a| a.to_ascii_uppercase()).unwrap_or_default();
+        if name == b"MULTI" {
+            multi = Some((pos, Vec::new()));
+        } else if name == b"EXEC" {
+            let Some((start, cmds)) = multi.take() else {
+                return Ok(Err(Corrupt { offset: pos, what: "EXEC without MULTI".into() }));
+            };
+            for c in cmds {
+                let args: Vec<std::borrow::Cow<'_, [u8]>> = c.into_iter().map(std::borrow::Cow::Owned).collect();
+                if let Err(what) = apply(&args) {
+                    return Ok(Err(Corrupt { offset: start, what }));
+                }
+            }
+        } else if let Some((_, cmds)) = multi.as_mut() {
+            cmds.push(req.args.iter().map(|a| a.to_vec()).collect());
+        } else if !req.args.is_empty() {
+            if let Err(what) = apply(&req.args) {
+                return Ok(Err(Corrupt { offset: pos, what }));
+            }
+        }
+        pos += n;
+        if multi.is_none() {
+            valid = pos;
+        }
+    }
+    if valid < data.len() {
+        tracing::warn!(
+            path = %path.display(),
+            offset = valid,
+            dropped_bytes = data.len() - valid,
+            "append-only log ends in a torn record; cutting it off"
+        );
+    }
+    Ok(Ok(valid as u64))
+}

@@ -1,0 +1,1561 @@
+//! The command table and every command's meaning.
+//!
+//! A command runs in an [`Exec`]: the shared store, the connection's
+//! selected database, and the reply buffer. Errors carry Redis 7's exact
+//! texts. A command that changes data locks the shards of its keys, applies
+//! the change, and appends the effect to the log before it unlocks (see
+//! [`crate::aof`] for why records are effects).
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+
+use switchyard_codec::resp::{self, string2ll};
+
+use crate::bytes::Bytes;
+use crate::client::ClientMeta;
+use crate::store::{Db, Shard, Ttl, SHARDS};
+use crate::{now_ms, Shared};
+
+/// An argument as framed.
+pub type Arg<'a> = Cow<'a, [u8]>;
+
+/// A command's outcome when it is an error reply: the text after `-`.
+type Outcome = Result<(), Cow<'static, str>>;
+
+const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+const NOT_FLOAT: &str = "ERR value is not a valid float";
+const SYNTAX: &str = "ERR syntax error";
+const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
+const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// One command's description and code.
+pub struct Command {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Redis's arity: N exactly, or -N for at least N (name included).
+    pub arity: i32,
+    /// `COMMAND INFO` flags.
+    pub flags: &'static [&'static str],
+    /// First key, last key, key step (`COMMAND INFO`).
+    pub keys: (i32, i32, i32),
+    /// `COMMAND DOCS` group.
+    pub group: &'static str,
+    /// `COMMAND DOCS` summary.
+    pub summary: &'static str,
+    /// Subcommands, for `CONFIG`, `CLIENT` and `COMMAND`.
+    pub subcommands: &'static [(&'static str, i32)],
+    run: fn(&mut Exec<'_>, &[Arg<'_>]) -> Outcome,
+}
+
+impl Command {
+    fn writes(&self) -> bool {
+        self.flags.contains(&"write")
+    }
+
+    fn denies_oom(&self) -> bool {
+        self.flags.contains(&"denyoom")
+    }
+}
+
+const W: &[&str] = &["write", "denyoom"];
+const WF: &[&str] = &["write", "denyoom", "fast"];
+const D: &[&str] = &["write"];
+const DF: &[&str] = &["write", "fast"];
+const R: &[&str] = &["readonly"];
+const RF: &[&str] = &["readonly", "fast"];
+const C: &[&str] = &["fast", "loading", "stale"];
+const A: &[&str] = &["admin", "noscript", "loading", "stale"];
+
+macro_rules! cmd {
+    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $summary:literal, $run:expr) => {
+        cmd!($name, $arity, $flags, $keys, $group, $summary, &[], $run)
+    };
+    ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $summary:literal, $subs:expr, $run:expr) => {
+        Command {
+            name: $name,
+            arity: $arity,
+            flags: $flags,
+            keys: $keys,
+            group: $group,
+            summary: $summary,
+            subcommands: $subs,
+            run: $run,
+        }
+    };
+}
+
+/// Every command.
+pub static COMMANDS: &[Command] = &[
+    cmd!("ping", -1, C, (0, 0, 0), "connection", "Returns the server's liveliness response.", ping),
+    cmd!("echo", 2, C, (0, 0, 0), "connection", "Returns the given string.", echo),
+    cmd!("quit", -1, C, (0, 0, 0), "connection", "Closes the connection.", quit),
+    cmd!("select", 2, C, (0, 0, 0), "connection", "Changes the selected database.", select),
+    cmd!("dbsize", 1, RF, (0, 0, 0), "server", "Returns the number of keys in the database.", dbsize),
+    cmd!("flushdb", -1, D, (0, 0, 0), "server", "Removes all keys from the current database.", flushdb),
+    cmd!("flushall", -1, D, (0, 0, 0), "server", "Removes all keys from all databases.", flushall),
+    cmd!(
+        "info",
+        -1,
+        &["loading", "stale"],
+        (0, 0, 0),
+        "server",
+        "Returns information and statistics about the server.",
+        info
+    ),
+    cmd!(
+        "command",
+        -1,
+        &["loading", "stale"],
+        (0, 0, 0),
+        "server",
+        "Returns detailed information about all commands.",
+        &[("count", 2), ("info", -2), ("docs", -2), ("list", -2)],
+        command
+    ),
+    cmd!(
+        "client",
+        -2,
+        &["loading", "stale"],
+        (0, 0, 0),
+        "connection",
+        "A container for client connection commands.",
+        &[("setname", 3), ("getname", 2), ("id", 2), ("list", -2), ("info", 2), ("setinfo", 4)],
+        client
+    ),
+    cmd!(
+        "config",
+        -2,
+        A,
+        (0, 0, 0),
+        "server",
+        "A container for server configuration commands.",
+        &[("get", -3), ("set", -4), ("resetstat", 2)],
+        config
+    ),
+    cmd!("time", 1, C, (0, 0, 0), "server", "Returns the server time.", time),
+    cmd!("bgrewriteaof", 1, A, (0, 0, 0), "server", "Asynchronously rewrites the append-only file.", bgrewriteaof),
+    cmd!("get", 2, RF, (1, 1, 1), "string", "Returns the string value of a key.", get),
+    cmd!("set", -3, W, (1, 1, 1), "string", "Sets the string value of a key, ignoring its type.", set),
+    cmd!("setnx", 3, WF, (1, 1, 1), "string", "Set the string value of a key only when the key doesn't exist.", setnx),
+    cmd!("setex", 4, W, (1, 1, 1), "string", "Sets the string value and expiration time of a key.", setex),
+    cmd!(
+        "psetex",
+        4,
+        W,
+        (1, 1, 1),
+        "string",
+        "Sets the string value and expiration time in milliseconds of a key.",
+        psetex
+    ),
+    cmd!(
+        "getset",
+        3,
+        WF,
+        (1, 1, 1),
+        "string",
+        "Returns the previous string value of a key after setting it to a new value.",
+        getset
+    ),
+    cmd!("getdel", 2, DF, (1, 1, 1), "string", "Returns the string value of a key after deleting the key.", getdel),
+    cmd!(
+        "getex",
+        -2,
+        DF,
+        (1, 1, 1),
+        "string",
+        "Returns the string value of a key after setting its expiration time.",
+        getex
+    ),
+    cmd!("mget", -2, RF, (1, -1, 1), "string", "Atomically returns the string values of one or more keys.", mget),
+    cmd!(
+        "mset",
+        -3,
+        W,
+        (1, -1, 2),
+        "string",
+        "Atomically creates or modifies the string values of one or more keys.",
+        mset
+    ),
+    cmd!(
+        "msetnx",
+        -3,
+        W,
+        (1, -1, 2),
+        "string",
+        "Atomically modifies the string values of one or more keys only when all keys don't exist.",
+        msetnx
+    ),
+    cmd!(
+        "append",
+        3,
+        WF,
+        (1, 1, 1),
+        "string",
+        "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+        append
+    ),
+    cmd!("strlen", 2, RF, (1, 1, 1), "string", "Returns the length of a string value.", strlen),
+    cmd!("getrange", 4, R, (1, 1, 1), "string", "Returns a substring of the string stored at a key.", getrange),
+    cmd!(
+        "setrange",
+        4,
+        W,
+        (1, 1, 1),
+        "string",
+        "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.",
+        setrange
+    ),
+    cmd!(
+        "incr",
+        2,
+        WF,
+        (1, 1, 1),
+        "string",
+        "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+        incr
+    ),
+    cmd!(
+        "decr",
+        2,
+        WF,
+        (1, 1, 1),
+        "string",
+        "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.",
+        decr
+    ),
+    cmd!(
+        "incrby",
+        3,
+        WF,
+        (1, 1, 1),
+        "string",
+        "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+        incrby
+    ),
+    cmd!(
+        "decrby",
+        3,
+        WF,
+        (1, 1, 1),
+        "string",
+        "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.",
+        decrby
+    ),
+    cmd!(
+        "incrbyfloat",
+        3,
+        WF,
+        (1, 1, 1),
+        "string",
+        "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.",
+        incrbyfloat
+    ),
+    cmd!("del", -2, D, (1, -1, 1), "generic", "Deletes one or more keys.", del),
+    cmd!("unlink", -2, DF, (1, -1, 1), "generic", "Asynchronously deletes one or more keys.", del),
+    cmd!("exists", -2, RF, (1, -1, 1), "generic", "Determines whether one or more keys exist.", exists),
+    cmd!("type", 2, RF, (1, 1, 1), "generic", "Determines the type of value stored at a key.", type_),
+    cmd!("keys", 2, R, (0, 0, 0), "generic", "Returns all key names that match a pattern.", keys),
+    cmd!("scan", -2, R, (0, 0, 0), "generic", "Iterates over the key names in the database.", scan),
+    cmd!("randomkey", 1, R, (0, 0, 0), "generic", "Returns a random key name from the database.", randomkey),
+    cmd!("rename", 3, D, (1, 2, 1), "generic", "Renames a key and overwrites the destination.", rename),
+    cmd!(
+        "renamenx",
+        3,
+        DF,
+        (1, 2, 1),
+        "generic",
+        "Renames a key only when the target key name doesn't exist.",
+        renamenx
+    ),
+    cmd!("expire", -3, DF, (1, 1, 1), "generic", "Sets the expiration time of a key in seconds.", expire),
+    cmd!("pexpire", -3, DF, (1, 1, 1), "generic", "Sets the expiration time of a key in milliseconds.", pexpire),
+    cmd!("expireat", -3, DF, (1, 1, 1), "generic", "Sets the expiration time of a key to a Unix timestamp.", expireat),
+    cmd!(
+        "pexpireat",
+        -3,
+        DF,
+        (1, 1, 1),
+        "generic",
+        "Sets the expiration time of a key to a Unix milliseconds timestamp.",
+        pexpireat
+    ),
+    cmd!("ttl", 2, RF, (1, 1, 1), "generic", "Returns the expiration time in seconds of a key.", ttl),
+    cmd!("pttl", 2, RF, (1, 1, 1), "generic", "Returns the expiration time in milliseconds of a key.", pttl),
+    cmd!(
+        "expiretime",
+        2,
+        RF,
+        (1, 1, 1),
+        "generic",
+        "Returns the expiration time of a key as a Unix timestamp.",
+        expiretime
+    ),
+    cmd!(
+        "pexpiretime",
+        2,
+        RF,
+        (1, 1, 1),
+        "generic",
+        "Returns the expiration time of a key as a Unix milliseconds timestamp.",
+        pexpiretime
+    ),
+    cmd!("persist", 2, DF, (1, 1, 1), "generic", "Removes the expiration time of a key.", persist),
+];
+
+/// Commands by lower-case name.
+pub struct Table {
+    by_name: HashMap<&'static [u8], usize>,
+}
+
+impl Table {
+    /// The table of [`COMMANDS`].
+    pub fn new() -> Table {
+        Table { by_name: COMMANDS.iter().enumerate().map(|(i, c)| (c.name.as_bytes(), i)).collect() }
+    }
+
+    /// The index of command `name`, in any case.
+    pub fn find(&self, name: &[u8]) -> Option<usize> {
+        let mut lower = [0u8; 16];
+        if name.len() > lower.len() {
+            return None;
+        }
+        for (d, s) in lower.iter_mut().zip(name) {
+            *d = s.to_ascii_lowercase();
+        }
+        self.by_name.get(&lower[..name.len()]).copied()
+    }
+}
+
+/// Where commands run: the store, the selected database, the replies.
+pub struct Exec<'a> {
+    sh: &'a Shared,
+    /// Replies go here.
+    pub out: &'a mut Vec<u8>,
+    /// The selected database.
+    pub db: usize,
+    /// The connection, or `None` while replaying the log.
+    meta: Option<&'a ClientMeta>,
+    now: u64,
+    /// Sequence number of the last log record appended, 0 if none.
+    pub seq: u64,
+    /// `QUIT` ran: close after the replies.
+    pub quit: bool,
+}
+
+fn lossy(a: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(a)
+}
+
+fn int(a: &[u8]) -> Result<i64, Cow<'static, str>> {
+    string2ll(a).ok_or(Cow::Borrowed(NOT_INTEGER))
+}
+
+fn float(a: &[u8]) -> Result<f64, Cow<'static, str>> {
+    let s = std::str::from_utf8(a).map_err(|_| NOT_FLOAT)?;
+    if s.is_empty()
+        || s.starts_with(|c: char| c.is_ascii_whitespace())
+        || s.ends_with(|c: char| c.is_ascii_whitespace())
+    {
+        return Err(NOT_FLOAT.into());
+    }
+    match s.parse::<f64>() {
+        Ok(v) if !v.is_nan() => Ok(v),
+        _ => Err(NOT_FLOAT.into()),
+    }
+}
+
+fn is(a: &[u8], word: &str) -> bool {
+    a.eq_ignore_ascii_case(word.as_bytes())
+}
+
+/// Encodes the current state of `key` as one log record: `SET` with its
+/// expiry, or `DEL` if it is gone.
+fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Bytes>) {
+    match (value, shard.expire_at(key)) {
+        (Some(v), Some(at)) => {
+            let mut n = Vec::with_capacity(20);
+            resp::push_decimal(&mut n, at as i64);
+            resp::command(buf, &[&b"SET"[..], key, v, b"PXAT", &n]);
+        }
+        (Some(v), None) => resp::command(buf, &[&b"SET"[..], key, v]),
+        (None, _) => resp::command(buf, &[&b"DEL"[..], key]),
+    }
+}
+
+impl<'a> Exec<'a> {
+    /// An `Exec` for a connection.
+    pub fn new(sh: &'a Shared, out: &'a mut Vec<u8>, db: usize, meta: &'a ClientMeta) -> Exec<'a> {
+        Exec { sh, out, db, meta: Some(meta), now: now_ms(), seq: 0, quit: false }
+    }
+
+    /// An `Exec` for log replay: no logging, no memory limit.
+    pub fn replaying(sh: &'a Shared, out: &'a mut Vec<u8>, db: usize) -> Exec<'a> {
+        Exec { sh, out, db, meta: None, now: now_ms(), seq: 0, quit: false }
+    }
+
+    /// Runs one command and appends its reply.
+    pub fn run(&mut self, args: &[Arg<'_>]) {
+        let Some(i) = self.sh.table.find(&args[0]) else {
+            let mut msg = format!("ERR unknown command '{}', with args beginning with: ", trunc(&args[0]));
+            for a in &args[1..] {
+                msg.push_str(&format!("'{}' ", trunc(a)));
+            }
+            return resp::error(self.out, &msg);
+        };
+        let cmd = &COMMANDS[i];
+        if let Some(meta) = self.meta {
+            meta.last_cmd.store(i, Ordering::Relaxed);
+        }
+        let n = args.len() as i32;
+        if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
+            return resp::error(self.out, &format!("ERR wrong number of arguments for '{}' command", cmd.name));
+        }
+        if !cmd.subcommands.is_empty() && n >= 2 {
+            if let Some(&(sub, arity)) = cmd.subcommands.iter().find(|(s, _)| is(&args[1], s)) {
+                if (arity > 0 && n != arity) || n < -arity {
+                    return resp::error(
+                        self.out,
+                        &format!("ERR wrong number of arguments for '{}|{}' command", cmd.name, sub),
+                    );
+                }
+            }
+        }
+        if self.meta.is_some() && cmd.denies_oom() {
+            let max = self.sh.maxmemory.load(Ordering::Relaxed);
+            if max > 0 && self.sh.store.used_memory() > max {
+                return resp::error(self.out, OOM);
+            }
+        }
+        if cmd.writes() {
+            // A long pipeline should not see time stand still for expiry.
+            self.now = now_ms();
+        }
+        if let Err(e) = (cmd.run)(self, args) {
+            resp::error(self.out, &e);
+        }
+    }
+
+    fn db(&self) -> &'a Db {
+        &self.sh.store.dbs[self.db]
+    }
+
+    /// Appends records to the log, unless replaying or logging is off.
+    fn log(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        if self.meta.is_none() {
+            return;
+        }
+        if let Some(aof) = &self.sh.aof {
+            self.seq = aof.append(self.db, write);
+        }
+    }
+
+    /// Logs the state of `key` in `shard`.
+    fn log_key(&mut self, shard: &Shard, key: &[u8]) {
+        if self.meta.is_none() || self.sh.aof.is_none() {
+            return;
+        }
+        let value = shard.stored(key);
+        self.log(|buf| record(buf, shard, key, value));
+    }
+
+    fn ok(&mut self) -> Outcome {
+        resp::simple(self.out, "OK");
+        Ok(())
+    }
+
+    fn int(&mut self, n: i64) -> Outcome {
+        resp::integer(self.out, n);
+        Ok(())
+    }
+
+    fn bulk_or_null(&mut self, v: Option<&[u8]>) -> Outcome {
+        match v {
+            Some(v) => resp::bulk(self.out, v),
+            None => resp::null(self.out),
+        }
+        Ok(())
+    }
+
+    fn max_bulk(&self) -> usize {
+        self.sh.max_bulk.load(Ordering::Relaxed)
+    }
+}
+
+fn trunc(a: &[u8]) -> Cow<'_, str> {
+    lossy(&a[..a.len().min(128)])
+}
+
+// Connection and server.
+
+fn ping(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    match a.len() {
+        1 => resp::simple(ex.out, "PONG"),
+        2 => resp::bulk(ex.out, &a[1]),
+        _ => return Err("ERR wrong number of arguments for 'ping' command".into()),
+    }
+    Ok(())
+}
+
+fn echo(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    resp::bulk(ex.out, &a[1]);
+    Ok(())
+}
+
+fn quit(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
+    ex.quit = true;
+    ex.ok()
+}
+
+fn select(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let n = int(&a[1])?;
+    if n < 0 || n as u64 >= ex.sh.store.dbs.len() as u64 {
+        return Err("ERR DB index is out of range".into());
+    }
+    ex.db = n as usize;
+    if let Some(meta) = ex.meta {
+        meta.db.store(ex.db, Ordering::Relaxed);
+    }
+    ex.ok()
+}
+
+fn dbsize(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
+    let n = ex.db().counts().0;
+    ex.int(n as i64)
+}
+
+fn flush_mode(a: &[Arg<'_>]) -> Outcome {
+    match a.len() {
+        1 => Ok(()),
+        2 if is(&a[1], "async") || is(&a[1], "sync") => Ok(()),
+        _ => Err(SYNTAX.into()),
+    }
+}
+
+fn flushdb(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    flush_mode(a)?;
+    let mut shards = ex.db().lock_all();
+    for s in shards.iter_mut() {
+        s.clear();
+    }
+    ex.log(|buf| resp::command(buf, &[&b"FLUSHDB"[..]]));
+    drop(shards);
+    ex.ok()
+}
+
+fn flushall(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    flush_mode(a)?;
+    let mut all: Vec<_> = ex.sh.store.dbs.iter().map(|d| d.lock_all()).collect();
+    for s in all.iter_mut().flatten() {
+        s.clear();
+    }
+    ex.log(|buf| resp::command(buf, &[&b"FLUSHALL"[..]]));
+    drop(all);
+    ex.ok()
+}
+
+fn info(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let sections: Vec<String> = a[1..].iter().map(|s| lossy(s).to_ascii_lowercase()).collect();
+    let text = crate::info::render(ex.sh, &sections);
+    resp::bulk(ex.out, text.as_bytes());
+    Ok(())
+}
+
+fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Cow<'static, str> {
+    format!("ERR unknown subcommand '{}'. Try {} HELP.", trunc(sub), cmd.to_ascii_uppercase()).into()
+}
+
+fn command_info(out: &mut Vec<u8>, c: &Command) {
+    resp::array(out, 10);
+    resp::bulk(out, c.name.as_bytes());
+    resp::integer(out, c.arity as i64);
+    resp::array(out, c.flags.len());
+    for f in c.flags {
+        resp::simple(out, f);
+    }
+    resp::integer(out, c.keys.0 as i64);
+    resp::integer(out, c.keys.1 as i64);
+    resp::integer(out, c.keys.2 as i64);
+    resp::array(out, 1);
+    resp::simple(out, &format!("@{}", c.group));
+    resp::array(out, 0);
+    resp::array(out, 0);
+    resp::array(out, c.subcommands.len());
+    for (sub, arity) in c.subcommands {
+        resp::array(out, 10);
+        resp::bulk(out, format!("{}|{}", c.name, sub).as_bytes());
+        resp::integer(out, *arity as i64);
+        resp::array(out, 0);
+        for _ in 0..3 {
+            resp::integer(out, 0);
+        }
+        for _ in 0..4 {
+            resp::array(out, 0);
+        }
+    }
+}
+
+fn command_docs(out: &mut Vec<u8>, c: &Command) {
+    resp::bulk(out, c.name.as_bytes());
+    resp::array(out, 6);
+    resp::bulk(out, b"summary");
+    resp::bulk(out, c.summary.as_bytes());
+    resp::bulk(out, b"since");
+    resp::bulk(out, b"1.0.0");
+    resp::bulk(out, b"group");
+    resp::bulk(out, c.group.as_bytes());
+}
+
+fn command(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    if a.len() == 1 {
+        resp::array(ex.out, COMMANDS.len());
+        for c in COMMANDS {
+            command_info(ex.out, c);
+        }
+        return Ok(());
+    }
+    let sub = &a[1];
+    if is(sub, "count") {
+        ex.int(COMMANDS.len() as i64)
+    } else if is(sub, "list") {
+        resp::array(ex.out, COMMANDS.len());
+        for c in COMMANDS {
+            resp::bulk(ex.out, c.name.as_bytes());
+        }
+        Ok(())
+    } else if is(sub, "info") {
+        let names: Vec<Option<usize>> = if a.len() == 2 {
+            (0..COMMANDS.len()).map(Some).collect()
+        } else {
+            a[2..].iter().map(|n| ex.sh.table.find(n)).collect()
+        };
+        resp::array(ex.out, names.len());
+        for n in names {
+            match n {
+                Some(i) => command_info(ex.out, &COMMANDS[i]),
+                None => resp::null_array(ex.out),
+            }
+        }
+        Ok(())
+    } else if is(sub, "docs") {
+        let found: Vec<usize> = if a.len() == 2 {
+            (0..COMMANDS.len()).collect()
+        } else {
+            a[2..].iter().filter_map(|n| ex.sh.table.find(n)).collect()
+        };
+        resp::array(ex.out, found.len() * 2);
+        for i in found {
+            command_docs(ex.out, &COMMANDS[i]);
+        }
+        Ok(())
+    } else {
+        Err(unknown_subcommand("command", sub))
+    }
+}
+
+fn client(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let sub = &a[1];
+    let Some(meta) = ex.meta else { return Err("ERR no client while replaying".into()) };
+    if is(sub, "id") {
+        ex.int(meta.id as i64)
+    } else if is(sub, "setname") {
+        let name = &a[2];
+        if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
+            return Err("ERR Client names cannot contain spaces, newlines or special characters.".into());
+        }
+        *meta.name.lock().unwrap_or_else(|e| e.into_inner()) =
+            if name.is_empty() { None } else { Some(lossy(name).into_owned()) };
+        ex.ok()
+    } else if is(sub, "getname") {
+        let name = meta.name.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        ex.bulk_or_null(name.as_deref().map(str::as_bytes))
+    } else if is(sub, "setinfo") {
+        if !(is(&a[2], "lib-name") || is(&a[2], "lib-ver")) {
+            return Err(format!("ERR Unrecognized option '{}'", trunc(&a[2])).into());
+        }
+        ex.ok()
+    } else if is(sub, "info") {
+        meta.db.store(ex.db, Ordering::Relaxed);
+        let line = meta.line(&last_cmd_name(meta));
+        resp::bulk(ex.out, line.as_bytes());
+        Ok(())
+    } else if is(sub, "list") {
+        if a.len() > 2 && !(a.len() == 4 && is(&a[2], "type") && is(&a[3], "normal")) {
+            return Err(SYNTAX.into());
+        }
+        meta.db.store(ex.db, Ordering::Relaxed);
+        let mut clients: Vec<_> = ex.sh.clients.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        clients.sort_by_key(|c| c.id);
+        let text: String = clients.iter().map(|c| c.line(&last_cmd_name(c))).collect();
+        resp::bulk(ex.out, text.as_bytes());
+        Ok(())
+    } else {
+        Err(unknown_subcommand("client", sub))
+    }
+}
+
+fn last_cmd_name(meta: &ClientMeta) -> String {
+    match COMMANDS.get(meta.last_cmd.load(Ordering::Relaxed)) {
+        Some(c) if c.name == "client" => "client|list".to_string(),
+        Some(c) => c.name.to_string(),
+        None => "NULL".to_string(),
+    }
+}
+
+/// Parses a memory amount as Redis's `memtoull` does: `100`, `1kb`, `2mb`, `1gb`, `1k`.
+pub fn memory(s: &[u8]) -> Option<u64> {
+    let s = std::str::from_utf8(s).ok()?.to_ascii_lowercase();
+    let (digits, mul) = [
+        ("gb", 1u64 << 30),
+        ("mb", 1 << 20),
+        ("kb", 1 << 10),
+        ("g", 1_000_000_000),
+        ("m", 1_000_000),
+        ("k", 1000),
+        ("b", 1),
+    ]
+    .iter()
+    .find_map(|(suffix, mul)| s.strip_suffix(suffix).map(|d| (d.to_string(), *mul)))
+    .unwrap_or((s.clone(), 1));
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(mul)
+}
+
+fn config_params(ex: &Exec<'_>) -> Vec<(&'static str, String)> {
+    let sh = ex.sh;
+    vec![
+        ("maxmemory", sh.maxmemory.load(Ordering::Relaxed).to_string()),
+        ("maxmemory-policy", "noeviction".into()),
+        ("databases", sh.store.dbs.len().to_string()),
+        ("appendonly", if sh.aof.is_some() { "yes" } else { "no" }.into()),
+        ("appendfsync", sh.options.appendfsync.as_str().into()),
+        (
+            "appendfilename",
+            sh.options.appendonly.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "appendonly.aof".into()),
+        ),
+        ("save", String::new()),
+        ("proto-max-bulk-len", sh.max_bulk.load(Ordering::Relaxed).to_string()),
+        ("auto-aof-rewrite-min-size", sh.options.aof_rewrite_min_bytes.to_string()),
+        ("auto-aof-rewrite-percentage", "100".into()),
+    ]
+}
+
+fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let sub = &a[1];
+    if is(sub, "get") {
+        let params = config_params(ex);
+        let hits: Vec<&(&str, String)> = params
+            .iter()
+            .filter(|(name, _)| a[2..].iter().any(|p| crate::pattern::matches(p, name.as_bytes(), true)))
+            .collect();
+        resp::array(ex.out, hits.len() * 2);
+        for (name, value) in hits {
+            resp::bulk(ex.out, name.as_bytes());
+            resp::bulk(ex.out, value.as_bytes());
+        }
+        Ok(())
+    } else if is(sub, "set") {
+        if a.len() % 2 != 0 {
+            return Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", trunc(&a[2])).into());
+        }
+        let mut changes = Vec::new();
+        for pair in a[2..].chunks(2) {
+            let name = lossy(&pair[0]).to_ascii_lowercase();
+            if name != "maxmemory" && name != "proto-max-bulk-len" {
+                return Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", name).into());
+            }
+            let Some(v) = memory(&pair[1]) else {
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - argument couldn't be parsed into an integer"
+                )
+                .into());
+            };
+            if name == "proto-max-bulk-len" && v < 1 << 20 {
+                return Err(format!(
+                    "ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between 1048576 and 9223372036854775807 inclusive"
+                )
+                .into());
+            }
+            changes.push((name, v));
+        }
+        for (name, v) in changes {
+            match name.as_str() {
+                "maxmemory" => ex.sh.maxmemory.store(v, Ordering::Relaxed),
+                _ => ex.sh.max_bulk.store(v as usize, Ordering::Relaxed),
+            }
+        }
+        ex.ok()
+    } else if is(sub, "resetstat") {
+        ex.sh.stats.commands.store(0, Ordering::Relaxed);
+        ex.sh.stats.connections.store(0, Ordering::Relaxed);
+        ex.sh.stats.rejected.store(0, Ordering::Relaxed);
+        ex.ok()
+    } else {
+        Err(unknown_subcommand("config", sub))
+    }
+}
+
+fn time(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    resp::array(ex.out, 2);
+    resp::bulk(ex.out, d.as_secs().to_string().as_bytes());
+    resp::bulk(ex.out, d.subsec_micros().to_string().as_bytes());
+    Ok(())
+}
+
+fn bgrewriteaof(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
+    if ex.sh.aof.is_none() {
+        return Err("ERR Append only file is not enabled".into());
+    }
+    let Some(meta) = ex.meta else { return Ok(()) };
+    let _ = meta;
+    match crate::cron::start_rewrite(ex.sh) {
+        true => resp::simple(ex.out, "Background append only file rewriting started"),
+        false => resp::simple(ex.out, "Background append only file rewriting scheduled"),
+    }
+    Ok(())
+}
+
+// Strings.
+
+fn get(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let v = s.get(&a[1], now);
+    match v {
+        Some(v) => resp::bulk(ex.out, v),
+        None => resp::null(ex.out),
+    }
+    Ok(())
+}
+
+/// How a `SET`-like command treats an existing key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cond {
+    Always,
+    IfAbsent,
+    IfPresent,
+}
+
+/// Turns an expire argument into absolute milliseconds, with Redis's checks.
+fn expire_ms(ex: &Exec<'_>, cmd: &str, arg: &[u8], unit_ms: i64, absolute: bool) -> Result<u64, Cow<'static, str>> {
+    let v = int(arg)?;
+    let invalid = || Cow::Owned(format!("ERR invalid expire time in '{cmd}' command"));
+    if v <= 0 {
+        return Err(invalid());
+    }
+    let ms = v.checked_mul(unit_ms).ok_or_else(invalid)?;
+    let at = if absolute { ms } else { ms.checked_add(ex.now as i64).ok_or_else(invalid)? };
+    Ok(at as u64)
+}
+
+/// Sets `key` and logs it, all under its shard lock. An expiry already
+/// past deletes the key instead, as Redis does.
+fn store(ex: &mut Exec<'_>, s: &mut Shard, key: &[u8], value: Bytes, ttl: Ttl) {
+    if let Ttl::At(at) = ttl {
+        if at <= ex.now {
+            s.remove(key);
+            ex.log_key(s, key);
+            return;
+        }
+    }
+    s.insert(key, value, ttl);
+    ex.log_key(s, key);
+}
+
+fn set(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let mut cond = Cond::Always;
+    let mut get = false;
+    let mut keep = false;
+    let mut expire: Option<(&[u8], i64, bool)> = None;
+    let mut j = 3;
+    while j < a.len() {
+        let opt = &a[j];
+        let next = a.get(j + 1);
+        if is(opt, "nx") && cond != Cond::IfPresent {
+            cond = Cond::IfAbsent;
+        } else if is(opt, "xx") && cond != Cond::IfAbsent {
+            cond = Cond::IfPresent;
+        } else if is(opt, "get") {
+            get = true;
+        } else if is(opt, "keepttl") && expire.is_none() {
+            keep = true;
+        } else if let (false, None, Some(v)) = (keep, expire, next) {
+            let (unit, absolute) = if is(opt, "ex") {
+                (1000, false)
+            } else if is(opt, "px") {
+                (1, false)
+            } else if is(opt, "exat") {
+                (1000, true)
+            } else if is(opt, "pxat") {
+                (1, true)
+            } else {
+                return Err(SYNTAX.into());
+            };
+            expire = Some((v, unit, absolute));
+            j += 1;
+        } else {
+            return Err(SYNTAX.into());
+        }
+        j += 1;
+    }
+    let ttl = match expire {
+        Some((v, unit, absolute)) => Ttl::At(expire_ms(ex, "set", v, unit, absolute)?),
+        None if keep => Ttl::Keep,
+        None => Ttl::Clear,
+    };
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let old = if get { s.get(&a[1], now).cloned() } else { None };
+    let present = s.contains(&a[1], now);
+    let proceed = match cond {
+        Cond::Always => true,
+        Cond::IfAbsent => !present,
+        Cond::IfPresent => present,
+    };
+    if proceed {
+        store(ex, &mut s, &a[1], Bytes::new(&a[2]), ttl);
+    }
+    drop(s);
+    if get {
+        ex.bulk_or_null(old.as_deref())
+    } else if proceed {
+        ex.ok()
+    } else {
+        resp::null(ex.out);
+        Ok(())
+    }
+}
+
+fn setnx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    if s.contains(&a[1], now) {
+        drop(s);
+        return ex.int(0);
+    }
+    store(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
+    drop(s);
+    ex.int(1)
+}
+
+fn setex_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], cmd: &str, unit: i64) -> Outcome {
+    let at = expire_ms(ex, cmd, &a[2], unit, false)?;
+    let mut s = ex.db().lock(&a[1]);
+    store(ex, &mut s, &a[1], Bytes::new(&a[3]), Ttl::At(at));
+    drop(s);
+    ex.ok()
+}
+
+fn setex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    setex_generic(ex, a, "setex", 1000)
+}
+
+fn psetex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    setex_generic(ex, a, "psetex", 1)
+}
+
+fn getset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let old = s.get(&a[1], now).cloned();
+    store(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
+    drop(s);
+    ex.bulk_or_null(old.as_deref())
+}
+
+fn getdel(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let old = s.get(&a[1], now).cloned();
+    if old.is_some() {
+        s.remove(&a[1]);
+        ex.log_key(&s, &a[1]);
+    }
+    drop(s);
+    ex.bulk_or_null(old.as_deref())
+}
+
+fn getex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let mut change: Option<Option<(&[u8], i64, bool)>> = None;
+    let mut j = 2;
+    while j < a.len() {
+        let opt = &a[j];
+        if is(opt, "persist") && change.is_none() {
+            change = Some(None);
+        } else if let (None, Some(v)) = (change, a.get(j + 1)) {
+            let (unit, absolute) = if is(opt, "ex") {
+                (1000, false)
+            } else if is(opt, "px") {
+                (1, false)
+            } else if is(opt, "exat") {
+                (1000, true)
+            } else if is(opt, "pxat") {
+                (1, true)
+            } else {
+                return Err(SYNTAX.into());
+            };
+            change = Some(Some((v, unit, absolute)));
+            j += 1;
+        } else {
+            return Err(SYNTAX.into());
+        }
+        j += 1;
+    }
+    let at = match change {
+        Some(Some((v, unit, absolute))) => Some(Some(expire_ms(ex, "getex", v, unit, absolute)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let v = s.get(&a[1], now).cloned();
+    if let (Some(_), Some(at)) = (&v, at) {
+        match at {
+            Some(at) if at <= now => {
+                s.remove(&a[1]);
+                ex.log_key(&s, &a[1]);
+            }
+            Some(at) => {
+                s.set_expire(&a[1], Some(at));
+                ex.log_key(&s, &a[1]);
+            }
+            None => {
+                if s.set_expire(&a[1], None) {
+                    ex.log_key(&s, &a[1]);
+                }
+            }
+        }
+    }
+    drop(s);
+    ex.bulk_or_null(v.as_deref())
+}
+
+fn mget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let mut locked = ex.db().lock_keys(a[1..].iter().map(|k| &k[..]));
+    resp::array(ex.out, a.len() - 1);
+    for k in &a[1..] {
+        match locked.shard(k).get(k, now) {
+            Some(v) => resp::bulk(ex.out, v),
+            None => resp::null(ex.out),
+        }
+    }
+    Ok(())
+}
+
+fn mset_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], only_new: bool) -> Outcome {
+    if a.len() % 2 == 0 {
+        let name = if only_new { "msetnx" } else { "mset" };
+        return Err(format!("ERR wrong number of arguments for '{name}' command").into());
+    }
+    let now = ex.now;
+    let mut locked = ex.db().lock_keys(a[1..].iter().step_by(2).map(|k| &k[..]));
+    if only_new && a[1..].iter().step_by(2).any(|k| locked.shard(k).contains(k, now)) {
+        drop(locked);
+        return ex.int(0);
+    }
+    for pair in a[1..].chunks(2) {
+        locked.shard(&pair[0]).insert(&pair[0], Bytes::new(&pair[1]), Ttl::Clear);
+    }
+    ex.log(|buf| {
+        resp::array(buf, a.len());
+        resp::bulk(buf, b"MSET");
+        for x in &a[1..] {
+            resp::bulk(buf, x);
+        }
+    });
+    drop(locked);
+    if only_new {
+        ex.int(1)
+    } else {
+        ex.ok()
+    }
+}
+
+fn mset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    mset_generic(ex, a, false)
+}
+
+fn msetnx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    mset_generic(ex, a, true)
+}
+
+fn append(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let max = ex.max_bulk();
+    let mut s = ex.db().lock(&a[1]);
+    let mut v = s.peek(&a[1], now).map(|v| v.to_vec()).unwrap_or_default();
+    if v.len() + a[2].len() > max {
+        return Err(TOO_BIG.into());
+    }
+    v.extend_from_slice(&a[2]);
+    let len = v.len();
+    store(ex, &mut s, &a[1], Bytes::from_vec(v), Ttl::Keep);
+    drop(s);
+    ex.int(len as i64)
+}
+
+fn strlen(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let n = ex.db().lock(&a[1]).get(&a[1], now).map_or(0, |v| v.len());
+    ex.int(n as i64)
+}
+
+fn getrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let (mut start, mut end) = (int(&a[2])?, int(&a[3])?);
+    let now = ex.now;
+    let s = ex.db();
+    let mut s = s.lock(&a[1]);
+    let v = s.get(&a[1], now).map(|v| v.as_slice()).unwrap_or(b"");
+    let len = v.len() as i64;
+    if (start < 0 && end < 0 && start > end) || len == 0 {
+        resp::bulk(ex.out, b"");
+        return Ok(());
+    }
+    if start < 0 {
+        start += len;
+    }
+    if end < 0 {
+        end += len;
+    }
+    start = start.max(0);
+    end = end.max(0).min(len - 1);
+    if start > end {
+        resp::bulk(ex.out, b"");
+    } else {
+        resp::bulk(ex.out, &v[start as usize..=end as usize]);
+    }
+    Ok(())
+}
+
+fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let offset = int(&a[2])?;
+    if offset < 0 {
+        return Err("ERR offset is out of range".into());
+    }
+    let part = &a[3];
+    let now = ex.now;
+    let max = ex.max_bulk();
+    let mut s = ex.db().lock(&a[1]);
+    let cur = s.peek(&a[1], now).map(|v| v.to_vec());
+    if part.is_empty() {
+        let n = cur.map_or(0, |v| v.len());
+        drop(s);
+        return ex.int(n as i64);
+    }
+    if offset as u64 + part.len() as u64 > max as u64 {
+        return Err(TOO_BIG.into());
+    }
+    let mut v = cur.unwrap_or_default();
+    let end = offset as usize + part.len();
+    if v.len() < end {
+        v.resize(end, 0);
+    }
+    v[offset as usize..end].copy_from_slice(part);
+    let len = v.len();
+    store(ex, &mut s, &a[1], Bytes::from_vec(v), Ttl::Keep);
+    drop(s);
+    ex.int(len as i64)
+}
+
+fn incr_by(ex: &mut Exec<'_>, key: &[u8], by: i64) -> Outcome {
+    let now = ex.now;
+    let mut s = ex.db().lock(key);
+    let cur = match s.peek(key, now) {
+        Some(v) => string2ll(v).ok_or(NOT_INTEGER)?,
+        None => 0,
+    };
+    let n = cur.checked_add(by).ok_or("ERR increment or decrement would overflow")?;
+    let mut buf = Vec::with_capacity(20);
+    resp::push_decimal(&mut buf, n);
+    store(ex, &mut s, key, Bytes::new(&buf), Ttl::Keep);
+    drop(s);
+    ex.int(n)
+}
+
+fn incr(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    incr_by(ex, &a[1], 1)
+}
+
+fn decr(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    incr_by(ex, &a[1], -1)
+}
+
+fn incrby(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let by = int(&a[2])?;
+    incr_by(ex, &a[1], by)
+}
+
+fn decrby(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let by = int(&a[2])?;
+    let by = by.checked_neg().ok_or("ERR decrement would overflow")?;
+    incr_by(ex, &a[1], by)
+}
+
+/// Formats a float as Redis's `INCRBYFLOAT` does: plain decimal, no
+/// exponent, no trailing zeros. Redis computes in `long double`; rounding
+/// to 15 significant digits (`DBL_DIG`) hides the binary noise of `f64`
+/// the way its wider type does (`10.6 + 0.1` is `10.7`, not `10.69...`).
+pub fn format_float(v: f64) -> String {
+    let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
+    let s = format!("{rounded}");
+    if s == "-0" {
+        "0".into()
+    } else {
+        s
+    }
+}
+
+fn incrbyfloat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let by = float(&a[2])?;
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let cur = match s.peek(&a[1], now) {
+        Some(v) => float(v)?,
+        None => 0.0,
+    };
+    let n = cur + by;
+    if !n.is_finite() {
+        return Err("ERR increment would produce NaN or Infinity".into());
+    }
+    let text = format_float(n);
+    store(ex, &mut s, &a[1], Bytes::new(text.as_bytes()), Ttl::Keep);
+    drop(s);
+    resp::bulk(ex.out, text.as_bytes());
+    Ok(())
+}
+
+// Keyspace.
+
+fn del(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let mut locked = ex.db().lock_keys(a[1..].iter().map(|k| &k[..]));
+    let mut gone: Vec<&[u8]> = Vec::new();
+    for k in &a[1..] {
+        let s = locked.shard(k);
+        if s.contains(k, now) {
+            s.remove(k);
+            gone.push(k);
+        }
+    }
+    if !gone.is_empty() {
+        ex.log(|buf| {
+            resp::array(buf, gone.len() + 1);
+            resp::bulk(buf, b"DEL");
+            for k in &gone {
+                resp::bulk(buf, k);
+            }
+        });
+    }
+    drop(locked);
+    ex.int(gone.len() as i64)
+}
+
+fn exists(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let mut locked = ex.db().lock_keys(a[1..].iter().map(|k| &k[..]));
+    let n = a[1..].iter().filter(|k| locked.shard(k).contains(k, now)).count();
+    drop(locked);
+    ex.int(n as i64)
+}
+
+fn type_(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let present = ex.db().lock(&a[1]).contains(&a[1], now);
+    resp::simple(ex.out, if present { "string" } else { "none" });
+    Ok(())
+}
+
+fn keys(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let all = a[1].as_ref() == b"*";
+    let mut found = Vec::new();
+    for i in 0..SHARDS {
+        let s = ex.db().lock_shard(i);
+        found.extend(
+            s.entries(now)
+                .filter(|(k, _, _)| all || crate::pattern::matches(&a[1], k, false))
+                .map(|(k, _, _)| k.clone()),
+        );
+    }
+    resp::array(ex.out, found.len());
+    for k in found {
+        resp::bulk(ex.out, &k);
+    }
+    Ok(())
+}
+
+/// `SCAN`: the cursor is the next shard to visit, so a key present for the
+/// whole scan is returned at least once whatever happens to the others.
+fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let cursor = std::str::from_utf8(&a[1]).ok().and_then(|s| s.parse::<u64>().ok()).ok_or("ERR invalid cursor")?;
+    let mut count = 10i64;
+    let mut pattern: Option<&[u8]> = None;
+    let mut only_strings = true;
+    let mut j = 2;
+    while j < a.len() {
+        let Some(v) = a.get(j + 1) else { return Err(SYNTAX.into()) };
+        if is(&a[j], "count") {
+            count = int(v)?;
+            if count < 1 {
+                return Err(SYNTAX.into());
+            }
+        } else if is(&a[j], "match") {
+            pattern = Some(v);
+        } else if is(&a[j], "type") {
+            only_strings = is(v, "string");
+        } else {
+            return Err(SYNTAX.into());
+        }
+        j += 2;
+    }
+    let now = ex.now;
+    let mut shard = cursor as usize;
+    let mut seen = 0i64;
+    let mut found = Vec::new();
+    while shard < SHARDS && seen < count {
+        let s = ex.db().lock_shard(shard);
+        for (k, _, _) in s.entries(now) {
+            seen += 1;
+            if only_strings && pattern.is_none_or(|p| crate::pattern::matches(p, k, false)) {
+                found.push(k.clone());
+            }
+        }
+        shard += 1;
+    }
+    let next = if shard >= SHARDS { 0 } else { shard };
+    resp::array(ex.out, 2);
+    resp::bulk(ex.out, next.to_string().as_bytes());
+    resp::array(ex.out, found.len());
+    for k in found {
+        resp::bulk(ex.out, &k);
+    }
+    Ok(())
+}
+
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.finish()
+}
+
+fn randomkey(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let start = random() as usize % SHARDS;
+    for i in 0..SHARDS {
+        let mut s = ex.db().lock_shard((start + i) % SHARDS);
+        for _ in 0..8 {
+            if s.len() == 0 {
+                break;
+            }
+            let n = random() as usize % s.len();
+            let Some(k) = s.nth_key(n).cloned() else { break };
+            if s.contains(&k, now) {
+                drop(s);
+                resp::bulk(ex.out, &k);
+                return Ok(());
+            }
+        }
+    }
+    resp::null(ex.out);
+    Ok(())
+}
+
+fn rename_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], only_new: bool) -> Outcome {
+    let (src, dst) = (&a[1][..], &a[2][..]);
+    let now = ex.now;
+    let mut locked = ex.db().lock_keys([src, dst]);
+    let Some(value) = locked.shard(src).peek(src, now).cloned() else {
+        return Err("ERR no such key".into());
+    };
+    if src == dst {
+        drop(locked);
+        return if only_new { ex.int(0) } else { ex.ok() };
+    }
+    if only_new && locked.shard(dst).contains(dst, now) {
+        drop(locked);
+        return ex.int(0);
+    }
+    let at = locked.shard(src).expire_at(src);
+    locked.shard(src).remove(src);
+    let ttl = at.map_or(Ttl::Clear, Ttl::At);
+    locked.shard(dst).insert(dst, value.clone(), ttl);
+    if ex.meta.is_some() && ex.sh.aof.is_some() {
+        let dst_shard = &*locked.shard(dst);
+        let mut rec = Vec::new();
+        resp::command(&mut rec, &[&b"MULTI"[..]]);
+        resp::command(&mut rec, &[&b"DEL"[..], src]);
+        record(&mut rec, dst_shard, dst, Some(&value));
+        resp::command(&mut rec, &[&b"EXEC"[..]]);
+        ex.log(|buf| buf.extend_from_slice(&rec));
+    }
+    drop(locked);
+    if only_new {
+        ex.int(1)
+    } else {
+        ex.ok()
+    }
+}
+
+fn rename(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    rename_generic(ex, a, false)
+}
+
+fn renamenx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    rename_generic(ex, a, true)
+}
+
+fn expire_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], cmd: &str, unit: i64, absolute: bool) -> Outcome {
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for opt in &a[3..] {
+        if is(opt, "nx") {
+            nx = true;
+        } else if is(opt, "xx") {
+            xx = true;
+        } else if is(opt, "gt") {
+            gt = true;
+        } else if is(opt, "lt") {
+            lt = true;
+        } else {
+            return Err(format!("ERR Unsupported option {}", trunc(opt)).into());
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return Err("ERR NX and XX, GT or LT options at the same time are not compatible".into());
+    }
+    if gt && lt {
+        return Err("ERR GT and LT options at the same time are not compatible".into());
+    }
+    let v = int(&a[2])?;
+    let invalid = || Cow::Owned(format!("ERR invalid expire time in '{cmd}' command"));
+    let mut when = v.checked_mul(unit).ok_or_else(invalid)?;
+    if !absolute {
+        when = when.checked_add(ex.now as i64).ok_or_else(invalid)?;
+    }
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    if !s.contains(&a[1], now) {
+        drop(s);
+        return ex.int(0);
+    }
+    let cur = s.expire_at(&a[1]);
+    let allowed = if nx {
+        cur.is_none()
+    } else if xx && cur.is_none() {
+        false
+    } else if gt {
+        cur.is_some_and(|c| when > c as i64)
+    } else if lt {
+        cur.is_none_or(|c| when < c as i64)
+    } else {
+        true
+    };
+    if !allowed {
+        drop(s);
+        return ex.int(0);
+    }
+    if when <= now as i64 {
+        s.remove(&a[1]);
+    } else {
+        s.set_expire(&a[1], Some(when as u64));
+    }
+    ex.log_key(&s, &a[1]);
+    drop(s);
+    ex.int(1)
+}
+
+fn expire(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    expire_generic(ex, a, "expire", 1000, false)
+}
+
+fn pexpire(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    expire_generic(ex, a, "pexpire", 1, false)
+}
+
+fn expireat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    expire_generic(ex, a, "expireat", 1000, true)
+}
+
+fn pexpireat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    expire_generic(ex, a, "pexpireat", 1, true)
+}
+
+/// The key's expiry: `Err(-2)` if absent, `Err(-1)` if persistent.
+fn expiry_of(ex: &mut Exec<'_>, key: &[u8]) -> Result<u64, i64> {
+    let now = ex.now;
+    let mut s = ex.db().lock(key);
+    if !s.contains(key, now) {
+        return Err(-2);
+    }
+    s.expire_at(key).ok_or(-1)
+}
+
+fn ttl(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let n = expiry_of(ex, &a[1]).map_or_else(|e| e, |at| (at.saturating_sub(now) as i64 + 500) / 1000);
+    ex.int(n)
+}
+
+fn pttl(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let n = expiry_of(ex, &a[1]).map_or_else(|e| e, |at| at.saturating_sub(now) as i64);
+    ex.int(n)
+}
+
+fn expiretime(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let n = expiry_of(ex, &a[1]).map_or_else(|e| e, |at| (at / 1000) as i64);
+    ex.int(n)
+}
+
+fn pexpiretime(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let n = expiry_of(ex, &a[1]).map_or_else(|e| e, |at| at as i64);
+    ex.int(n)
+}
+
+fn persist(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let done = s.contains(&a[1], now) && s.set_expire(&a[1], None);
+    if done {
+        ex.log_key(&s, &a[1]);
+    }
+    drop(s);
+    ex.int(done as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_found_in_any_case_and_names_are_unique() {
+        let t = Table::new();
+        assert_eq!(t.by_name.len(), COMMANDS.len());
+        assert_eq!(t.find(b"GeT").map(|i| COMMANDS[i].name), Some("get"));
+        assert_eq!(t.find(b"INCRBYFLOAT").map(|i| COMMANDS[i].name), Some("incrbyfloat"));
+        assert_eq!(t.find(b"nosuchcommandatall"), None);
+    }
+
+    #[test]
+    fn memory_amounts_read_like_redis_config() {
+        assert_eq!(memory(b"100"), Some(100));
+        assert_eq!(memory(b"1kb"), Some(1024));
+        assert_eq!(memory(b"2MB"), Some(2 << 20));
+        assert_eq!(memory(b"1g"), Some(1_000_000_000));
+        assert_eq!(memory(b"x"), None);
+        assert_eq!(memory(b"-1"), None);
+    }
+
+    #[test]
+    fn floats_format_without_exponents_or_trailing_zeros() {
+        assert_eq!(format_float(10.5 + 0.1), "10.6");
+        assert_eq!(format_float(3.0), "3");
+        assert_eq!(format_float(-0.0), "0");
+        assert_eq!(format_float(5.0e3), "5000");
+        assert_eq!(format_float(110.6 + 0.1), "110.7");
+    }
+}

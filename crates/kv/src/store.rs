@@ -1,0 +1,360 @@
+//! The keyspace: databases of string keys, each split into shards.
+//!
+//! Each database is [`SHARDS`] hash maps, each behind its own mutex, chosen
+//! by a hash of the key: commands on different keys from different
+//! connections rarely wait on each other. A command that touches several
+//! keys locks their shards together, in ascending shard order, so that it is
+//! atomic and two such commands cannot deadlock.
+//!
+//! Expiry times are absolute Unix milliseconds, kept in a second map per
+//! shard that holds only the keys with a time to live. A key past its time
+//! is removed when it is next touched ([`Shard::expire_if_due`]) or by the
+//! background sweep ([`Shard::sweep`]).
+
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::bytes::Bytes;
+
+/// Shards per database.
+pub const SHARDS: usize = 64;
+
+/// What a key costs besides its bytes: the map slot and bookkeeping, as
+/// counted against `maxmemory`.
+const ENTRY_OVERHEAD_BYTES: i64 = 64;
+
+/// What a write does to a key's time to live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ttl {
+    /// Remove it (a plain `SET`).
+    Clear,
+    /// Keep whatever it was (`KEEPTTL`, `INCR`, `APPEND`).
+    Keep,
+    /// Expire at this Unix time in milliseconds.
+    At(u64),
+}
+
+/// One shard of one database.
+pub struct Shard {
+    /// Every key and its value.
+    map: HashMap<Bytes, Bytes>,
+    /// The keys that have a time to live, and when they expire.
+    expires: HashMap<Bytes, u64>,
+    /// Lookups that found their key (for `INFO stats`).
+    pub hits: u64,
+    /// Lookups that did not.
+    pub misses: u64,
+    /// Keys removed because their time passed.
+    pub expired: u64,
+    /// The store-wide estimate of memory used, shared by every shard.
+    mem: Arc<AtomicI64>,
+}
+
+fn cost(key: &[u8], value: &[u8]) -> i64 {
+    ENTRY_OVERHEAD_BYTES + key.len() as i64 + value.len() as i64
+}
+
+impl Shard {
+    fn new(mem: Arc<AtomicI64>) -> Shard {
+        Shard { map: HashMap::new(), expires: HashMap::new(), hits: 0, misses: 0, expired: 0, mem }
+    }
+
+    /// Removes `key` if its time has passed; true if it did.
+    pub fn expire_if_due(&mut self, key: &[u8], now_ms: u64) -> bool {
+        if self.expires.is_empty() {
+            return false;
+        }
+        match self.expires.get(key) {
+            Some(&at) if at <= now_ms => {
+                self.remove(key);
+                self.expired += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The live value of `key`, counting a hit or a miss.
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Bytes> {
+        self.expire_if_due(key, now_ms);
+        let v = self.map.get(key);
+        if v.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        v
+    }
+
+    /// Whether `key` is live, without counting a hit or a miss.
+    pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
+        self.expire_if_due(key, now_ms);
+        self.map.contains_key(key)
+    }
+
+    /// The live value of `key`, without counting.
+    pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<&Bytes> {
+        self.expire_if_due(key, now_ms);
+        self.map.get(key)
+    }
+
+    /// The stored value of `key`, expired or not (for logging).
+    pub fn stored(&self, key: &[u8]) -> Option<&Bytes> {
+        self.map.get(key)
+    }
+
+    /// When `key` expires; `None` if it has no time to live (or is absent).
+    pub fn expire_at(&self, key: &[u8]) -> Option<u64> {
+        self.expires.get(key).copied()
+    }
+
+    /// Sets `key` to `value`, and its time to live as `ttl` says.
+    pub fn insert(&mut self, key: &[u8], value: Bytes, ttl: Ttl) {
+        let added = cost(key, &value);
+        let delta = match self.map.get_mut(key) {
+            Some(old) => {
+                let d = added - cost(key, old);
+                *old = value;
+                d
+            }
+            None => {
+                self.map.insert(Bytes::new(key), value);
+                added
+            }
+        };
+        self.mem.fetch_add(delta, Ordering::Relaxed);
+        match ttl {
+            Ttl::Keep => {}
+            Ttl::Clear => {
+                self.set_expire(key, None);
+            }
+            Ttl::At(at) => {
+                self.set_expire(key, Some(at));
+            }
+        }
+    }
+
+    /// Removes `key`; its value if it was there.
+    pub fn remove(&mut self, key: &[u8]) -> Option<Bytes> {
+        let old = self.map.remove(key)?;
+        self.mem.fetch_sub(cost(key, &old), Ordering::Relaxed);
+        if !self.expires.is_empty() && self.expires.remove(key).is_some() {
+            self.mem.fetch_sub(ENTRY_OVERHEAD_BYTES, Ordering::Relaxed);
+        }
+        Some(old)
+    }
+
+    /// Sets or clears the expiry of a present `key`; true if it had one.
+    pub fn set_expire(&mut self, key: &[u8], at: Option<u64>) -> bool {
+        match at {
+            None => {
+                let had = !self.expires.is_empty() && self.expires.remove(key).is_some();
+                if had {
+                    self.mem.fetch_sub(ENTRY_OVERHEAD_BYTES, Ordering::Relaxed);
+                }
+                had
+            }
+            Some(at) => match self.expires.get_mut(key) {
+                Some(t) => {
+                    *t = at;
+                    true
+                }
+                None => {
+                    self.expires.insert(Bytes::new(key), at);
+                    self.mem.fetch_add(ENTRY_OVERHEAD_BYTES, Ordering::Relaxed);
+                    false
+                }
+            },
+        }
+    }
+
+    /// Keys stored, expired or not.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Keys with a time to live.
+    pub fn expires_len(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        let freed: i64 =
+            self.map.iter().map(|(k, v)| cost(k, v)).sum::<i64>() + self.expires.len() as i64 * ENTRY_OVERHEAD_BYTES;
+        self.mem.fetch_sub(freed, Ordering::Relaxed);
+        self.map = HashMap::new();
+        self.expires = HashMap::new();
+    }
+
+    /// Removes every key whose time has passed; how many it removed.
+    pub fn sweep(&mut self, now_ms: u64) -> usize {
+        if self.expires.is_empty() {
+            return 0;
+        }
+        let due: Vec<Bytes> = self.expires.iter().filter(|(_, &at)| at <= now_ms).map(|(k, _)| k.clone()).collect();
+        for k in &due {
+            self.remove(k);
+        }
+        self.expired += due.len() as u64;
+        due.len()
+    }
+
+    /// Every live key, its value and its expiry.
+    pub fn entries(&self, now_ms: u64) -> impl Iterator<Item = (&Bytes, &Bytes, Option<u64>)> {
+        self.map.iter().filter_map(move |(k, v)| {
+            let at = if self.expires.is_empty() { None } else { self.expires.get(k.as_slice()).copied() };
+            match at {
+                Some(t) if t <= now_ms => None,
+                _ => Some((k, v, at)),
+            }
+        })
+    }
+
+    /// The `n`th stored key (in the map's order), if there are that many.
+    pub fn nth_key(&self, n: usize) -> Option<&Bytes> {
+        self.map.keys().nth(n)
+    }
+}
+
+/// One database: [`SHARDS`] locked shards.
+pub struct Db {
+    shards: Box<[Mutex<Shard>]>,
+    hasher: RandomState,
+}
+
+/// Several shards of one database, locked together in ascending order.
+pub struct Locked<'a> {
+    guards: Vec<(usize, MutexGuard<'a, Shard>)>,
+    db: &'a Db,
+}
+
+impl Locked<'_> {
+    /// The locked shard that holds `key`.
+    ///
+    /// # Panics
+    ///
+    /// If `key`'s shard was not among those locked.
+    pub fn shard(&mut self, key: &[u8]) -> &mut Shard {
+        let i = self.db.index(key);
+        let at = self.guards.binary_search_by_key(&i, |(j, _)| *j).expect("the shard of a key that was not locked");
+        &mut self.guards[at].1
+    }
+}
+
+fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
+    // A handler that panicked under the lock leaves the shard as it was
+    // between two whole operations; carrying on is safe.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Db {
+    fn new(mem: &Arc<AtomicI64>) -> Db {
+        Db { shards: (0..SHARDS).map(|_| Mutex::new(Shard::new(mem.clone()))).collect(), hasher: RandomState::new() }
+    }
+
+    fn index(&self, key: &[u8]) -> usize {
+        (self.hasher.hash_one(key) >> 40) as usize % SHARDS
+    }
+
+    /// Locks the shard holding `key`.
+    pub fn lock(&self, key: &[u8]) -> MutexGuard<'_, Shard> {
+        lock(&self.shards[self.index(key)])
+    }
+
+    /// Locks the shards holding `keys`, each once, in ascending order.
+    pub fn lock_keys<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) -> Locked<'_> {
+        let mut idx: Vec<usize> = keys.into_iter().map(|k| self.index(k)).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        Locked { guards: idx.into_iter().map(|i| (i, lock(&self.shards[i]))).collect(), db: self }
+    }
+
+    /// Locks shard number `i` (for scans).
+    pub fn lock_shard(&self, i: usize) -> MutexGuard<'_, Shard> {
+        lock(&self.shards[i])
+    }
+
+    /// Locks every shard, in order.
+    pub fn lock_all(&self) -> Vec<MutexGuard<'_, Shard>> {
+        self.shards.iter().map(lock).collect()
+    }
+
+    /// Keys stored and keys with a time to live, shard by shard.
+    pub fn counts(&self) -> (usize, usize) {
+        self.shards.iter().map(lock).fold((0, 0), |(n, e), s| (n + s.len(), e + s.expires_len()))
+    }
+}
+
+/// Every database, and the memory estimate.
+pub struct Store {
+    /// The databases, `SELECT` index order.
+    pub dbs: Box<[Db]>,
+    /// Estimated bytes used by keys and values.
+    mem: Arc<AtomicI64>,
+}
+
+impl Store {
+    /// `databases` empty databases.
+    pub fn new(databases: usize) -> Store {
+        let mem = Arc::new(AtomicI64::new(0));
+        Store { dbs: (0..databases).map(|_| Db::new(&mem)).collect(), mem }
+    }
+
+    /// Estimated bytes used by keys and values.
+    pub fn used_memory(&self) -> u64 {
+        self.mem.load(Ordering::Relaxed).max(0) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_keys_vanish_on_access_and_in_a_sweep() {
+        let store = Store::new(1);
+        let mut s = store.dbs[0].lock(b"a");
+        s.insert(b"a", Bytes::new(b"1"), Ttl::At(100));
+        s.insert(b"b", Bytes::new(b"2"), Ttl::At(100));
+        s.insert(b"c", Bytes::new(b"3"), Ttl::At(300));
+        assert_eq!(s.get(b"a", 99).map(|v| v.to_vec()), Some(b"1".to_vec()));
+        assert!(s.get(b"a", 100).is_none());
+        assert_eq!(s.sweep(200), 1);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s.expired, 2);
+    }
+
+    #[test]
+    fn memory_estimate_returns_to_zero_when_keys_go() {
+        let store = Store::new(2);
+        {
+            let mut s = store.dbs[1].lock(b"k");
+            s.insert(b"k", Bytes::new(b"value"), Ttl::At(5));
+            s.insert(b"k", Bytes::from_vec(vec![0; 100]), Ttl::Keep);
+            assert!(store.used_memory() > 100);
+            s.remove(b"k");
+        }
+        assert_eq!(store.used_memory(), 0);
+        store.dbs[0].lock(b"x").insert(b"x", Bytes::new(b"y"), Ttl::Clear);
+        for mut s in store.dbs[0].lock_all() {
+            s.clear();
+        }
+        assert_eq!(store.used_memory(), 0);
+    }
+
+    #[test]
+    fn locking_several_keys_reaches_each_shard() {
+        let store = Store::new(1);
+        let keys: Vec<Vec<u8>> = (0..200).map(|i| format!("k{i}").into_bytes()).collect();
+        let mut locked = store.dbs[0].lock_keys(keys.iter().map(|k| k.as_slice()));
+        for k in &keys {
+            locked.shard(k).insert(k, Bytes::new(k), Ttl::Clear);
+        }
+        drop(locked);
+        assert_eq!(store.dbs[0].counts(), (200, 0));
+    }
+}
