@@ -12,24 +12,51 @@
 //! [`Server::bind`] and [`Server::run`]. See `examples/` for a complete
 //! line-protocol server.
 
+// Under the model checker (`--cfg loom`) only the wake-up protocol is
+// built; see `mailbox.rs`.
+#[cfg(not(loom))]
 mod config;
+#[cfg(not(loom))]
 mod conn;
+#[cfg_attr(loom, allow(dead_code))]
 mod mailbox;
+#[cfg(not(loom))]
 mod metrics;
+#[cfg(not(loom))]
 mod output;
+#[cfg(not(loom))]
 pub mod poller;
+#[cfg(not(loom))]
 mod pool;
+#[cfg(not(loom))]
 mod reactor;
+#[cfg(not(loom))]
 mod server;
+#[cfg(not(loom))]
 mod service;
+#[cfg(not(loom))]
 mod shared;
+#[cfg(not(loom))]
 mod sys;
+#[cfg(not(loom))]
 mod task;
 
+#[cfg(loom)]
+mod service {
+    /// Stands in for the real id under the model checker.
+    #[derive(Clone, Copy)]
+    pub struct ConnId;
+}
+
+#[cfg(not(loom))]
 pub use config::{Config, Respond};
+#[cfg(not(loom))]
 pub use metrics::{Histogram, Limit, Metrics};
+#[cfg(not(loom))]
 pub use output::{Output, Written};
+#[cfg(not(loom))]
 pub use server::{Error, Server, Summary};
+#[cfg(not(loom))]
 pub use service::{CloseReason, ConnId, ConnInfo, Control, Cx, Reject, Service};
 
 /// Raises the soft open-files limit to the hard limit; returns the new limit.
@@ -37,6 +64,7 @@ pub use service::{CloseReason, ConnId, ConnInfo, Control, Cx, Reject, Service};
 /// # Errors
 ///
 /// `getrlimit`/`setrlimit`'s error.
+#[cfg(not(loom))]
 pub fn raise_fd_limit() -> std::io::Result<u64> {
     sys::raise_fd_limit()
 }
