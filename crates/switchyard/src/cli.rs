@@ -16,12 +16,23 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once at start, so the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve a built-in service.
     Serve(ServeArgs),
     /// Load-test a server (closed loop; checks every response).
     Bench(crate::bench::BenchArgs),
+    /// Validate a configuration file and print the effective configuration.
+    CheckConfig(CheckConfigArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckConfigArgs {
+    /// The TOML configuration file to check.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 /// The built-in services.
@@ -53,7 +64,7 @@ pub struct ServeArgs {
 }
 
 /// Settings of the http service.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 #[command(next_help_heading = "http service")]
 pub struct HttpArgs {
     /// Folder to serve [default: the current folder].
@@ -65,7 +76,7 @@ pub struct HttpArgs {
 }
 
 /// Settings of the kv service.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 #[command(next_help_heading = "kv service")]
 pub struct KvArgs {
     /// Number of databases [default: 16].
@@ -83,7 +94,7 @@ pub struct KvArgs {
 }
 
 /// Settings of the chat service.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 #[command(next_help_heading = "chat service")]
 pub struct ChatArgs {
     /// The server's name [default: switchyard].
@@ -109,7 +120,7 @@ fn size(s: &str) -> Result<usize, String> {
 }
 
 /// Engine settings shared by every service.
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Default)]
 pub struct EngineArgs {
     /// Address to listen on; repeat for several (default 127.0.0.1 and the service's port).
     #[arg(long, value_name = "ADDR")]
@@ -156,7 +167,10 @@ pub struct EngineArgs {
     /// Log format [default: text].
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub log_format: Option<crate::logging::Format>,
-    /// TOML configuration file; flags override it.
+    /// Serve /metrics, /healthz, /stats.json and a status page on this address [default: off].
+    #[arg(long, value_name = "ADDR")]
+    pub admin: Option<SocketAddr>,
+    /// TOML configuration file; flags override it [default: none].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }

@@ -1,10 +1,13 @@
-//! The `switchyard` binary: `serve` a built-in service, or `bench` one.
+//! The `switchyard` binary: `serve` a built-in service, `bench` one, or
+//! `check-config` a configuration file.
 //!
 //! Exit status: 0 after a graceful shutdown, 1 on an error (or a drain cut
 //! short by its deadline), 2 for a usage error.
 
+mod admin;
 mod bench;
 mod cli;
+mod config;
 mod echo;
 mod logging;
 mod serve;
@@ -17,6 +20,7 @@ fn main() {
     let result = match cli.command {
         cli::Command::Serve(args) => serve::run(args),
         cli::Command::Bench(args) => bench::run(args),
+        cli::Command::CheckConfig(args) => config::check(&args.file),
     };
     match result {
         Ok(code) => std::process::exit(code),

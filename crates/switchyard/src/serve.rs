@@ -1,7 +1,9 @@
-//! `switchyard serve`: build the configuration, start the service, wait
-//! for the signal, report.
+//! `switchyard serve`: build the configuration (flags over the file over
+//! the defaults), start the service and its admin listener, wait for the
+//! signal, report.
 
 use std::io::Write;
+use std::net::SocketAddr;
 
 use anyhow::Context;
 use switchyard_engine::{Config, Server, Service};
@@ -18,13 +20,14 @@ fn default_port(service: ServiceName) -> u16 {
     }
 }
 
-fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
-    let mut c = Config::default();
-    c.listen = if args.listen.is_empty() {
-        vec![std::net::SocketAddr::from(([127, 0, 0, 1], default_port(service)))]
+/// The engine settings from the flags (already filled in from the file).
+pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
+    let listen = if args.listen.is_empty() {
+        vec![SocketAddr::from(([127, 0, 0, 1], default_port(service)))]
     } else {
         args.listen.clone()
     };
+    let mut c = Config { listen, ..Config::default() };
     if let Some(v) = args.workers {
         c.workers = v;
     }
@@ -67,21 +70,37 @@ fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
 }
 
 /// Runs `serve`; returns the exit status.
-pub fn run(args: ServeArgs) -> anyhow::Result<i32> {
+pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
+    if let Some(path) = args.engine.config.clone() {
+        match crate::config::load(&path) {
+            Ok(file) => file.fill(&mut args.engine, &mut args.http, &mut args.kv, &mut args.chat),
+            Err(e) => {
+                eprintln!("switchyard: {e}");
+                return Ok(2);
+            }
+        }
+    }
     let e = &args.engine;
     crate::logging::init(e.log_level.as_deref().unwrap_or("info"), e.log_format.unwrap_or_default())?;
     let config = engine_config(args.service, e);
     if let Err(msg) = config.validate() {
-        eprintln!("switchyard: {msg}");
+        match &e.config {
+            Some(path) => eprintln!("switchyard: {}: {msg}", path.display()),
+            None => eprintln!("switchyard: {msg}"),
+        }
         return Ok(2);
     }
+    if let Some(path) = &e.config {
+        tracing::info!(file = %path.display(), "configuration loaded");
+    }
+    let admin = e.admin;
     match switchyard_engine::raise_fd_limit() {
         Ok(n) => tracing::debug!(limit = n, "open files limit"),
         Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
     }
     let name = format!("{:?}", args.service).to_lowercase();
     match args.service {
-        ServiceName::Echo => serve(&name, config, crate::echo::Echo),
+        ServiceName::Echo => serve(&name, config, admin, crate::echo::Echo),
         ServiceName::Http => {
             let root = match &args.http.root {
                 Some(r) => r.clone(),
@@ -90,7 +109,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<i32> {
             let options = switchyard_http::Options { root, autoindex: args.http.autoindex };
             let http = switchyard_http::Http::new(options.clone())
                 .with_context(|| format!("serving {}", options.root.display()))?;
-            serve(&name, config, http)
+            serve(&name, config, admin, http)
         }
         ServiceName::Kv => {
             let mut options = switchyard_kv::Options::default();
@@ -104,7 +123,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(f) = args.kv.appendfsync {
                 options.appendfsync = f;
             }
-            serve(&name, config, switchyard_kv::Kv::new(options).context("opening the store")?)
+            serve(&name, config, admin, switchyard_kv::Kv::new(options).context("opening the store")?)
         }
         ServiceName::Chat => {
             let motd = match &args.chat.motd {
@@ -125,12 +144,12 @@ pub fn run(args: ServeArgs) -> anyhow::Result<i32> {
                 options.flood_lines_per_sec = r;
                 options.flood_burst_lines = r.saturating_mul(10);
             }
-            serve(&name, config, switchyard_chat::Chat::new(options))
+            serve(&name, config, admin, switchyard_chat::Chat::new(options))
         }
     }
 }
 
-fn serve<S: Service>(name: &str, config: Config, service: S) -> anyhow::Result<i32> {
+fn serve<S: Service>(name: &str, config: Config, admin: Option<SocketAddr>, service: S) -> anyhow::Result<i32> {
     let server = Server::bind(config, service).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
     {
@@ -141,6 +160,11 @@ fn serve<S: Service>(name: &str, config: Config, service: S) -> anyhow::Result<i
         }
         stdout.flush()?;
     }
-    let summary = server.run()?;
+    let admin = admin.map(|addr| crate::admin::start(addr, &server)).transpose()?;
+    let summary = server.run();
+    if let Some(admin) = admin {
+        admin.stop();
+    }
+    let summary = summary?;
     Ok(if summary.forced > 0 { 1 } else { 0 })
 }
