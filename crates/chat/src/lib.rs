@@ -211,11 +211,14 @@ impl Service for Chat {
     fn close(&self, state: Conn, _conn: &ConnInfo, reason: CloseReason) {
         let mut reg = self.lock();
         match self.control.get() {
-            Some(control) => {
+            // At shutdown every client is told and leaving: no QUIT after their ERROR.
+            Some(control) if reason != CloseReason::Shutdown => {
                 reg.quit(control, state.id, quit_message(reason));
             }
-            None => {
-                reg.users.remove(&state.id);
+            _ => {
+                if let Some(user) = reg.users.remove(&state.id) {
+                    reg.forget(state.id, &user);
+                }
             }
         }
     }

@@ -179,6 +179,12 @@ impl Registry {
                 control.send(p, line.clone());
             }
         }
+        self.forget(id, &user);
+        Some(user)
+    }
+
+    /// Drops the nickname and memberships of `user` (already out of `users`).
+    pub fn forget(&mut self, id: ConnId, user: &User) {
         if let Some(nick) = &user.nick {
             let key = fold(nick);
             if self.nicks.get(&key) == Some(&id) {
@@ -193,6 +199,5 @@ impl Registry {
                 }
             }
         }
-        Some(user)
     }
 }
