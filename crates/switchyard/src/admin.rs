@@ -359,7 +359,7 @@ pub fn start<S: Service>(addr: SocketAddr, main: &Server<S>) -> anyhow::Result<R
         writeln!(stdout, "listening admin {bound}")?;
         stdout.flush()?;
     }
-    tracing::info!(%bound, "admin listening");
+    tracing::info!(service = "admin", addr = %bound, "listening");
     Ok(Running { control, thread })
 }
 

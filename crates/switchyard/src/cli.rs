@@ -70,7 +70,7 @@ pub struct HttpArgs {
     /// Folder to serve [default: the current folder].
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// List folders that have no index.html.
+    /// List folders that have no index.html [default: off].
     #[arg(long)]
     pub autoindex: bool,
 }
@@ -85,7 +85,7 @@ pub struct KvArgs {
     /// Memory limit for data, e.g. 1GiB; writes past it get -OOM [default: none].
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
     pub maxmemory: Option<u64>,
-    /// Log every write to this file and replay it at start.
+    /// Log every write to this file and replay it at start [default: off].
     #[arg(long, value_name = "FILE")]
     pub appendonly: Option<PathBuf>,
     /// When the log reaches the disk: always, everysec or no [default: everysec].
@@ -100,7 +100,7 @@ pub struct ChatArgs {
     /// The server's name [default: switchyard].
     #[arg(long, value_name = "NAME")]
     pub server_name: Option<String>,
-    /// File holding the message of the day.
+    /// File holding the message of the day [default: none].
     #[arg(long, value_name = "FILE")]
     pub motd: Option<PathBuf>,
     /// Silence after which a client is pinged; dropped if silent half as long again [default: 120s].
@@ -122,7 +122,7 @@ fn size(s: &str) -> Result<usize, String> {
 /// Engine settings shared by every service.
 #[derive(Args, Debug, Default)]
 pub struct EngineArgs {
-    /// Address to listen on; repeat for several (default 127.0.0.1 and the service's port).
+    /// Address to listen on; repeat for several [default: 127.0.0.1 on the service's port].
     #[arg(long, value_name = "ADDR")]
     pub listen: Vec<SocketAddr>,
     /// Worker threads; 0 runs the service on the I/O threads [default: number of cores].

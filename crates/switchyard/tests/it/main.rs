@@ -3,8 +3,10 @@
 
 mod support;
 
+mod admin;
 mod bench;
 mod chat;
+mod config;
 mod echo;
 mod http;
 mod kv;
