@@ -115,6 +115,13 @@ fn duration(s: &str) -> Result<Duration, String> {
     parse_duration(s)
 }
 
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match parse_duration(s)? {
+        d if d.is_zero() => Err("must be more than 0".into()),
+        d => Ok(d),
+    }
+}
+
 fn size(s: &str) -> Result<usize, String> {
     parse_size(s).map(|v| v as usize)
 }
@@ -147,7 +154,7 @@ pub struct EngineArgs {
     #[arg(long, value_name = "DUR", value_parser = duration)]
     pub request_timeout: Option<Duration>,
     /// Close connections whose output makes no progress this long [default: 30s].
-    #[arg(long, value_name = "DUR", value_parser = duration)]
+    #[arg(long, value_name = "DUR", value_parser = positive_duration)]
     pub write_timeout: Option<Duration>,
     /// Longest graceful shutdown before the rest is cut off [default: 30s].
     #[arg(long, value_name = "DUR", value_parser = duration)]

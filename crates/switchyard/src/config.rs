@@ -44,7 +44,7 @@ pub struct File {
     idle_timeout: Option<Duration>,
     #[serde(default, deserialize_with = "duration")]
     request_timeout: Option<Duration>,
-    #[serde(default, deserialize_with = "duration")]
+    #[serde(default, deserialize_with = "positive_duration")]
     write_timeout: Option<Duration>,
     #[serde(default, deserialize_with = "duration")]
     shutdown_timeout: Option<Duration>,
@@ -425,6 +425,13 @@ fn log_level<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error
 
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     d.deserialize_any(DurationVisitor).map(Some)
+}
+
+fn positive_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    match d.deserialize_any(DurationVisitor)? {
+        z if z.is_zero() => Err(de::Error::custom("must be more than 0")),
+        v => Ok(Some(v)),
+    }
 }
 
 struct DurationVisitor;

@@ -117,6 +117,7 @@ fn every_kind_of_bad_configuration_is_refused_naming_file_line_and_key() {
         ("queue_capacity = -4\n", 1, "queue_capacity", "at least 1"),
         ("idle_timeout = \"-5s\"\n", 1, "idle_timeout", "negative"),
         ("write_timeout = -5\n", 1, "write_timeout", "negative"),
+        ("write_timeout = \"0s\"\n", 1, "write_timeout", "more than 0"),
         ("shutdown_timeout = \"soon\"\n", 1, "shutdown_timeout", "not a duration"),
         ("request_timeout = \"5 fortnights\"\n", 1, "request_timeout", "fortnights"),
         ("max_input = \"1TiB\"\n", 1, "max_input", "TiB"),
