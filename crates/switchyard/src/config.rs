@@ -177,34 +177,29 @@ fn parse(text: &str) -> Result<File, (usize, String, String)> {
     })
 }
 
-/// The line (from 1) holding byte `at`, and the dotted key defined there
-/// (or the table a header there names).
+/// The line (from 1) holding byte `at`, and the dotted key whose value
+/// spans that line (or the table a header there names).
 fn locate(text: &str, at: usize) -> (usize, String) {
     let at = at.min(text.len());
     let line_no = text[..at].matches('\n').count() + 1;
     let mut table = String::new();
-    for (i, line) in text.lines().enumerate() {
+    let mut key = String::new();
+    for line in text.lines().take(line_no) {
         let trimmed = line.trim();
         if let Some(header) = trimmed.strip_prefix('[') {
-            let name = header.trim_start_matches('[').split(']').next().unwrap_or("").trim();
-            table = name.to_string();
-            if i + 1 == line_no {
-                return (line_no, table);
-            }
-        } else if i + 1 == line_no {
-            let key = match trimmed.split_once('=') {
-                Some((k, _)) if !trimmed.starts_with('#') => k.trim().trim_matches('"').to_string(),
-                _ => String::new(),
-            };
-            let full = match (table.is_empty(), key.is_empty()) {
-                (_, true) => key,
-                (true, false) => key,
-                (false, false) => format!("{table}.{key}"),
-            };
-            return (line_no, full);
+            table = header.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string();
+            key.clear();
+        } else if let Some((k, _)) = trimmed.split_once('=').filter(|_| !trimmed.starts_with('#')) {
+            // A value can span lines (an array); the key is the last one defined.
+            key = k.trim().trim_matches('"').to_string();
         }
     }
-    (line_no, String::new())
+    let full = match (table.is_empty(), key.is_empty()) {
+        (_, true) => table,
+        (true, false) => key,
+        (false, false) => format!("{table}.{key}"),
+    };
+    (line_no, full)
 }
 
 impl File {
@@ -537,6 +532,8 @@ mod tests {
         let (line, key, msg) = error("workers = 2\n[kv]\ndatabase = 3\n");
         assert_eq!((line, key.as_str()), (3, "kv.database"));
         assert!(msg.contains("unknown field"), "{msg}");
+        let (line, key, _) = error("[kv]\nlisten = [\n  \"127.0.0.1:1\",\n  nowhere,\n]\n");
+        assert_eq!((line, key.as_str()), (4, "kv.listen"));
         let (line, key, _) = error("[chat]\nserver_name = \"a\"\nping_interval = \"-5s\"\n");
         assert_eq!((line, key.as_str()), (3, "chat.ping_interval"));
         let (line, key, msg) = error("max_connections = \"many\"\n");
