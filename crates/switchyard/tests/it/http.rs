@@ -1,1 +1,651 @@
-//! Tests of `switchyard serve http` (filled in with the service).
+//! `switchyard serve http` end to end: a real HTTP client (`ureq`) for the
+//! ordinary paths, raw sockets for bad input, pipelining, slow clients and
+//! shutdown.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use switchyard_codec::http::{parse_response_head, ResponseBody};
+
+use crate::support::*;
+
+/// A served folder, removed when dropped.
+struct Site {
+    dir: PathBuf,
+    /// A folder beside the root, reachable only through a symbolic link.
+    outside: PathBuf,
+}
+
+impl Site {
+    fn new() -> Site {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let base = std::env::temp_dir().join(format!("switchyard-it-http-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        let dir = base.join("root");
+        let outside = base.join("outside");
+        std::fs::create_dir_all(dir.join("docs")).unwrap();
+        std::fs::create_dir_all(dir.join("empty")).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(dir.join("hello.txt"), b"hello, world\n").unwrap();
+        std::fs::write(dir.join("index.html"), b"<h1>home</h1>\n").unwrap();
+        std::fs::write(dir.join("docs/index.html"), b"<h1>docs</h1>\n").unwrap();
+        std::fs::write(dir.join("big.bin"), big_contents()).unwrap();
+        for name in ["style.css", "app.js", "data.json", "logo.png", "photo.jpg", "page.htm", "blob.qqq", "mod.wasm"] {
+            std::fs::write(dir.join(name), name.as_bytes()).unwrap();
+        }
+        std::fs::write(outside.join("secret.txt"), b"do not serve\n").unwrap();
+        std::os::unix::fs::symlink(outside.join("secret.txt"), dir.join("leak.txt")).unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join("leakdir")).unwrap();
+        std::os::unix::fs::symlink(dir.join("hello.txt"), dir.join("alias.txt")).unwrap();
+        let fifo = std::ffi::CString::new(dir.join("pipe").into_os_string().into_encoded_bytes()).unwrap();
+        // SAFETY: mkfifo(3) with a NUL-terminated path that outlives the call.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        Site { dir, outside }
+    }
+
+    fn root(&self) -> &str {
+        self.dir.to_str().unwrap()
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(self.dir.parent().unwrap());
+        let _ = &self.outside;
+    }
+}
+
+const BIG_BYTES: usize = 8 << 20;
+
+/// Deterministic bytes that no off-by-one or reordering survives.
+fn big_contents() -> Vec<u8> {
+    let mut x: u32 = 0x9e37_79b9;
+    (0..BIG_BYTES)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
+fn serve(site: &Site, extra: &[&str]) -> Server {
+    let mut args = vec!["serve", "http", "--listen", "127.0.0.1:0", "--root", site.root()];
+    args.extend_from_slice(extra);
+    Server::start(&args, 1)
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).redirects(0).build()
+}
+
+fn url(server: &Server, path: &str) -> String {
+    format!("http://{}{path}", server.addr())
+}
+
+/// Any status, as a response (ureq reports 4xx and 5xx as errors).
+fn call(req: ureq::Request) -> ureq::Response {
+    match req.call() {
+        Ok(resp) => resp,
+        Err(ureq::Error::Status(_, resp)) => resp,
+        Err(e) => panic!("request failed: {e}"),
+    }
+}
+
+fn body(resp: ureq::Response) -> Vec<u8> {
+    let mut v = Vec::new();
+    resp.into_reader().read_to_end(&mut v).unwrap();
+    v
+}
+
+/// One response read off a raw socket.
+#[derive(Debug)]
+struct Raw {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Raw {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    fn closes(&self) -> bool {
+        self.header("Connection").is_some_and(|v| v.eq_ignore_ascii_case("close"))
+    }
+}
+
+/// Reads one whole response from `s`, keeping any bytes past it in `buf`.
+#[track_caller]
+fn read_response(s: &mut TcpStream, buf: &mut Vec<u8>, head_request: bool) -> Raw {
+    loop {
+        if let Some(head) = parse_response_head(buf, head_request).unwrap() {
+            let len = match head.body {
+                ResponseBody::None => 0,
+                ResponseBody::Length(n) => n as usize,
+                other => panic!("unexpected body framing {other:?}"),
+            };
+            while buf.len() < head.head_len + len {
+                fill(s, buf);
+            }
+            let raw = Raw {
+                status: head.status,
+                head: String::from_utf8(buf[..head.head_len].to_vec()).unwrap(),
+                body: buf[head.head_len..head.head_len + len].to_vec(),
+            };
+            buf.drain(..head.head_len + len);
+            return raw;
+        }
+        fill(s, buf);
+    }
+}
+
+#[track_caller]
+fn fill(s: &mut TcpStream, buf: &mut Vec<u8>) {
+    let mut chunk = [0; 64 << 10];
+    let n = s.read(&mut chunk).expect("read within the timeout");
+    assert!(n > 0, "connection closed; have {:?}", String::from_utf8_lossy(buf));
+    buf.extend_from_slice(&chunk[..n]);
+}
+
+/// Asserts the server closes the connection next.
+#[track_caller]
+fn assert_eof(s: &mut TcpStream, buf: &[u8]) {
+    assert!(buf.is_empty(), "bytes after the last response: {:?}", String::from_utf8_lossy(buf));
+    let mut rest = Vec::new();
+    match s.read_to_end(&mut rest) {
+        Ok(_) => assert!(rest.is_empty(), "bytes before EOF: {:?}", String::from_utf8_lossy(&rest)),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+}
+
+/// Sends `request` on a new connection and reads one response.
+#[track_caller]
+fn exchange(addr: SocketAddr, request: &[u8]) -> (Raw, TcpStream, Vec<u8>) {
+    let mut s = connect(addr);
+    s.write_all(request).unwrap();
+    let mut buf = Vec::new();
+    let head = request.starts_with(b"HEAD ");
+    let resp = read_response(&mut s, &mut buf, head);
+    (resp, s, buf)
+}
+
+// ----- through a real HTTP client ------------------------------------------
+
+#[test]
+fn get_serves_a_file_with_its_metadata() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let resp = call(agent().get(&url(&server, "/hello.txt")));
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.header("Content-Type"), Some("text/plain; charset=utf-8"));
+    assert_eq!(resp.header("Content-Length"), Some("13"));
+    assert_eq!(resp.header("Server"), Some("switchyard"));
+    assert_eq!(resp.header("Accept-Ranges"), Some("bytes"));
+    let etag = resp.header("ETag").unwrap().to_string();
+    assert!(etag.starts_with('"') && etag.ends_with('"') && !etag.starts_with("W/"), "{etag}");
+    let modified = resp.header("Last-Modified").unwrap();
+    assert!(modified.ends_with(" GMT") && modified.len() == 29, "{modified}");
+    assert!(resp.header("Date").is_some());
+    assert_eq!(body(resp), b"hello, world\n");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn head_sends_the_headers_of_a_get_without_the_body() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let get = call(agent().get(&url(&server, "/big.bin")));
+    let head = call(agent().head(&url(&server, "/big.bin")));
+    assert_eq!(head.status(), 200);
+    for name in ["Content-Length", "Content-Type", "ETag", "Last-Modified"] {
+        assert_eq!(head.header(name), get.header(name), "{name}");
+    }
+    assert_eq!(head.header("Content-Length"), Some(BIG_BYTES.to_string().as_str()));
+    assert!(body(head).is_empty());
+    assert_eq!(body(get).len(), BIG_BYTES);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn a_current_etag_or_date_gets_304_and_a_stale_one_the_file() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let a = agent();
+    let first = call(a.get(&url(&server, "/hello.txt")));
+    let etag = first.header("ETag").unwrap().to_string();
+    let modified = first.header("Last-Modified").unwrap().to_string();
+    drop(body(first));
+
+    let cases: Vec<(&str, String, u16)> = vec![
+        ("If-None-Match", etag.clone(), 304),
+        ("If-None-Match", format!("\"other\", W/{etag}"), 304),
+        ("If-None-Match", "*".into(), 304),
+        ("If-None-Match", "\"other\"".into(), 200),
+        ("If-Modified-Since", modified.clone(), 304),
+        ("If-Modified-Since", "Thu, 01 Jan 1970 00:00:00 GMT".into(), 200),
+        ("If-Modified-Since", "not a date".into(), 200),
+    ];
+    for (name, value, want) in cases {
+        let resp = call(a.get(&url(&server, "/hello.txt")).set(name, &value));
+        assert_eq!(resp.status(), want, "{name}: {value}");
+        if want == 304 {
+            assert_eq!(resp.header("ETag"), Some(etag.as_str()));
+            assert!(body(resp).is_empty());
+        } else {
+            assert_eq!(body(resp), b"hello, world\n");
+        }
+    }
+    // If-None-Match wins over a date that would match.
+    let resp =
+        call(a.get(&url(&server, "/hello.txt")).set("If-None-Match", "\"x\"").set("If-Modified-Since", &modified));
+    assert_eq!(resp.status(), 200);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn a_byte_range_gets_206_and_an_unsatisfiable_one_416() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let a = agent();
+    let big = big_contents();
+    let cases: &[(&str, &str, u16, std::ops::Range<usize>)] = &[
+        ("/hello.txt", "bytes=0-4", 206, 0..5),
+        ("/hello.txt", "bytes=7-", 206, 7..13),
+        ("/hello.txt", "bytes=-6", 206, 7..13),
+        ("/hello.txt", "bytes=10-1000", 206, 10..13),
+        ("/big.bin", "bytes=1000000-3000000", 206, 1_000_000..3_000_001),
+        ("/big.bin", "bytes=-1", 206, BIG_BYTES - 1..BIG_BYTES),
+        ("/hello.txt", "bytes=0-1,4-5", 200, 0..13),
+        ("/hello.txt", "lines=1-2", 200, 0..13),
+    ];
+    for (path, range, want, span) in cases {
+        let resp = call(a.get(&url(&server, path)).set("Range", range));
+        assert_eq!(resp.status(), *want, "{path} {range}");
+        let total = if *path == "/big.bin" { BIG_BYTES } else { 13 };
+        if *want == 206 {
+            let expect = format!("bytes {}-{}/{total}", span.start, span.end - 1);
+            assert_eq!(resp.header("Content-Range"), Some(expect.as_str()));
+        }
+        let got = body(resp);
+        let file: &[u8] = if *path == "/big.bin" { &big } else { b"hello, world\n" };
+        assert!(got == file[span.clone()], "{path} {range}: wrong bytes");
+    }
+    for range in ["bytes=13-", "bytes=100-200", "bytes=-0"] {
+        let resp = call(a.get(&url(&server, "/hello.txt")).set("Range", range));
+        assert_eq!(resp.status(), 416, "{range}");
+        assert_eq!(resp.header("Content-Range"), Some("bytes */13"));
+    }
+    // A stale If-Range turns the range into the whole file.
+    let etag = call(a.get(&url(&server, "/hello.txt"))).header("ETag").unwrap().to_string();
+    let resp = call(a.get(&url(&server, "/hello.txt")).set("Range", "bytes=0-4").set("If-Range", &etag));
+    assert_eq!(resp.status(), 206);
+    let resp = call(a.get(&url(&server, "/hello.txt")).set("Range", "bytes=0-4").set("If-Range", "\"stale\""));
+    assert_eq!(resp.status(), 200);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn one_client_reuses_one_connection_for_many_requests() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let a = agent();
+    for path in ["/hello.txt", "/style.css", "/nope", "/big.bin", "/hello.txt"] {
+        let resp = call(a.get(&url(&server, path)));
+        drop(body(resp));
+    }
+    let text = a.get(&url(&server, "/metrics")).call().unwrap().into_string().unwrap();
+    let accepted = text
+        .lines()
+        .find_map(|l| l.strip_prefix("switchyard_connections_accepted_total "))
+        .unwrap_or_else(|| panic!("no accepted count in\n{text}"));
+    assert_eq!(accepted, "1", "every request, /metrics included, on one connection");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn content_types_follow_the_extension() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let a = agent();
+    for (path, want) in [
+        ("/index.html", "text/html; charset=utf-8"),
+        ("/page.htm", "text/html; charset=utf-8"),
+        ("/style.css", "text/css; charset=utf-8"),
+        ("/app.js", "text/javascript; charset=utf-8"),
+        ("/data.json", "application/json"),
+        ("/logo.png", "image/png"),
+        ("/photo.jpg", "image/jpeg"),
+        ("/mod.wasm", "application/wasm"),
+        ("/blob.qqq", "application/octet-stream"),
+        ("/big.bin", "application/octet-stream"),
+    ] {
+        let resp = call(a.get(&url(&server, path)));
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.header("Content-Type"), Some(want), "{path}");
+        drop(body(resp));
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn a_large_file_arrives_byte_for_byte() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let a = agent();
+    let want = big_contents();
+    for _ in 0..2 {
+        let got = body(call(a.get(&url(&server, "/big.bin"))));
+        assert_eq!(got.len(), want.len());
+        assert!(got == want, "the bytes differ");
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn folders_redirect_then_serve_their_index_or_a_listing_when_asked() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let a = agent();
+    let resp = call(a.get(&url(&server, "/docs?x=1")));
+    assert_eq!(resp.status(), 301);
+    assert_eq!(resp.header("Location"), Some("/docs/"));
+    assert_eq!(body(call(a.get(&url(&server, "/")))), b"<h1>home</h1>\n");
+    assert_eq!(body(call(a.get(&url(&server, "/docs/")))), b"<h1>docs</h1>\n");
+    assert_eq!(call(a.get(&url(&server, "/empty/"))).status(), 403, "no listing without --autoindex");
+    assert_eq!(call(a.get(&url(&server, "/hello.txt/"))).status(), 404);
+    assert_eq!(body(call(a.get(&url(&server, "/alias.txt")))), b"hello, world\n", "a link inside the root");
+    assert_eq!(server.stop().code(), Some(0));
+
+    let server = serve(&site, &["--autoindex"]);
+    let resp = call(a.get(&url(&server, "/empty/")));
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.header("Content-Type"), Some("text/html; charset=utf-8"));
+    assert!(String::from_utf8(body(resp)).unwrap().contains("Index of /empty/"));
+    std::fs::write(site.dir.join("empty/a b.txt"), b"x").unwrap();
+    let listing = String::from_utf8(body(call(a.get(&url(&server, "/empty/"))))).unwrap();
+    assert!(listing.contains("<a href=\"a%20b.txt\">a b.txt</a>"), "{listing}");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn healthz_answers_ok() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    assert_eq!(agent().get(&url(&server, "/healthz")).call().unwrap().into_string().unwrap(), "ok\n");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+// ----- raw sockets: bad input, each with its exact status -------------------
+
+#[test]
+fn every_malformed_request_gets_its_status_then_a_close() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: h\r\n\r\n", "a".repeat(9 << 10));
+    let long_headers =
+        format!("GET / HTTP/1.1\r\nHost: h\r\n{}\r\n", "X-Filler: aaaaaaaaaaaaaaaaaaaaaaaa\r\n".repeat(700));
+    let cases: Vec<(&str, &[u8], u16)> = vec![
+        ("no version", b"GET /\r\n\r\n", 400),
+        ("bad method", b"G@T / HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        ("bad version", b"GET / HTTQ/1.1\r\nHost: h\r\n\r\n", 400),
+        ("HTTP/2.0", b"GET / HTTP/2.0\r\nHost: h\r\n\r\n", 505),
+        ("bare LF", b"GET / HTTP/1.1\nHost: h\n\n\r\n\r\n", 400),
+        ("request line too long", long_target.as_bytes(), 414),
+        ("headers too large", long_headers.as_bytes(), 431),
+        ("body too large", b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2097152\r\n\r\n", 413),
+        ("unknown transfer-encoding", b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+        (
+            "content-length and transfer-encoding",
+            b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+            400,
+        ),
+        (
+            "conflicting content-lengths",
+            b"POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!",
+            400,
+        ),
+        ("missing host", b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
+        ("two hosts", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("space before colon", b"GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400),
+        ("control character", b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x01b\r\n\r\n", 400),
+        ("obsolete folding", b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n", 400),
+        ("control in target", b"GET /a\x7fb HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+    ];
+    for (what, request, want) in cases {
+        let (resp, mut s, buf) = exchange(server.addr(), request);
+        assert_eq!(resp.status, want, "{what}");
+        assert!(resp.closes(), "{what}: no Connection: close in\n{}", resp.head);
+        assert_eof(&mut s, &buf);
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn paths_that_leave_the_root_are_refused_and_the_connection_kept() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let cases: &[(&str, u16)] = &[
+        ("/../outside/secret.txt", 400),
+        ("/docs/../../outside/secret.txt", 400),
+        ("/%2e%2e/outside/secret.txt", 400),
+        ("/%2E%2E%2Foutside%2Fsecret.txt", 400),
+        ("/docs/%2e%2e/hello.txt", 400),
+        ("/hello.txt%00.html", 400),
+        ("/bad%zzescape", 400),
+        ("/leak.txt", 404),
+        ("/leakdir/secret.txt", 404),
+        ("/pipe", 403),
+        ("/no/such/file", 404),
+        ("/hello.txt", 200),
+    ];
+    let mut s = connect(server.addr());
+    let mut buf = Vec::new();
+    for (path, want) in cases {
+        write!(s, "GET {path} HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        let resp = read_response(&mut s, &mut buf, false);
+        assert_eq!(resp.status, *want, "{path}");
+        assert!(!resp.closes(), "{path}");
+        assert!(!resp.body.windows(6).any(|w| w == b"do not"), "{path} leaked the file outside the root");
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn a_file_without_read_permission_is_forbidden() {
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Root reads any file; the 403 path is covered by the FIFO above.
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let site = Site::new();
+    let path = site.dir.join("locked.txt");
+    std::fs::write(&path, b"locked").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let server = serve(&site, &[]);
+    let (resp, ..) = exchange(server.addr(), b"GET /locked.txt HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!(resp.status, 403);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn other_methods_get_405_and_their_bodies_are_skipped() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let mut s = connect(server.addr());
+    let mut buf = Vec::new();
+    s.write_all(b"POST /hello.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 11\r\n\r\nhello there").unwrap();
+    let resp = read_response(&mut s, &mut buf, false);
+    assert_eq!(resp.status, 405);
+    assert_eq!(resp.header("Allow"), Some("GET, HEAD"));
+    assert!(!resp.closes());
+    s.write_all(b"PUT /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nGET /\r\n0\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut s, &mut buf, false).status, 405);
+    // A GET with a body, sent in two writes: the body never reads as a request.
+    s.write_all(b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 31\r\n\r\nGET /nope HTT").unwrap();
+    let resp = read_response(&mut s, &mut buf, false);
+    assert_eq!((resp.status, &resp.body[..]), (200, &b"hello, world\n"[..]));
+    s.write_all(b"P/1.1\r\nHost: h\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    assert_eq!(read_response(&mut s, &mut buf, false).status, 200);
+    assert!(buf.is_empty());
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn http_1_0_closes_unless_asked_to_keep_alive() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let (resp, mut s, buf) = exchange(server.addr(), b"GET /hello.txt HTTP/1.0\r\n\r\n");
+    assert_eq!(resp.status, 200);
+    assert!(resp.closes());
+    assert_eof(&mut s, &buf);
+
+    let (resp, mut s, mut buf) = exchange(server.addr(), b"GET /hello.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    assert_eq!(resp.header("Connection"), Some("keep-alive"));
+    s.write_all(b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n").unwrap();
+    let resp = read_response(&mut s, &mut buf, false);
+    assert_eq!(resp.status, 200);
+    assert!(resp.closes());
+    assert_eof(&mut s, &buf);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn too_many_connections_get_503_with_connection_close() {
+    let site = Site::new();
+    let server = serve(&site, &["--max-connections", "1"]);
+    let (first, held, _) = exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!(first.status, 200);
+    let mut s = connect(server.addr());
+    let mut buf = Vec::new();
+    let resp = read_response(&mut s, &mut buf, false);
+    assert_eq!(resp.status, 503);
+    assert!(resp.closes());
+    assert_eof(&mut s, &buf);
+    drop(held);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn a_request_that_does_not_arrive_whole_in_time_gets_408() {
+    let site = Site::new();
+    let server = serve(&site, &["--request-timeout", "300ms"]);
+    let (resp, mut s, buf) = exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\n");
+    assert_eq!(resp.status, 408);
+    assert!(resp.closes());
+    assert_eof(&mut s, &buf);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+// ----- raw sockets: order, chunking, shutdown -------------------------------
+
+#[test]
+fn pipelined_requests_are_answered_in_order() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let requests: &[(&str, &str, u16, &[u8])] = &[
+        ("GET", "/hello.txt", 200, b"hello, world\n"),
+        ("HEAD", "/hello.txt", 200, b""),
+        ("GET", "/missing", 404, b"404 Not Found\n"),
+        ("GET", "/docs/", 200, b"<h1>docs</h1>\n"),
+        ("HEAD", "/missing", 404, b""),
+        ("GET", "/style.css", 200, b"style.css"),
+        ("DELETE", "/hello.txt", 405, b"405 Method Not Allowed\n"),
+        ("GET", "/", 200, b"<h1>home</h1>\n"),
+    ];
+    let mut batch = Vec::new();
+    for _ in 0..20 {
+        for (method, path, ..) in requests {
+            write!(batch, "{method} {path} HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+        }
+    }
+    let mut s = connect(server.addr());
+    s.write_all(&batch).unwrap();
+    let mut buf = Vec::new();
+    for round in 0..20 {
+        for (method, path, status, body) in requests {
+            let resp = read_response(&mut s, &mut buf, *method == "HEAD");
+            assert_eq!((resp.status, &resp.body[..]), (*status, *body), "round {round}: {method} {path}");
+        }
+    }
+    assert!(buf.is_empty());
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn a_client_sending_one_byte_at_a_time_is_answered() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let mut s = connect(server.addr());
+    s.set_nodelay(true).unwrap();
+    let request = b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=0-4\r\n\r\n\
+                    POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n\
+                    GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n";
+    for b in request {
+        s.write_all(&[*b]).unwrap();
+    }
+    let mut buf = Vec::new();
+    let first = read_response(&mut s, &mut buf, false);
+    assert_eq!((first.status, &first.body[..]), (206, &b"hello"[..]));
+    assert_eq!(read_response(&mut s, &mut buf, false).status, 405);
+    let last = read_response(&mut s, &mut buf, false);
+    assert_eq!((last.status, &last.body[..]), (200, &b"hello, world\n"[..]));
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn during_shutdown_the_last_response_says_connection_close() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let mut s = connect(server.addr());
+    s.write_all(b"GET /big.bin HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    // The first bytes mean the big response is queued: far past the output
+    // high-water mark, so the server reads nothing more from this client.
+    let mut buf = Vec::new();
+    fill(&mut s, &mut buf);
+    s.write_all(b"GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    // An idle keep-alive connection, to be closed by the drain.
+    let (_, mut idle, idle_buf) = exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n");
+    server.signal(libc::SIGTERM);
+
+    let big = read_response(&mut s, &mut buf, false);
+    assert_eq!(big.status, 200);
+    assert_eq!(big.body.len(), BIG_BYTES);
+    assert!(!big.closes(), "the big response went out before the signal");
+    let last = read_response(&mut s, &mut buf, false);
+    assert_eq!((last.status, &last.body[..]), (200, &b"hello, world\n"[..]));
+    assert!(last.closes(), "no Connection: close in\n{}", last.head);
+    assert_eof(&mut s, &buf);
+    assert_eof(&mut idle, &idle_buf);
+    let mut server = server;
+    assert_eq!(server.wait(Duration::from_secs(30)).code(), Some(0));
+}
+
+#[test]
+fn a_file_changed_on_disk_is_served_new() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let a = agent();
+    let path = site.dir.join("hello.txt");
+    let first = call(a.get(&url(&server, "/hello.txt")));
+    let old_etag = first.header("ETag").unwrap().to_string();
+    drop(body(first));
+    std::fs::write(&path, b"a longer, newer greeting\n").unwrap();
+    // The cache re-checks a file at most once a second: wait for it.
+    wait_for(Duration::from_secs(5), "the new contents", || {
+        body(call(a.get(&url(&server, "/hello.txt")))) == b"a longer, newer greeting\n"
+    });
+    let resp = call(a.get(&url(&server, "/hello.txt")).set("If-None-Match", &old_etag));
+    assert_eq!(resp.status(), 200, "the old tag no longer matches");
+    assert_eq!(server.stop().code(), Some(0));
+}
