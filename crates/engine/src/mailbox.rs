@@ -3,9 +3,10 @@
 //!
 //! Push, then wake; the wake writes the eventfd only if no wake is already
 //! pending, so a burst of completions costs the loop one wake-up. The loop
-//! clears the pending flag *before* it drains the queues: a push that lands
-//! after the drain then sees the flag clear and wakes the loop again, so no
-//! wake-up is lost (see the stress test below).
+//! resets the eventfd, then clears the pending flag, and only then drains
+//! the queues: a push that lands after the drain sees the flag clear and
+//! wakes the loop again, so no wake-up is lost (see the loom model and the
+//! stress test below).
 
 #[cfg(loom)]
 use loom::sync::{
@@ -73,15 +74,24 @@ impl Waker {
 
     /// Wakes the loop unless a wake-up is already pending.
     pub fn wake(&self) {
-        if !self.pending.swap(true, Ordering::AcqRel) {
+        if !self.pending.swap(true, Ordering::SeqCst) {
             self.signal.raise();
         }
     }
 
     /// Called by the loop before it drains its queues.
+    ///
+    /// Lower the signal first, then clear the flag: the other order lets a
+    /// waker that saw the flag clear raise the signal just before the loop
+    /// lowers it, leaving the flag set with no signal, and every later wake
+    /// silenced.
+    ///
+    /// The clear is a swap rather than a store so that it sits in one total
+    /// order with the wakers' swaps (read-modify-writes always read the
+    /// latest value), which is also what the model checker verifies.
     pub fn reset(&self) {
-        self.pending.store(false, Ordering::Release);
         self.signal.lower();
+        self.pending.swap(false, Ordering::SeqCst);
     }
 
     #[cfg(not(loom))]
@@ -145,7 +155,8 @@ impl<T> Completions<T> {
 /// The model: producers push and wake while the loop resets and drains.
 /// Whatever the interleaving, once everyone is done, every item was either
 /// drained or is still queued with the signal raised — so a sleeping loop
-/// would wake for it. Run with `RUSTFLAGS="--cfg loom" cargo test -p
+/// would wake for it — and the pending flag is never left set without the
+/// signal (which would silence every later wake-up). Run with `RUSTFLAGS="--cfg loom" cargo test -p
 /// switchyard-engine --lib --release loom`.
 #[cfg(all(test, loom))]
 mod loom_model {
@@ -184,8 +195,15 @@ mod loom_model {
             let mut rest = Vec::new();
             done.take(&mut rest);
             assert_eq!(got + rest.len(), 2);
+            // Read-modify-writes read the latest value of each flag.
+            let raised = inbox.waker.signal.0.fetch_or(false, Ordering::SeqCst);
             if !rest.is_empty() {
-                assert!(inbox.waker.signal.0.load(Ordering::SeqCst), "items queued but no wake-up pending");
+                assert!(raised, "items queued but no wake-up pending");
+            }
+            // A flag left set with the signal lowered would silence every
+            // later wake-up.
+            if inbox.waker.pending.fetch_or(false, Ordering::SeqCst) {
+                assert!(raised, "wake marked pending but the loop will never see it (got {got}, rest {})", rest.len());
             }
         });
     }
