@@ -648,14 +648,7 @@ impl<S: Service> Reactor<S> {
     fn arm_timer(&mut self, slot: u32) {
         let generation = self.slots[slot as usize].generation;
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        let Some((at, _why)) = conn.deadline(&self.shared.config) else { return };
-        eprintln!(
-            "DEBUG arm {slot} {_why:?} in {:?} home={} out={} paused={}",
-            at.saturating_duration_since(Instant::now()),
-            conn.home(),
-            conn.out.len(),
-            conn.output_paused
-        );
+        let Some((at, _)) = conn.deadline(&self.shared.config) else { return };
         if conn.timer_at.is_none_or(|t| at < t) {
             conn.timer_at = Some(at);
             self.timers.push(Reverse((at, slot, generation)));
