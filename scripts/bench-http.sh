@@ -38,6 +38,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # The served folder: readable by nginx's unprivileged workers.
 root="$work/root"
@@ -101,7 +102,8 @@ ng_addr="127.0.0.1:$ng_port"
 wait_until nginx curl -sf "http://$ng_addr/13.txt"
 curl -sf "http://$sy_addr/13.txt" >/dev/null
 
-# Prints "requests/s p99" for one wrk run.
+# Prints "requests/s p50 p99" for one wrk run (p99 "n/a" where wrk reads 0;
+# see scripts/http-pipeline.lua).
 load() { # addr path pipelined
     local addr=$1 path=$2 pipelined=$3 out
     if [[ "$pipelined" == yes ]]; then
@@ -113,20 +115,21 @@ load() { # addr path pipelined
         echo "bench-http: errors against $addr$path:" >&2
         grep 'Non-2xx\|Socket errors' <<<"$out" >&2
     fi
-    local rps p99
+    local rps p50 p99
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    echo "$rps $p99"
+    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {print ($2 == "0.00us" ? "n/a" : $2)}' <<<"$out")
+    echo "$rps $p50 $p99"
 }
 
 echo "wrk -t1 -c$CONNECTIONS -d$DURATION --latency; switchyard $("$SWITCHYARD" --version 2>/dev/null | awk '{print $2}') vs $("$NGINX" -v 2>&1 | sed 's/.*: //')"
-printf '%-24s %14s %10s %14s %10s %8s\n' case "switchyard r/s" p99 "nginx r/s" p99 ratio
+printf '%-22s %14s %9s %9s %14s %9s %9s %7s\n' case "switchyard r/s" p50 p99 "nginx r/s" p50 p99 ratio
 for case in "13.txt no" "1k.txt no" "13.txt yes" "1k.txt yes"; do
     read -r file pipelined <<<"$case"
-    read -r sy_rps sy_p99 < <(load "$sy_addr" "/$file" "$pipelined")
-    read -r ng_rps ng_p99 < <(load "$ng_addr" "/$file" "$pipelined")
+    read -r sy_rps sy_p50 sy_p99 < <(load "$sy_addr" "/$file" "$pipelined")
+    read -r ng_rps ng_p50 ng_p99 < <(load "$ng_addr" "/$file" "$pipelined")
     name="$file keep-alive"
     [[ "$pipelined" == yes ]] && name="$file pipelined x$DEPTH"
     ratio=$(awk -v a="$sy_rps" -v b="$ng_rps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-    printf '%-24s %14s %10s %14s %10s %8s\n' "$name" "$sy_rps" "$sy_p99" "$ng_rps" "$ng_p99" "$ratio"
+    printf '%-22s %14s %9s %9s %14s %9s %9s %7s\n' "$name" "$sy_rps" "$sy_p50" "$sy_p99" "$ng_rps" "$ng_p50" "$ng_p99" "$ratio"
 done
