@@ -1,6 +1,6 @@
 //! Graceful shutdown: finish what was received, say goodbye, flush, close.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use switchyard_engine::{ConnInfo, Cx, Output, Service};
@@ -88,5 +88,28 @@ fn the_drain_deadline_cuts_off_a_client_that_never_reads() {
         let summary = server.stop();
         assert_eq!(summary.forced, 1);
         drop(hog);
+    }
+}
+
+#[test]
+fn a_close_with_unread_input_still_delivers_the_last_reply() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |_| {});
+        for _ in 0..20 {
+            let mut c = server.connect();
+            // The service closes after `close`; the junk behind it is never
+            // read by the service. A plain close() would answer it with a
+            // reset that can destroy the reply in flight.
+            let mut msg = b"close\n".to_vec();
+            msg.extend_from_slice(&[b'j'; 200_000]);
+            // Everything is sent before the reply is read, so the reply
+            // waits in our receive queue while the junk reaches the server.
+            let _ = c.write_all(&msg);
+            let _ = c.shutdown(std::net::Shutdown::Write);
+            let mut got = Vec::new();
+            let res = c.read_to_end(&mut got);
+            assert!(res.is_ok() && got == b"close\n", "{poller}: {res:?} after {:?}", String::from_utf8_lossy(&got));
+        }
+        server.stop();
     }
 }
