@@ -105,6 +105,23 @@ impl Identity {
 pub struct Files {
     root: PathBuf,
     entries: RwLock<Cache>,
+    /// Lookups answered from the cache.
+    hits: AtomicU64,
+    /// Lookups that opened the file.
+    misses: AtomicU64,
+}
+
+/// The cache's figures, for metrics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Paths cached.
+    pub entries: u64,
+    /// Bytes of file contents cached.
+    pub bytes: u64,
+    /// Lookups answered from the cache.
+    pub hits: u64,
+    /// Lookups that opened the file.
+    pub misses: u64,
 }
 
 #[derive(Default)]
@@ -125,12 +142,23 @@ impl Files {
         if !std::fs::metadata(&root)?.is_dir() {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("{} is not a folder", root.display())));
         }
-        Ok(Files { root, entries: RwLock::new(Cache::default()) })
+        Ok(Files { root, entries: RwLock::new(Cache::default()), hits: AtomicU64::new(0), misses: AtomicU64::new(0) })
     }
 
     /// The canonical root.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The cache's figures now.
+    pub fn stats(&self) -> CacheStats {
+        let cache = self.entries.read().unwrap_or_else(|e| e.into_inner());
+        CacheStats {
+            entries: cache.map.len() as u64,
+            bytes: cache.bytes as u64,
+            hits: self.hits.load(Relaxed),
+            misses: self.misses.load(Relaxed),
+        }
     }
 
     /// Finds `rel` (a path relative to the root, without `..`) and describes
@@ -144,15 +172,18 @@ impl Files {
         let cached = self.entries.read().unwrap_or_else(|e| e.into_inner()).map.get(rel).cloned();
         if let Some(entry) = cached {
             if entry.checked_secs.load(Relaxed) == now {
+                self.hits.fetch_add(1, Relaxed);
                 return Ok(entry);
             }
             let unchanged = std::fs::metadata(&entry.path).is_ok_and(|m| Identity::of(&m) == entry.identity);
             if unchanged {
                 entry.checked_secs.store(now, Relaxed);
+                self.hits.fetch_add(1, Relaxed);
                 return Ok(entry);
             }
             self.forget(rel);
         }
+        self.misses.fetch_add(1, Relaxed);
         let entry = Arc::new(self.load(rel, now)?);
         self.remember(rel, &entry);
         Ok(entry)

@@ -14,6 +14,7 @@
 //! `Connection: close` and closes; while the server drains, the last
 //! response a connection gets says `Connection: close`.
 
+mod counters;
 mod date;
 pub mod files;
 mod listing;
@@ -26,6 +27,7 @@ use std::sync::{Arc, OnceLock};
 use switchyard_codec::http::{self as codec, parse_request, Body, ChunkedBody, Limits, Request, Version};
 use switchyard_engine::{ConnInfo, Control, Cx, Output, Reject, Service};
 
+use crate::counters::{Counters, Limit};
 use crate::files::{Entry, Files, Kind, Missing};
 use crate::range::Wanted;
 
@@ -57,6 +59,7 @@ pub struct Http {
     autoindex: bool,
     /// The server's handle, for `/metrics`; set when the server starts.
     control: OnceLock<Control>,
+    counters: Counters,
 }
 
 impl Http {
@@ -68,7 +71,7 @@ impl Http {
     pub fn new(options: Options) -> std::io::Result<Http> {
         let files = Files::new(&options.root)?;
         tracing::debug!(root = %files.root().display(), autoindex = options.autoindex, "serving");
-        Ok(Http { files, autoindex: options.autoindex, control: OnceLock::new() })
+        Ok(Http { files, autoindex: options.autoindex, control: OnceLock::new(), counters: Counters::default() })
     }
 }
 
@@ -95,7 +98,7 @@ impl Service for Http {
 
     fn handle(&self, conn: &mut Conn, cx: &mut Cx<'_>) {
         loop {
-            if !skip_body(conn, cx) {
+            if !self.skip_body(conn, cx) {
                 return;
             }
             let draining = cx.draining();
@@ -106,8 +109,15 @@ impl Service for Http {
                 Ok(None) => return,
                 Err(e) => {
                     tracing::debug!(conn = %id, error = %e, "bad request");
-                    let status = e.status();
-                    simple(out, &mut conn.head, status, Version::Http11, true, None, false);
+                    match e {
+                        codec::Error::UriTooLong => self.counters.limit(Limit::RequestLine),
+                        codec::Error::HeadersTooLarge => self.counters.limit(Limit::Headers),
+                        codec::Error::BodyTooLarge => self.counters.limit(Limit::Body),
+                        _ => {}
+                    }
+                    let mut r =
+                        Reply { out, head: &mut conn.head, version: Version::Http11, close: true, is_head: false };
+                    self.simple(&mut r, e.status(), None);
                     close_after(cx);
                     return;
                 }
@@ -140,46 +150,19 @@ impl Service for Http {
             Reject::InputTooLarge => 431,
             Reject::Panic => 500,
         };
-        let mut out = Output::new();
-        simple(&mut out, &mut Vec::new(), status, Version::Http11, true, None, false);
+        let (mut out, mut head) = (Output::new(), Vec::new());
+        let mut r = Reply { out: &mut out, head: &mut head, version: Version::Http11, close: true, is_head: false };
+        self.simple(&mut r, status, None);
         out.to_vec().ok()
     }
 
     fn start(&self, control: &Control) {
         let _ = self.control.set(control.clone());
     }
-}
 
-/// Skips what arrived of a pending request body. Returns true when the
-/// body is over and the next request may be parsed.
-fn skip_body(conn: &mut Conn, cx: &mut Cx<'_>) -> bool {
-    match &mut conn.skip {
-        Skip::Nothing => return true,
-        Skip::Bytes(left) => {
-            let take = (*left).min(cx.input().len() as u64);
-            cx.consume(take as usize);
-            *left -= take;
-            if *left > 0 {
-                return false;
-            }
-        }
-        Skip::Chunked(body) => match body.advance(cx.input()) {
-            Ok(n) => {
-                cx.consume(n);
-                if !body.is_done() {
-                    return false;
-                }
-            }
-            Err(e) => {
-                // The response went out already; all that is left is to stop.
-                tracing::debug!(conn = %cx.id(), error = %e, "bad chunked body");
-                close_after(cx);
-                return false;
-            }
-        },
+    fn metrics(&self, out: &mut String) {
+        self.counters.render(out, self.files.stats());
     }
-    conn.skip = Skip::Nothing;
-    true
 }
 
 /// Drops the rest of the input and closes once the output is written.
@@ -190,38 +173,74 @@ fn close_after(cx: &mut Cx<'_>) {
 }
 
 impl Http {
+    /// Skips what arrived of a pending request body. Returns true when the
+    /// body is over and the next request may be parsed.
+    fn skip_body(&self, conn: &mut Conn, cx: &mut Cx<'_>) -> bool {
+        match &mut conn.skip {
+            Skip::Nothing => return true,
+            Skip::Bytes(left) => {
+                let take = (*left).min(cx.input().len() as u64);
+                cx.consume(take as usize);
+                *left -= take;
+                if *left > 0 {
+                    return false;
+                }
+            }
+            Skip::Chunked(body) => match body.advance(cx.input()) {
+                Ok(n) => {
+                    cx.consume(n);
+                    if !body.is_done() {
+                        return false;
+                    }
+                }
+                Err(e) => {
+                    // The response went out already; all that is left is to stop.
+                    tracing::debug!(conn = %cx.id(), error = %e, "bad chunked body");
+                    if e == codec::Error::BodyTooLarge {
+                        self.counters.limit(Limit::Body);
+                    }
+                    close_after(cx);
+                    return false;
+                }
+            },
+        }
+        conn.skip = Skip::Nothing;
+        true
+    }
+
     /// Writes the response to one well-framed request.
     fn answer(&self, req: &Request<'_>, out: &mut Output, head: &mut Vec<u8>, close: bool) {
-        let v = req.version;
         let is_head = req.method == b"HEAD";
+        let mut r = Reply { out, head, version: req.version, close, is_head };
         if req.method != b"GET" && !is_head {
-            return simple(out, head, 405, v, close, Some(("Allow", b"GET, HEAD")), false);
+            return self.simple(&mut r, 405, Some(("Allow", b"GET, HEAD")));
         }
         let Ok(target) = target::parse(req.target) else {
-            return simple(out, head, 400, v, close, None, is_head);
+            return self.simple(&mut r, 400, None);
         };
         match &target.rel[..] {
-            b"healthz" => return text(out, head, 200, v, close, is_head, b"ok\n"),
+            b"healthz" => return self.text(&mut r, 200, b"ok\n"),
             b"metrics" => {
                 let mut body = String::new();
                 if let Some(control) = self.control.get() {
                     control.metrics().render(&mut body);
                 }
-                return text(out, head, 200, v, close, is_head, body.as_bytes());
+                self.metrics(&mut body);
+                return self.text(&mut r, 200, body.as_bytes());
             }
             _ => {}
         }
         let entry = match self.files.lookup(&target.rel) {
             Ok(entry) => entry,
-            Err(missing) => return simple(out, head, missing_status(missing), v, close, None, is_head),
+            Err(missing) => return self.simple(&mut r, missing_status(missing), None),
         };
         let entry = match entry.kind {
-            Kind::File { .. } if target.trailing_slash => return simple(out, head, 404, v, close, None, is_head),
+            Kind::File { .. } if target.trailing_slash => return self.simple(&mut r, 404, None),
             Kind::File { .. } => entry,
             Kind::Dir if !target.trailing_slash => {
                 let mut location = target.raw_path.to_vec();
                 location.push(b'/');
-                return simple(out, head, 301, v, close, Some(("Location", &location)), is_head);
+                return self.simple(&mut r, 301, Some(("Location", &location)));
             }
             Kind::Dir => {
                 let mut index = target.rel.clone();
@@ -231,86 +250,142 @@ impl Http {
                 index.extend_from_slice(b"index.html");
                 match self.files.lookup(&index) {
                     Ok(index) if matches!(index.kind, Kind::File { .. }) => index,
-                    Err(Missing::Forbidden) => return simple(out, head, 403, v, close, None, is_head),
+                    Err(Missing::Forbidden) => return self.simple(&mut r, 403, None),
                     _ if self.autoindex => match listing::render(&entry.path, target.raw_path) {
                         Ok(html) => {
-                            begin(head, 200);
-                            head.extend_from_slice(b"Content-Type: text/html; charset=utf-8\r\n");
-                            return finish(out, head, v, close, Some(&html), is_head);
+                            self.begin(&mut r, 200);
+                            r.head.extend_from_slice(b"Content-Type: text/html; charset=utf-8\r\n");
+                            return r.finish(&html);
                         }
                         Err(e) => {
                             tracing::debug!(path = %entry.path.display(), error = %e, "cannot list a folder");
-                            return simple(out, head, 403, v, close, None, is_head);
+                            return self.simple(&mut r, 403, None);
                         }
                     },
-                    _ => return simple(out, head, 403, v, close, None, is_head),
+                    _ => return self.simple(&mut r, 403, None),
                 }
             }
         };
-        send_file(req, &entry, out, head, close, is_head);
+        self.send_file(&mut r, req, &entry);
+    }
+
+    /// A file's response: 304, 200, 206 or 416.
+    fn send_file(&self, r: &mut Reply<'_>, req: &Request<'_>, entry: &Arc<Entry>) {
+        let not_modified = match req.if_none_match {
+            Some(tags) => etag_matches(tags, &entry.etag),
+            None => req
+                .if_modified_since
+                .and_then(|d| httpdate::parse_http_date(std::str::from_utf8(d).ok()?).ok())
+                .and_then(|d| d.duration_since(std::time::UNIX_EPOCH).ok())
+                .is_some_and(|since| entry.mtime_secs <= since.as_secs()),
+        };
+        if not_modified {
+            self.begin(r, 304);
+            r.head.extend_from_slice(&entry.fields);
+            return r.end();
+        }
+        let wanted = match req.range {
+            Some(range) if !r.is_head && if_range_holds(req.if_range, entry) => range::wanted(range, entry.len),
+            _ => Wanted::Whole,
+        };
+        let (start, len) = match wanted {
+            Wanted::Whole => {
+                self.begin(r, 200);
+                (0, entry.len)
+            }
+            Wanted::Part { start, end } => {
+                self.begin(r, 206);
+                r.head.extend_from_slice(b"Content-Range: bytes ");
+                codec::push_decimal(r.head, start);
+                r.head.push(b'-');
+                codec::push_decimal(r.head, end);
+                r.head.push(b'/');
+                codec::push_decimal(r.head, entry.len);
+                r.head.extend_from_slice(b"\r\n");
+                (start, end - start + 1)
+            }
+            Wanted::Unsatisfiable => {
+                self.begin(r, 416);
+                r.head.extend_from_slice(b"Content-Range: bytes */");
+                codec::push_decimal(r.head, entry.len);
+                r.head.extend_from_slice(b"\r\nContent-Length: 0\r\n");
+                return r.end();
+            }
+        };
+        r.head.extend_from_slice(&entry.fields);
+        codec::push_header_u64(r.head, "Content-Length", len);
+        r.end();
+        if r.is_head {
+            return;
+        }
+        if let Kind::File { file, contents } = &entry.kind {
+            match contents {
+                Some(bytes) => r.out.extend_from_slice(&bytes[start as usize..(start + len) as usize]),
+                None => r.out.push_file(file.clone(), start, len),
+            }
+        }
+    }
+
+    /// Starts a head: status line, `Server`, `Date`; counts the response.
+    fn begin(&self, r: &mut Reply<'_>, status: u16) {
+        self.counters.response(status);
+        r.head.clear();
+        codec::push_status_line(r.head, status);
+        r.head.extend_from_slice(b"Server: switchyard\r\nDate: ");
+        date::push_now(r.head);
+        r.head.extend_from_slice(b"\r\n");
+    }
+
+    /// A plain-text response.
+    fn text(&self, r: &mut Reply<'_>, status: u16, body: &[u8]) {
+        self.begin(r, status);
+        r.head.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
+        r.finish(body);
+    }
+
+    /// A status with its reason phrase as a plain-text body, and at most one
+    /// extra header.
+    fn simple(&self, r: &mut Reply<'_>, status: u16, extra: Option<(&str, &[u8])>) {
+        self.begin(r, status);
+        if let Some((name, value)) = extra {
+            codec::push_header(r.head, name, value);
+        }
+        let body = format!("{status} {}\n", codec::reason(status));
+        r.head.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
+        r.finish(body.as_bytes());
     }
 }
 
-/// A file's response: 304, 200, 206 or 416.
-fn send_file(req: &Request<'_>, entry: &Arc<Entry>, out: &mut Output, head: &mut Vec<u8>, close: bool, is_head: bool) {
-    let v = req.version;
-    let not_modified = match req.if_none_match {
-        Some(tags) => etag_matches(tags, &entry.etag),
-        None => req
-            .if_modified_since
-            .and_then(|d| httpdate::parse_http_date(std::str::from_utf8(d).ok()?).ok())
-            .and_then(|d| d.duration_since(std::time::UNIX_EPOCH).ok())
-            .is_some_and(|since| entry.mtime_secs <= since.as_secs()),
-    };
-    if not_modified {
-        begin(head, 304);
-        head.extend_from_slice(&entry.fields);
-        end(head, v, close);
-        out.extend_from_slice(head);
-        return;
+/// Where one response goes, and how it ends.
+struct Reply<'a> {
+    out: &'a mut Output,
+    /// The head being assembled.
+    head: &'a mut Vec<u8>,
+    version: Version,
+    /// The connection closes after this response.
+    close: bool,
+    /// Headers only (a `HEAD` request).
+    is_head: bool,
+}
+
+impl Reply<'_> {
+    /// Ends the head with the connection's fate and writes it.
+    fn end(&mut self) {
+        if self.close {
+            self.head.extend_from_slice(b"Connection: close\r\n");
+        } else if self.version == Version::Http10 {
+            self.head.extend_from_slice(b"Connection: keep-alive\r\n");
+        }
+        self.head.extend_from_slice(b"\r\n");
+        self.out.extend_from_slice(self.head);
     }
-    let wanted = match req.range {
-        Some(range) if !is_head && if_range_holds(req.if_range, entry) => range::wanted(range, entry.len),
-        _ => Wanted::Whole,
-    };
-    let (start, len) = match wanted {
-        Wanted::Whole => {
-            begin(head, 200);
-            (0, entry.len)
-        }
-        Wanted::Part { start, end } => {
-            begin(head, 206);
-            head.extend_from_slice(b"Content-Range: bytes ");
-            codec::push_decimal(head, start);
-            head.push(b'-');
-            codec::push_decimal(head, end);
-            head.push(b'/');
-            codec::push_decimal(head, entry.len);
-            head.extend_from_slice(b"\r\n");
-            (start, end - start + 1)
-        }
-        Wanted::Unsatisfiable => {
-            begin(head, 416);
-            head.extend_from_slice(b"Content-Range: bytes */");
-            codec::push_decimal(head, entry.len);
-            head.extend_from_slice(b"\r\n");
-            head.extend_from_slice(b"Content-Length: 0\r\n");
-            end(head, v, close);
-            out.extend_from_slice(head);
-            return;
-        }
-    };
-    head.extend_from_slice(&entry.fields);
-    codec::push_header_u64(head, "Content-Length", len);
-    end(head, v, close);
-    out.extend_from_slice(head);
-    if is_head {
-        return;
-    }
-    if let Kind::File { file, contents } = &entry.kind {
-        match contents {
-            Some(bytes) => out.extend_from_slice(&bytes[start as usize..(start + len) as usize]),
-            None => out.push_file(file.clone(), start, len),
+
+    /// Ends the head with `Content-Length`, and writes it and the body.
+    fn finish(&mut self, body: &[u8]) {
+        codec::push_header_u64(self.head, "Content-Length", body.len() as u64);
+        self.end();
+        if !self.is_head {
+            self.out.extend_from_slice(body);
         }
     }
 }
@@ -339,60 +414,4 @@ fn missing_status(missing: Missing) -> u16 {
         Missing::NotFound => 404,
         Missing::Forbidden => 403,
     }
-}
-
-/// Starts a head: status line, `Server`, `Date`.
-fn begin(head: &mut Vec<u8>, status: u16) {
-    head.clear();
-    codec::push_status_line(head, status);
-    head.extend_from_slice(b"Server: switchyard\r\nDate: ");
-    date::push_now(head);
-    head.extend_from_slice(b"\r\n");
-}
-
-/// Ends a head with the connection's fate.
-fn end(head: &mut Vec<u8>, version: Version, close: bool) {
-    if close {
-        head.extend_from_slice(b"Connection: close\r\n");
-    } else if version == Version::Http10 {
-        head.extend_from_slice(b"Connection: keep-alive\r\n");
-    }
-    head.extend_from_slice(b"\r\n");
-}
-
-/// Ends a head with `Content-Length`, and writes it and the body.
-fn finish(out: &mut Output, head: &mut Vec<u8>, version: Version, close: bool, body: Option<&[u8]>, is_head: bool) {
-    codec::push_header_u64(head, "Content-Length", body.map_or(0, |b| b.len() as u64));
-    end(head, version, close);
-    out.extend_from_slice(head);
-    if let (Some(body), false) = (body, is_head) {
-        out.extend_from_slice(body);
-    }
-}
-
-/// A plain-text response.
-fn text(out: &mut Output, head: &mut Vec<u8>, status: u16, v: Version, close: bool, is_head: bool, body: &[u8]) {
-    begin(head, status);
-    head.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
-    finish(out, head, v, close, Some(body), is_head);
-}
-
-/// A status with its reason phrase as a plain-text body, and at most one
-/// extra header.
-fn simple(
-    out: &mut Output,
-    head: &mut Vec<u8>,
-    status: u16,
-    v: Version,
-    close: bool,
-    extra: Option<(&str, &[u8])>,
-    is_head: bool,
-) {
-    begin(head, status);
-    if let Some((name, value)) = extra {
-        codec::push_header(head, name, value);
-    }
-    let body = format!("{status} {}\n", codec::reason(status));
-    head.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
-    finish(out, head, v, close, Some(body.as_bytes()), is_head);
 }

@@ -309,6 +309,8 @@ fn one_client_reuses_one_connection_for_many_requests() {
         .find_map(|l| l.strip_prefix("switchyard_connections_accepted_total "))
         .unwrap_or_else(|| panic!("no accepted count in\n{text}"));
     assert_eq!(accepted, "1", "every request, /metrics included, on one connection");
+    assert!(text.contains("switchyard_http_responses_total{status=\"404\"} 1\n"), "{text}");
+    assert!(text.contains("switchyard_http_responses_total{status=\"200\"} 4\n"), "{text}");
     assert_eq!(server.stop().code(), Some(0));
 }
 
