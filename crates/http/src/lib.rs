@@ -38,6 +38,13 @@ pub const MAX_HEADER_BYTES: usize = 16 << 10;
 /// Largest request body read (and discarded); past it, 413.
 pub const MAX_BODY_BYTES: u64 = 1 << 20;
 
+/// Output in memory past which even cached files go out as file ranges:
+/// a client pipelining a megabyte of tiny requests for a 32 KiB file must
+/// not make a task copy a gigabyte. (The engine hands a task all the whole
+/// requests it has, and a service cannot defer the rest until the output
+/// drains.)
+const COPY_BUDGET_BYTES: usize = 4 << 20;
+
 const LIMITS: Limits = Limits {
     max_request_line_bytes: MAX_REQUEST_LINE_BYTES,
     max_header_bytes: MAX_HEADER_BYTES,
@@ -320,8 +327,10 @@ impl Http {
         }
         if let Kind::File { file, contents } = &entry.kind {
             match contents {
-                Some(bytes) => r.out.extend_from_slice(&bytes[start as usize..(start + len) as usize]),
-                None => r.out.push_file(file.clone(), start, len),
+                Some(bytes) if r.out.mem_len() < COPY_BUDGET_BYTES => {
+                    r.out.extend_from_slice(&bytes[start as usize..(start + len) as usize])
+                }
+                _ => r.out.push_file(file.clone(), start, len),
             }
         }
     }

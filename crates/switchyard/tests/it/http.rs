@@ -585,6 +585,26 @@ fn pipelined_requests_are_answered_in_order() {
 }
 
 #[test]
+fn a_flood_of_pipelined_requests_for_a_cached_file_is_answered_in_full() {
+    // 2500 responses of 32 KiB: 80 MiB, past the engine's 64 MiB limit on
+    // output held in memory, unless the service stops copying.
+    let site = Site::new();
+    let page = vec![b'p'; 32 << 10];
+    std::fs::write(site.dir.join("page.bin"), &page).unwrap();
+    let server = serve(&site, &[]);
+    let mut s = connect(server.addr());
+    let requests = b"GET /page.bin HTTP/1.1\r\nHost: h\r\n\r\n".repeat(2500);
+    s.write_all(&requests).unwrap();
+    let mut buf = Vec::new();
+    for i in 0..2500 {
+        let resp = read_response(&mut s, &mut buf, false);
+        assert_eq!(resp.status, 200, "response {i}");
+        assert!(resp.body == page, "response {i}: wrong bytes");
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
 fn a_client_sending_one_byte_at_a_time_is_answered() {
     let site = Site::new();
     let server = serve(&site, &[]);
