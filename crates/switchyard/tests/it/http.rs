@@ -353,6 +353,55 @@ fn a_large_file_arrives_byte_for_byte() {
     assert_eq!(server.stop().code(), Some(0));
 }
 
+/// The server's resident memory, from /proc.
+fn rss_bytes(server: &Server) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().strip_suffix("kB"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap();
+    kb * 1024
+}
+
+#[test]
+fn a_1_gib_download_costs_little_memory_and_stalls_no_one() {
+    const GIB: u64 = 1 << 30;
+    let site = Site::new();
+    // Sparse: no disk space, and the page cache serves zeros.
+    std::fs::File::create(site.dir.join("huge.bin")).unwrap().set_len(GIB).unwrap();
+    let server = serve(&site, &[]);
+    let before = rss_bytes(&server);
+    let mut s = connect(server.addr());
+    s.write_all(b"GET /huge.bin HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    fill(&mut s, &mut buf);
+    let head = parse_response_head(&buf, false).unwrap().expect("a whole head in the first read");
+    assert_eq!((head.status, head.body), (200, ResponseBody::Length(GIB)));
+
+    // While the download sits unread, another client is served.
+    let (other, ..) = exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!((other.status, &other.body[..]), (200, &b"hello, world\n"[..]));
+
+    let mut got = (buf.len() - head.head_len) as u64;
+    let mut chunk = vec![0; 1 << 20];
+    let mut peak = 0;
+    while got < GIB {
+        let n = s.read(&mut chunk).unwrap();
+        assert!(n > 0, "closed after {got} bytes");
+        assert!(chunk[0] == 0 && chunk[n - 1] == 0, "a sparse file reads as zeros");
+        got += n as u64;
+        if got % (128 << 20) < n as u64 {
+            peak = peak.max(rss_bytes(&server));
+        }
+    }
+    assert_eq!(got, GIB);
+    let grew = peak.saturating_sub(before);
+    assert!(grew < 32 << 20, "the server grew by {} MiB while sending 1 GiB", grew >> 20);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
 #[test]
 fn folders_redirect_then_serve_their_index_or_a_listing_when_asked() {
     let site = Site::new();
