@@ -8,13 +8,15 @@
 //! moment it is queued on its socket to the moment its response is whole,
 //! into an HDR histogram.
 //!
-//! Each protocol is one file here implementing [`Protocol`], plus one entry
-//! in [`PROTOCOLS`]. The client threads ([`driver`]) know no protocol, and
+//! Each protocol (`echo.rs`, `http.rs`, `kv.rs`) is one file here
+//! implementing [`Protocol`], plus its entry in [`PROTOCOLS`]. The client threads ([`driver`]) know no protocol, and
 //! the figures ([`report`]) know no socket.
 
 mod driver;
 mod echo;
+mod http;
 mod idle;
+mod kv;
 mod report;
 
 use std::net::SocketAddr;
@@ -83,15 +85,20 @@ pub trait Protocol: Send + Sync {
     fn check_response(&self, conn: usize, seq: u64, input: &[u8]) -> Result<Option<usize>, String>;
 }
 
-/// A protocol the generator speaks: its name on the command line and how
-/// to build it from the flags.
+/// A protocol the generator speaks: its name on the command line, how to
+/// build it from the flags, and whether `--size` means anything to it.
 struct Entry {
     name: &'static str,
     build: fn(&BenchArgs) -> Result<Arc<dyn Protocol>, String>,
+    sized: bool,
 }
 
 /// Every protocol the generator speaks.
-const PROTOCOLS: &[Entry] = &[Entry { name: "echo", build: echo::build }];
+const PROTOCOLS: &[Entry] = &[
+    Entry { name: "echo", build: echo::build, sized: true },
+    Entry { name: "http", build: http::build, sized: false },
+    Entry { name: "kv", build: kv::build, sized: true },
+];
 
 /// Runs `bench`; returns the exit status: 0 when every response was right,
 /// 1 when any was wrong, 2 for flags that do not fit together.
@@ -128,7 +135,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
         target: args.target,
         connections: plan.connections,
         pipeline: plan.pipeline,
-        size: args.size,
+        size: entry.sized.then_some(args.size),
         threads: plan.threads,
     };
     for msg in &tally.first_errors {

@@ -23,7 +23,8 @@ pub struct Setup {
     pub target: SocketAddr,
     pub connections: usize,
     pub pipeline: usize,
-    pub size: u64,
+    /// Request payload bytes, for the protocols that have a size.
+    pub size: Option<u64>,
     pub threads: usize,
 }
 
@@ -115,14 +116,14 @@ fn human_us(us: f64) -> String {
 pub fn text(setup: &Setup, t: &Tally) -> String {
     let mut s = String::new();
     let threads = if setup.threads == 1 { "1 thread".to_string() } else { format!("{} threads", setup.threads) };
+    let size = setup.size.map(|n| format!("{n} B, ")).unwrap_or_default();
     let _ = writeln!(
         s,
-        "{} {}: {} connections, pipeline {}, {} B, {}, {:.2} s",
+        "{} {}: {} connections, pipeline {}, {size}{}, {:.2} s",
         setup.service,
         setup.target,
         setup.connections,
         setup.pipeline,
-        setup.size,
         threads,
         t.elapsed.as_secs_f64()
     );
@@ -173,7 +174,7 @@ pub fn json(setup: &Setup, t: &Tally) -> String {
         ",\"connections\":{},\"pipeline\":{},\"size\":{},\"threads\":{},\"duration_s\":{:.3}",
         setup.connections,
         setup.pipeline,
-        setup.size,
+        setup.size.map_or("null".to_string(), |n| n.to_string()),
         setup.threads,
         t.elapsed.as_secs_f64()
     );
@@ -220,7 +221,7 @@ mod tests {
             target: "127.0.0.1:7007".parse().unwrap(),
             connections: 50,
             pipeline: 1,
-            size: 64,
+            size: Some(64),
             threads: 1,
         }
     }
