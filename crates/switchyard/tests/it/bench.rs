@@ -259,3 +259,51 @@ fn the_flat_json_reader_refuses_what_is_not_one_object() {
     assert!(parse_flat_object("{\"a\":1,}\n").is_err());
     assert!(parse_flat_object("{\"a\":1,\"a\":2}\n").is_err());
 }
+
+/// Runs a one-second JSON bench and returns its fields, failing on a non-zero exit.
+#[track_caller]
+fn bench_json(args: &[&str]) -> BTreeMap<String, Value> {
+    let mut argv = args.to_vec();
+    argv.extend_from_slice(&["--duration", "1s", "--connections", "4", "--json"]);
+    let run = bench(&argv);
+    assert!(run.status.success(), "{:?}\n{}{}", run.status, run.stdout, run.stderr);
+    parse_flat_object(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+#[test]
+fn bench_http_gets_a_file_over_keep_alive_without_errors_and_fails_on_a_404() {
+    let root = std::env::temp_dir().join(format!("switchyard-it-bench-http-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("hello.txt"), "hello, world\n").unwrap();
+    let server = Server::start(
+        &["serve", "http", "--listen", "127.0.0.1:0", "--workers", "1", "--root", root.to_str().unwrap()],
+        1,
+    );
+    let target = server.addr().to_string();
+    let fields = bench_json(&["http", "--target", &target, "--path", "/hello.txt", "--pipeline", "4"]);
+    assert_eq!(fields["errors"], Value::Num(0.0));
+    assert_eq!(fields["size"], Value::Null);
+    assert!(matches!(fields["requests"], Value::Num(n) if n > 0.0), "{fields:?}");
+    let missing = bench(&["http", "--target", &target, "--path", "/missing", "--duration", "1s", "--connections", "1"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(missing.stderr.contains("response 0 has status 404"), "{}", missing.stderr);
+    assert!(server.stop().success());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+#[test]
+fn bench_kv_sets_and_gets_its_keys_without_errors() {
+    let server = Server::start(&["serve", "kv", "--listen", "127.0.0.1:0", "--workers", "0"], 1);
+    let target = server.addr().to_string();
+    let fields = bench_json(&["kv", "--target", &target, "--pipeline", "4", "--size", "16"]);
+    assert_eq!(fields["errors"], Value::Num(0.0));
+    assert!(matches!(fields["requests"], Value::Num(n) if n >= 2.0), "{fields:?}");
+    // The first SET of connection 0 really landed.
+    let mut client = server.connect();
+    client.write_all(b"*2\r\n$3\r\nGET\r\n$9\r\nbench:0:0\r\n").unwrap();
+    let mut reply = [0u8; 5 + 16 + 2];
+    client.read_exact(&mut reply).unwrap();
+    assert!(reply.starts_with(b"$16\r\n") && reply.ends_with(b"\r\n"), "{:?}", reply.escape_ascii().to_string());
+    assert!(reply[5..21].iter().all(u8::is_ascii_lowercase));
+    assert!(server.stop().success());
+}
