@@ -1,15 +1,15 @@
 //! The commands: one client's lines, handled with the registry locked.
 //!
-//! A [`Session`] lives for one batch of a client's input. What the client
-//! itself is owed collects in `mine` and is posted (with [`Control::send`])
-//! before the lock is released, so it takes its place in the same global
-//! order as what others send it. Errors never close the connection; only
-//! QUIT and flooding do.
+//! A [`Session`] lives for one batch of a client's input. Everything it
+//! produces, the client's own replies included, goes to the registry's
+//! outbox, so it takes its place in the same global order as what others
+//! send the client. Errors never close the connection; only QUIT and
+//! flooding do.
 
 use switchyard_codec::irc::{
     fold, is_channel_name, validate_channel, validate_nick, write_message, Message, MAX_CONTENT_BYTES,
 };
-use switchyard_engine::{ConnId, Control};
+use switchyard_engine::ConnId;
 
 use crate::clock;
 use crate::numeric::*;
@@ -34,10 +34,7 @@ pub struct Session<'a> {
     options: &'a Options,
     created: u64,
     reg: &'a mut Registry,
-    control: &'a Control,
     id: ConnId,
-    /// Bytes owed to this client, posted by [`Session::flush`].
-    mine: Vec<u8>,
     /// The client quit or was dropped: ignore the rest of its input.
     gone: bool,
 }
@@ -55,26 +52,13 @@ fn cut(s: &str, max: usize) -> &str {
 }
 
 impl<'a> Session<'a> {
-    pub fn new(
-        options: &'a Options,
-        created: u64,
-        reg: &'a mut Registry,
-        control: &'a Control,
-        id: ConnId,
-    ) -> Session<'a> {
-        Session { options, created, reg, control, id, mine: Vec::new(), gone: false }
+    pub fn new(options: &'a Options, created: u64, reg: &'a mut Registry, id: ConnId) -> Session<'a> {
+        Session { options, created, reg, id, gone: false }
     }
 
     /// The client quit or was dropped during this batch.
     pub fn gone(&self) -> bool {
         self.gone
-    }
-
-    /// Posts what the client is owed.
-    pub fn flush(&mut self) {
-        if !self.mine.is_empty() {
-            self.control.send(self.id, std::mem::take(&mut self.mine));
-        }
     }
 
     fn me(&self) -> &User {
@@ -91,16 +75,22 @@ impl<'a> Session<'a> {
 
     /// `:server CODE <nick> middle... [:trailing]` to this client.
     fn reply(&mut self, code: &str, middle: &[&str], trailing: Option<&str>) {
-        let nick = self.reg.users[&self.id].nick_or_star();
+        let reg = &mut *self.reg;
+        let nick = reg.users[&self.id].nick_or_star();
         let mut params = Vec::with_capacity(middle.len() + 1);
         params.push(nick);
         params.extend_from_slice(middle);
-        write_message(&mut self.mine, Some(&self.options.server_name), code, &params, trailing);
+        write_message(reg.outbox.to(self.id), Some(&self.options.server_name), code, &params, trailing);
+    }
+
+    /// Bytes for this client.
+    fn mine(&mut self) -> &mut Vec<u8> {
+        self.reg.outbox.to(self.id)
     }
 
     /// A message with another prefix, to this client.
     fn tell(&mut self, prefix: &str, command: &str, middle: &[&str], trailing: Option<&str>) {
-        write_message(&mut self.mine, Some(prefix), command, middle, trailing);
+        write_message(self.mine(), Some(prefix), command, middle, trailing);
     }
 
     /// 417: the line was dropped.
@@ -115,10 +105,9 @@ impl<'a> Session<'a> {
     }
 
     fn quit_with(&mut self, quit: &str, error: &str) {
-        write_message(&mut self.mine, None, "ERROR", &[], Some(error));
-        self.flush();
-        self.reg.quit(self.control, self.id, quit);
-        self.control.close(self.id);
+        write_message(self.mine(), None, "ERROR", &[], Some(error));
+        self.reg.quit(self.id, quit);
+        self.reg.outbox.close(self.id);
         self.gone = true;
     }
 
@@ -210,9 +199,9 @@ impl<'a> Session<'a> {
             let mut line = Vec::new();
             write_message(&mut line, Some(&old_prefix), "NICK", &[], Some(new));
             for peer in self.reg.peers(self.id) {
-                self.control.send(peer, line.clone());
+                self.reg.outbox.to(peer).extend_from_slice(&line);
             }
-            self.mine.extend_from_slice(&line);
+            self.mine().extend_from_slice(&line);
         } else {
             self.try_register();
         }
@@ -322,8 +311,7 @@ impl<'a> Session<'a> {
             let shown = self.reg.channels[&key].name.clone();
             let mut line = Vec::new();
             write_message(&mut line, Some(&self.me().prefix()), "JOIN", &[&shown], None);
-            self.reg.send_to_channel(self.control, &key, &line, Some(self.id));
-            self.mine.extend_from_slice(&line);
+            self.reg.send_to_channel(&key, &line, None);
             if self.reg.channels[&key].topic.is_some() {
                 self.send_topic(&key);
             }
@@ -351,8 +339,7 @@ impl<'a> Session<'a> {
         let Some(channel) = self.reg.channels.get(key) else { return };
         let mut line = Vec::new();
         write_message(&mut line, Some(&self.me().prefix()), "PART", &[&channel.name], reason);
-        self.reg.send_to_channel(self.control, key, &line, Some(self.id));
-        self.mine.extend_from_slice(&line);
+        self.reg.send_to_channel(key, &line, None);
         self.reg.part(self.id, key);
     }
 
@@ -378,8 +365,7 @@ impl<'a> Session<'a> {
         let shown = channel.name.clone();
         let mut line = Vec::new();
         write_message(&mut line, Some(&prefix), "TOPIC", &[&shown], Some(text));
-        self.reg.send_to_channel(self.control, &key, &line, Some(self.id));
-        self.mine.extend_from_slice(&line);
+        self.reg.send_to_channel(&key, &line, None);
     }
 
     /// 332 and 333, or 331.
@@ -489,7 +475,7 @@ impl<'a> Session<'a> {
                 } else {
                     let mut line = Vec::new();
                     write_message(&mut line, Some(&prefix), command, &[target], Some(text));
-                    self.reg.send_to_channel(self.control, &key, &line, Some(self.id));
+                    self.reg.send_to_channel(&key, &line, Some(self.id));
                 }
                 continue;
             }
@@ -500,9 +486,7 @@ impl<'a> Session<'a> {
                 }
                 continue;
             };
-            let mut line = Vec::new();
-            write_message(&mut line, Some(&prefix), command, &[target], Some(text));
-            self.control.send(to, line);
+            write_message(self.reg.outbox.to(to), Some(&prefix), command, &[target], Some(text));
             if errors {
                 let away = self.reg.users[&to].away.clone();
                 let nick = self.reg.users[&to].nick_or_star().to_string();

@@ -8,17 +8,18 @@
 //! timeout: N seconds`, and the connection is closed. The thread ends when
 //! the server starts draining or the service is dropped.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use switchyard_codec::irc::write_message;
 use switchyard_engine::{ConnId, Control};
 
+use crate::outbox::Shared;
 use crate::registry::Registry;
 use crate::Options;
 
 /// Starts the keep-alive thread.
-pub fn spawn(registry: Weak<Mutex<Registry>>, control: Control, options: Arc<Options>) {
+pub fn spawn(shared: Weak<Shared>, control: Control, options: Arc<Options>) {
     let tick =
         (options.ping_interval.min(options.ping_timeout) / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
     let spawned = std::thread::Builder::new().name("chat-keepalive".into()).spawn(move || loop {
@@ -26,8 +27,10 @@ pub fn spawn(registry: Weak<Mutex<Registry>>, control: Control, options: Arc<Opt
         if control.draining() {
             return;
         }
-        let Some(registry) = registry.upgrade() else { return };
-        sweep(&mut crate::lock(&registry), &control, &options, Instant::now());
+        let Some(shared) = shared.upgrade() else { return };
+        let mut reg = crate::lock(&shared.registry);
+        sweep(&mut reg, &options, Instant::now());
+        crate::wake_flusher(&shared, reg);
     });
     if let Err(e) = spawned {
         tracing::error!(error = %e, "cannot start the chat keep-alive thread; idle clients will not be pinged");
@@ -35,15 +38,13 @@ pub fn spawn(registry: Weak<Mutex<Registry>>, control: Control, options: Arc<Opt
 }
 
 /// One pass over every client: ping the idle, drop the silent.
-fn sweep(reg: &mut Registry, control: &Control, options: &Options, now: Instant) {
+fn sweep(reg: &mut Registry, options: &Options, now: Instant) {
     let server = options.server_name.as_str();
     let mut dead: Vec<(ConnId, String)> = Vec::new();
     for (&id, user) in reg.users.iter_mut() {
         match user.ping_sent {
             None if now.saturating_duration_since(user.last_active) >= options.ping_interval => {
-                let mut line = Vec::new();
-                write_message(&mut line, None, "PING", &[], Some(server));
-                control.send(id, line);
+                write_message(reg.outbox.to(id), None, "PING", &[], Some(server));
                 user.ping_sent = Some(now);
             }
             Some(sent) if now.saturating_duration_since(sent) >= options.ping_timeout => {
@@ -55,11 +56,9 @@ fn sweep(reg: &mut Registry, control: &Control, options: &Options, now: Instant)
     }
     for (id, reason) in dead {
         let Some(host) = reg.users.get(&id).map(|u| u.host.clone()) else { continue };
-        let mut line = Vec::new();
-        write_message(&mut line, None, "ERROR", &[], Some(&format!("Closing Link: {host} ({reason})")));
-        control.send(id, line);
-        reg.quit(control, id, &reason);
-        control.close(id);
+        write_message(reg.outbox.to(id), None, "ERROR", &[], Some(&format!("Closing Link: {host} ({reason})")));
+        reg.quit(id, &reason);
+        reg.outbox.close(id);
         tracing::debug!(conn = %id, "{reason}");
     }
 }

@@ -5,14 +5,15 @@
 //! handled in order ([`command`]); the users and channels are one global
 //! [`registry`] behind one lock.
 //!
-//! Everything a client receives after it connects travels through
-//! [`Control::send`], its own replies included, and is posted while the
-//! registry lock is held. The engine writes a task's own output
-//! ([`Cx::out`]) and cross-connection messages in no fixed order relative to
-//! each other, so mixing the two could show a client someone's message in a
-//! channel before its own JOIN; one path under one lock gives every client
-//! one global order of events. Messages from one sender reach every member
-//! in the order sent.
+//! Everything a client receives after it connects, its own replies
+//! included, is queued in the registry's [`outbox`] while the registry lock
+//! is held, and posted with [`Control::send`] by one flusher thread, which
+//! coalesces whatever accumulated into one send per recipient. The engine
+//! writes a task's own output ([`Cx::out`]) and cross-connection messages
+//! in no fixed order relative to each other, so mixing the two could show a
+//! client someone's message in a channel before its own JOIN; one path
+//! under one lock gives every client one global order of events. Messages
+//! from one sender reach every member in the order sent.
 //!
 //! A connection's end ([`Service::close`], whatever the reason) removes its
 //! user and tells the channels `QUIT` with the reason (`Max SendQ exceeded`
@@ -25,10 +26,11 @@ mod command;
 mod flood;
 mod keepalive;
 mod numeric;
+mod outbox;
 mod registry;
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use switchyard_codec::irc::{next_line, skip_line, write_message, Frame};
@@ -36,6 +38,7 @@ use switchyard_engine::{CloseReason, ConnId, ConnInfo, Control, Cx, Output, Reje
 
 use crate::command::Session;
 use crate::flood::Bucket;
+use crate::outbox::Shared;
 use crate::registry::{Registry, User};
 
 /// Settings of the chat service.
@@ -71,8 +74,9 @@ impl Default for Options {
 /// The chat server.
 pub struct Chat {
     options: Arc<Options>,
-    /// Users and channels; see [`registry`] for why one lock.
-    registry: Arc<Mutex<Registry>>,
+    /// Users and channels (see [`registry`] for why one lock), and the
+    /// flusher's wake-up.
+    shared: Arc<Shared>,
     /// The server's handle, from [`Service::start`].
     control: OnceLock<Control>,
     /// When the service was created, seconds since the Unix epoch (for 003).
@@ -84,14 +88,24 @@ impl Chat {
     pub fn new(options: Options) -> Chat {
         Chat {
             options: Arc::new(options),
-            registry: Arc::new(Mutex::new(Registry::default())),
+            shared: Arc::new(Shared { registry: Mutex::new(Registry::default()), wake: Condvar::new() }),
             control: OnceLock::new(),
             created: clock::unix_now(),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
-        lock(&self.registry)
+        lock(&self.shared.registry)
+    }
+}
+
+/// Releases the registry, waking the flusher if it sleeps and there is
+/// something to post.
+fn wake_flusher(shared: &Shared, reg: MutexGuard<'_, Registry>) {
+    let wake = reg.flusher_waiting && !reg.outbox.is_empty();
+    drop(reg);
+    if wake {
+        shared.wake.notify_one();
     }
 }
 
@@ -159,7 +173,7 @@ impl Service for Chat {
             };
             user.last_active = now;
             user.ping_sent = None;
-            let mut session = Session::new(&self.options, self.created, &mut reg, cx.control(), state.id);
+            let mut session = Session::new(&self.options, self.created, &mut reg, state.id);
             while used < input.len() && !session.gone() {
                 let rest = &input[used..];
                 if state.discarding {
@@ -192,7 +206,7 @@ impl Service for Chat {
             if session.gone() {
                 used = input.len();
             }
-            session.flush();
+            wake_flusher(&self.shared, reg);
         }
         cx.consume(used);
     }
@@ -210,17 +224,15 @@ impl Service for Chat {
 
     fn close(&self, state: Conn, _conn: &ConnInfo, reason: CloseReason) {
         let mut reg = self.lock();
-        match self.control.get() {
-            // At shutdown every client is told and leaving: no QUIT after their ERROR.
-            Some(control) if reason != CloseReason::Shutdown => {
-                reg.quit(control, state.id, quit_message(reason));
+        if reason == CloseReason::Shutdown {
+            // Every client is told and leaving: no QUIT after their ERROR.
+            if let Some(user) = reg.users.remove(&state.id) {
+                reg.forget(state.id, &user);
             }
-            _ => {
-                if let Some(user) = reg.users.remove(&state.id) {
-                    reg.forget(state.id, &user);
-                }
-            }
+        } else {
+            reg.quit(state.id, quit_message(reason));
         }
+        wake_flusher(&self.shared, reg);
     }
 
     fn reject(&self, why: Reject) -> Option<Vec<u8>> {
@@ -237,7 +249,8 @@ impl Service for Chat {
 
     fn start(&self, control: &Control) {
         if self.control.set(control.clone()).is_ok() {
-            keepalive::spawn(Arc::downgrade(&self.registry), control.clone(), self.options.clone());
+            outbox::spawn(Arc::downgrade(&self.shared), control.clone());
+            keepalive::spawn(Arc::downgrade(&self.shared), control.clone(), self.options.clone());
         }
     }
 }

@@ -2,10 +2,10 @@
 //! the chat service.
 //!
 //! The registry lives behind one lock in [`crate::Chat`]. Whoever holds the
-//! lock both changes the table and posts the resulting messages (with
-//! [`Control::send`]), so every member sees events in one global order: a
-//! client never sees a message in a channel before its own JOIN, nor after
-//! its PART.
+//! lock both changes the table and queues the resulting messages in the
+//! [`Outbox`], so every member sees events in one global order: a client
+//! never sees a message in a channel before its own JOIN, nor after its
+//! PART.
 //!
 //! Invariants: `nicks` maps the folded nickname of every user that has one
 //! to that user; a user's `channels` and each channel's `members` mirror
@@ -15,7 +15,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Instant;
 
 use switchyard_codec::irc::{fold, write_message};
-use switchyard_engine::{ConnId, Control};
+use switchyard_engine::ConnId;
+
+use crate::outbox::Outbox;
 
 /// One connected client, registered or not.
 #[derive(Debug)]
@@ -103,6 +105,10 @@ pub struct Registry {
     pub nicks: HashMap<String, ConnId>,
     /// Folded channel name → channel; ordered, so LIST reads alphabetically.
     pub channels: BTreeMap<String, Channel>,
+    /// Messages queued for the flusher.
+    pub outbox: Outbox,
+    /// The flusher is asleep waiting for the outbox to fill.
+    pub flusher_waiting: bool,
 }
 
 impl Registry {
@@ -126,12 +132,12 @@ impl Registry {
         peers
     }
 
-    /// Sends `line` to every member of channel `key` (folded) but `except`.
-    pub fn send_to_channel(&self, control: &Control, key: &str, line: &[u8], except: Option<ConnId>) {
+    /// Queues `line` for every member of channel `key` (folded) but `except`.
+    pub fn send_to_channel(&mut self, key: &str, line: &[u8], except: Option<ConnId>) {
         if let Some(channel) = self.channels.get(key) {
             for &m in &channel.members {
                 if Some(m) != except {
-                    control.send(m, line.to_vec());
+                    self.outbox.to(m).extend_from_slice(line);
                 }
             }
         }
@@ -169,14 +175,14 @@ impl Registry {
     /// Removes user `id` everywhere; if it was registered, tells everyone
     /// who shared a channel with it `QUIT :message`. Returns the user, or
     /// `None` if it was already gone.
-    pub fn quit(&mut self, control: &Control, id: ConnId, message: &str) -> Option<User> {
+    pub fn quit(&mut self, id: ConnId, message: &str) -> Option<User> {
         let peers = self.peers(id);
         let user = self.users.remove(&id)?;
         if user.registered && !peers.is_empty() {
             let mut line = Vec::new();
             write_message(&mut line, Some(&user.prefix()), "QUIT", &[], Some(message));
             for p in peers {
-                control.send(p, line.clone());
+                self.outbox.to(p).extend_from_slice(&line);
             }
         }
         self.forget(id, &user);

@@ -12,6 +12,7 @@
 //! implementing [`Protocol`], plus its entry in [`PROTOCOLS`]. The client threads ([`driver`]) know no protocol, and
 //! the figures ([`report`]) know no socket.
 
+mod chat;
 mod driver;
 mod echo;
 mod http;
@@ -98,6 +99,7 @@ const PROTOCOLS: &[Entry] = &[
     Entry { name: "echo", build: echo::build, sized: true },
     Entry { name: "http", build: http::build, sized: false },
     Entry { name: "kv", build: kv::build, sized: true },
+    Entry { name: "chat", build: chat::build, sized: true },
 ];
 
 /// Runs `bench`; returns the exit status: 0 when every response was right,
@@ -108,6 +110,9 @@ const PROTOCOLS: &[Entry] = &[
 /// The target cannot be reached, or a thread or descriptor cannot be had.
 pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
     let entry = PROTOCOLS.iter().find(|p| p.name == args.service).expect("clap admits only known protocols");
+    if entry.name == "chat" {
+        return chat::run(&args);
+    }
     let protocol = match (entry.build)(&args) {
         Ok(p) => p,
         Err(msg) => {
