@@ -247,6 +247,10 @@ impl Client {
                 if ev.readable || ev.closed {
                     self.read(token);
                 }
+                if ev.closed {
+                    // Reading normally reports the error or EOF; if it did not, do not spin on it.
+                    self.fail(token, "the socket reported an error or hang-up".to_string());
+                }
                 if ev.writable {
                     self.flush(token);
                 }
