@@ -194,3 +194,18 @@ fn running_out_of_file_descriptors_pauses_accepting_without_spinning() {
     drop(c);
     assert_eq!(server.stop().code(), Some(0));
 }
+
+#[test]
+fn a_drain_cut_off_by_the_shutdown_timeout_exits_with_status_one() {
+    let server = start(&["--shutdown-timeout", "500ms", "--write-timeout", "60s"]);
+    let hog = server.connect();
+    let mut w = hog.try_clone().unwrap();
+    w.set_write_timeout(Some(Duration::from_millis(500))).unwrap();
+    let chunk = vec![b'h'; 64 << 10];
+    while w.write_all(&chunk).is_ok() {}
+    server.signal(libc::SIGTERM);
+    let mut server = server;
+    assert_eq!(server.wait(Duration::from_secs(10)).code(), Some(1));
+    assert!(server.stderr().contains("forced=1"), "the summary line counts the cut-off connection");
+    drop(hog);
+}
