@@ -12,11 +12,10 @@ use switchyard_codec::http::{parse_response_head, ResponseBody};
 
 use crate::support::*;
 
-/// A served folder, removed when dropped.
+/// A served folder (`root/`), with a folder beside it (`outside/`) that
+/// links inside the root point to; both removed when dropped.
 struct Site {
     dir: PathBuf,
-    /// A folder beside the root, reachable only through a symbolic link.
-    outside: PathBuf,
 }
 
 impl Site {
@@ -44,7 +43,7 @@ impl Site {
         let fifo = std::ffi::CString::new(dir.join("pipe").into_os_string().into_encoded_bytes()).unwrap();
         // SAFETY: mkfifo(3) with a NUL-terminated path that outlives the call.
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
-        Site { dir, outside }
+        Site { dir }
     }
 
     fn root(&self) -> &str {
@@ -55,7 +54,6 @@ impl Site {
 impl Drop for Site {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(self.dir.parent().unwrap());
-        let _ = &self.outside;
     }
 }
 
