@@ -13,7 +13,8 @@
 #            --workers 2 --respond direct | --workers 0 --poller poll
 #
 # Then resident memory: each server's VmRSS before and with 10,000 idle
-# connections (opened by `switchyard bench echo --idle 10000`).
+# connections (opened by `switchyard bench echo --idle 10000`), silent, and
+# warm (each connection first echoes 64 bytes once, `--warm`).
 #
 # usage: scripts/bench-echo.sh [--quick] [--runs N] [--duration DUR] [--threads N]
 #   --quick       1 s runs: a smoke run of the script (about a minute)
@@ -194,36 +195,42 @@ rss() {
 
 echo
 echo "# resident memory with $IDLE idle connections"
-printf '| %-24s | %12s | %12s | %12s |\n' server "before, MiB" "with, MiB" "per conn, B"
-printf '|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..26})" "$(printf -- '-%.0s' {1..14})" \
+echo "silent: connected only; warm: each connection first echoed 64 bytes once"
+printf '| %-24s | %-6s | %12s | %12s | %12s |\n' server idle "before, MiB" "with, MiB" "per conn, B"
+printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..26})" "--------" "$(printf -- '-%.0s' {1..14})" \
     "$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..14})"
 for name in switchyard tokio; do
-    flags=""
-    start_server "$name"
-    before=$(rss "$server_pid")
-    "$SWITCHYARD" bench echo --target "$server_addr" --idle "$IDLE" --duration 120s >"$work/idle.out" 2>>"$work/bench.log" &
-    idle_pid=$!
-    waited=0
-    # Wait until the client has them all open and the server holds a descriptor for each.
-    until grep -q '^idle ' "$work/idle.out" && (($(ls "/proc/$server_pid/fd" | wc -l) >= IDLE)); do
-        if ! kill -0 "$idle_pid" 2>/dev/null || ((waited > 1200)); then
-            echo "bench-echo: $IDLE idle connections to $name did not open" >&2
-            tail -5 "$work/bench.log" >&2
-            exit 1
-        fi
-        sleep 0.05
-        waited=$((waited + 1))
+    for mode in silent warm; do
+        flags=""
+        warm=()
+        [[ $mode == warm ]] && warm=(--warm)
+        start_server "$name"
+        before=$(rss "$server_pid")
+        "$SWITCHYARD" bench echo --target "$server_addr" --idle "$IDLE" "${warm[@]}" --duration 120s \
+            >"$work/idle.out" 2>>"$work/bench.log" &
+        idle_pid=$!
+        waited=0
+        # Wait until the client has them all open and the server holds a descriptor for each.
+        until grep -q '^idle ' "$work/idle.out" && (($(ls "/proc/$server_pid/fd" | wc -l) >= IDLE)); do
+            if ! kill -0 "$idle_pid" 2>/dev/null || ((waited > 1200)); then
+                echo "bench-echo: $IDLE idle connections to $name did not open" >&2
+                tail -5 "$work/bench.log" >&2
+                exit 1
+            fi
+            sleep 0.05
+            waited=$((waited + 1))
+        done
+        with=$(rss "$server_pid")
+        kill "$idle_pid"
+        wait "$idle_pid" 2>/dev/null || true
+        idle_pid=""
+        stop_server
+        label=$name
+        [[ $name == switchyard ]] && label="switchyard (defaults)"
+        printf '| %-24s | %-6s | %12.1f | %12.1f | %12.0f |\n' "$label" "$mode" \
+            "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" "$(awk -v k="$with" 'BEGIN { print k / 1024 }')" \
+            "$(awk -v a="$before" -v b="$with" -v n="$IDLE" 'BEGIN { print (b - a) * 1024 / n }')"
     done
-    with=$(rss "$server_pid")
-    kill "$idle_pid"
-    wait "$idle_pid" 2>/dev/null || true
-    idle_pid=""
-    stop_server
-    label=$name
-    [[ $name == switchyard ]] && label="switchyard (defaults)"
-    printf '| %-24s | %12.1f | %12.1f | %12.0f |\n' "$label" "$(awk -v k="$before" 'BEGIN { print k / 1024 }')" \
-        "$(awk -v k="$with" 'BEGIN { print k / 1024 }')" \
-        "$(awk -v a="$before" -v b="$with" -v n="$IDLE" 'BEGIN { print (b - a) * 1024 / n }')"
 done
 echo
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

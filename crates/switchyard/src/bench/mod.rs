@@ -63,6 +63,9 @@ pub struct BenchArgs {
     /// `idle N connections open`, and hold them for --duration.
     #[arg(long, value_name = "N")]
     pub idle: Option<u32>,
+    /// With --idle: each connection first completes one request, then falls silent.
+    #[arg(long, requires = "idle")]
+    pub warm: bool,
 }
 
 /// One protocol's requests, and how to tell a right response from a wrong one.
@@ -123,7 +126,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
     // More connections than the default 1,024 descriptors is the common case.
     let _ = switchyard_engine::raise_fd_limit();
     if let Some(n) = args.idle {
-        idle::hold(args.target, n as usize, args.duration)?;
+        idle::hold(args.target, n as usize, args.duration, args.warm.then_some(&*protocol))?;
         return Ok(0);
     }
     let plan = driver::Plan {
@@ -187,5 +190,7 @@ mod tests {
         assert!(parse(&["echo", "--connections", "0"]).is_err());
         assert!(parse(&["echo", "--pipeline", "0"]).is_err());
         assert!(parse(&["echo", "--duration", "10 parsecs"]).is_err());
+        assert!(parse(&["echo", "--warm"]).unwrap_err().to_string().contains("--idle"));
+        assert!(parse(&["echo", "--warm", "--idle", "3"]).is_ok());
     }
 }

@@ -232,22 +232,28 @@ fn bench_counts_corrupted_echoes_as_errors_and_exits_1() {
 }
 
 #[test]
-fn bench_idle_holds_its_connections_open_and_says_when() {
+fn bench_idle_holds_its_connections_open_and_says_when_silent_or_warm() {
     let server = echo_server();
     let target = server.addr().to_string();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
-        .args(["bench", "echo", "--target", &target, "--idle", "20", "--duration", "0s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    assert_eq!(line, "idle 20 connections open\n");
-    let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    assert!(child.wait().unwrap().success());
-    assert_eq!(stderr, "idle: 20 of 20 connections still open after 0ns\n");
+    for warm in [false, true] {
+        let mut args = vec!["bench", "echo", "--target", &target, "--idle", "20", "--duration", "0s"];
+        if warm {
+            args.push("--warm");
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line, "idle 20 connections open\n", "warm: {warm}");
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        assert!(child.wait().unwrap().success(), "{stderr}");
+        assert_eq!(stderr, "idle: 20 of 20 connections still open after 0ns\n");
+    }
     assert!(server.stop().success());
 }
 
