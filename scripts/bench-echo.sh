@@ -6,7 +6,9 @@
 # run of each, then the other order, and so on), each run on a fresh
 # server on 127.0.0.1 port 0 (its `listening echo ADDR` line tells where),
 # started and stopped by pid. The figure is the median requests/s of the
-# runs; the ratio is switchyard over tokio.
+# runs; the ratio is switchyard over tokio. Beside it, each server's CPU
+# time per request (from /proc/PID/stat), which the machine's other load
+# disturbs less than the rate.
 #
 #   loads:   64 B ping-pong over 50 connections; the same pipelined 16 deep
 #   servers: --workers 0 | --workers 2 --respond loop |
@@ -54,6 +56,7 @@ if (($(ulimit -n) < IDLE + 100)); then
     exit 1
 fi
 
+HZ=$(getconf CLK_TCK)
 work=$(mktemp -d /tmp/switchyard-bench-echo.XXXXXX)
 server_pid=""
 idle_pid=""
@@ -114,16 +117,24 @@ median() {
     sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
-# one_run NAME LOAD...: one fresh server, one load; sets result to its requests/s.
+# cpu_ticks PID: user plus system time so far, in clock ticks.
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# one_run NAME LOAD...: one fresh server, one load; sets result to its
+# requests/s and cpu to the server's CPU microseconds per request.
 one_run() {
     local name=$1
     shift
     start_server "$name"
-    local json
+    local json ticks_before ticks_after
+    ticks_before=$(cpu_ticks "$server_pid")
     json=$("$SWITCHYARD" bench echo --target "$server_addr" --duration "$DURATION" --threads "$THREADS" --json "$@" \
         2>>"$work/bench.log") || true
+    ticks_after=$(cpu_ticks "$server_pid")
     stop_server
-    local errors
+    local errors requests
     errors=$(field errors "$json")
     if [[ $errors != 0 ]]; then
         echo "bench-echo: $name had ${errors:-unknown} errors under $*:" >&2
@@ -132,6 +143,9 @@ one_run() {
     fi
     result=$(field requests_per_s "$json")
     result=${result:-0}
+    requests=$(field requests "$json")
+    cpu=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$HZ" -v n="${requests:-0}" \
+        'BEGIN { printf "%.2f", (n > 0) ? t * 1e6 / hz / n : 0 }')
 }
 
 failures=0
@@ -140,10 +154,13 @@ echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | 
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "runs: $RUNS per server and case, $DURATION each, alternating; client: $THREADS thread(s)"
 echo
-printf '| %-38s | %-16s | %12s | %12s | %6s | %6s | %-4s |\n' \
-    "switchyard flags" load "switchyard/s" "tokio/s" ratio target met
-printf '|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..40})" "$(printf -- '-%.0s' {1..18})" \
-    "$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..14})" "--------" "--------" "------"
+echo "requests/s: medians; CPU: the server's CPU time per request (user + system), medians"
+echo
+printf '| %-30s | %-13s | %12s | %12s | %6s | %6s | %-4s | %9s | %9s |\n' \
+    "switchyard flags" load "switchyard/s" "tokio/s" ratio target met "sy CPU µs" "tk CPU µs"
+printf '|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..32})" "$(printf -- '-%.0s' {1..15})" \
+    "$(printf -- '-%.0s' {1..14})" "$(printf -- '-%.0s' {1..14})" "--------" "--------" "------" \
+    "-----------" "-----------"
 
 configs=(
     "--workers 0"
@@ -153,7 +170,7 @@ configs=(
 )
 loads=(
     "ping-pong|--connections 50 --size 64 --pipeline 1"
-    "pipelined x16|--connections 50 --size 64 --pipeline 16"
+    "pipelined 16|--connections 50 --size 64 --pipeline 16"
 )
 for flags in "${configs[@]}"; do
     case "$flags" in
@@ -166,22 +183,25 @@ for flags in "${configs[@]}"; do
         load=(${entry#*|})
         sy=()
         tk=()
+        sy_cpu=()
+        tk_cpu=()
         for ((run = 0; run < RUNS; run++)); do
             if ((run % 2 == 0)); then
-                one_run switchyard "${load[@]}" && sy+=("$result")
-                one_run tokio "${load[@]}" && tk+=("$result")
+                one_run switchyard "${load[@]}" && sy+=("$result") && sy_cpu+=("$cpu")
+                one_run tokio "${load[@]}" && tk+=("$result") && tk_cpu+=("$cpu")
             else
-                one_run tokio "${load[@]}" && tk+=("$result")
-                one_run switchyard "${load[@]}" && sy+=("$result")
+                one_run tokio "${load[@]}" && tk+=("$result") && tk_cpu+=("$cpu")
+                one_run switchyard "${load[@]}" && sy+=("$result") && sy_cpu+=("$cpu")
             fi
         done
         sy_med=$(printf '%s\n' "${sy[@]}" | median)
         tk_med=$(printf '%s\n' "${tk[@]}" | median)
         ratio=$(awk -v a="$sy_med" -v b="$tk_med" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
         met=$(awk -v r="$ratio" -v t="$target" 'BEGIN { print (r >= t) ? "yes" : "no" }')
-        printf '| %-38s | %-16s | %12.0f | %12.0f | %6s | %6s | %-4s |\n' \
-            "$flags" "$label" "$sy_med" "$tk_med" "${ratio}x" "${target}x" "$met"
-        echo "  runs: switchyard ${sy[*]}; tokio ${tk[*]}" >>"$work/runs.log"
+        printf '| %-30s | %-13s | %12.0f | %12.0f | %6s | %6s | %-4s | %9s | %9s |\n' \
+            "$flags" "$label" "$sy_med" "$tk_med" "${ratio}x" "${target}x" "$met" \
+            "$(printf '%s\n' "${sy_cpu[@]}" | median)" "$(printf '%s\n' "${tk_cpu[@]}" | median)"
+        echo "  $flags, $label: switchyard ${sy[*]}; tokio ${tk[*]}" >>"$work/runs.log"
     done
 done
 echo
