@@ -303,3 +303,225 @@ impl Service for Kv {
 
     fn start(&self, _control: &Control) {}
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+    use std::collections::HashMap;
+
+    use proptest::prelude::*;
+    use switchyard_codec::resp::{self, string2ll};
+
+    use super::*;
+
+    /// One command of the model test, with keys and values from small pools
+    /// so that commands collide.
+    #[derive(Clone, Debug)]
+    enum Op {
+        Set(usize, usize),
+        SetNx(usize, usize),
+        Get(usize),
+        GetDel(usize),
+        Del(usize, usize),
+        Exists(usize),
+        Incr(usize),
+        IncrBy(usize, i64),
+        Append(usize, usize),
+        Strlen(usize),
+        MSet(usize, usize, usize),
+        Rename(usize, usize),
+        ExpireNow(usize),
+        FlushDb,
+    }
+
+    const KEYS: [&str; 4] = ["a", "b", "c", "d"];
+    const VALUES: [&str; 6] = ["1", "-5", "abc", "9223372036854775807", "", "007"];
+
+    fn op() -> impl Strategy<Value = Op> {
+        let k = 0..KEYS.len();
+        let v = 0..VALUES.len();
+        prop_oneof![
+            (k.clone(), v.clone()).prop_map(|(k, v)| Op::Set(k, v)),
+            (k.clone(), v.clone()).prop_map(|(k, v)| Op::SetNx(k, v)),
+            k.clone().prop_map(Op::Get),
+            k.clone().prop_map(Op::GetDel),
+            (k.clone(), k.clone()).prop_map(|(a, b)| Op::Del(a, b)),
+            k.clone().prop_map(Op::Exists),
+            k.clone().prop_map(Op::Incr),
+            (k.clone(), prop_oneof![Just(i64::MAX), Just(i64::MIN), -3i64..3]).prop_map(|(k, n)| Op::IncrBy(k, n)),
+            (k.clone(), v.clone()).prop_map(|(k, v)| Op::Append(k, v)),
+            k.clone().prop_map(Op::Strlen),
+            (k.clone(), k.clone(), v.clone()).prop_map(|(a, b, v)| Op::MSet(a, b, v)),
+            (k.clone(), k.clone()).prop_map(|(a, b)| Op::Rename(a, b)),
+            k.prop_map(Op::ExpireNow),
+            Just(Op::FlushDb),
+        ]
+    }
+
+    fn args(op: &Op) -> Vec<String> {
+        let k = |i: &usize| KEYS[*i].to_string();
+        let v = |i: &usize| VALUES[*i].to_string();
+        match op {
+            Op::Set(a, x) => vec!["SET".into(), k(a), v(x)],
+            Op::SetNx(a, x) => vec!["SETNX".into(), k(a), v(x)],
+            Op::Get(a) => vec!["GET".into(), k(a)],
+            Op::GetDel(a) => vec!["GETDEL".into(), k(a)],
+            Op::Del(a, b) => vec!["DEL".into(), k(a), k(b)],
+            Op::Exists(a) => vec!["EXISTS".into(), k(a)],
+            Op::Incr(a) => vec!["INCR".into(), k(a)],
+            Op::IncrBy(a, n) => vec!["INCRBY".into(), k(a), n.to_string()],
+            Op::Append(a, x) => vec!["APPEND".into(), k(a), v(x)],
+            Op::Strlen(a) => vec!["STRLEN".into(), k(a)],
+            Op::MSet(a, b, x) => vec!["MSET".into(), k(a), v(x), k(b), v(x)],
+            Op::Rename(a, b) => vec!["RENAME".into(), k(a), k(b)],
+            Op::ExpireNow(a) => vec!["EXPIRE".into(), k(a), "0".into()],
+            Op::FlushDb => vec!["FLUSHDB".into()],
+        }
+    }
+
+    /// What Redis would answer, from a plain map.
+    fn model(m: &mut HashMap<String, Vec<u8>>, op: &Op) -> Vec<u8> {
+        let mut out = Vec::new();
+        let k = |i: &usize| KEYS[*i].to_string();
+        let v = |i: &usize| VALUES[*i].as_bytes().to_vec();
+        let incr = |m: &mut HashMap<String, Vec<u8>>, key: String, by: i64, out: &mut Vec<u8>| {
+            let cur = match m.get(&key) {
+                Some(v) => match string2ll(v) {
+                    Some(n) => n,
+                    None => return resp::error(out, "ERR value is not an integer or out of range"),
+                },
+                None => 0,
+            };
+            match cur.checked_add(by) {
+                Some(n) => {
+                    m.insert(key, n.to_string().into_bytes());
+                    resp::integer(out, n);
+                }
+                None => resp::error(out, "ERR increment or decrement would overflow"),
+            }
+        };
+        match op {
+            Op::Set(a, x) => {
+                m.insert(k(a), v(x));
+                resp::simple(&mut out, "OK");
+            }
+            Op::SetNx(a, x) => {
+                let new = !m.contains_key(&k(a));
+                if new {
+                    m.insert(k(a), v(x));
+                }
+                resp::integer(&mut out, new as i64);
+            }
+            Op::Get(a) => match m.get(&k(a)) {
+                Some(v) => resp::bulk(&mut out, v),
+                None => resp::null(&mut out),
+            },
+            Op::GetDel(a) => match m.remove(&k(a)) {
+                Some(v) => resp::bulk(&mut out, &v),
+                None => resp::null(&mut out),
+            },
+            Op::Del(a, b) => {
+                let n = m.remove(&k(a)).is_some() as i64 + m.remove(&k(b)).is_some() as i64;
+                resp::integer(&mut out, n);
+            }
+            Op::Exists(a) => resp::integer(&mut out, m.contains_key(&k(a)) as i64),
+            Op::Incr(a) => incr(m, k(a), 1, &mut out),
+            Op::IncrBy(a, n) => incr(m, k(a), *n, &mut out),
+            Op::Append(a, x) => {
+                let e = m.entry(k(a)).or_default();
+                e.extend(v(x));
+                resp::integer(&mut out, e.len() as i64);
+            }
+            Op::Strlen(a) => resp::integer(&mut out, m.get(&k(a)).map_or(0, |v| v.len()) as i64),
+            Op::MSet(a, b, x) => {
+                m.insert(k(a), v(x));
+                m.insert(k(b), v(x));
+                resp::simple(&mut out, "OK");
+            }
+            Op::Rename(a, b) => match m.remove(&k(a)) {
+                Some(val) => {
+                    m.insert(k(b), val);
+                    resp::simple(&mut out, "OK");
+                }
+                None => resp::error(&mut out, "ERR no such key"),
+            },
+            Op::ExpireNow(a) => resp::integer(&mut out, m.remove(&k(a)).is_some() as i64),
+            Op::FlushDb => {
+                m.clear();
+                resp::simple(&mut out, "OK");
+            }
+        }
+        out
+    }
+
+    fn meta() -> ClientMeta {
+        ClientMeta {
+            id: 1,
+            addr: "127.0.0.1:1".parse().unwrap(),
+            laddr: "127.0.0.1:2".parse().unwrap(),
+            created: Instant::now(),
+            name: Mutex::new(None),
+            db: AtomicUsize::new(0),
+            last_active_ms: AtomicU64::new(0),
+            last_cmd: AtomicUsize::new(0),
+        }
+    }
+
+    fn run(kv: &Kv, meta: &ClientMeta, args: &[String]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let args: Vec<Cow<'_, [u8]>> = args.iter().map(|a| Cow::Borrowed(a.as_bytes())).collect();
+        Exec::new(&kv.shared, &mut out, 0, meta).run(&args);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_command_sequences_agree_with_a_plain_map(ops in proptest::collection::vec(op(), 1..60)) {
+            let kv = Kv::new(Options::default()).unwrap();
+            let meta = meta();
+            let mut m = HashMap::new();
+            for op in &ops {
+                let got = run(&kv, &meta, &args(op));
+                let want = model(&mut m, op);
+                prop_assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(&want),
+                    "after {:?}",
+                    op
+                );
+            }
+        }
+
+        #[test]
+        fn replaying_the_log_rebuilds_the_same_store(ops in proptest::collection::vec(op(), 1..40)) {
+            let dir = std::env::temp_dir().join(format!("switchyard-kv-model-{}", std::process::id()));
+            let _ = std::fs::create_dir_all(&dir);
+            let path = dir.join(format!("{}.aof", std::thread::current().name().unwrap_or("t").replace("::", "-")));
+            let _ = std::fs::remove_file(&path);
+            let options = Options { appendonly: Some(path.clone()), appendfsync: Fsync::No, ..Options::default() };
+            let meta = meta();
+            let mut m = HashMap::new();
+            {
+                let kv = Kv::new(options.clone()).unwrap();
+                for op in &ops {
+                    run(&kv, &meta, &args(op));
+                    model(&mut m, op);
+                }
+                kv.shared.aof.as_ref().unwrap().flush(u64::MAX, false).unwrap_or(());
+            }
+            let kv = Kv::new(options).unwrap();
+            for key in KEYS {
+                let got = run(&kv, &meta, &["GET".to_string(), key.to_string()]);
+                let mut want = Vec::new();
+                match m.get(key) {
+                    Some(v) => resp::bulk(&mut want, v),
+                    None => resp::null(&mut want),
+                }
+                prop_assert_eq!(got, want, "key {}", key);
+            }
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
