@@ -138,6 +138,7 @@ impl<'a> Session<'a> {
             "MODE" => self.mode(p),
             "AWAY" => self.away(p),
             "ISON" => self.ison(p),
+            "USERHOST" => self.userhost(p),
             "MOTD" => self.motd(),
             _ => self.reply(ERR_UNKNOWNCOMMAND, &[msg.command], Some("Unknown command")),
         }
@@ -563,6 +564,24 @@ impl<'a> Session<'a> {
             .filter_map(|id| self.reg.users.get(&id).filter(|u| u.registered)?.nick.clone())
             .collect();
         self.reply(RPL_ISON, &[], Some(&online.join(" ")));
+    }
+
+    /// 302 for up to five nicks: `nick=+user@host`, `-` for an away user.
+    fn userhost(&mut self, p: &[&str]) {
+        if p.is_empty() {
+            return self.need_more("USERHOST");
+        }
+        let replies: Vec<String> = p
+            .iter()
+            .flat_map(|s| s.split(' '))
+            .take(5)
+            .filter_map(|n| self.reg.users.get(&self.reg.find_nick(n)?).filter(|u| u.registered))
+            .map(|u| {
+                let away = if u.away.is_some() { '-' } else { '+' };
+                format!("{}={away}{}@{}", u.nick_or_star(), u.user.as_deref().unwrap_or("*"), u.host)
+            })
+            .collect();
+        self.reply(RPL_USERHOST, &[], Some(&replies.join(" ")));
     }
 
     fn mode(&mut self, p: &[&str]) {

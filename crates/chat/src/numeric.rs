@@ -8,6 +8,7 @@ pub const RPL_MYINFO: &str = "004";
 pub const RPL_ISUPPORT: &str = "005";
 pub const RPL_UMODEIS: &str = "221";
 pub const RPL_AWAY: &str = "301";
+pub const RPL_USERHOST: &str = "302";
 pub const RPL_ISON: &str = "303";
 pub const RPL_UNAWAY: &str = "305";
 pub const RPL_NOWAWAY: &str = "306";

@@ -293,6 +293,12 @@ fn topic_names_list_who_whois_and_mode_queries_answer_as_the_rfc_says() {
     assert_eq!(b.expect_code("221"), ":switchyard 221 bob +");
     b.send("MODE bob +i");
     b.expect(":bob!bob@127.0.0.1 MODE bob :+i");
+    a.send("AWAY :out");
+    a.expect_code("306");
+    b.send("USERHOST alice BOB nobody");
+    assert_eq!(b.expect_code("302"), ":switchyard 302 bob :alice=-alice@127.0.0.1 bob=+bob@127.0.0.1");
+    b.send("ISON nobody Alice bob");
+    assert_eq!(b.expect_code("303"), ":switchyard 303 bob :alice bob");
     assert!(server.stop().success());
 }
 
