@@ -560,6 +560,8 @@ impl<S: Service> Reactor<S> {
             self.reject(slot, Reject::Panic, CloseReason::Panic);
         } else if task.close {
             conn.closing.get_or_insert(CloseReason::Service);
+        } else if task.again {
+            conn.unseen = true;
         } else if task.consumed == 0 && !conn.unseen && conn.input.len() >= max_input {
             let id = conn.info.id;
             self.shared.limit(

@@ -221,6 +221,7 @@ pub struct Cx<'a> {
     pub(crate) out: &'a mut Output,
     pub(crate) control: &'a Control,
     pub(crate) close: bool,
+    pub(crate) again: bool,
     pub(crate) peer_closed: bool,
 }
 
@@ -259,6 +260,15 @@ impl<'a> Cx<'a> {
     /// Closes the connection once its output is written.
     pub fn close(&mut self) {
         self.close = true;
+    }
+
+    /// Asks to be called again for the unconsumed input even if no new
+    /// bytes arrive: for a handler that stops early on purpose (a per-call
+    /// budget of requests or output) and continues in a later call, once
+    /// the output written so far has drained below the high-water mark.
+    /// Honoured only when this call consumed something.
+    pub fn call_again(&mut self) {
+        self.again = true;
     }
 
     /// The client has closed its sending side: no more input will come, so

@@ -32,6 +32,8 @@ pub struct Task<S: Service> {
     pub written: usize,
     /// The service asked to close the connection.
     pub close: bool,
+    /// The service asked to be called again for the unconsumed input.
+    pub again: bool,
     /// The handler panicked.
     pub panicked: bool,
     /// The worker's write failed: the connection is finished.
@@ -51,6 +53,7 @@ impl<S: Service> Task<S> {
             consumed: 0,
             written: 0,
             close: false,
+            again: false,
             panicked: false,
             write_failed: false,
         }
@@ -68,15 +71,19 @@ impl<S: Service> Task<S> {
             out: &mut self.out,
             control,
             close: false,
+            again: false,
             peer_closed: self.peer_closed,
         };
         let state = &mut self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));
-        let (consumed, close) = (cx.consumed, cx.close);
+        let (consumed, close, again) = (cx.consumed, cx.close, cx.again);
         shared.metrics.service_time.observe(started.elapsed());
         self.input.drain(..consumed);
         self.consumed = consumed;
         self.close = close;
+        // Only a call that made progress may ask for another, or a handler
+        // that never consumes would spin.
+        self.again = again && consumed > 0 && !self.input.is_empty();
         if result.is_err() {
             self.panicked = true;
             shared.metrics.panics.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -81,3 +81,53 @@ fn responses_keep_request_order_on_the_poll_backend() {
     run(Kind::Poll, Respond::Loop, 50, 200);
     run(Kind::Poll, Respond::Direct, 50, 200);
 }
+
+/// Handles one line per call, writing `size` bytes for it, and asks to be
+/// called again for the rest.
+struct OneAtATime {
+    size: usize,
+}
+
+impl Service for OneAtATime {
+    type State = ();
+
+    fn open(&self, _: &ConnInfo) {}
+
+    fn handle(&self, _: &mut (), cx: &mut Cx<'_>) {
+        if let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+            let n: usize = std::str::from_utf8(&cx.input()[..end]).unwrap().parse().unwrap();
+            let mut reply = vec![b'.'; self.size - 1];
+            reply[0] = b'0' + (n % 10) as u8;
+            reply.push(b'\n');
+            cx.out().push_vec(reply);
+            cx.consume(end + 1);
+            cx.call_again();
+        }
+    }
+}
+
+#[test]
+fn a_handler_that_stops_early_is_called_again_without_new_input() {
+    for poller in BACKENDS {
+        for workers in [0, 2] {
+            let server = Running::start(OneAtATime { size: 32 << 10 }, poller, |c| {
+                c.workers = workers;
+                c.output_high_water_bytes = 128 << 10;
+                c.output_low_water_bytes = 32 << 10;
+            });
+            let mut c = server.connect();
+            let burst: String = (0..100).map(|i| format!("{i}\n")).collect();
+            c.write_all(burst.as_bytes()).unwrap();
+            let mut r = BufReader::new(c);
+            let mut line = String::new();
+            for i in 0..100 {
+                line.clear();
+                r.read_line(&mut line).unwrap();
+                assert_eq!(line.len(), 32 << 10, "{poller} workers={workers} reply {i}");
+                assert_eq!(line.as_bytes()[0], b'0' + (i % 10) as u8);
+            }
+            drop(r);
+            server.stop();
+        }
+    }
+}
