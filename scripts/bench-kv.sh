@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Compares `switchyard serve kv` with Debian's redis-server.
+#
+# Two settings, each with a fresh pair of servers on 127.0.0.1:
+#   no log:    redis-server --save '' --appendonly no;  switchyard kv
+#   everysec:  redis-server --save '' --appendonly yes --appendfsync everysec;
+#              switchyard kv --appendonly FILE --appendfsync everysec
+# For each, every row runs the same redis-benchmark command against
+# switchyard, then against Redis (alternating):
+#   redis-benchmark -t <test> -c 50 -n 200000 -q -P <1|16>
+# for the tests set, get, incr and mset. Then resident memory (VmRSS from
+# /proc/PID/status) of each server, fresh, after loading 1,000,000 keys
+# (key:000000000000 ...) with 16-byte values through `redis-cli --pipe`.
+#
+# usage: scripts/bench-kv.sh
+# environment: REQUESTS (default 200000), CLIENTS (default 50),
+#   KEYS (default 1000000), SWITCHYARD (a built binary; default: build release).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+REQUESTS=${REQUESTS:-200000}
+CLIENTS=${CLIENTS:-50}
+KEYS=${KEYS:-1000000}
+REDIS=${REDIS:-/usr/bin/redis-server}
+
+for tool in redis-benchmark redis-cli python3 "$REDIS"; do
+    command -v "$tool" >/dev/null || { echo "bench-kv: $tool not found" >&2; exit 2; }
+done
+
+if [[ -z "${SWITCHYARD:-}" ]]; then
+    cargo build --release -q -p switchyard
+    SWITCHYARD="${CARGO_TARGET_DIR:-target}/release/switchyard"
+fi
+
+work=$(mktemp -d /tmp/switchyard-bench-kv.XXXXXX)
+sy_pid=""
+rd_pid=""
+stop_servers() {
+    if [[ -n "$sy_pid" ]]; then kill "$sy_pid" 2>/dev/null || true; wait "$sy_pid" 2>/dev/null || true; fi
+    if [[ -n "$rd_pid" ]]; then kill "$rd_pid" 2>/dev/null || true; wait "$rd_pid" 2>/dev/null || true; fi
+    sy_pid=""
+    rd_pid=""
+}
+cleanup() {
+    stop_servers
+    rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+wait_until() { # what, command...
+    local what=$1
+    shift
+    for _ in $(seq 200); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "bench-kv: $what did not start" >&2
+    exit 1
+}
+
+# start_servers <none|everysec>: sets sy_port, rd_port, sy_pid, rd_pid.
+start_servers() {
+    local mode=$1 dir="$work/$mode"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    rd_port=$(free_port)
+    sy_port=$(free_port)
+    local rd_args=(--port "$rd_port" --bind 127.0.0.1 --save '' --dir "$dir" --daemonize no --logfile "$dir/redis.log")
+    local sy_args=(serve kv --listen "127.0.0.1:$sy_port" --log-level warn)
+    if [[ "$mode" == everysec ]]; then
+        rd_args+=(--appendonly yes --appendfsync everysec)
+        sy_args+=(--appendonly "$dir/switchyard.aof" --appendfsync everysec)
+    else
+        rd_args+=(--appendonly no)
+    fi
+    "$REDIS" "${rd_args[@]}" &
+    rd_pid=$!
+    "$SWITCHYARD" "${sy_args[@]}" >"$dir/sy.out" 2>"$dir/sy.err" &
+    sy_pid=$!
+    wait_until redis-server redis-cli -p "$rd_port" ping
+    wait_until switchyard redis-cli -p "$sy_port" ping
+}
+
+# Prints requests/s of one redis-benchmark run.
+load() { # port test pipeline
+    redis-benchmark -h 127.0.0.1 -p "$1" -t "$2" -c "$CLIENTS" -n "$REQUESTS" -q -P "$3" 2>/dev/null |
+        tr '\r' '\n' | grep 'requests per second' | tail -1 | sed 's/.*: \([0-9.]*\) requests per second.*/\1/'
+}
+
+echo "redis-benchmark -t <test> -c $CLIENTS -n $REQUESTS -q -P <depth>; $("$SWITCHYARD" --version 2>/dev/null || echo switchyard) vs $("$REDIS" --version | awk '{print $1, $2, $3}')"
+printf '%-10s %-6s %3s %16s %14s %7s\n' log test P "switchyard r/s" "redis r/s" ratio
+for mode in none everysec; do
+    start_servers "$mode"
+    for depth in 1 16; do
+        for test in set get incr mset; do
+            sy=$(load "$sy_port" "$test" "$depth")
+            rd=$(load "$rd_port" "$test" "$depth")
+            ratio=$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+            printf '%-10s %-6s %3s %16s %14s %7s\n' "$mode" "$test" "$depth" "$sy" "$rd" "$ratio"
+        done
+    done
+    stop_servers
+done
+
+# Memory: fresh servers without a log, the same keys loaded into each.
+python3 - "$KEYS" >"$work/load.resp" <<'PY'
+import sys
+out = sys.stdout.buffer
+value = b"v" * 16
+for i in range(int(sys.argv[1])):
+    key = b"key:%012d" % i
+    out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n" % (len(key), key, value))
+PY
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+start_servers none
+sy_base=$(rss_kib "$sy_pid")
+rd_base=$(rss_kib "$rd_pid")
+redis-cli -p "$sy_port" --pipe <"$work/load.resp" >/dev/null
+redis-cli -p "$rd_port" --pipe <"$work/load.resp" >/dev/null
+sy_keys=$(redis-cli -p "$sy_port" dbsize)
+rd_keys=$(redis-cli -p "$rd_port" dbsize)
+sy_rss=$(rss_kib "$sy_pid")
+rd_rss=$(rss_kib "$rd_pid")
+echo
+echo "resident memory (VmRSS) after SET of $KEYS keys with 16-byte values"
+printf '%-12s %10s %14s %14s\n' server keys "empty KiB" "loaded KiB"
+printf '%-12s %10s %14s %14s\n' switchyard "$sy_keys" "$sy_base" "$sy_rss"
+printf '%-12s %10s %14s %14s\n' redis "$rd_keys" "$rd_base" "$rd_rss"
+awk -v a="$sy_rss" -v b="$rd_rss" 'BEGIN { printf "ratio (switchyard / redis): %.2fx\n", a / b }'
