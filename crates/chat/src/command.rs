@@ -6,9 +6,11 @@
 //! send the client. Errors never close the connection; only QUIT and
 //! flooding do.
 
+use std::time::Instant;
 use switchyard_codec::irc::{
     fold, is_channel_name, validate_channel, validate_nick, write_message, Message, MAX_CONTENT_BYTES,
 };
+
 use switchyard_engine::ConnId;
 
 use crate::clock;
@@ -91,6 +93,42 @@ impl<'a> Session<'a> {
     /// A message with another prefix, to this client.
     fn tell(&mut self, prefix: &str, command: &str, middle: &[&str], trailing: Option<&str>) {
         write_message(self.mine(), Some(prefix), command, middle, trailing);
+    }
+
+    /// Handles one line received from the client, or keeps it for later if
+    /// the client is over its rate (throttled); a client more than a burst
+    /// over it is disconnected (`Excess Flood`).
+    pub fn input_line(&mut self, line: &[u8], now: Instant) {
+        let (rate, burst) = (self.options.flood_lines_per_sec, self.options.flood_burst_lines);
+        let me = self.me_mut();
+        if me.backlog.is_empty() && me.bucket.take(now, rate, burst) {
+            return self.line(line);
+        }
+        if me.backlog.len() >= burst as usize {
+            return self.drop_client("Excess Flood");
+        }
+        me.backlog.push_back(line.to_vec());
+        self.reg.throttled.insert(self.id);
+    }
+
+    /// Handles the client's throttled lines that its bucket now allows.
+    pub fn pace(&mut self, now: Instant) {
+        let (rate, burst) = (self.options.flood_lines_per_sec, self.options.flood_burst_lines);
+        while !self.gone {
+            let Some(me) = self.reg.users.get_mut(&self.id) else {
+                self.reg.throttled.remove(&self.id);
+                return;
+            };
+            if me.backlog.is_empty() {
+                self.reg.throttled.remove(&self.id);
+                return;
+            }
+            if !me.bucket.take(now, rate, burst) {
+                return;
+            }
+            let line = me.backlog.pop_front().expect("checked non-empty");
+            self.line(&line);
+        }
     }
 
     /// 417: the line was dropped.

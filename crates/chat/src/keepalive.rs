@@ -1,5 +1,6 @@
-//! Keeping connections honest: a thread that pings idle clients and drops
-//! those that do not answer.
+//! Keeping connections honest: a thread that pings idle clients, drops
+//! those that do not answer, and handles throttled clients' backlogs as
+//! their flood-control buckets refill.
 //!
 //! Any line from a client counts as a sign of life (it clears `ping_sent`
 //! and resets `last_active` in the registry). After `ping_interval` of
@@ -14,14 +15,16 @@ use std::time::{Duration, Instant};
 use switchyard_codec::irc::write_message;
 use switchyard_engine::{ConnId, Control};
 
+use crate::command::Session;
 use crate::outbox::Shared;
 use crate::registry::Registry;
 use crate::Options;
 
 /// Starts the keep-alive thread.
-pub fn spawn(shared: Weak<Shared>, control: Control, options: Arc<Options>) {
-    let tick =
-        (options.ping_interval.min(options.ping_timeout) / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+pub fn spawn(shared: Weak<Shared>, control: Control, options: Arc<Options>, created: u64) {
+    // Often enough to pace a throttled client at its rate.
+    let tick = (options.ping_interval.min(options.ping_timeout) / 4)
+        .clamp(Duration::from_millis(10), Duration::from_millis(100));
     let spawned = std::thread::Builder::new().name("chat-keepalive".into()).spawn(move || loop {
         std::thread::sleep(tick);
         if control.draining() {
@@ -29,7 +32,11 @@ pub fn spawn(shared: Weak<Shared>, control: Control, options: Arc<Options>) {
         }
         let Some(shared) = shared.upgrade() else { return };
         let mut reg = crate::lock(&shared.registry);
-        sweep(&mut reg, &options, Instant::now());
+        let now = Instant::now();
+        sweep(&mut reg, &options, now);
+        for id in reg.throttled.clone() {
+            Session::new(&options, created, &mut reg, id).pace(now);
+        }
         crate::wake_flusher(&shared, reg);
     });
     if let Err(e) = spawned {

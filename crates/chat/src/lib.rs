@@ -37,7 +37,6 @@ use switchyard_codec::irc::{next_line, skip_line, write_message, Frame};
 use switchyard_engine::{CloseReason, ConnId, ConnInfo, Control, Cx, Output, Reject, Service};
 
 use crate::command::Session;
-use crate::flood::Bucket;
 use crate::outbox::Shared;
 use crate::registry::{Registry, User};
 
@@ -147,7 +146,6 @@ pub struct Conn {
     id: ConnId,
     /// Dropping the rest of an overlong line whose end has not come yet.
     discarding: bool,
-    bucket: Bucket,
 }
 
 impl Service for Chat {
@@ -155,8 +153,9 @@ impl Service for Chat {
 
     fn open(&self, conn: &ConnInfo) -> Conn {
         let now = Instant::now();
-        self.lock().users.insert(conn.id, User::new(host_of(conn.peer.ip()), now));
-        Conn { id: conn.id, discarding: false, bucket: Bucket::new(self.options.flood_burst_lines, now) }
+        let user = User::new(host_of(conn.peer.ip()), now, self.options.flood_burst_lines);
+        self.lock().users.insert(conn.id, user);
+        Conn { id: conn.id, discarding: false }
     }
 
     fn handle(&self, state: &mut Conn, cx: &mut Cx<'_>) {
@@ -174,6 +173,7 @@ impl Service for Chat {
             user.last_active = now;
             user.ping_sent = None;
             let mut session = Session::new(&self.options, self.created, &mut reg, state.id);
+            session.pace(now);
             while used < input.len() && !session.gone() {
                 let rest = &input[used..];
                 if state.discarding {
@@ -185,12 +185,7 @@ impl Service for Chat {
                 match next_line(rest) {
                     Frame::Line { line, used: n } => {
                         used += n;
-                        let o = &self.options;
-                        if !state.bucket.take(now, o.flood_lines_per_sec, o.flood_burst_lines) {
-                            session.drop_client("Excess Flood");
-                            break;
-                        }
-                        session.line(line);
+                        session.input_line(line, now);
                     }
                     Frame::TooLong { used: n, ended } => {
                         used += n;
@@ -250,7 +245,7 @@ impl Service for Chat {
     fn start(&self, control: &Control) {
         if self.control.set(control.clone()).is_ok() {
             outbox::spawn(Arc::downgrade(&self.shared), control.clone());
-            keepalive::spawn(Arc::downgrade(&self.shared), control.clone(), self.options.clone());
+            keepalive::spawn(Arc::downgrade(&self.shared), control.clone(), self.options.clone(), self.created);
         }
     }
 }

@@ -11,12 +11,13 @@
 //! to that user; a user's `channels` and each channel's `members` mirror
 //! each other; a channel with no members does not exist.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Instant;
 
 use switchyard_codec::irc::{fold, write_message};
 use switchyard_engine::ConnId;
 
+use crate::flood::Bucket;
 use crate::outbox::Outbox;
 
 /// One connected client, registered or not.
@@ -44,11 +45,16 @@ pub struct User {
     pub last_active: Instant,
     /// When the keep-alive PING went out, if it is unanswered.
     pub ping_sent: Option<Instant>,
+    /// Flood control: input lines the user may send now.
+    pub bucket: Bucket,
+    /// Lines received past the bucket, handled as it refills (throttled).
+    pub backlog: VecDeque<Vec<u8>>,
 }
 
 impl User {
-    /// A user who has just connected from `host`.
-    pub fn new(host: String, now: Instant) -> User {
+    /// A user who has just connected from `host`, with a full bucket of
+    /// `burst` lines.
+    pub fn new(host: String, now: Instant, burst: u32) -> User {
         User {
             nick: None,
             user: None,
@@ -61,6 +67,8 @@ impl User {
             invisible: false,
             last_active: now,
             ping_sent: None,
+            bucket: Bucket::new(burst, now),
+            backlog: VecDeque::new(),
         }
     }
 
@@ -109,6 +117,8 @@ pub struct Registry {
     pub outbox: Outbox,
     /// The flusher is asleep waiting for the outbox to fill.
     pub flusher_waiting: bool,
+    /// Users with a backlog of throttled lines.
+    pub throttled: BTreeSet<ConnId>,
 }
 
 impl Registry {
@@ -191,6 +201,7 @@ impl Registry {
 
     /// Drops the nickname and memberships of `user` (already out of `users`).
     pub fn forget(&mut self, id: ConnId, user: &User) {
+        self.throttled.remove(&id);
         if let Some(nick) = &user.nick {
             let key = fold(nick);
             if self.nicks.get(&key) == Some(&id) {

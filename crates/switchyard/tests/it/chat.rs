@@ -500,6 +500,29 @@ fn messages_from_one_sender_reach_every_member_in_the_order_sent() {
 }
 
 #[test]
+fn a_client_over_its_burst_is_throttled_and_every_line_still_arrives_in_order() {
+    let server = start(&["--flood-rate", "20"]);
+    let mut paster = Irc::register(&server, "paster");
+    let mut witness = Irc::register(&server, "witness");
+    for m in [&mut paster, &mut witness] {
+        m.send("JOIN #r");
+        m.expect_code("366");
+    }
+    // The burst is 200 lines and registration used some: 250 lines go over
+    // it, but by less than a burst, so the rest waits for the bucket.
+    let paste: String = (0..250).map(|i| format!("PRIVMSG #r :line {i}\r\n")).collect();
+    paster.writer.write_all(paste.as_bytes()).unwrap();
+    let (before, first) = witness.until("the first line", |l| l.contains(" PRIVMSG "));
+    assert!(before.iter().all(|l| !l.contains(" QUIT ")), "{before:?}");
+    assert_eq!(first, ":paster!paster@127.0.0.1 PRIVMSG #r :line 0");
+    for i in 1..250 {
+        assert_eq!(witness.next().unwrap(), format!(":paster!paster@127.0.0.1 PRIVMSG #r :line {i}"));
+    }
+    assert!(paster.sync().iter().all(|l| !l.starts_with("ERROR")));
+    assert!(server.stop().success());
+}
+
+#[test]
 fn a_flooding_client_is_disconnected_for_excess_flood() {
     let server = start(&["--flood-rate", "5"]);
     let mut flooder = Irc::register(&server, "flooder");
