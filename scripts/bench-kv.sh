@@ -14,7 +14,8 @@
 #
 # usage: scripts/bench-kv.sh
 # environment: REQUESTS (default 200000), CLIENTS (default 50),
-#   KEYS (default 1000000), SWITCHYARD (a built binary; default: build release).
+#   KEYS (default 1000000), SWITCHYARD (a built binary; default: build release),
+#   SWITCHYARD_ARGS (extra engine flags, e.g. "--workers 0"; default none).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -72,6 +73,8 @@ start_servers() {
     sy_port=$(free_port)
     local rd_args=(--port "$rd_port" --bind 127.0.0.1 --save '' --dir "$dir" --daemonize no --logfile "$dir/redis.log")
     local sy_args=(serve kv --listen "127.0.0.1:$sy_port" --log-level warn)
+    # shellcheck disable=SC2206 # extra flags split on spaces on purpose
+    sy_args+=(${SWITCHYARD_ARGS:-})
     if [[ "$mode" == everysec ]]; then
         rd_args+=(--appendonly yes --appendfsync everysec)
         sy_args+=(--appendonly "$dir/switchyard.aof" --appendfsync everysec)
