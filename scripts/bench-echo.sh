@@ -19,7 +19,7 @@
 # warm (each connection first echoes 64 bytes once, `--warm`).
 #
 # usage: scripts/bench-echo.sh [--quick] [--runs N] [--duration DUR] [--threads N]
-#   --quick       1 s runs: a smoke run of the script (about a minute)
+#   --quick       1 s runs: a smoke run of the script (about two minutes)
 #   --runs N      runs per server and case (default 3, at least 3 for figures)
 #   --duration D  length of one run (default 3s)
 #   --threads N   client threads of the load generator (default 1)
