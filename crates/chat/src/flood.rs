@@ -1,8 +1,10 @@
 //! Flood control: a token bucket of input lines per client.
 //!
 //! Each line takes a token; tokens come back at a steady rate up to the
-//! burst size. A client that runs dry is disconnected (`Excess Flood`), as
-//! IRC servers do; a client that paces itself, as irssi and WeeChat do by
+//! burst size. Lines of a client that runs dry wait in its backlog (see
+//! [`crate::command::Session::input_line`]) until tokens come back; a
+//! client a whole burst ahead is disconnected (`Excess Flood`), as IRC
+//! servers do. A client that paces itself, as irssi and WeeChat do by
 //! default, never comes near.
 
 use std::time::Instant;
