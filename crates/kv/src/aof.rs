@@ -69,6 +69,8 @@ pub struct Aof {
     base_size: AtomicU64,
     /// Rewrites completed.
     pub rewrites: AtomicU64,
+    /// fsyncs of the log (its ratio to records shows group commit at work).
+    pub fsyncs: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -110,6 +112,7 @@ impl Aof {
             rewriting: AtomicBool::new(false),
             base_size: AtomicU64::new(valid_len),
             rewrites: AtomicU64::new(0),
+            fsyncs: AtomicU64::new(0),
         })
     }
 
@@ -166,6 +169,7 @@ impl Aof {
         w.written = upto;
         if sync {
             w.file.sync_data()?;
+            self.fsyncs.fetch_add(1, Ordering::Relaxed);
             self.synced.fetch_max(upto, Ordering::AcqRel);
         }
         Ok(())
@@ -195,8 +199,14 @@ impl Aof {
             (w.file.try_clone()?, upto)
         };
         file.sync_data()?;
+        self.fsyncs.fetch_add(1, Ordering::Relaxed);
         self.synced.fetch_max(upto, Ordering::AcqRel);
         Ok(())
+    }
+
+    /// Records appended since start.
+    pub fn records(&self) -> u64 {
+        lock(&self.pending).seq
     }
 
     /// The log's length in bytes.

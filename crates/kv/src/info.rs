@@ -32,6 +32,74 @@ fn human(bytes: u64) -> String {
     }
 }
 
+#[derive(Default)]
+struct AofFigures {
+    size: u64,
+    base: u64,
+    rewriting: bool,
+    rewrites: u64,
+    records: u64,
+    fsyncs: u64,
+}
+
+fn aof_figures(sh: &Shared) -> AofFigures {
+    match &sh.aof {
+        Some(a) => AofFigures {
+            size: a.size(),
+            base: a.base_size(),
+            rewriting: a.rewriting(),
+            rewrites: a.rewrites.load(Ordering::Relaxed),
+            records: a.records(),
+            fsyncs: a.fsyncs.load(Ordering::Relaxed),
+        },
+        None => AofFigures::default(),
+    }
+}
+
+/// The service's metrics in the Prometheus text format.
+pub fn prometheus(sh: &Shared, out: &mut String) {
+    let name = "switchyard_kv_keys";
+    let _ = writeln!(out, "# HELP {name} Keys stored, by database.\n# TYPE {name} gauge");
+    for (i, db) in sh.store.dbs.iter().enumerate() {
+        let (keys, _) = db.counts();
+        if keys > 0 {
+            let _ = writeln!(out, "{name}{{db=\"{i}\"}} {keys}");
+        }
+    }
+    let (mut hits, mut misses, mut expired) = (0, 0, 0);
+    for db in sh.store.dbs.iter() {
+        for i in 0..SHARDS {
+            let s = db.lock_shard(i);
+            hits += s.hits;
+            misses += s.misses;
+            expired += s.expired;
+        }
+    }
+    let a = aof_figures(sh);
+    let clients = sh.clients.lock().unwrap_or_else(|e| e.into_inner()).len() as u64;
+    let simple = [
+        ("switchyard_kv_commands_total", "counter", "Commands run.", sh.stats.commands.load(Ordering::Relaxed)),
+        ("switchyard_kv_keyspace_hits_total", "counter", "Key lookups that found the key.", hits),
+        ("switchyard_kv_keyspace_misses_total", "counter", "Key lookups that did not.", misses),
+        ("switchyard_kv_expired_keys_total", "counter", "Keys removed because their time passed.", expired),
+        ("switchyard_kv_used_memory_bytes", "gauge", "Estimated bytes of keys and values.", sh.store.used_memory()),
+        ("switchyard_kv_clients", "gauge", "Connected clients.", clients),
+        (
+            "switchyard_kv_rejected_connections_total",
+            "counter",
+            "Clients turned away at the limit.",
+            sh.stats.rejected.load(Ordering::Relaxed),
+        ),
+        ("switchyard_kv_aof_size_bytes", "gauge", "Length of the append-only log.", a.size),
+        ("switchyard_kv_aof_records_total", "counter", "Records appended to the log.", a.records),
+        ("switchyard_kv_aof_fsyncs_total", "counter", "fsyncs of the log.", a.fsyncs),
+        ("switchyard_kv_aof_rewrites_total", "counter", "Log rewrites completed.", a.rewrites),
+    ];
+    for (name, kind, help, v) in simple {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+    }
+}
+
 /// The `INFO` text for the `requested` sections (all by default).
 pub fn render(sh: &Shared, requested: &[String]) -> String {
     let all = requested.is_empty() || requested.iter().any(|s| s == "all" || s == "everything" || s == "default");
@@ -85,15 +153,19 @@ fn section_text(sh: &Shared, section: &str, t: &mut String) {
             );
         }
         "persistence" => {
-            let (on, size, base, rewriting, rewrites) = match &sh.aof {
-                Some(a) => (1, a.size(), a.base_size(), a.rewriting() as u8, a.rewrites.load(Ordering::Relaxed)),
-                None => (0, 0, 0, 0, 0),
-            };
+            let a = aof_figures(sh);
             let _ = write!(
                 t,
-                "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:{on}\r\n\
-                 aof_rewrite_in_progress:{rewriting}\r\naof_rewrites:{rewrites}\r\naof_current_size:{size}\r\n\
-                 aof_base_size:{base}\r\n"
+                "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:{}\r\n\
+                 aof_rewrite_in_progress:{}\r\naof_rewrites:{}\r\naof_current_size:{}\r\naof_base_size:{}\r\n\
+                 aof_records:{}\r\naof_fsyncs:{}\r\n",
+                sh.aof.is_some() as u8,
+                a.rewriting as u8,
+                a.rewrites,
+                a.size,
+                a.base,
+                a.records,
+                a.fsyncs,
             );
         }
         "stats" => {

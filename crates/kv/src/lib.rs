@@ -302,6 +302,10 @@ impl Service for Kv {
     }
 
     fn start(&self, _control: &Control) {}
+
+    fn metrics(&self, out: &mut String) {
+        info::prometheus(&self.shared, out);
+    }
 }
 
 #[cfg(test)]
@@ -472,6 +476,26 @@ mod tests {
         let args: Vec<Cow<'_, [u8]>> = args.iter().map(|a| Cow::Borrowed(a.as_bytes())).collect();
         Exec::new(&kv.shared, &mut out, 0, meta).run(&args);
         out
+    }
+
+    #[test]
+    fn metrics_count_keys_commands_and_log_records() {
+        let path = std::env::temp_dir().join(format!("switchyard-kv-metrics-{}.aof", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let kv = Kv::new(Options { appendonly: Some(path.clone()), appendfsync: Fsync::Always, ..Options::default() })
+            .unwrap();
+        let meta = meta();
+        run(&kv, &meta, &["SET".into(), "a".into(), "1".into()]);
+        run(&kv, &meta, &["INCR".into(), "a".into()]);
+        run(&kv, &meta, &["GET".into(), "nope".into()]);
+        let mut text = String::new();
+        kv.metrics(&mut text);
+        assert!(text.contains("switchyard_kv_keys{db=\"0\"} 1\n"), "{text}");
+        assert!(text.contains("switchyard_kv_keyspace_misses_total 1\n"), "{text}");
+        assert!(text.contains("switchyard_kv_aof_records_total 2\n"), "{text}");
+        assert!(text.contains("# TYPE switchyard_kv_aof_fsyncs_total counter\n"), "{text}");
+        drop(kv);
+        let _ = std::fs::remove_file(&path);
     }
 
     proptest! {
