@@ -359,3 +359,71 @@ pub fn replay(
     }
     Ok(Ok(valid as u64))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp(name: &str) -> PathBuf {
+        let p = std::env::temp_dir().join(format!("switchyard-kv-aof-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_file(&p);
+        p
+    }
+
+    #[test]
+    fn one_fsync_serves_every_writer_that_appended_before_it() {
+        let path = temp("group");
+        let aof = Aof::open(&path, Fsync::Always, 0).unwrap();
+        let seqs: Vec<u64> = (0..8)
+            .map(|i| aof.append(0, |buf| resp::command(buf, &[&b"SET"[..], b"k", i.to_string().as_bytes()])))
+            .collect();
+        std::thread::scope(|s| {
+            for &seq in &seqs {
+                let aof = &aof;
+                s.spawn(move || aof.flush(seq, true).unwrap());
+            }
+        });
+        assert_eq!(aof.fsyncs.load(Ordering::Relaxed), 1);
+        let mut applied = Vec::new();
+        let valid = replay(&path, |args| {
+            applied.push(args.iter().map(|a| a.to_vec()).collect::<Vec<_>>());
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(valid, std::fs::metadata(&path).unwrap().len());
+        assert_eq!(applied.len(), 9, "a SELECT and eight SETs");
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn replay_cuts_a_torn_tail_and_an_unfinished_multi_but_not_garbage() {
+        let path = temp("torn");
+        let mut good = Vec::new();
+        resp::command(&mut good, &["SET", "a", "1"]);
+        let mut data = good.clone();
+        resp::command(&mut data, &["MULTI"]);
+        resp::command(&mut data, &["DEL", "a"]);
+        std::fs::write(&path, &data).unwrap();
+        let mut n = 0;
+        let valid = replay(&path, |_| {
+            n += 1;
+            Ok(())
+        });
+        assert_eq!(valid.unwrap().unwrap(), good.len() as u64);
+        assert_eq!(n, 1);
+
+        data.truncate(good.len());
+        data.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1");
+        std::fs::write(&path, &data).unwrap();
+        assert_eq!(replay(&path, |_| Ok(())).unwrap().unwrap(), good.len() as u64);
+
+        let mut bad = good.clone();
+        bad.extend_from_slice(b"*1\r\n!oops\r\n");
+        bad.extend_from_slice(&good);
+        std::fs::write(&path, &bad).unwrap();
+        let corrupt = replay(&path, |_| Ok(())).unwrap().unwrap_err();
+        assert_eq!(corrupt.offset, good.len());
+        let _ = std::fs::remove_file(&path);
+    }
+}
