@@ -49,10 +49,6 @@ pub struct Command {
 }
 
 impl Command {
-    fn writes(&self) -> bool {
-        self.flags.contains(&"write")
-    }
-
     fn denies_oom(&self) -> bool {
         self.flags.contains(&"denyoom")
     }
@@ -426,10 +422,6 @@ impl<'a> Exec<'a> {
             if max > 0 && self.sh.store.used_memory() > max {
                 return resp::error(self.out, OOM);
             }
-        }
-        if cmd.writes() {
-            // A long pipeline should not see time stand still for expiry.
-            self.now = now_ms();
         }
         if let Err(e) = (cmd.run)(self, args) {
             resp::error(self.out, &e);
