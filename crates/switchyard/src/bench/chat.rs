@@ -10,7 +10,7 @@
 //!    sender's messages arrive in order, so that is a cumulative ack). This
 //!    is a closed loop: it finds the server's speed without letting any
 //!    queue grow without bound. It gives deliveries per second.
-//! 2. *fixed rate*: each sender sends [`FIXED_RATE_PER_SEC`] messages a
+//! 2. *fixed rate*, once every member has caught up: each sender sends [`FIXED_RATE_PER_SEC`] messages a
 //!    second. It gives delivery latency, from the moment a message is
 //!    queued on the sender's socket to the moment a member has read it
 //!    whole, over every member.
@@ -37,6 +37,8 @@ const WINDOW: u64 = 64;
 const FIXED_RATE_PER_SEC: u64 = 100;
 /// Time after the last message for the stragglers to arrive.
 const DRAIN: Duration = Duration::from_secs(3);
+/// Longest wait for the members to catch up between the phases.
+const SETTLE_MAX: Duration = Duration::from_secs(5);
 /// Longest latency the histogram holds, in microseconds.
 const LATENCY_MAX_US: u64 = 60_000_000;
 /// The channel every client joins.
@@ -61,6 +63,9 @@ struct Client {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Phase {
     FullSpeed,
+    /// Nothing sent until every member has what was sent at full speed, so
+    /// that its backlog does not count as fixed-rate latency.
+    Settle,
     FixedRate,
     Drain,
 }
@@ -127,24 +132,28 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
     };
     let pad = "x".repeat(size.saturating_sub(24));
     let start = Instant::now();
-    let fixed_from = start + args.duration;
-    let drain_from = fixed_from + args.duration;
-    let end = drain_from + DRAIN;
+    let settle_from = start + args.duration;
+    // Set when every member has caught up after the full-speed phase.
+    let mut fixed_from: Option<Instant> = None;
     let interval = Duration::from_nanos(1_000_000_000 / FIXED_RATE_PER_SEC);
-    let mut due = vec![fixed_from; senders];
+    let mut due = Vec::new();
     let mut events = Vec::new();
     loop {
         let now = Instant::now();
-        let phase = if now < fixed_from {
-            Phase::FullSpeed
-        } else if now < drain_from {
-            Phase::FixedRate
-        } else {
-            Phase::Drain
-        };
-        if now >= end {
-            break;
+        if fixed_from.is_none()
+            && now >= settle_from
+            && (caught_up(&clients, &t.sent) || now >= settle_from + SETTLE_MAX)
+        {
+            fixed_from = Some(now);
+            due = vec![now; senders];
         }
+        let phase = match fixed_from {
+            None if now < settle_from => Phase::FullSpeed,
+            None => Phase::Settle,
+            Some(f) if now < f + args.duration => Phase::FixedRate,
+            Some(f) if now < f + args.duration + DRAIN => Phase::Drain,
+            Some(_) => break,
+        };
         for (token, c) in clients.iter_mut().enumerate() {
             let Some(s) = c.sender else { continue };
             let before = c.output.len();
@@ -162,7 +171,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
                         due[s] += interval;
                     }
                 }
-                Phase::Drain => {}
+                Phase::Settle | Phase::Drain => {}
             }
             if c.output.len() > before && !c.want_write {
                 flush(c, &mut poller, token)?;
@@ -172,7 +181,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
             Phase::FixedRate => due.iter().min().copied().unwrap_or(now).saturating_duration_since(now),
             _ => Duration::from_millis(5),
         };
-        poller.wait(&mut events, Some(wait.min(end.saturating_duration_since(now))))?;
+        poller.wait(&mut events, Some(wait))?;
         for &Event { token, readable, writable, closed } in &events {
             let token = token as usize;
             if writable {
@@ -206,6 +215,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
 /// does not use: [`run`] drives its own clients.
 pub fn build(_: &BenchArgs) -> Result<std::sync::Arc<dyn super::Protocol>, String> {
     Err("chat is a fan-out benchmark with its own driver".into())
+}
+
+/// Every member has every message sent so far by every other sender.
+fn caught_up(clients: &[Client], sent: &[u64]) -> bool {
+    clients.iter().all(|c| c.next_from.iter().zip(sent).enumerate().all(|(s, (n, m))| Some(s) == c.sender || n == m))
 }
 
 /// Connects client `i`, registers as `bench{i}`, joins the channel, and
@@ -321,7 +335,7 @@ fn read_all(c: &mut Client, clock: Instant, phase: Phase, is_listener: bool, t: 
                 t.fixed_deliveries += 1;
                 t.fixed_latency.saturating_record(latency);
             }
-            Phase::Drain => {}
+            Phase::Settle | Phase::Drain => {}
         }
     }
     c.input.drain(..used);
