@@ -567,3 +567,17 @@ fn shutdown_delivers_what_was_accepted_then_a_notice_and_closing_link() {
     let mut server = server;
     assert!(server.wait(Duration::from_secs(10)).success());
 }
+
+#[test]
+fn bench_chat_delivers_every_message_in_order_and_says_so() {
+    let server = start(&["--flood-rate", "0"]);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["bench", "chat", "--target", &server.addr().to_string(), "--connections", "12", "--duration", "300ms"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("12 members in #bench, 1 senders"), "{text}");
+    assert!(text.contains("deliveries/s") && text.contains(" 0 errors"), "{text}");
+    assert!(server.stop().success());
+}
