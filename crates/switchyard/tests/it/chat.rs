@@ -469,7 +469,17 @@ fn a_client_that_never_reads_is_dropped_while_the_others_keep_receiving() {
 
 #[test]
 fn messages_from_one_sender_reach_every_member_in_the_order_sent() {
-    let server = start(&["--flood-rate", "0", "--workers", "4"]);
+    every_member_hears_each_sender_in_order(&["--flood-rate", "0", "--workers", "4"]);
+}
+
+#[test]
+fn messages_keep_their_order_with_the_poll_backend_and_direct_writes() {
+    every_member_hears_each_sender_in_order(&["--flood-rate", "0", "--poller", "poll", "--respond", "direct"]);
+}
+
+/// Four members, two of them sending 500 messages each at once.
+fn every_member_hears_each_sender_in_order(flags: &[&str]) {
+    let server = start(flags);
     let mut members: Vec<Irc> = (0..4).map(|i| Irc::register(&server, &format!("m{i}"))).collect();
     for m in &mut members {
         m.send("JOIN #ordered");
