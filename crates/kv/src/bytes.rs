@@ -78,6 +78,18 @@ impl PartialEq for Bytes {
 
 impl Eq for Bytes {}
 
+impl PartialOrd for Bytes {
+    fn partial_cmp(&self, other: &Bytes) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Bytes {
+    fn cmp(&self, other: &Bytes) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
 impl Hash for Bytes {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.as_slice().hash(state)

@@ -12,6 +12,10 @@ use std::time::{Duration, Instant};
 use crate::store::SHARDS;
 use crate::{now_ms, Fsync, Shared};
 
+/// Most keys one shard's sweep removes per tick; the rest wait for the
+/// next tick (or go when touched), so the sweep never holds a lock long.
+const SWEEP_BUDGET_KEYS: usize = 1000;
+
 /// How often expired keys are swept.
 const SWEEP_INTERVAL: Duration = Duration::from_millis(100);
 
@@ -34,7 +38,7 @@ fn run(weak: Weak<Shared>) {
         let now = now_ms();
         for db in sh.store.dbs.iter() {
             for i in 0..SHARDS {
-                db.lock_shard(i).sweep(now);
+                db.lock_shard(i).sweep(now, SWEEP_BUDGET_KEYS);
             }
         }
         if let Some(aof) = &sh.aof {

@@ -9,10 +9,12 @@
 //! Expiry times are absolute Unix milliseconds, kept in a second map per
 //! shard that holds only the keys with a time to live. A key past its time
 //! is removed when it is next touched ([`Shard::expire_if_due`]) or by the
-//! background sweep ([`Shard::sweep`]).
+//! background sweep ([`Shard::sweep`]), which takes due keys from a third
+//! structure ordered by expiry time: its work is the keys that expired,
+//! not all the keys with a time to live.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -46,6 +48,9 @@ pub struct Shard {
     map: HashMap<Bytes, Bytes>,
     /// The keys that have a time to live, and when they expire.
     expires: HashMap<Bytes, u64>,
+    /// The same keys ordered by expiry, so the sweep finds the due ones
+    /// without looking at the others.
+    by_time: BTreeSet<(u64, Bytes)>,
     /// Lookups that found their key (for `INFO stats`).
     pub hits: u64,
     /// Lookups that did not.
@@ -62,7 +67,15 @@ fn cost(key: &[u8], value: &[u8]) -> i64 {
 
 impl Shard {
     fn new(mem: Arc<AtomicI64>) -> Shard {
-        Shard { map: HashMap::new(), expires: HashMap::new(), hits: 0, misses: 0, expired: 0, mem }
+        Shard {
+            map: HashMap::new(),
+            expires: HashMap::new(),
+            by_time: BTreeSet::new(),
+            hits: 0,
+            misses: 0,
+            expired: 0,
+            mem,
+        }
     }
 
     /// Removes `key` if its time has passed; true if it did.
@@ -144,9 +157,7 @@ impl Shard {
     pub fn remove(&mut self, key: &[u8]) -> Option<Bytes> {
         let old = self.map.remove(key)?;
         self.mem.fetch_sub(cost(key, &old), Ordering::Relaxed);
-        if !self.expires.is_empty() && self.expires.remove(key).is_some() {
-            self.mem.fetch_sub(ENTRY_OVERHEAD_BYTES, Ordering::Relaxed);
-        }
+        self.set_expire(key, None);
         Some(old)
     }
 
@@ -154,19 +165,24 @@ impl Shard {
     pub fn set_expire(&mut self, key: &[u8], at: Option<u64>) -> bool {
         match at {
             None => {
-                let had = !self.expires.is_empty() && self.expires.remove(key).is_some();
-                if had {
-                    self.mem.fetch_sub(ENTRY_OVERHEAD_BYTES, Ordering::Relaxed);
+                if self.expires.is_empty() {
+                    return false;
                 }
-                had
+                let Some(old) = self.expires.remove(key) else { return false };
+                self.by_time.remove(&(old, Bytes::new(key)));
+                self.mem.fetch_sub(ENTRY_OVERHEAD_BYTES, Ordering::Relaxed);
+                true
             }
             Some(at) => match self.expires.get_mut(key) {
                 Some(t) => {
-                    *t = at;
+                    let old = std::mem::replace(t, at);
+                    self.by_time.remove(&(old, Bytes::new(key)));
+                    self.by_time.insert((at, Bytes::new(key)));
                     true
                 }
                 None => {
                     self.expires.insert(Bytes::new(key), at);
+                    self.by_time.insert((at, Bytes::new(key)));
                     self.mem.fetch_add(ENTRY_OVERHEAD_BYTES, Ordering::Relaxed);
                     false
                 }
@@ -191,19 +207,26 @@ impl Shard {
         self.mem.fetch_sub(freed, Ordering::Relaxed);
         self.map = HashMap::new();
         self.expires = HashMap::new();
+        self.by_time = BTreeSet::new();
     }
 
-    /// Removes every key whose time has passed; how many it removed.
-    pub fn sweep(&mut self, now_ms: u64) -> usize {
-        if self.expires.is_empty() {
-            return 0;
+    /// Removes keys whose time has passed, the earliest first and at most
+    /// `budget` of them (to bound how long the lock is held); how many it
+    /// removed.
+    pub fn sweep(&mut self, now_ms: u64, budget: usize) -> usize {
+        let mut n = 0;
+        while n < budget {
+            match self.by_time.first() {
+                Some((at, key)) if *at <= now_ms => {
+                    let key = key.clone();
+                    self.remove(&key);
+                    n += 1;
+                }
+                _ => break,
+            }
         }
-        let due: Vec<Bytes> = self.expires.iter().filter(|(_, &at)| at <= now_ms).map(|(k, _)| k.clone()).collect();
-        for k in &due {
-            self.remove(k);
-        }
-        self.expired += due.len() as u64;
-        due.len()
+        self.expired += n as u64;
+        n
     }
 
     /// Every live key, its value and its expiry.
@@ -351,9 +374,30 @@ mod tests {
         s.insert(b"c", Bytes::new(b"3"), Ttl::At(300));
         assert_eq!(s.get(b"a", 99).map(|v| v.to_vec()), Some(b"1".to_vec()));
         assert!(s.get(b"a", 100).is_none());
-        assert_eq!(s.sweep(200), 1);
+        assert_eq!(s.sweep(200, 100), 1);
         assert_eq!(s.len(), 1);
         assert_eq!(s.expired, 2);
+    }
+
+    #[test]
+    fn the_sweep_follows_changed_and_removed_expiry_times() {
+        let store = Store::new(1);
+        let mut s = store.dbs[0].lock(b"a");
+        s.insert(b"moved", Bytes::new(b"1"), Ttl::At(100));
+        s.set_expire(b"moved", Some(300));
+        s.insert(b"persisted", Bytes::new(b"2"), Ttl::At(100));
+        s.set_expire(b"persisted", None);
+        s.insert(b"rewritten", Bytes::new(b"3"), Ttl::At(100));
+        s.insert(b"rewritten", Bytes::new(b"4"), Ttl::Clear);
+        s.insert(b"deleted", Bytes::new(b"5"), Ttl::At(100));
+        s.remove(b"deleted");
+        s.insert(b"due", Bytes::new(b"6"), Ttl::At(150));
+        assert_eq!(s.sweep(200, 100), 1);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.expire_at(b"moved"), Some(300));
+        assert_eq!(s.sweep(300, 100), 1);
+        assert_eq!(s.expires_len(), 0);
+        assert_eq!(s.by_time.len(), 0);
     }
 
     #[test]
