@@ -498,6 +498,100 @@ mod tests {
         let _ = std::fs::remove_file(&path);
     }
 
+    fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
+        let deadline = Instant::now() + std::time::Duration::from_secs(10);
+        while !cond() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    fn temp_log(name: &str) -> PathBuf {
+        let path = std::env::temp_dir().join(format!("switchyard-kv-{name}-{}.aof", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        path
+    }
+
+    #[test]
+    fn the_log_is_rewritten_on_its_own_once_it_grows_past_the_threshold() {
+        let path = temp_log("auto-rewrite");
+        let options = Options {
+            appendonly: Some(path.clone()),
+            appendfsync: Fsync::No,
+            aof_rewrite_min_bytes: 4096,
+            ..Options::default()
+        };
+        let kv = Kv::new(options.clone()).unwrap();
+        let meta = meta();
+        for i in 0..500 {
+            run(&kv, &meta, &["SET".into(), "hot".into(), i.to_string()]);
+        }
+        let aof = kv.shared.aof.as_ref().unwrap();
+        aof.flush(u64::MAX, false).unwrap();
+        assert!(aof.size() > 4096);
+        wait_until("an automatic rewrite", || aof.rewrites.load(Ordering::Relaxed) == 1 && !aof.rewriting());
+        assert!(aof.size() < 200, "{} bytes after the rewrite", aof.size());
+        drop(kv);
+        let kv = Kv::new(options).unwrap();
+        assert_eq!(run(&kv, &meta, &["GET".into(), "hot".into()]), b"$3\r\n499\r\n");
+        drop(kv);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn writes_made_during_a_rewrite_survive_it() {
+        let path = temp_log("rewrite-race");
+        let options = Options { appendonly: Some(path.clone()), appendfsync: Fsync::No, ..Options::default() };
+        let kv = Kv::new(options.clone()).unwrap();
+        // Enough keys that a snapshot takes a while, for writes to land in it.
+        let meta0 = meta();
+        for chunk in 0..200 {
+            let mut mset = vec!["MSET".to_string()];
+            for i in 0..250 {
+                mset.push(format!("bulk:{chunk}:{i}"));
+                mset.push("0123456789".into());
+            }
+            run(&kv, &meta0, &mset);
+        }
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let writes = std::thread::scope(|s| {
+            let writer = s.spawn(|| {
+                let meta = meta();
+                let mut i = 0;
+                // Keep writing until every rewrite is over, so that they
+                // all overlap with writes.
+                while !done.load(Ordering::Relaxed) || i < 100 {
+                    run(&kv, &meta, &["INCR".into(), format!("ctr:{}", i % 7)]);
+                    run(&kv, &meta, &["SET".into(), format!("k:{i}"), i.to_string(), "PX".into(), "100000".into()]);
+                    if i % 3 == 0 {
+                        run(&kv, &meta, &["DEL".into(), format!("k:{}", i / 2)]);
+                    }
+                    i += 1;
+                }
+                i
+            });
+            let aof = kv.shared.aof.as_ref().unwrap();
+            for n in 1..=3 {
+                wait_until("a rewrite to start", || cron::start_rewrite(&kv.shared));
+                wait_until("the rewrite to finish", || aof.rewrites.load(Ordering::Relaxed) == n && !aof.rewriting());
+            }
+            done.store(true, Ordering::Relaxed);
+            writer.join().unwrap()
+        });
+        let meta = meta();
+        let snapshot = |kv: &Kv| -> Vec<Vec<u8>> {
+            let mut all: Vec<Vec<u8>> = (0..7).map(|i| run(kv, &meta, &["GET".into(), format!("ctr:{i}")])).collect();
+            all.extend((0..writes).map(|i| run(kv, &meta, &["GET".into(), format!("k:{i}")])));
+            all
+        };
+        let before = snapshot(&kv);
+        drop(kv);
+        let kv = Kv::new(options).unwrap();
+        assert!(before == snapshot(&kv), "the replayed store differs from the one that wrote the log");
+        drop(kv);
+        let _ = std::fs::remove_file(&path);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
