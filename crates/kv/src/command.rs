@@ -801,8 +801,9 @@ fn bgrewriteaof(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
     if ex.sh.aof.is_none() {
         return Err("ERR Append only file is not enabled".into());
     }
-    let Some(meta) = ex.meta else { return Ok(()) };
-    let _ = meta;
+    if ex.meta.is_none() {
+        return Ok(());
+    }
     match crate::cron::start_rewrite(ex.sh) {
         true => resp::simple(ex.out, "Background append only file rewriting started"),
         false => resp::simple(ex.out, "Background append only file rewriting scheduled"),
@@ -845,7 +846,7 @@ fn expire_ms(ex: &Exec<'_>, cmd: &str, arg: &[u8], unit_ms: i64, absolute: bool)
 
 /// Sets `key` and logs it, all under its shard lock. An expiry already
 /// past deletes the key instead, as Redis does.
-fn store(ex: &mut Exec<'_>, s: &mut Shard, key: &[u8], value: Bytes, ttl: Ttl) {
+fn set_key(ex: &mut Exec<'_>, s: &mut Shard, key: &[u8], value: Bytes, ttl: Ttl) {
     if let Ttl::At(at) = ttl {
         if at <= ex.now {
             s.remove(key);
@@ -908,7 +909,7 @@ fn set(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         Cond::IfPresent => present,
     };
     if proceed {
-        store(ex, &mut s, &a[1], Bytes::new(&a[2]), ttl);
+        set_key(ex, &mut s, &a[1], Bytes::new(&a[2]), ttl);
     }
     drop(s);
     if get {
@@ -928,7 +929,7 @@ fn setnx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         drop(s);
         return ex.int(0);
     }
-    store(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
+    set_key(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
     drop(s);
     ex.int(1)
 }
@@ -936,7 +937,7 @@ fn setnx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn setex_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], cmd: &str, unit: i64) -> Outcome {
     let at = expire_ms(ex, cmd, &a[2], unit, false)?;
     let mut s = ex.db().lock(&a[1]);
-    store(ex, &mut s, &a[1], Bytes::new(&a[3]), Ttl::At(at));
+    set_key(ex, &mut s, &a[1], Bytes::new(&a[3]), Ttl::At(at));
     drop(s);
     ex.ok()
 }
@@ -953,7 +954,7 @@ fn getset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let old = s.get(&a[1], now).cloned();
-    store(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
+    set_key(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
     drop(s);
     ex.bulk_or_null(old.as_deref())
 }
@@ -1085,7 +1086,7 @@ fn append(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     }
     v.extend_from_slice(&a[2]);
     let len = v.len();
-    store(ex, &mut s, &a[1], Bytes::from_vec(v), Ttl::Keep);
+    set_key(ex, &mut s, &a[1], Bytes::from_vec(v), Ttl::Keep);
     drop(s);
     ex.int(len as i64)
 }
@@ -1148,7 +1149,7 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     }
     v[offset as usize..end].copy_from_slice(part);
     let len = v.len();
-    store(ex, &mut s, &a[1], Bytes::from_vec(v), Ttl::Keep);
+    set_key(ex, &mut s, &a[1], Bytes::from_vec(v), Ttl::Keep);
     drop(s);
     ex.int(len as i64)
 }
@@ -1163,7 +1164,7 @@ fn incr_by(ex: &mut Exec<'_>, key: &[u8], by: i64) -> Outcome {
     let n = cur.checked_add(by).ok_or("ERR increment or decrement would overflow")?;
     let mut buf = Vec::with_capacity(20);
     resp::push_decimal(&mut buf, n);
-    store(ex, &mut s, key, Bytes::new(&buf), Ttl::Keep);
+    set_key(ex, &mut s, key, Bytes::new(&buf), Ttl::Keep);
     drop(s);
     ex.int(n)
 }
@@ -1214,7 +1215,7 @@ fn incrbyfloat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         return Err("ERR increment would produce NaN or Infinity".into());
     }
     let text = format_float(n);
-    store(ex, &mut s, &a[1], Bytes::new(text.as_bytes()), Ttl::Keep);
+    set_key(ex, &mut s, &a[1], Bytes::new(text.as_bytes()), Ttl::Keep);
     drop(s);
     resp::bulk(ex.out, text.as_bytes());
     Ok(())

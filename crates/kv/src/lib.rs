@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use switchyard_codec::resp;
-use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, Reject, Service};
+use switchyard_engine::{CloseReason, ConnInfo, Cx, Reject, Service};
 
 use crate::aof::Aof;
 use crate::client::{Client, ClientMeta};
@@ -189,7 +189,7 @@ impl Kv {
                 )
             })?;
             shared.aof = Some(Aof::open(&path, shared.options.appendfsync, valid)?);
-            let (keys, _) = shared.store.dbs.iter().map(|d| d.counts()).fold((0, 0), |a, c| (a.0 + c.0, 0));
+            let keys: usize = shared.store.dbs.iter().map(|d| d.counts().0).sum();
             tracing::info!(path = %path.display(), keys, bytes = valid, "append-only log replayed");
         }
         let shared = Arc::new(shared);
@@ -300,8 +300,6 @@ impl Service for Kv {
             Reject::RequestTimeout | Reject::Panic => None,
         }
     }
-
-    fn start(&self, _control: &Control) {}
 
     fn metrics(&self, out: &mut String) {
         info::prometheus(&self.shared, out);
