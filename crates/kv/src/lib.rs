@@ -612,10 +612,7 @@ mod tests {
 
         #[test]
         fn replaying_the_log_rebuilds_the_same_store(ops in proptest::collection::vec(op(), 1..40)) {
-            let dir = std::env::temp_dir().join(format!("switchyard-kv-model-{}", std::process::id()));
-            let _ = std::fs::create_dir_all(&dir);
-            let path = dir.join(format!("{}.aof", std::thread::current().name().unwrap_or("t").replace("::", "-")));
-            let _ = std::fs::remove_file(&path);
+            let path = temp_log("model");
             let options = Options { appendonly: Some(path.clone()), appendfsync: Fsync::No, ..Options::default() };
             let meta = meta();
             let mut m = HashMap::new();
