@@ -90,6 +90,8 @@ pub struct Reactor<S: Service> {
     /// Connections waiting for room in the task queue, oldest first.
     blocked: VecDeque<ConnId>,
     notes: Vec<Note>,
+    /// Connections that got notes this turn, settled once each.
+    touched: Vec<u32>,
     done: Vec<Task<S>>,
     /// The drain deadline, once shutting down.
     drain_until: Option<Instant>,
@@ -134,6 +136,7 @@ impl<S: Service> Reactor<S> {
             batch: Vec::new(),
             blocked: VecDeque::new(),
             notes: Vec::new(),
+            touched: Vec::new(),
             done: Vec::new(),
             drain_until: None,
             now: Instant::now(),
@@ -731,10 +734,22 @@ impl<S: Service> Reactor<S> {
         self.done = done;
         let mut notes = std::mem::take(&mut self.notes);
         self.inbox.take(&mut notes);
+        // Append every note first, then settle each connection once: a
+        // burst of messages to one connection costs one write, not one each.
+        let mut touched = std::mem::take(&mut self.touched);
         for note in notes.drain(..) {
-            self.deliver(note);
+            if let Some(slot) = self.deliver(note) {
+                touched.push(slot);
+            }
         }
         self.notes = notes;
+        touched.sort_unstable();
+        touched.dedup();
+        for &slot in &touched {
+            self.settle(slot);
+        }
+        touched.clear();
+        self.touched = touched;
     }
 
     /// Gives the connections that found the queue full another try; those
@@ -748,15 +763,16 @@ impl<S: Service> Reactor<S> {
         }
     }
 
-    fn deliver(&mut self, note: Note) {
+    /// Applies a note to its connection; returns the slot to settle, if any.
+    fn deliver(&mut self, note: Note) -> Option<u32> {
         let (id, bytes) = match note {
             Note::Send(id, bytes) => (id, Some(bytes)),
             Note::Close(id) => (id, None),
         };
-        let Some(slot) = self.slot_of(id) else { return };
+        let slot = self.slot_of(id)?;
         let conn = self.conn_mut(slot).unwrap();
         if conn.lingering.is_some() || conn.dead.is_some() {
-            return;
+            return None;
         }
         match bytes {
             Some(bytes) => conn.out.push_vec(bytes),
@@ -764,7 +780,7 @@ impl<S: Service> Reactor<S> {
                 conn.closing.get_or_insert(CloseReason::Service);
             }
         }
-        self.settle(slot);
+        Some(slot)
     }
 
     // ----- shutdown --------------------------------------------------
