@@ -1,12 +1,13 @@
 //! The way back to an I/O loop: queues that any thread pushes onto, and a
 //! coalesced eventfd wake-up.
 //!
-//! Push, then wake; the wake writes the eventfd only if no wake is already
-//! pending, so a burst of completions costs the loop one wake-up. The loop
-//! resets the eventfd, then clears the pending flag, and only then drains
-//! the queues: a push that lands after the drain sees the flag clear and
-//! wakes the loop again, so no wake-up is lost (see the loom model and the
-//! stress test below).
+//! Push, then wake. A waker writes the eventfd only when the loop may be
+//! asleep and no wake-up is signalled yet, so a loop that is busy costs its
+//! wakers nothing, and a burst of completions costs a sleeping loop one
+//! wake-up (the Redis I/O-thread rule). Before it sleeps the loop clears
+//! the flag, *then* takes a last look at its queues: a push that lands
+//! after that look sees the flag clear and signals, so no wake-up is lost
+//! (see the loom model and the stress test below).
 
 #[cfg(loom)]
 use loom::sync::{
@@ -59,39 +60,50 @@ impl Signal {
     }
 }
 
-/// An eventfd with a "wake already pending" flag.
+/// An eventfd, and a flag that says whether a waker must write it.
 pub struct Waker {
-    /// Readable while a wake-up is pending.
+    /// Readable while a wake-up is signalled.
     signal: Signal,
-    /// Set by the first waker since the loop last cleared it.
+    /// Set while the loop is awake (it looks at its queues before it
+    /// sleeps), or once a wake-up has been signalled: either way a waker
+    /// need not signal. Cleared by the loop just before its last look.
     pending: AtomicBool,
 }
 
 impl Waker {
     pub fn new() -> std::io::Result<Waker> {
-        Ok(Waker { signal: Signal::new()?, pending: AtomicBool::new(false) })
+        // The loop starts awake.
+        Ok(Waker { signal: Signal::new()?, pending: AtomicBool::new(true) })
     }
 
-    /// Wakes the loop unless a wake-up is already pending.
+    /// Wakes the loop, unless it is awake or already signalled.
     pub fn wake(&self) {
         if !self.pending.swap(true, Ordering::SeqCst) {
             self.signal.raise();
         }
     }
 
-    /// Called by the loop before it drains its queues.
+    /// The loop is about to take its last look at its queues and then
+    /// sleep: from here on, the first waker signals.
     ///
-    /// Lower the signal first, then clear the flag: the other order lets a
-    /// waker that saw the flag clear raise the signal just before the loop
-    /// lowers it, leaving the flag set with no signal, and every later wake
-    /// silenced.
-    ///
-    /// The clear is a swap rather than a store so that it sits in one total
-    /// order with the wakers' swaps (read-modify-writes always read the
-    /// latest value), which is also what the model checker verifies.
-    pub fn reset(&self) {
-        self.signal.lower();
+    /// A swap rather than a store, so that it sits in one total order with
+    /// the wakers' swaps (read-modify-writes always read the latest value),
+    /// which is also what the model checker verifies.
+    pub fn arm(&self) {
         self.pending.swap(false, Ordering::SeqCst);
+    }
+
+    /// The loop is awake again: wakers need not signal until the next
+    /// `arm`. `signalled`: the wait reported the signal, which is lowered.
+    ///
+    /// Set the flag first, then lower the signal: a waker that raises it
+    /// in between costs at most one spurious turn, whereas the other order
+    /// could lower a signal raised for a later sleep.
+    pub fn disarm(&self, signalled: bool) {
+        self.pending.swap(true, Ordering::SeqCst);
+        if signalled {
+            self.signal.lower();
+        }
     }
 
     #[cfg(not(loom))]
@@ -152,7 +164,7 @@ impl<T> Completions<T> {
     }
 }
 
-/// The model: producers push and wake while the loop resets and drains.
+/// The model: producers push and wake while the loop wakes, arms and drains.
 /// Whatever the interleaving, once everyone is done, every item was either
 /// drained or is still queued with the signal raised — so a sleeping loop
 /// would wake for it — and the pending flag is never left set without the
@@ -180,11 +192,13 @@ mod loom_model {
             let consumer = {
                 let (inbox, done) = (inbox.clone(), done.clone());
                 loom::thread::spawn(move || {
+                    // One loop turn: wake (if signalled), then the last
+                    // look before sleeping.
+                    let signalled = inbox.waker.signal.0.load(Ordering::SeqCst);
+                    inbox.waker.disarm(signalled);
                     let mut batch = Vec::new();
-                    if inbox.waker.signal.0.load(Ordering::SeqCst) {
-                        inbox.waker.reset();
-                        done.take(&mut batch);
-                    }
+                    inbox.waker.arm();
+                    done.take(&mut batch);
                     batch.len()
                 })
             };
@@ -200,8 +214,8 @@ mod loom_model {
             if !rest.is_empty() {
                 assert!(raised, "items queued but no wake-up pending");
             }
-            // A flag left set with the signal lowered would silence every
-            // later wake-up.
+            // The loop is asleep now: a flag left set with the signal
+            // lowered would silence every later wake-up.
             if inbox.waker.pending.fetch_or(false, Ordering::SeqCst) {
                 assert!(raised, "wake marked pending but the loop will never see it (got {got}, rest {})", rest.len());
             }
@@ -244,15 +258,20 @@ mod tests {
         let mut batch = Vec::new();
         let mut wakes = 0;
         let deadline = Instant::now() + Duration::from_secs(60);
-        while seen < PRODUCERS * ITEMS {
+        loop {
+            // The loop's last look before sleeping.
+            inbox.waker.arm();
+            done.take(&mut batch);
+            seen += batch.len();
+            batch.clear();
+            if seen == PRODUCERS * ITEMS {
+                break;
+            }
             let mut pfd = [libc::pollfd { fd: inbox.waker.fd(), events: libc::POLLIN, revents: 0 }];
             let ready = sys::poll(&mut pfd, 5_000).unwrap();
             assert!(ready == 1, "lost wake-up: {seen} items seen, the rest never signalled");
             wakes += 1;
-            inbox.waker.reset();
-            done.take(&mut batch);
-            seen += batch.len();
-            batch.clear();
+            inbox.waker.disarm(true);
             assert!(Instant::now() < deadline);
         }
         for t in threads {

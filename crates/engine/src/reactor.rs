@@ -150,24 +150,12 @@ impl<S: Service> Reactor<S> {
     /// A failing readiness wait other than `EINTR` (the loop cannot go on).
     pub fn run(mut self) -> io::Result<LoopReport> {
         loop {
-            let timeout = self.next_timeout();
-            self.poller.wait(&mut self.events, timeout)?;
-            self.now = Instant::now();
-            let started = self.now;
-            let events = std::mem::take(&mut self.events);
-            for ev in &events {
-                match ev.token {
-                    WAKE_TOKEN => self.take_mail(),
-                    SHUTDOWN_TOKEN => self.begin_shutdown(),
-                    t if t >= LISTENER_TOKEN_BASE => self.accept((t - LISTENER_TOKEN_BASE) as usize),
-                    t => self.on_conn_event(t as u32, ev),
-                }
-            }
-            self.events = events;
-            self.fire_timers();
-            self.retry_blocked();
+            // The last look before sleeping: from `arm` on, a worker that
+            // finishes a task signals the eventfd; before it, the loop was
+            // awake and they did not need to.
+            self.inbox.waker.arm();
+            self.take_mail();
             self.submit();
-            self.shared.metrics.loop_turn.observe(started.elapsed());
             if let Some(until) = self.drain_until {
                 if self.open_conns() == 0 {
                     return Ok(LoopReport::default());
@@ -176,6 +164,26 @@ impl<S: Service> Reactor<S> {
                     return Ok(self.force_close_all());
                 }
             }
+            let timeout = self.next_timeout();
+            self.poller.wait(&mut self.events, timeout)?;
+            self.now = Instant::now();
+            let started = self.now;
+            let events = std::mem::take(&mut self.events);
+            self.inbox.waker.disarm(events.iter().any(|e| e.token == WAKE_TOKEN));
+            for ev in &events {
+                match ev.token {
+                    WAKE_TOKEN => {}
+                    SHUTDOWN_TOKEN => self.begin_shutdown(),
+                    t if t >= LISTENER_TOKEN_BASE => self.accept((t - LISTENER_TOKEN_BASE) as usize),
+                    t => self.on_conn_event(t as u32, ev),
+                }
+            }
+            self.events = events;
+            self.take_mail();
+            self.fire_timers();
+            self.retry_blocked();
+            self.submit();
+            self.shared.metrics.loop_turn.observe(started.elapsed());
         }
     }
 
@@ -722,7 +730,6 @@ impl<S: Service> Reactor<S> {
     // ----- mail from other threads -----------------------------------
 
     fn take_mail(&mut self) {
-        self.inbox.waker.reset();
         let mut done = std::mem::take(&mut self.done);
         self.completions.take(&mut done);
         for task in done.drain(..) {
