@@ -7,13 +7,21 @@ use switchyard_engine::{ConnInfo, Cx, Output, Service};
 
 use crate::support::*;
 
+/// Waits until a worker is running a task (the request is in progress).
+fn wait_for_a_running_task(server: &Running) {
+    let control = server.control.clone();
+    wait_for(Duration::from_secs(5), "a task to start", || {
+        control.metrics().tasks_running.load(std::sync::atomic::Ordering::Relaxed) > 0
+    });
+}
+
 #[test]
 fn a_request_in_progress_is_answered_before_the_close() {
     for poller in BACKENDS {
         let server = Running::start(Lines, poller, |_| {});
         let mut c = server.connect();
         c.write_all(b"sleep 300\nafter\n").unwrap();
-        std::thread::sleep(Duration::from_millis(50)); // let the task start
+        wait_for_a_running_task(&server);
         let control = server.control.clone();
         let stopper = std::thread::spawn(move || control.shutdown());
         assert_eq!(read_to_end(&mut c), b"sleep 300\nafter\n");
@@ -65,7 +73,7 @@ fn each_connection_hears_the_service_goodbye_last() {
         let server = Running::start(Polite, poller, |_| {});
         let mut c = server.connect();
         c.write_all(b"sleep 100\n").unwrap();
-        std::thread::sleep(Duration::from_millis(20));
+        wait_for_a_running_task(&server);
         server.control.shutdown();
         assert_eq!(read_to_end(&mut c), b"sleep 100\ngoodbye\n");
         server.stop();
