@@ -158,6 +158,18 @@ impl Aof {
         if sync && self.synced.load(Ordering::Acquire) >= seq || !sync && w.written >= seq {
             return Ok(());
         }
+        let upto = self.write_pending(&mut w)?;
+        if sync {
+            w.file.sync_data()?;
+            self.fsyncs.fetch_add(1, Ordering::Relaxed);
+            self.synced.fetch_max(upto, Ordering::AcqRel);
+        }
+        Ok(())
+    }
+
+    /// Moves the buffered records into the file (under its lock); returns
+    /// the sequence number of the last one written.
+    fn write_pending(&self, w: &mut Writer) -> io::Result<u64> {
         let (bytes, upto) = {
             let mut p = lock(&self.pending);
             (std::mem::take(&mut p.buf), p.seq)
@@ -167,12 +179,7 @@ impl Aof {
             w.size += bytes.len() as u64;
         }
         w.written = upto;
-        if sync {
-            w.file.sync_data()?;
-            self.fsyncs.fetch_add(1, Ordering::Relaxed);
-            self.synced.fetch_max(upto, Ordering::AcqRel);
-        }
-        Ok(())
+        Ok(upto)
     }
 
     /// Writes what is buffered, then fsyncs without holding the file lock
@@ -184,15 +191,7 @@ impl Aof {
     pub fn flush_and_sync_in_background(&self) -> io::Result<()> {
         let (file, upto) = {
             let mut w = lock(&self.file);
-            let (bytes, upto) = {
-                let mut p = lock(&self.pending);
-                (std::mem::take(&mut p.buf), p.seq)
-            };
-            if !bytes.is_empty() {
-                w.file.write_all(&bytes)?;
-                w.size += bytes.len() as u64;
-            }
-            w.written = upto;
+            let upto = self.write_pending(&mut w)?;
             if self.synced.load(Ordering::Acquire) >= upto {
                 return Ok(());
             }

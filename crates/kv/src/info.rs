@@ -56,6 +56,20 @@ fn aof_figures(sh: &Shared) -> AofFigures {
     }
 }
 
+/// Key lookups that hit, that missed, and keys expired, over every shard.
+fn lookup_totals(sh: &Shared) -> (u64, u64, u64) {
+    let (mut hits, mut misses, mut expired) = (0, 0, 0);
+    for db in sh.store.dbs.iter() {
+        for i in 0..SHARDS {
+            let s = db.lock_shard(i);
+            hits += s.hits;
+            misses += s.misses;
+            expired += s.expired;
+        }
+    }
+    (hits, misses, expired)
+}
+
 /// The service's metrics in the Prometheus text format.
 pub fn prometheus(sh: &Shared, out: &mut String) {
     let name = "switchyard_kv_keys";
@@ -66,15 +80,7 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
             let _ = writeln!(out, "{name}{{db=\"{i}\"}} {keys}");
         }
     }
-    let (mut hits, mut misses, mut expired) = (0, 0, 0);
-    for db in sh.store.dbs.iter() {
-        for i in 0..SHARDS {
-            let s = db.lock_shard(i);
-            hits += s.hits;
-            misses += s.misses;
-            expired += s.expired;
-        }
-    }
+    let (hits, misses, expired) = lookup_totals(sh);
     let a = aof_figures(sh);
     let clients = sh.clients.lock().unwrap_or_else(|e| e.into_inner()).len() as u64;
     let simple = [
@@ -169,15 +175,7 @@ fn section_text(sh: &Shared, section: &str, t: &mut String) {
             );
         }
         "stats" => {
-            let (mut hits, mut misses, mut expired) = (0, 0, 0);
-            for db in sh.store.dbs.iter() {
-                for i in 0..SHARDS {
-                    let s = db.lock_shard(i);
-                    hits += s.hits;
-                    misses += s.misses;
-                    expired += s.expired;
-                }
-            }
+            let (hits, misses, expired) = lookup_totals(sh);
             let _ = write!(
                 t,
                 "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\

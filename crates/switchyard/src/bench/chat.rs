@@ -354,38 +354,26 @@ fn report(args: &BenchArgs, members: usize, senders: usize, size: usize, t: &Tal
     let secs = args.duration.as_secs_f64();
     let full_rate = t.full_deliveries as f64 / secs;
     let fixed_rate = t.fixed_deliveries as f64 / secs;
-    let q = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    // p50, p99 and p99.9 in milliseconds.
+    let ms = |h: &Histogram<u64>| [0.5, 0.99, 0.999].map(|q| h.value_at_quantile(q) as f64 / 1000.0);
+    let ([f50, f99, f999], [x50, x99, x999]) = (ms(&t.full_latency), ms(&t.fixed_latency));
+    let errors = t.errors.len();
+    let target = args.target;
     if args.json {
         return format!(
-            "{{\"service\":\"chat\",\"target\":\"{}\",\"members\":{members},\"senders\":{senders},\"size\":{size},\
-             \"duration_s\":{secs},\"full_speed\":{{\"deliveries_per_s\":{full_rate:.0},\"p50_ms\":{:.3},\
-             \"p99_ms\":{:.3},\"p999_ms\":{:.3}}},\"fixed_rate\":{{\"per_sender_per_s\":{FIXED_RATE_PER_SEC},\
-             \"deliveries_per_s\":{fixed_rate:.0},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"p999_ms\":{:.3}}},\
-             \"delivered\":{total},\"errors\":{}}}\n",
-            args.target,
-            q(&t.full_latency, 0.5),
-            q(&t.full_latency, 0.99),
-            q(&t.full_latency, 0.999),
-            q(&t.fixed_latency, 0.5),
-            q(&t.fixed_latency, 0.99),
-            q(&t.fixed_latency, 0.999),
-            t.errors.len()
+            "{{\"service\":\"chat\",\"target\":\"{target}\",\"members\":{members},\"senders\":{senders},\"size\":{size},\
+             \"duration_s\":{secs},\"full_speed\":{{\"deliveries_per_s\":{full_rate:.0},\"p50_ms\":{f50:.3},\
+             \"p99_ms\":{f99:.3},\"p999_ms\":{f999:.3}}},\"fixed_rate\":{{\"per_sender_per_s\":{FIXED_RATE_PER_SEC},\
+             \"deliveries_per_s\":{fixed_rate:.0},\"p50_ms\":{x50:.3},\"p99_ms\":{x99:.3},\"p999_ms\":{x999:.3}}},\
+             \"delivered\":{total},\"errors\":{errors}}}\n",
         );
     }
     format!(
-        "chat {} — {members} members in {CHANNEL}, {senders} senders, {size}-byte messages, {secs:.1}s a phase\n\
-         full speed:  {full_rate:>10.0} deliveries/s   latency p50 {:.3} ms  p99 {:.3} ms  p99.9 {:.3} ms\n\
-         fixed rate:  {fixed_rate:>10.0} deliveries/s   latency p50 {:.3} ms  p99 {:.3} ms  p99.9 {:.3} ms   \
+        "chat {target} — {members} members in {CHANNEL}, {senders} senders, {size}-byte messages, {secs:.1}s a phase\n\
+         full speed:  {full_rate:>10.0} deliveries/s   latency p50 {f50:.3} ms  p99 {f99:.3} ms  p99.9 {f999:.3} ms\n\
+         fixed rate:  {fixed_rate:>10.0} deliveries/s   latency p50 {x50:.3} ms  p99 {x99:.3} ms  p99.9 {x999:.3} ms   \
          ({FIXED_RATE_PER_SEC} msg/s per sender)\n\
-         delivered {total} in all, {} errors\n",
-        args.target,
-        q(&t.full_latency, 0.5),
-        q(&t.full_latency, 0.99),
-        q(&t.full_latency, 0.999),
-        q(&t.fixed_latency, 0.5),
-        q(&t.fixed_latency, 0.99),
-        q(&t.fixed_latency, 0.999),
-        t.errors.len()
+         delivered {total} in all, {errors} errors\n",
     )
 }
 
