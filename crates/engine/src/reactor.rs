@@ -174,7 +174,9 @@ impl<S: Service> Reactor<S> {
                 match ev.token {
                     WAKE_TOKEN => {}
                     SHUTDOWN_TOKEN => self.begin_shutdown(),
-                    t if t >= LISTENER_TOKEN_BASE => self.accept((t - LISTENER_TOKEN_BASE) as usize),
+                    t if t >= LISTENER_TOKEN_BASE => {
+                        self.accept((t - LISTENER_TOKEN_BASE) as usize);
+                    }
                     t => self.on_conn_event(t as u32, ev),
                 }
             }
@@ -220,12 +222,14 @@ impl<S: Service> Reactor<S> {
 
     // ----- accepting -------------------------------------------------
 
-    fn accept(&mut self, li: usize) {
+    /// Accepts up to a turn's budget of new connections. Returns true if
+    /// the budget ran out with more possibly waiting.
+    fn accept(&mut self, li: usize) -> bool {
         for _ in 0..ACCEPT_BUDGET {
-            let Some(listener) = self.listeners.get(li) else { return };
+            let Some(listener) = self.listeners.get(li) else { return false };
             match sys::accept(listener) {
                 Ok(sock) => self.admit(sock, li),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
                 Err(e) => match e.raw_os_error() {
                     Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
                         self.shared.limit(
@@ -233,16 +237,17 @@ impl<S: Service> Reactor<S> {
                             format_args!("accept failed ({e}); pausing accepting for {ACCEPT_PAUSE:?}"),
                         );
                         self.pause_accepting();
-                        return;
+                        return false;
                     }
                     Some(libc::EINTR | libc::ECONNABORTED | libc::EPERM | libc::EPROTO) => continue,
                     _ => {
                         tracing::warn!(error = %e, "accept failed");
-                        return;
+                        return false;
                     }
                 },
             }
         }
+        true
     }
 
     fn pause_accepting(&mut self) {
@@ -797,6 +802,15 @@ impl<S: Service> Reactor<S> {
             return;
         }
         self.shared.note_shutdown();
+        // Clients in the listen backlog connected before the signal, and
+        // may have sent whole requests: closing the listener would reset
+        // them. Take them in (the backlog is finite), then stop accepting;
+        // the last read below takes their requests.
+        if self.accepting {
+            for li in 0..self.listeners.len() {
+                while self.accept(li) {}
+            }
+        }
         self.drain_until = Some(self.now + self.shared.config.shutdown_timeout);
         let _ = self.poller.deregister(self.shared.shutdown_fd(), SHUTDOWN_TOKEN);
         for (i, l) in std::mem::take(&mut self.listeners).into_iter().enumerate() {

@@ -95,6 +95,29 @@ fn sigint_with_two_hundred_clients_in_flight_echoes_every_byte_and_exits_zero() 
 }
 
 #[test]
+fn clients_still_in_the_listen_backlog_at_the_signal_are_answered() {
+    for poller in ["epoll", "poll"] {
+        let server = start(&["--workers", "2", "--poller", poller]);
+        server.signal(libc::SIGSTOP);
+        // The kernel completes these handshakes and buffers the bytes while
+        // the server cannot accept: they connected before the signal.
+        let mut clients: Vec<_> = (0..50).map(|_| server.connect()).collect();
+        for (i, c) in clients.iter_mut().enumerate() {
+            c.write_all(format!("request {i}").as_bytes()).unwrap();
+        }
+        server.signal(libc::SIGINT);
+        server.signal(libc::SIGCONT);
+        for (i, mut c) in clients.into_iter().enumerate() {
+            let mut got = Vec::new();
+            c.read_to_end(&mut got).unwrap_or_else(|e| panic!("{poller}: client {i}: {e}"));
+            assert_eq!(got, format!("request {i}").as_bytes(), "{poller}: client {i}");
+        }
+        let mut server = server;
+        assert_eq!(server.wait(Duration::from_secs(30)).code(), Some(0), "{poller}");
+    }
+}
+
+#[test]
 fn a_second_sigint_exits_at_once_while_a_client_holds_the_drain_open() {
     let server = start(&["--shutdown-timeout", "60s", "--write-timeout", "60s"]);
     let hog = server.connect();
