@@ -60,6 +60,8 @@ pub struct Conn<S: Service> {
     pub linger_until: Option<Instant>,
     /// The deadline this connection has in the timer heap, if any.
     pub timer_at: Option<Instant>,
+    /// Listed in the loop's `awaited`: it has work waiting for its task.
+    pub awaited: bool,
 }
 
 impl<S: Service> Conn<S> {
@@ -85,11 +87,22 @@ impl<S: Service> Conn<S> {
             write_since: None,
             linger_until: None,
             timer_at: None,
+            awaited: false,
         }
     }
 
     pub fn home(&self) -> bool {
         self.state.is_some()
+    }
+
+    /// Its task is out and the loop has something for it once it is back.
+    pub fn awaits_task(&self) -> bool {
+        !self.home()
+            && (self.unseen
+                || self.peer_closed
+                || self.closing.is_some()
+                || self.dead.is_some()
+                || !self.out.is_empty())
     }
 
     /// The interest this connection should have now. `draining`: the server

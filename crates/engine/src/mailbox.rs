@@ -8,6 +8,16 @@
 //! the flag, *then* takes a last look at its queues: a push that lands
 //! after that look sees the flag clear and signals, so no wake-up is lost
 //! (see the loom model and the stress test below).
+//!
+//! A *quiet* completion (a direct-mode task that wrote all its output and
+//! asks nothing of the loop) need not wake the loop at all: the loop takes
+//! it the next time it wakes for anything else, which is typically the
+//! client's next request on that very socket. It wakes the loop only if
+//! the loop said, before its last look, that it is waiting for a task to
+//! come back (it has buffered input, a close or a note for a connection
+//! whose task is out, or it is draining). The loop sets that flag before
+//! it arms, and a quiet waker reads it after its push, so a push the last
+//! look missed sees the flag (see the second loom model).
 
 #[cfg(loom)]
 use loom::sync::{
@@ -68,12 +78,28 @@ pub struct Waker {
     /// sleeps), or once a wake-up has been signalled: either way a waker
     /// need not signal. Cleared by the loop just before its last look.
     pending: AtomicBool,
+    /// The loop is waiting for some task to come back: quiet completions
+    /// must wake it too. Written by the loop before each `arm`.
+    awaited: AtomicBool,
 }
 
 impl Waker {
     pub fn new() -> std::io::Result<Waker> {
         // The loop starts awake.
-        Ok(Waker { signal: Signal::new()?, pending: AtomicBool::new(true) })
+        Ok(Waker { signal: Signal::new()?, pending: AtomicBool::new(true), awaited: AtomicBool::new(true) })
+    }
+
+    /// Wakes the loop for a quiet completion, only if it awaits one.
+    pub fn wake_if_awaited(&self) {
+        if self.awaited.load(Ordering::SeqCst) {
+            self.wake();
+        }
+    }
+
+    /// Whether quiet completions must wake the loop from its next sleep.
+    /// Called by the loop before `arm`.
+    pub fn set_awaited(&self, awaited: bool) {
+        self.awaited.store(awaited, Ordering::SeqCst);
     }
 
     /// Wakes the loop, unless it is awake or already signalled.
@@ -218,6 +244,48 @@ mod loom_model {
             // lowered would silence every later wake-up.
             if inbox.waker.pending.fetch_or(false, Ordering::SeqCst) {
                 assert!(raised, "wake marked pending but the loop will never see it (got {got}, rest {})", rest.len());
+            }
+        });
+    }
+}
+
+/// The quiet model: a worker returns a quiet task while the loop reads
+/// the connection's next request (so it now awaits that task), arms and
+/// takes a last look. The task is either taken or signalled.
+#[cfg(all(test, loom))]
+mod loom_quiet_model {
+    use super::*;
+    use loom::sync::Arc;
+
+    #[test]
+    fn loom_a_quiet_completion_the_loop_awaits_is_never_left_unsignalled() {
+        loom::model(|| {
+            let inbox = Arc::new(Inbox::new().unwrap());
+            let done = Arc::new(Completions::<u32>::new());
+            let worker = {
+                let (inbox, done) = (inbox.clone(), done.clone());
+                loom::thread::spawn(move || {
+                    done.push(1);
+                    inbox.waker.wake_if_awaited();
+                })
+            };
+            // The loop's turn: it had no need before (the flag is clear
+            // from its previous sleep), reads the next request for the
+            // connection whose task is out, so it awaits it now.
+            inbox.waker.set_awaited(false);
+            inbox.waker.disarm(false);
+            let (mut first, mut last) = (Vec::new(), Vec::new());
+            done.take(&mut first);
+            inbox.waker.set_awaited(first.is_empty());
+            inbox.waker.arm();
+            done.take(&mut last);
+            worker.join().unwrap();
+            let mut rest = Vec::new();
+            done.take(&mut rest);
+            assert_eq!(first.len() + last.len() + rest.len(), 1);
+            if !rest.is_empty() {
+                let raised = inbox.waker.signal.0.fetch_or(false, Ordering::SeqCst);
+                assert!(raised, "the loop sleeps while the task it awaits sits unsignalled");
             }
         });
     }

@@ -121,8 +121,13 @@ impl Pool {
                     task.run(&*service, &control, &shared);
                     metrics.tasks_running.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                     let route = &routes[task.id.io_loop()];
+                    let quiet = task.quiet();
                     route.completions.push(task);
-                    route.inbox.waker.wake();
+                    if quiet {
+                        route.inbox.waker.wake_if_awaited();
+                    } else {
+                        route.inbox.waker.wake();
+                    }
                 }
                 let (count, cv) = &*exited;
                 *count.lock().unwrap_or_else(|e| e.into_inner()) += 1;

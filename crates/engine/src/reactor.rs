@@ -43,6 +43,9 @@ const READ_BUDGET_BYTES: usize = 256 << 10;
 const ACCEPT_BUDGET: usize = 64;
 /// How long accepting pauses after running out of file descriptors.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(250);
+/// How soon the loop takes back a quiet direct-mode task (one that went
+/// back without waking it) when nothing else wakes it first.
+const QUIET_TASK_COLLECT: Duration = Duration::from_millis(50);
 /// Input buffers larger than this are released when they empty.
 const KEEP_INPUT_CAPACITY_BYTES: usize = 16 << 10;
 
@@ -93,6 +96,11 @@ pub struct Reactor<S: Service> {
     /// Connections that got notes this turn, settled once each.
     touched: Vec<u32>,
     done: Vec<Task<S>>,
+    /// Connections whose task is out while the loop has work for them
+    /// (`Conn::awaits_task`); may hold stale and repeated slots.
+    awaited: Vec<u32>,
+    /// Direct-mode tasks out now; quiet ones come back without a wake-up.
+    direct_out: usize,
     /// The drain deadline, once shutting down.
     drain_until: Option<Instant>,
     now: Instant,
@@ -138,6 +146,8 @@ impl<S: Service> Reactor<S> {
             notes: Vec::new(),
             touched: Vec::new(),
             done: Vec::new(),
+            awaited: Vec::new(),
+            direct_out: 0,
             drain_until: None,
             now: Instant::now(),
         })
@@ -153,6 +163,7 @@ impl<S: Service> Reactor<S> {
             // The last look before sleeping: from `arm` on, a worker that
             // finishes a task signals the eventfd; before it, the loop was
             // awake and they did not need to.
+            self.publish_awaited();
             self.inbox.waker.arm();
             self.take_mail();
             self.submit();
@@ -201,6 +212,11 @@ impl<S: Service> Reactor<S> {
         }
         if let Some(Reverse((t, _, _))) = self.timers.peek() {
             earliest(*t);
+        }
+        if self.direct_out > 0 {
+            // A quiet task may be back without having woken the loop: take
+            // it soon enough for its connection's timers to stay honest.
+            earliest(self.now + QUIET_TASK_COLLECT);
         }
         if !self.blocked.is_empty() {
             // Room in the queue may come from another loop's tasks, which
@@ -365,6 +381,13 @@ impl<S: Service> Reactor<S> {
                     conn.unseen = true;
                     conn.last_active = now;
                     total += n;
+                    if n < room {
+                        // The socket is empty for now. Readiness is
+                        // level-triggered, so more bytes (or the EOF)
+                        // report again: the read that would only say
+                        // `EAGAIN` is saved, one syscall per request.
+                        break None;
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break None,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -423,6 +446,8 @@ impl<S: Service> Reactor<S> {
             if let Some(reason) = conn.dead {
                 if conn.home() {
                     self.close_now(slot, reason);
+                } else {
+                    self.note_awaited(slot);
                 }
                 return;
             }
@@ -483,10 +508,30 @@ impl<S: Service> Reactor<S> {
                     continue;
                 }
             }
+            self.note_awaited(slot);
             self.sync_interest(slot);
             self.arm_timer(slot);
             return;
         }
+    }
+
+    /// Lists a connection whose task is out if the loop has work for it.
+    fn note_awaited(&mut self, slot: u32) {
+        let Some(conn) = self.conn_mut(slot) else { return };
+        if !conn.awaited && conn.awaits_task() {
+            conn.awaited = true;
+            self.awaited.push(slot);
+        }
+    }
+
+    /// Tells workers, before the last look, whether a quiet completion
+    /// must wake this loop: while it awaits some task, or drains.
+    fn publish_awaited(&mut self) {
+        let slots = &self.slots;
+        self.awaited.retain(|&slot| slots[slot as usize].conn.as_ref().is_some_and(|c| c.awaited && !c.home()));
+        self.awaited.sort_unstable();
+        self.awaited.dedup();
+        self.inbox.waker.set_awaited(self.drain_until.is_some() || !self.awaited.is_empty());
     }
 
     /// Hands the connection's input to a task. Returns true if it already
@@ -499,6 +544,7 @@ impl<S: Service> Reactor<S> {
         conn.unseen = false;
         let direct_fd = (direct && conn.out.is_empty()).then(|| conn.sock.as_raw_fd());
         conn.direct_flight = direct_fd.is_some();
+        self.direct_out += usize::from(conn.direct_flight);
         let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd);
         if self.queue.is_none() {
             task.run(&*self.service, &self.control, &self.shared);
@@ -534,6 +580,7 @@ impl<S: Service> Reactor<S> {
             conn.input = input;
             conn.state = Some(task.state);
             conn.unseen = true;
+            self.direct_out -= usize::from(conn.direct_flight);
             conn.direct_flight = false;
             conn.queued_for_room = true;
             self.blocked.push_back(task.id);
@@ -548,6 +595,7 @@ impl<S: Service> Reactor<S> {
         self.shared.metrics.bytes_out.fetch_add(task.written as u64, Relaxed);
         let conn = self.slots[slot as usize].conn.as_mut().expect("a task's connection stays open");
         conn.state = Some(task.state);
+        conn.awaited = false;
         if task.written > 0 {
             conn.last_active = now;
         }
@@ -569,6 +617,7 @@ impl<S: Service> Reactor<S> {
         } else {
             conn.out.append(&mut task.out);
         }
+        self.direct_out -= usize::from(conn.direct_flight);
         conn.direct_flight = false;
         if task.write_failed {
             conn.dead = Some(CloseReason::Error);
@@ -630,6 +679,7 @@ impl<S: Service> Reactor<S> {
         let fd = conn.sock.as_raw_fd();
         let _ = self.poller.deregister(fd, slot as u64);
         conn.interest = Interest::NONE;
+        self.note_awaited(slot);
     }
 
     fn close_now(&mut self, slot: u32, reason: CloseReason) {

@@ -59,6 +59,14 @@ impl<S: Service> Task<S> {
         }
     }
 
+    /// A direct-mode task that wrote all it had and asks nothing of the
+    /// loop: it may go back without waking the loop (see `mailbox`).
+    pub fn quiet(&self) -> bool {
+        self.direct_fd.is_some()
+            && self.out.is_empty()
+            && !(self.close || self.again || self.panicked || self.write_failed || self.peer_closed)
+    }
+
     /// Runs the service on the task's input, then, in direct mode, writes
     /// what the socket takes.
     pub fn run(&mut self, service: &S, control: &Control, shared: &Shared) {

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
-use switchyard_engine::{CloseReason, Limit};
+use switchyard_engine::{CloseReason, Limit, Respond};
 
 use crate::support::*;
 
@@ -67,12 +67,19 @@ fn a_panicking_handler_costs_its_connection_not_its_worker() {
 
 #[test]
 fn idle_connections_close_after_the_idle_timeout() {
-    for poller in BACKENDS {
-        let server = Running::start(Lines, poller, |c| c.idle_timeout = Some(Duration::from_millis(200)));
+    // Direct mode too: there a finished task goes back without waking the
+    // loop, which must still take it back and time the connection out. The
+    // request sleeps past the idle deadline, so that its task comes back
+    // while the loop sleeps with no timer of its own for the connection.
+    for (poller, respond) in BACKENDS.into_iter().flat_map(|p| [(p, Respond::Loop), (p, Respond::Direct)]) {
+        let server = Running::start(Lines, poller, |c| {
+            c.idle_timeout = Some(Duration::from_millis(200));
+            c.respond = respond;
+        });
         let mut c = server.connect();
-        c.write_all(b"x\n").unwrap();
-        assert_eq!(read_n(&mut c, 2), b"x\n");
-        assert!(closed_by_peer(&mut c));
+        c.write_all(b"sleep 300\n").unwrap();
+        assert_eq!(read_n(&mut c, 10), b"sleep 300\n");
+        assert!(closed_by_peer(&mut c), "{poller:?} {respond:?}");
         drop(c);
         let control = server.control.clone();
         wait_for(Duration::from_secs(5), "the close to be counted", || {

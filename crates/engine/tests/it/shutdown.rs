@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use switchyard_engine::{ConnInfo, Cx, Output, Service};
+use switchyard_engine::{ConnInfo, Cx, Output, Respond, Service};
 
 use crate::support::*;
 
@@ -32,8 +32,8 @@ fn a_request_in_progress_is_answered_before_the_close() {
 
 #[test]
 fn idle_connections_close_at_once() {
-    for poller in BACKENDS {
-        let server = Running::start(Lines, poller, |_| {});
+    for (poller, respond) in BACKENDS.into_iter().flat_map(|p| [(p, Respond::Loop), (p, Respond::Direct)]) {
+        let server = Running::start(Lines, poller, |c| c.respond = respond);
         let mut idle: Vec<_> = (0..10).map(|_| server.connect()).collect();
         for c in idle.iter_mut() {
             c.write_all(b"x\n").unwrap();
