@@ -1,5 +1,6 @@
 //! The admin listener (`--admin ADDR`) end to end: `/metrics` checked
-//! against the Prometheus text exposition format, `/healthz` through a
+//! against the Prometheus text exposition format (by our checker, and by
+//! the Prometheus client library's own parser), `/healthz` through a
 //! drain, `/stats.json` under load, and the status page in headless
 //! Chromium.
 
@@ -162,6 +163,65 @@ fn every_service_exposes_metrics_in_the_exposition_format() {
         assert_eq!(r.status, 200, "{service}");
         let families = exposition::check(&r.body).unwrap_or_else(|e| panic!("{service}: {e}\n{}", r.body));
         assert!(families.contains_key("switchyard_connections_open"), "{service}");
+        assert_eq!(server.stop().code(), Some(0), "{service}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The Prometheus project's own text parser (Debian's
+/// `python3-prometheus-client`) reads `text`; one line per sample comes
+/// back: `family type sample-name value`.
+fn parse_with_prometheus_client(text: &str) -> Vec<String> {
+    const SCRIPT: &str = "import sys\n\
+        from prometheus_client.parser import text_string_to_metric_families as parse\n\
+        for f in parse(sys.stdin.read()):\n    \
+            for s in f.samples:\n        \
+                print(f.name, f.type, s.name, repr(float(s.value)))\n";
+    let mut child = Command::new("/usr/bin/python3")
+        .args(["-c", SCRIPT])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("/usr/bin/python3 runs (apt-get install -y python3-prometheus-client)");
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "the Prometheus parser refused the metrics: {stderr}\n{text}");
+    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn the_prometheus_client_parser_reads_every_services_metrics_as_we_do() {
+    let root = std::env::temp_dir().join(format!("switchyard-admin-parser-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    let root_arg = root.to_str().unwrap().to_string();
+    for (service, extra) in
+        [("echo", vec![]), ("http", vec!["--root", root_arg.as_str()]), ("kv", vec![]), ("chat", vec![])]
+    {
+        let server = start(service, &extra);
+        let body = get(server.addrs[1], "/metrics").body;
+        let ours = exposition::check(&body).unwrap_or_else(|e| panic!("{service}: {e}"));
+        let theirs = parse_with_prometheus_client(&body);
+        let our_samples: usize = ours.values().map(|f| f.samples.len()).sum();
+        assert_eq!(theirs.len(), our_samples, "{service}: sample counts differ\n{}", theirs.join("\n"));
+        for line in &theirs {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let [family, kind, sample, value] = fields[..] else { panic!("{service}: {line}") };
+            // The client names a counter's family without its `_total`.
+            let ours = ours
+                .get(family)
+                .or_else(|| ours.get(&format!("{family}_total")))
+                .unwrap_or_else(|| panic!("{service}: family {family} unknown to our checker"));
+            assert_eq!(ours.kind, kind, "{service}: {family}");
+            let value: f64 = value.parse().unwrap();
+            assert!(
+                ours.samples
+                    .iter()
+                    .any(|s| s.name == sample && (s.value == value || s.value.is_nan() && value.is_nan())),
+                "{service}: {sample} {value} is not among our samples of {family}"
+            );
+        }
         assert_eq!(server.stop().code(), Some(0), "{service}");
     }
     let _ = std::fs::remove_dir_all(&root);
