@@ -62,6 +62,8 @@ pub struct Conn<S: Service> {
     pub timer_at: Option<Instant>,
     /// Listed in the loop's `awaited`: it has work waiting for its task.
     pub awaited: bool,
+    /// The output waits for this gate's release (`Cx::hold_output`).
+    pub held: Option<u64>,
 }
 
 impl<S: Service> Conn<S> {
@@ -88,6 +90,7 @@ impl<S: Service> Conn<S> {
             linger_until: None,
             timer_at: None,
             awaited: false,
+            held: None,
         }
     }
 
@@ -120,7 +123,7 @@ impl<S: Service> Conn<S> {
             && !self.output_paused
             && !self.queued_for_room
             && self.input.len() < config.max_input_bytes;
-        let write = !self.out.is_empty() && !self.direct_flight;
+        let write = !self.out.is_empty() && !self.direct_flight && self.held.is_none();
         Interest { read, write }
     }
 
@@ -135,7 +138,7 @@ impl<S: Service> Conn<S> {
                 best = Some((t, why));
             }
         };
-        if !self.out.is_empty() {
+        if !self.out.is_empty() && self.held.is_none() {
             consider(self.write_since.unwrap_or(self.last_active) + config.write_timeout, Deadline::Write);
         }
         if self.home() && self.closing.is_none() {

@@ -144,6 +144,8 @@ pub enum Note {
     Send(ConnId, Vec<u8>),
     /// Close the connection once its output is written.
     Close(ConnId),
+    /// Gates were released (`Control::release`): write what they held.
+    Release,
 }
 
 /// A loop's queue of notes from other threads, and its waker.

@@ -18,7 +18,7 @@ use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -101,6 +101,9 @@ pub struct Reactor<S: Service> {
     awaited: Vec<u32>,
     /// Direct-mode tasks out now; quiet ones come back without a wake-up.
     direct_out: usize,
+    /// Connections whose output waits for a gate (`Conn::held`); may hold
+    /// stale slots.
+    held: Vec<u32>,
     /// The drain deadline, once shutting down.
     drain_until: Option<Instant>,
     now: Instant,
@@ -148,6 +151,7 @@ impl<S: Service> Reactor<S> {
             done: Vec::new(),
             awaited: Vec::new(),
             direct_out: 0,
+            held: Vec::new(),
             drain_until: None,
             now: Instant::now(),
         })
@@ -412,7 +416,7 @@ impl<S: Service> Reactor<S> {
     fn flush(&mut self, slot: u32) {
         let now = self.now;
         let Some(conn) = self.conn_mut(slot) else { return };
-        if conn.direct_flight || conn.out.is_empty() || conn.dead.is_some() {
+        if conn.direct_flight || conn.out.is_empty() || conn.dead.is_some() || conn.held.is_some() {
             return;
         }
         match conn.out.write_to(conn.sock.as_raw_fd()) {
@@ -542,7 +546,7 @@ impl<S: Service> Reactor<S> {
         let state = conn.state.take().unwrap();
         let input = std::mem::take(&mut conn.input);
         conn.unseen = false;
-        let direct_fd = (direct && conn.out.is_empty()).then(|| conn.sock.as_raw_fd());
+        let direct_fd = (direct && conn.out.is_empty() && conn.held.is_none()).then(|| conn.sock.as_raw_fd());
         conn.direct_flight = direct_fd.is_some();
         self.direct_out += usize::from(conn.direct_flight);
         let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd);
@@ -616,6 +620,12 @@ impl<S: Service> Reactor<S> {
             conn.out.prepend(&mut task.out);
         } else {
             conn.out.append(&mut task.out);
+        }
+        // Checked after the worker set it: a release that lands later
+        // posts a note, which finds the connection in `held`.
+        if let Some(gate) = task.hold.filter(|&g| g > self.shared.released.load(SeqCst)) {
+            conn.held = Some(conn.held.map_or(gate, |g| g.max(gate)));
+            self.held.push(slot);
         }
         self.direct_out -= usize::from(conn.direct_flight);
         conn.direct_flight = false;
@@ -800,9 +810,15 @@ impl<S: Service> Reactor<S> {
         // burst of messages to one connection costs one write, not one each.
         let mut touched = std::mem::take(&mut self.touched);
         for note in notes.drain(..) {
-            if let Some(slot) = self.deliver(note) {
-                touched.push(slot);
-            }
+            let slot = match note {
+                Note::Send(id, bytes) => self.deliver(id, Some(bytes)),
+                Note::Close(id) => self.deliver(id, None),
+                Note::Release => {
+                    self.release_held(&mut touched);
+                    None
+                }
+            };
+            touched.extend(slot);
         }
         self.notes = notes;
         touched.sort_unstable();
@@ -825,12 +841,9 @@ impl<S: Service> Reactor<S> {
         }
     }
 
-    /// Applies a note to its connection; returns the slot to settle, if any.
-    fn deliver(&mut self, note: Note) -> Option<u32> {
-        let (id, bytes) = match note {
-            Note::Send(id, bytes) => (id, Some(bytes)),
-            Note::Close(id) => (id, None),
-        };
+    /// Applies a note (bytes to send, or a close when `None`) to its
+    /// connection; returns the slot to settle, if any.
+    fn deliver(&mut self, id: ConnId, bytes: Option<Vec<u8>>) -> Option<u32> {
         let slot = self.slot_of(id)?;
         let conn = self.conn_mut(slot).unwrap();
         if conn.lingering.is_some() || conn.dead.is_some() {
@@ -843,6 +856,26 @@ impl<S: Service> Reactor<S> {
             }
         }
         Some(slot)
+    }
+
+    /// Frees the output of connections whose gate is released; they join
+    /// `touched`, to be settled (and so written) with the turn's notes.
+    fn release_held(&mut self, touched: &mut Vec<u32>) {
+        let released = self.shared.released.load(SeqCst);
+        let mut held = std::mem::take(&mut self.held);
+        held.retain(|&slot| {
+            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return false };
+            match conn.held {
+                Some(gate) if gate <= released => {
+                    conn.held = None;
+                    touched.push(slot);
+                    false
+                }
+                Some(_) => true,
+                None => false,
+            }
+        });
+        self.held = held;
     }
 
     // ----- shutdown --------------------------------------------------

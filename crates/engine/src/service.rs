@@ -223,6 +223,7 @@ pub struct Cx<'a> {
     pub(crate) close: bool,
     pub(crate) again: bool,
     pub(crate) peer_closed: bool,
+    pub(crate) hold: Option<u64>,
 }
 
 impl<'a> Cx<'a> {
@@ -271,6 +272,22 @@ impl<'a> Cx<'a> {
         self.again = true;
     }
 
+    /// Holds this connection's output back until [`Control::release`] has
+    /// released `gate`: what this call wrote, and everything written to the
+    /// connection after it, leaves only then (in order, as always). For a
+    /// reply that may not leave before something else happened, such as
+    /// the write it acknowledges reaching the disk: the worker goes on to
+    /// other connections meanwhile, and one release frees every connection
+    /// held for that gate or an earlier one.
+    ///
+    /// Gates are the service's own numbers and must grow over time (say,
+    /// a log's record sequence number). Output held for a gate that was
+    /// released already is not held at all. Held output counts against
+    /// the output limits, but not against `write_timeout`.
+    pub fn hold_output(&mut self, gate: u64) {
+        self.hold = Some(self.hold.map_or(gate, |g| g.max(gate)));
+    }
+
     /// The client has closed its sending side: no more input will come, so
     /// an incomplete request at the end of the input never will complete.
     pub fn peer_closed(&self) -> bool {
@@ -313,6 +330,16 @@ impl Control {
     pub fn close(&self, to: ConnId) {
         if let Some(inbox) = self.inboxes.get(to.io_loop()) {
             inbox.post(Note::Close(to));
+        }
+    }
+
+    /// Releases the output held for `gate` and every earlier gate (see
+    /// [`Cx::hold_output`]), on every connection.
+    pub fn release(&self, gate: u64) {
+        if self.shared.released.fetch_max(gate, std::sync::atomic::Ordering::SeqCst) < gate {
+            for inbox in self.inboxes.iter() {
+                inbox.post(Note::Release);
+            }
         }
     }
 

@@ -21,6 +21,9 @@ pub struct Shared {
     limit_log: RateLimit,
     /// When the shutdown started.
     drain_start: std::sync::OnceLock<Instant>,
+    /// The highest gate released (`Control::release`): output held for a
+    /// gate up to this one may be written.
+    pub released: AtomicU64,
 }
 
 /// Allows one log line per limit per second.
@@ -60,6 +63,7 @@ impl Shared {
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::new(),
             drain_start: std::sync::OnceLock::new(),
+            released: AtomicU64::new(0),
         })
     }
 

@@ -38,6 +38,8 @@ pub struct Task<S: Service> {
     pub panicked: bool,
     /// The worker's write failed: the connection is finished.
     pub write_failed: bool,
+    /// The service held the output until this gate is released.
+    pub hold: Option<u64>,
 }
 
 impl<S: Service> Task<S> {
@@ -56,6 +58,7 @@ impl<S: Service> Task<S> {
             again: false,
             panicked: false,
             write_failed: false,
+            hold: None,
         }
     }
 
@@ -64,6 +67,7 @@ impl<S: Service> Task<S> {
     pub fn quiet(&self) -> bool {
         self.direct_fd.is_some()
             && self.out.is_empty()
+            && self.hold.is_none()
             && !(self.close || self.again || self.panicked || self.write_failed || self.peer_closed)
     }
 
@@ -81,10 +85,12 @@ impl<S: Service> Task<S> {
             close: false,
             again: false,
             peer_closed: self.peer_closed,
+            hold: None,
         };
         let state = &mut self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));
         let (consumed, close, again) = (cx.consumed, cx.close, cx.again);
+        self.hold = cx.hold;
         shared.metrics.service_time.observe(started.elapsed());
         self.input.drain(..consumed);
         self.consumed = consumed;
@@ -98,7 +104,7 @@ impl<S: Service> Task<S> {
             tracing::error!(conn = %self.id, "service handler panicked; closing the connection");
             return;
         }
-        if let Some(fd) = self.direct_fd {
+        if let (Some(fd), None) = (self.direct_fd, self.hold) {
             match self.out.write_to(fd) {
                 Ok(Written::All(n) | Written::Partial(n)) => self.written = n,
                 Err(e) => {

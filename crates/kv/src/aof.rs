@@ -203,6 +203,11 @@ impl Aof {
         Ok(())
     }
 
+    /// Sequence number of the last record known to be on disk.
+    pub fn synced(&self) -> u64 {
+        self.synced.load(Ordering::Acquire)
+    }
+
     /// Records appended since start.
     pub fn records(&self) -> u64 {
         lock(&self.pending).seq

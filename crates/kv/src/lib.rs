@@ -9,8 +9,9 @@
 //! leaves a partial one for the next call.
 //!
 //! Writes are logged ([`aof`]) before their replies leave: with
-//! `appendfsync always` a batch's replies wait until its records are on
-//! disk (group commit), otherwise until they are written to the file.
+//! `appendfsync always` a batch's replies are held until the [`syncer`]
+//! has its records on disk (group commit across every connection),
+//! otherwise until they are written to the file.
 
 mod aof;
 mod bytes;
@@ -20,6 +21,7 @@ mod cron;
 mod info;
 mod pattern;
 mod store;
+mod syncer;
 
 use std::collections::HashMap;
 use std::io;
@@ -29,12 +31,13 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use switchyard_codec::resp;
-use switchyard_engine::{CloseReason, ConnInfo, Cx, Reject, Service};
+use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, Reject, Service};
 
 use crate::aof::Aof;
 use crate::client::{Client, ClientMeta};
 use crate::command::{Exec, Table};
 use crate::store::Store;
+use crate::syncer::Syncer;
 
 /// When the append-only log is flushed to disk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -119,6 +122,8 @@ pub(crate) struct Shared {
     pub options: Options,
     pub store: Store,
     pub aof: Option<Aof>,
+    /// The fsync thread, under `appendfsync always`.
+    pub syncer: Option<Syncer>,
     pub table: Table,
     /// `maxmemory`, changeable with `CONFIG SET`.
     pub maxmemory: AtomicU64,
@@ -159,6 +164,7 @@ impl Kv {
         let mut shared = Shared {
             store: Store::new(options.databases),
             aof: None,
+            syncer: None,
             table: Table::new(),
             maxmemory: AtomicU64::new(options.maxmemory),
             max_bulk: AtomicUsize::new(options.max_bulk),
@@ -189,6 +195,9 @@ impl Kv {
                 )
             })?;
             shared.aof = Some(Aof::open(&path, shared.options.appendfsync, valid)?);
+            if shared.options.appendfsync == Fsync::Always {
+                shared.syncer = Some(Syncer::default());
+            }
             let keys: usize = shared.store.dbs.iter().map(|d| d.counts().0).sum();
             tracing::info!(path = %path.display(), keys, bytes = valid, "append-only log replayed");
         }
@@ -201,6 +210,9 @@ impl Kv {
 
 impl Drop for Kv {
     fn drop(&mut self) {
+        if let Some(syncer) = &self.shared.syncer {
+            syncer.stop();
+        }
         if let Some(aof) = &self.shared.aof {
             if let Err(e) = aof.flush_and_sync_in_background() {
                 tracing::error!(error = %e, "flushing the append-only log at exit");
@@ -266,7 +278,11 @@ impl Service for Kv {
             client.meta.touch();
         }
         if let (Some(aof), true) = (&sh.aof, seq > 0) {
-            if let Err(e) = aof.flush(seq, aof.fsync() == Fsync::Always) {
+            if let Some(syncer) = sh.syncer.as_ref().filter(|s| s.running()) {
+                // The replies wait for the disk; the worker does not.
+                syncer.request(seq);
+                cx.hold_output(seq);
+            } else if let Err(e) = aof.flush(seq, aof.fsync() == Fsync::Always) {
                 // The writes are applied but not durable: withhold their
                 // acknowledgements rather than lie about them.
                 tracing::error!(error = %e, "writing the append-only log; closing the connection");
@@ -283,6 +299,14 @@ impl Service for Kv {
         client.out = out;
         if close {
             cx.close();
+        }
+    }
+
+    fn start(&self, control: &Control) {
+        if self.shared.syncer.is_some() {
+            if let Err(e) = Syncer::start(&self.shared, control.clone()) {
+                tracing::error!(error = %e, "cannot start the fsync thread; each batch will fsync on its own");
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 mod support;
 
 mod echo;
+mod hold;
 mod limits;
 mod ordering;
 mod shutdown;

@@ -621,6 +621,37 @@ fn a_torn_last_record_is_cut_off_and_corruption_before_the_end_refuses_to_start(
 }
 
 #[test]
+fn under_appendfsync_always_concurrent_writers_share_their_fsyncs() {
+    let log = temp_log("group");
+    let path = log.to_str().unwrap();
+    // Two workers, twenty writers: a group commit bounded by the worker
+    // pool would need about one fsync per write.
+    let server = start(&["--appendonly", path, "--appendfsync", "always", "--workers", "2"]);
+    std::thread::scope(|scope| {
+        for t in 0..20 {
+            let server = &server;
+            scope.spawn(move || {
+                let con = &mut connect(server);
+                for i in 0..100 {
+                    assert_eq!(q::<String>(con, &["SET", &format!("group:{t}:{i}"), "v"]), "OK");
+                }
+            });
+        }
+    });
+    let con = &mut connect(&server);
+    let info: String = q(con, &["INFO", "persistence"]);
+    let field = |name: &str| -> u64 {
+        let line = info.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {info}"));
+        line[name.len() + 1..].trim().parse().unwrap()
+    };
+    let (records, fsyncs) = (field("aof_records"), field("aof_fsyncs"));
+    assert_eq!(records, 2000);
+    assert!(fsyncs * 2 < records, "{fsyncs} fsyncs for {records} records");
+    assert_eq!(server.stop().code(), Some(0));
+    let _ = std::fs::remove_dir_all(log.parent().unwrap());
+}
+
+#[test]
 fn every_acknowledged_write_survives_a_sigkill() {
     let log = temp_log("crash");
     let path = log.to_str().unwrap();
