@@ -40,6 +40,8 @@ mod shared;
 mod sys;
 #[cfg(not(loom))]
 mod task;
+#[cfg(not(loom))]
+mod turnaway;
 
 #[cfg(loom)]
 mod service {

@@ -33,6 +33,7 @@ use crate::service::{CloseReason, ConnId, ConnInfo, Control, Reject, Service};
 use crate::shared::Shared;
 use crate::sys;
 use crate::task::Task;
+use crate::turnaway::TurnedAway;
 
 /// Bytes read into per read call.
 const READ_CHUNK_BYTES: usize = 64 << 10;
@@ -52,6 +53,7 @@ const KEEP_INPUT_CAPACITY_BYTES: usize = 16 << 10;
 const WAKE_TOKEN: u64 = u64::MAX;
 const SHUTDOWN_TOKEN: u64 = u64::MAX - 1;
 const LISTENER_TOKEN_BASE: u64 = 1 << 40;
+const TURNED_AWAY_TOKEN_BASE: u64 = 1 << 39;
 
 /// A slab entry: a connection, or a hole waiting for reuse.
 struct Slot<S: Service> {
@@ -104,6 +106,8 @@ pub struct Reactor<S: Service> {
     /// Connections whose output waits for a gate (`Conn::held`); may hold
     /// stale slots.
     held: Vec<u32>,
+    /// Clients turned away at the connection limit, lingering briefly.
+    turned_away: TurnedAway,
     /// The drain deadline, once shutting down.
     drain_until: Option<Instant>,
     now: Instant,
@@ -152,6 +156,7 @@ impl<S: Service> Reactor<S> {
             awaited: Vec::new(),
             direct_out: 0,
             held: Vec::new(),
+            turned_away: TurnedAway::new(TURNED_AWAY_TOKEN_BASE),
             drain_until: None,
             now: Instant::now(),
         })
@@ -192,6 +197,7 @@ impl<S: Service> Reactor<S> {
                     t if t >= LISTENER_TOKEN_BASE => {
                         self.accept((t - LISTENER_TOKEN_BASE) as usize);
                     }
+                    t if self.turned_away.owns(t) => self.turned_away.on_event(&mut self.poller, ev, &mut self.scratch),
                     t => self.on_conn_event(t as u32, ev),
                 }
             }
@@ -216,6 +222,9 @@ impl<S: Service> Reactor<S> {
         }
         if let Some(Reverse((t, _, _))) = self.timers.peek() {
             earliest(*t);
+        }
+        if let Some(t) = self.turned_away.next_deadline() {
+            earliest(t);
         }
         if self.direct_out > 0 {
             // A quiet task may be back without having woken the loop: take
@@ -293,10 +302,9 @@ impl<S: Service> Reactor<S> {
         let open = m.connections_open.load(Relaxed);
         if open >= self.shared.config.max_connections as u64 {
             self.shared.limit(Limit::MaxConnections, format_args!("at {open} connections; turning a new client away"));
-            if let Some(reply) = self.service.reject(Reject::Busy) {
-                let _ = sys::sendmsg(sock.as_raw_fd(), &[&reply]);
-            }
-            let _ = sys::shutdown_write(sock.as_raw_fd());
+            let reply = self.service.reject(Reject::Busy);
+            let until = self.now + self.shared.config.linger_timeout;
+            self.turned_away.add(&mut self.poller, sock, reply.as_deref(), until);
             m.closed(CloseReason::Busy);
             return;
         }
@@ -736,6 +744,7 @@ impl<S: Service> Reactor<S> {
     fn fire_timers(&mut self) {
         let now = Instant::now();
         self.now = now;
+        self.turned_away.expire(&mut self.poller, now);
         if self.accept_paused_until.is_some_and(|t| t <= now) && self.drain_until.is_none() {
             self.accept_paused_until = None;
             self.set_accepting(true);

@@ -1,7 +1,7 @@
 //! Limits and timeouts: each one answered in the protocol, counted, and
 //! harmless to the other clients.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
@@ -25,6 +25,33 @@ fn past_max_connections_a_new_client_gets_the_busy_reply_and_the_others_go_on() 
         let m = server.control.metrics();
         assert_eq!(m.limit_hits(Limit::MaxConnections), 1);
         assert_eq!(m.closed_count(CloseReason::Busy), 1);
+        drop(held);
+        server.stop();
+    }
+}
+
+#[test]
+fn a_client_turned_away_after_sending_its_request_still_reads_the_busy_reply() {
+    for poller in BACKENDS {
+        // Inline, so that a sleeping request keeps the loop from accepting
+        // while the next client connects and sends: when the loop turns it
+        // away, its request is already waiting unread.
+        let server = Running::start(Lines, poller, |c| {
+            c.max_connections = 1;
+            c.workers = 0;
+        });
+        let mut held = server.connect();
+        held.write_all(b"sleep 200\n").unwrap();
+        let mut eager = server.connect();
+        eager.write_all(&[b'x'; 64 << 10]).unwrap();
+        let mut got = Vec::new();
+        eager.read_to_end(&mut got).unwrap_or_else(|e| panic!("{poller:?}: {e} after {got:?}"));
+        assert_eq!(got, b"ERR Busy\n", "{poller:?}");
+        // The server still discards what the client sends, rather than
+        // answering with a reset (which, on a real network, can destroy a
+        // reply still in flight).
+        eager.write_all(b"more").unwrap_or_else(|e| panic!("{poller:?}: a write after the reply: {e}"));
+        assert_eq!(read_n(&mut held, 10), b"sleep 200\n");
         drop(held);
         server.stop();
     }
