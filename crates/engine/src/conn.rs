@@ -64,6 +64,10 @@ pub struct Conn<S: Service> {
     pub awaited: bool,
     /// The output waits for this gate's release (`Cx::hold_output`).
     pub held: Option<u64>,
+    /// While draining: bytes that were in the kernel's receive queue at
+    /// the signal and are not read yet. They arrived before it, so they
+    /// are still read and answered; nothing past them is.
+    pub drain_quota: usize,
 }
 
 impl<S: Service> Conn<S> {
@@ -91,6 +95,7 @@ impl<S: Service> Conn<S> {
             timer_at: None,
             awaited: false,
             held: None,
+            drain_quota: 0,
         }
     }
 
@@ -118,7 +123,7 @@ impl<S: Service> Conn<S> {
             return Interest::READ;
         }
         let read = !self.peer_closed
-            && !draining
+            && (!draining || self.drain_quota > 0)
             && self.closing.is_none()
             && !self.output_paused
             && !self.queued_for_room

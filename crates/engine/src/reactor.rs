@@ -376,16 +376,22 @@ impl<S: Service> Reactor<S> {
                     Err(_) => break Some(reason),
                 }
             }
-            let room = max_input.saturating_sub(conn.input.len()).min(READ_CHUNK_BYTES);
-            if room == 0 || total >= READ_BUDGET_BYTES || (draining && conn.closing.is_some()) {
+            let mut room = max_input.saturating_sub(conn.input.len()).min(READ_CHUNK_BYTES);
+            if draining {
+                // Only what arrived before the signal.
+                room = if conn.closing.is_some() { 0 } else { room.min(conn.drain_quota) };
+            }
+            if room == 0 || total >= READ_BUDGET_BYTES {
                 break None;
             }
             match sys::read(fd, &mut self.scratch[..room]) {
                 Ok(0) => {
                     conn.peer_closed = true;
+                    conn.drain_quota = 0;
                     break None;
                 }
                 Ok(n) => {
+                    conn.drain_quota = conn.drain_quota.saturating_sub(n);
                     if conn.input.is_empty() {
                         conn.request_since = Some(now);
                     }
@@ -512,7 +518,7 @@ impl<S: Service> Reactor<S> {
                     self.close_now(slot, CloseReason::PeerClosed);
                     return;
                 }
-                if draining && !conn.unseen && !conn.said_goodbye {
+                if draining && !conn.unseen && conn.drain_quota == 0 && !conn.said_goodbye {
                     conn.said_goodbye = true;
                     let state = conn.state.as_mut().unwrap();
                     self.service.goodbye(state, &mut conn.out);
@@ -904,13 +910,22 @@ impl<S: Service> Reactor<S> {
             }
         }
         self.drain_until = Some(self.now + self.shared.config.shutdown_timeout);
+        // What arrived before the signal is still answered: each connection
+        // reads what its receive queue holds now, however many turns and
+        // tasks that takes, and nothing after it. Measured before the
+        // listeners close, so a client that sees them refuse knows that
+        // whatever it sends from then on is not read.
+        for slot in &mut self.slots {
+            if let Some(conn) = slot.conn.as_mut().filter(|c| c.lingering.is_none() && c.dead.is_none()) {
+                conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
+            }
+        }
         let _ = self.poller.deregister(self.shared.shutdown_fd(), SHUTDOWN_TOKEN);
         for (i, l) in std::mem::take(&mut self.listeners).into_iter().enumerate() {
             let _ = self.poller.deregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64);
         }
         self.accept_paused_until = None;
         tracing::debug!(io_loop = self.idx, open = self.open_conns(), "draining");
-        // What arrived before the signal is still answered: one last read.
         for slot in 0..self.slots.len() as u32 {
             if self.conn_mut(slot).is_some() {
                 self.read(slot);

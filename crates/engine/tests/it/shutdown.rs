@@ -31,6 +31,44 @@ fn a_request_in_progress_is_answered_before_the_close() {
 }
 
 #[test]
+fn everything_received_before_the_signal_is_answered_even_past_the_input_limit() {
+    for poller in BACKENDS {
+        // A small input buffer: at the signal most of the client's lines
+        // still sit in the kernel's receive queue, unread.
+        let server = Running::start(Lines, poller, |c| c.max_input_bytes = 4096);
+        let mut c = server.connect();
+        let lines: Vec<u8> = (0..6000).flat_map(|i| format!("line {i:05}\n").into_bytes()).collect();
+        let mut sent = b"sleep 300\n".to_vec();
+        sent.extend_from_slice(&lines);
+        c.write_all(&sent).unwrap();
+        wait_for_a_running_task(&server);
+        server.control.shutdown();
+        let got = read_to_end(&mut c);
+        assert!(got == sent, "{poller:?}: {} of {} bytes answered", got.len(), sent.len());
+        drop(c);
+        assert_eq!(server.stop().forced, 0);
+    }
+}
+
+#[test]
+fn the_listener_closes_at_once_and_bytes_sent_after_it_start_no_task() {
+    for poller in BACKENDS {
+        let server = Running::start(Lines, poller, |_| {});
+        let mut c = server.connect();
+        c.write_all(b"sleep 300\n").unwrap();
+        wait_for_a_running_task(&server);
+        server.control.shutdown();
+        // While the request is still in progress, new clients are refused.
+        let addr = server.addr;
+        wait_for(Duration::from_secs(5), "the listener to refuse", || std::net::TcpStream::connect(addr).is_err());
+        c.write_all(b"late\n").unwrap();
+        assert_eq!(read_to_end(&mut c), b"sleep 300\n", "{poller:?}");
+        drop(c);
+        assert_eq!(server.stop().forced, 0);
+    }
+}
+
+#[test]
 fn idle_connections_close_at_once() {
     for (poller, respond) in BACKENDS.into_iter().flat_map(|p| [(p, Respond::Loop), (p, Respond::Direct)]) {
         let server = Running::start(Lines, poller, |c| c.respond = respond);
