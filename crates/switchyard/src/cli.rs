@@ -79,8 +79,8 @@ pub struct HttpArgs {
 #[derive(Args, Debug, Default)]
 #[command(next_help_heading = "kv service")]
 pub struct KvArgs {
-    /// Number of databases [default: 16].
-    #[arg(long, value_name = "N")]
+    /// Number of databases, 1 to 1000000 [default: 16].
+    #[arg(long, value_name = "N", value_parser = databases)]
     pub databases: Option<usize>,
     /// Memory limit for data, e.g. 1GiB; writes past it get -OOM [default: none].
     #[arg(long, value_name = "BYTES", value_parser = parse_size)]
@@ -104,7 +104,7 @@ pub struct ChatArgs {
     #[arg(long, value_name = "FILE")]
     pub motd: Option<PathBuf>,
     /// Silence after which a client is pinged; dropped if silent half as long again [default: 120s].
-    #[arg(long, value_name = "DUR", value_parser = duration)]
+    #[arg(long, value_name = "DUR", value_parser = positive_duration)]
     pub ping_interval: Option<Duration>,
     /// Input lines a second a client may keep up (burst: ten seconds' worth); 0 disables [default: 10].
     #[arg(long, value_name = "N")]
@@ -122,8 +122,20 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
-fn size(s: &str) -> Result<usize, String> {
-    parse_size(s).map(|v| v as usize)
+/// A buffer size: at least 64 bytes, as the configuration file demands.
+fn buffer_size(s: &str) -> Result<usize, String> {
+    match parse_size(s)? {
+        v if v < 64 => Err(format!("must be at least 64 bytes, not {v}")),
+        v => Ok(v as usize),
+    }
+}
+
+fn databases(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n @ 1..=1_000_000) => Ok(n),
+        Ok(n) => Err(format!("must be 1 to 1000000, not {n}")),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// Engine settings shared by every service.
@@ -160,10 +172,10 @@ pub struct EngineArgs {
     #[arg(long, value_name = "DUR", value_parser = duration)]
     pub shutdown_timeout: Option<Duration>,
     /// Most received bytes buffered per connection [default: 1MiB].
-    #[arg(long, value_name = "BYTES", value_parser = size)]
+    #[arg(long, value_name = "BYTES", value_parser = buffer_size)]
     pub max_input: Option<usize>,
     /// Pending output past which a slow reader is closed [default: 64MiB].
-    #[arg(long, value_name = "BYTES", value_parser = size)]
+    #[arg(long, value_name = "BYTES", value_parser = buffer_size)]
     pub max_output: Option<usize>,
     /// Tasks waiting for a worker, at most [default: 4096].
     #[arg(long, value_name = "N")]

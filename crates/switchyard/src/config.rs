@@ -93,7 +93,7 @@ struct KvTable {
 struct ChatTable {
     server_name: Option<String>,
     motd: Option<PathBuf>,
-    #[serde(default, deserialize_with = "duration")]
+    #[serde(default, deserialize_with = "positive_duration")]
     ping_interval: Option<Duration>,
     flood_rate: Option<u32>,
 }
@@ -536,6 +536,8 @@ mod tests {
         assert_eq!((line, key.as_str()), (4, "kv.listen"));
         let (line, key, _) = error("[chat]\nserver_name = \"a\"\nping_interval = \"-5s\"\n");
         assert_eq!((line, key.as_str()), (3, "chat.ping_interval"));
+        let (line, key, _) = error("[chat]\nping_interval = \"0s\"\n");
+        assert_eq!((line, key.as_str()), (2, "chat.ping_interval"));
         let (line, key, msg) = error("max_connections = \"many\"\n");
         assert_eq!((line, key.as_str()), (1, "max_connections"));
         assert!(msg.contains("invalid type"), "{msg}");

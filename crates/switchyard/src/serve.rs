@@ -81,7 +81,11 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         }
     }
     let e = &args.engine;
-    crate::logging::init(e.log_level.as_deref().unwrap_or("info"), e.log_format.unwrap_or_default())?;
+    if let Err(err) = crate::logging::init(e.log_level.as_deref().unwrap_or("info"), e.log_format.unwrap_or_default()) {
+        // A bad --log-level (or RUST_LOG) is a usage error like any flag.
+        eprintln!("switchyard: {err}");
+        return Ok(2);
+    }
     let config = engine_config(args.service, e);
     if let Err(msg) = config.validate() {
         match &e.config {

@@ -56,6 +56,12 @@ fn a_bad_flag_is_a_usage_error_with_exit_status_two() {
         (vec!["serve", "echo", "--idle-timeout", "5 parsecs"], "parsecs"),
         (vec!["serve", "gopher"], "gopher"),
         (vec!["serve", "echo", "--io-threads", "0"], "io_threads"),
+        (vec!["serve", "echo", "--log-level", "loud=very=much"], "log level"),
+        (vec!["serve", "echo", "--max-output", "10"], "--max-output"),
+        (vec!["serve", "echo", "--max-input", "0"], "--max-input"),
+        (vec!["serve", "kv", "--databases", "0"], "--databases"),
+        (vec!["serve", "kv", "--databases", "2000000"], "--databases"),
+        (vec!["serve", "chat", "--ping-interval", "0s"], "--ping-interval"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_switchyard")).args(&args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
