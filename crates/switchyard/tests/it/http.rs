@@ -511,19 +511,33 @@ fn paths_that_leave_the_root_are_refused_and_the_connection_kept() {
 
 #[test]
 fn a_file_without_read_permission_is_forbidden() {
-    // SAFETY: geteuid(2) has no preconditions.
-    if unsafe { libc::geteuid() } == 0 {
-        // Root reads any file; the 403 path is covered by the FIFO above.
-        return;
-    }
     use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
     let site = Site::new();
     let path = site.dir.join("locked.txt");
     std::fs::write(&path, b"locked").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
-    let server = serve(&site, &[]);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"));
+    cmd.args(["serve", "http", "--listen", "127.0.0.1:0", "--root", site.root()]);
+    // SAFETY: geteuid(2) has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        // Root reads any file: serve as `nobody`, for whom it is locked.
+        // SAFETY: setgroups, setgid and setuid are async-signal-safe and
+        // touch only the child.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(65534) != 0 || libc::setuid(65534) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    let server = Server::start_with(&mut cmd, 1);
     let (resp, ..) = exchange(server.addr(), b"GET /locked.txt HTTP/1.1\r\nHost: h\r\n\r\n");
     assert_eq!(resp.status, 403);
+    let (resp, ..) = exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_eq!(resp.status, 200, "the other files stay readable");
     assert_eq!(server.stop().code(), Some(0));
 }
 
