@@ -1,7 +1,8 @@
 //! `switchyard bench chat`: fan-out load on an IRC server.
 //!
-//! `--connections` M clients register and join `#bench`; one in ten of them
-//! (at least one, and never the last, which only listens) send messages to
+//! `--connections` M clients register and join `#bench`; `--senders` S of
+//! them (default one in ten, at least one, and never the last, which only
+//! listens) send messages to
 //! the channel, each of which the server delivers to the M - 1 others. The
 //! run has two measured phases of `--duration` each:
 //!
@@ -10,8 +11,8 @@
 //!    sender's messages arrive in order, so that is a cumulative ack). This
 //!    is a closed loop: it finds the server's speed without letting any
 //!    queue grow without bound. It gives deliveries per second.
-//! 2. *fixed rate*, once every member has caught up: each sender sends [`FIXED_RATE_PER_SEC`] messages a
-//!    second. It gives delivery latency, from the moment a message is
+//! 2. *fixed rate*, once every member has caught up: each sender sends
+//!    `--rate` (default 100) messages a second. It gives delivery latency, from the moment a message is
 //!    queued on the sender's socket to the moment a member has read it
 //!    whole, over every member.
 //!
@@ -34,7 +35,6 @@ use super::BenchArgs;
 /// Messages one sender may have in flight at full speed.
 const WINDOW: u64 = 64;
 /// Messages a second each sender sends in the fixed-rate phase.
-const FIXED_RATE_PER_SEC: u64 = 100;
 /// Time after the last message for the stragglers to arrive.
 const DRAIN: Duration = Duration::from_secs(3);
 /// Longest wait for the members to catch up between the phases.
@@ -97,7 +97,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
         eprintln!("switchyard: bench chat needs at least 2 connections (senders and a listener)");
         return Ok(2);
     }
-    let senders = (members / 10).clamp(1, members - 1);
+    let senders = match args.senders {
+        Some(s) if s as usize >= members => {
+            eprintln!("switchyard: bench chat needs --senders below --connections (one member only listens)");
+            return Ok(2);
+        }
+        Some(s) => s as usize,
+        None => (members / 10).clamp(1, members - 1),
+    };
     let size = (args.size as usize).clamp(32, 400);
     let clock = Instant::now();
     let mut clients = Vec::with_capacity(members);
@@ -135,7 +142,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<i32> {
     let settle_from = start + args.duration;
     // Set when every member has caught up after the full-speed phase.
     let mut fixed_from: Option<Instant> = None;
-    let interval = Duration::from_nanos(1_000_000_000 / FIXED_RATE_PER_SEC);
+    let interval = Duration::from_nanos(1_000_000_000 / u64::from(args.rate));
     let mut due = Vec::new();
     let mut events = Vec::new();
     loop {
@@ -358,12 +365,12 @@ fn report(args: &BenchArgs, members: usize, senders: usize, size: usize, t: &Tal
     let ms = |h: &Histogram<u64>| [0.5, 0.99, 0.999].map(|q| h.value_at_quantile(q) as f64 / 1000.0);
     let ([f50, f99, f999], [x50, x99, x999]) = (ms(&t.full_latency), ms(&t.fixed_latency));
     let errors = t.errors.len();
-    let target = args.target;
+    let (target, rate) = (args.target, args.rate);
     if args.json {
         return format!(
             "{{\"service\":\"chat\",\"target\":\"{target}\",\"members\":{members},\"senders\":{senders},\"size\":{size},\
              \"duration_s\":{secs},\"full_speed\":{{\"deliveries_per_s\":{full_rate:.0},\"p50_ms\":{f50:.3},\
-             \"p99_ms\":{f99:.3},\"p999_ms\":{f999:.3}}},\"fixed_rate\":{{\"per_sender_per_s\":{FIXED_RATE_PER_SEC},\
+             \"p99_ms\":{f99:.3},\"p999_ms\":{f999:.3}}},\"fixed_rate\":{{\"per_sender_per_s\":{rate},\
              \"deliveries_per_s\":{fixed_rate:.0},\"p50_ms\":{x50:.3},\"p99_ms\":{x99:.3},\"p999_ms\":{x999:.3}}},\
              \"delivered\":{total},\"errors\":{errors}}}\n",
         );
@@ -372,7 +379,7 @@ fn report(args: &BenchArgs, members: usize, senders: usize, size: usize, t: &Tal
         "chat {target} — {members} members in {CHANNEL}, {senders} senders, {size}-byte messages, {secs:.1}s a phase\n\
          full speed:  {full_rate:>10.0} deliveries/s   latency p50 {f50:.3} ms  p99 {f99:.3} ms  p99.9 {f999:.3} ms\n\
          fixed rate:  {fixed_rate:>10.0} deliveries/s   latency p50 {x50:.3} ms  p99 {x99:.3} ms  p99.9 {x999:.3} ms   \
-         ({FIXED_RATE_PER_SEC} msg/s per sender)\n\
+         ({rate} msg/s per sender)\n\
          delivered {total} in all, {errors} errors\n",
     )
 }

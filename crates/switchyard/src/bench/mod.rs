@@ -32,7 +32,7 @@ use crate::units::{parse_duration, parse_size};
 /// Load generator settings.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// What to load: echo, http, kv.
+    /// What to load: echo, http, kv, chat.
     #[arg(value_parser = PossibleValuesParser::new(PROTOCOLS.iter().map(|p| p.name)))]
     pub service: String,
     /// The server's address.
@@ -66,6 +66,12 @@ pub struct BenchArgs {
     /// With --idle: each connection first completes one request, then falls silent.
     #[arg(long, requires = "idle")]
     pub warm: bool,
+    /// chat: how many of the members send [default: a tenth of --connections, at least 1].
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u32).range(1..))]
+    pub senders: Option<u32>,
+    /// chat: messages a second each sender sends in the fixed-rate phase.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub rate: u32,
 }
 
 /// One protocol's requests, and how to tell a right response from a wrong one.

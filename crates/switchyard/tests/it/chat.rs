@@ -589,5 +589,14 @@ fn bench_chat_delivers_every_message_in_order_and_says_so() {
     assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("12 members in #bench, 1 senders"), "{text}");
     assert!(text.contains("deliveries/s") && text.contains(" 0 errors"), "{text}");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["bench", "chat", "--target", &server.addr().to_string(), "--connections", "6", "--senders", "3"])
+        .args(["--rate", "50", "--duration", "300ms", "--json"])
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{json}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(json.contains("\"members\":6,\"senders\":3,") && json.contains("\"per_sender_per_s\":50,"), "{json}");
+    assert!(json.contains("\"errors\":0}"), "{json}");
     assert!(server.stop().success());
 }
