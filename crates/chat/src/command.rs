@@ -14,6 +14,7 @@ use switchyard_codec::irc::{
 use switchyard_engine::ConnId;
 
 use crate::clock;
+use crate::counters::{Dropped, Message as Kind};
 use crate::numeric::*;
 use crate::registry::{Registry, Topic, User};
 use crate::Options;
@@ -105,6 +106,7 @@ impl<'a> Session<'a> {
             return self.line(line);
         }
         if me.backlog.len() >= burst as usize {
+            self.reg.counters.dropped(Dropped::Flood);
             return self.drop_client("Excess Flood");
         }
         me.backlog.push_back(line.to_vec());
@@ -166,8 +168,8 @@ impl<'a> Session<'a> {
             _ if !registered => self.reply(ERR_NOTREGISTERED, &[], Some("You have not registered")),
             "JOIN" => self.join(p),
             "PART" => self.part(p),
-            "PRIVMSG" => self.message("PRIVMSG", p),
-            "NOTICE" => self.message("NOTICE", p),
+            "PRIVMSG" => self.message(Kind::Privmsg, p),
+            "NOTICE" => self.message(Kind::Notice, p),
             "TOPIC" => self.topic(p),
             "NAMES" => self.names(p),
             "LIST" => self.list(p),
@@ -271,6 +273,7 @@ impl<'a> Session<'a> {
             return;
         }
         self.me_mut().registered = true;
+        self.reg.registered += 1;
         let prefix = self.me().prefix();
         let server = self.server();
         let version = concat!("switchyard-", env!("CARGO_PKG_VERSION"));
@@ -485,8 +488,12 @@ impl<'a> Session<'a> {
 
     // ----- messages ------------------------------------------------------
 
-    fn message(&mut self, command: &str, p: &[&str]) {
-        let errors = command == "PRIVMSG";
+    /// PRIVMSG or NOTICE; counted as accepted if any target was valid.
+    fn message(&mut self, kind: Kind, p: &[&str]) {
+        let (command, errors) = match kind {
+            Kind::Privmsg => ("PRIVMSG", true),
+            Kind::Notice => ("NOTICE", false),
+        };
         let Some(&targets) = p.first().filter(|t| !t.is_empty()) else {
             if errors {
                 self.reply(ERR_NORECIPIENT, &[], Some(&format!("No recipient given ({command})")));
@@ -500,6 +507,7 @@ impl<'a> Session<'a> {
             return;
         };
         let prefix = self.me().prefix();
+        let (mut accepted, mut deliveries) = (false, 0);
         for target in targets.split(',').filter(|t| !t.is_empty()) {
             if is_channel_name(target) {
                 let key = fold(target);
@@ -514,7 +522,8 @@ impl<'a> Session<'a> {
                 } else {
                     let mut line = Vec::new();
                     write_message(&mut line, Some(&prefix), command, &[target], Some(text));
-                    self.reg.send_to_channel(&key, &line, Some(self.id));
+                    deliveries += self.reg.send_to_channel(&key, &line, Some(self.id));
+                    accepted = true;
                 }
                 continue;
             }
@@ -526,6 +535,8 @@ impl<'a> Session<'a> {
                 continue;
             };
             write_message(self.reg.outbox.to(to), Some(&prefix), command, &[target], Some(text));
+            deliveries += 1;
+            accepted = true;
             if errors {
                 let away = self.reg.users[&to].away.clone();
                 let nick = self.reg.users[&to].nick_or_star().to_string();
@@ -533,6 +544,9 @@ impl<'a> Session<'a> {
                     self.reply(RPL_AWAY, &[&nick], Some(&away));
                 }
             }
+        }
+        if accepted {
+            self.reg.counters.message(kind, deliveries);
         }
     }
 

@@ -16,6 +16,7 @@ use switchyard_codec::irc::write_message;
 use switchyard_engine::{ConnId, Control};
 
 use crate::command::Session;
+use crate::counters::Dropped;
 use crate::outbox::Shared;
 use crate::registry::Registry;
 use crate::Options;
@@ -63,6 +64,7 @@ fn sweep(reg: &mut Registry, options: &Options, now: Instant) {
     }
     for (id, reason) in dead {
         let Some(host) = reg.users.get(&id).map(|u| u.host.clone()) else { continue };
+        reg.counters.dropped(Dropped::PingTimeout);
         write_message(reg.outbox.to(id), None, "ERROR", &[], Some(&format!("Closing Link: {host} ({reason})")));
         reg.quit(id, &reason);
         reg.outbox.close(id);

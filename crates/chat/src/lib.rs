@@ -23,6 +23,7 @@
 
 mod clock;
 mod command;
+mod counters;
 mod flood;
 mod keepalive;
 mod numeric;
@@ -34,9 +35,10 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use switchyard_codec::irc::{next_line, skip_line, write_message, Frame};
-use switchyard_engine::{CloseReason, ConnId, ConnInfo, Control, Cx, Output, Reject, Service};
+use switchyard_engine::{CloseReason, ConnId, ConnInfo, Control, Cx, Farewell, Output, Reject, Service};
 
 use crate::command::Session;
+use crate::counters::{Dropped, Gauges};
 use crate::outbox::Shared;
 use crate::registry::{Registry, User};
 
@@ -206,15 +208,21 @@ impl Service for Chat {
         cx.consume(used);
     }
 
-    fn goodbye(&self, state: &mut Conn, out: &mut Output) {
-        let reg = self.lock();
-        let Some(user) = reg.users.get(&state.id) else { return };
+    /// The notice and the closing line travel through the outbox like any
+    /// message, so they follow every message queued for this client before
+    /// them; the close is posted after them.
+    fn goodbye(&self, state: &mut Conn, _out: &mut Output) -> Farewell {
+        let mut reg = self.lock();
+        let Some(user) = reg.users.get(&state.id) else { return Farewell::Close };
         let mut bytes = Vec::new();
         let server = &self.options.server_name;
         write_message(&mut bytes, Some(server), "NOTICE", &[user.nick_or_star()], Some("Server is shutting down"));
         let text = format!("Closing Link: {} (Server shutting down)", user.host);
         write_message(&mut bytes, None, "ERROR", &[], Some(&text));
-        out.push_vec(bytes);
+        reg.outbox.to(state.id).extend_from_slice(&bytes);
+        reg.outbox.close(state.id);
+        wake_flusher(&self.shared, reg);
+        Farewell::Wait
     }
 
     fn close(&self, state: Conn, _conn: &ConnInfo, reason: CloseReason) {
@@ -224,8 +232,12 @@ impl Service for Chat {
             if let Some(user) = reg.users.remove(&state.id) {
                 reg.forget(state.id, &user);
             }
-        } else {
-            reg.quit(state.id, quit_message(reason));
+        } else if reg.quit(state.id, quit_message(reason)).is_some() {
+            // A client the service dropped itself was counted then, and
+            // is gone from the registry by now.
+            if let Some(why) = Dropped::for_close(reason) {
+                reg.counters.dropped(why);
+            }
         }
         wake_flusher(&self.shared, reg);
     }
@@ -246,6 +258,43 @@ impl Service for Chat {
         if self.control.set(control.clone()).is_ok() {
             outbox::spawn(Arc::downgrade(&self.shared), control.clone());
             keepalive::spawn(Arc::downgrade(&self.shared), control.clone(), self.options.clone(), self.created);
+        }
+    }
+
+    fn metrics(&self, out: &mut String) {
+        let (gauges, counters) = {
+            let reg = self.lock();
+            let users = reg.registered;
+            (
+                Gauges { users, unregistered: reg.users.len().saturating_sub(users), channels: reg.channels.len() },
+                reg.counters,
+            )
+        };
+        counters.render(gauges, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_close_counted_as_a_drop_tells_the_channels_that_reason() {
+        for reason in CloseReason::ALL {
+            let want = match Dropped::for_close(reason) {
+                Some(Dropped::Flood) => Some("Excess Flood"),
+                Some(Dropped::SendQ) => Some("Max SendQ exceeded"),
+                Some(Dropped::PingTimeout) => Some("Ping timeout"),
+                None => None,
+            };
+            let told = quit_message(reason);
+            match want {
+                Some(w) => assert_eq!(told, w, "{reason:?}"),
+                None => assert!(
+                    !["Excess Flood", "Max SendQ exceeded", "Ping timeout"].contains(&told),
+                    "{reason:?} tells `{told}` but is not counted as a drop"
+                ),
+            }
         }
     }
 }

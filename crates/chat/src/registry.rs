@@ -9,7 +9,8 @@
 //!
 //! Invariants: `nicks` maps the folded nickname of every user that has one
 //! to that user; a user's `channels` and each channel's `members` mirror
-//! each other; a channel with no members does not exist.
+//! each other; a channel with no members does not exist; `registered` is
+//! the number of users whose `registered` is set.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::time::Instant;
@@ -17,6 +18,7 @@ use std::time::Instant;
 use switchyard_codec::irc::{fold, write_message};
 use switchyard_engine::ConnId;
 
+use crate::counters::Counters;
 use crate::flood::Bucket;
 use crate::outbox::Outbox;
 
@@ -119,6 +121,11 @@ pub struct Registry {
     pub flusher_waiting: bool,
     /// Users with a backlog of throttled lines.
     pub throttled: BTreeSet<ConnId>,
+    /// Users in `users` that have registered, kept so that the metrics
+    /// need not walk every user under the lock.
+    pub registered: usize,
+    /// Messages, deliveries and drops, for the metrics.
+    pub counters: Counters,
 }
 
 impl Registry {
@@ -142,15 +149,19 @@ impl Registry {
         peers
     }
 
-    /// Queues `line` for every member of channel `key` (folded) but `except`.
-    pub fn send_to_channel(&mut self, key: &str, line: &[u8], except: Option<ConnId>) {
+    /// Queues `line` for every member of channel `key` (folded) but
+    /// `except`; returns how many members that was.
+    pub fn send_to_channel(&mut self, key: &str, line: &[u8], except: Option<ConnId>) -> usize {
+        let mut sent = 0;
         if let Some(channel) = self.channels.get(key) {
             for &m in &channel.members {
                 if Some(m) != except {
                     self.outbox.to(m).extend_from_slice(line);
+                    sent += 1;
                 }
             }
         }
+        sent
     }
 
     /// Adds `id` to channel `name` (creating it); false if already a member.
@@ -202,6 +213,9 @@ impl Registry {
     /// Drops the nickname and memberships of `user` (already out of `users`).
     pub fn forget(&mut self, id: ConnId, user: &User) {
         self.throttled.remove(&id);
+        if user.registered {
+            self.registered = self.registered.saturating_sub(1);
+        }
         if let Some(nick) = &user.nick {
             let key = fold(nick);
             if self.nicks.get(&key) == Some(&id) {

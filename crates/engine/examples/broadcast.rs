@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use switchyard_engine::{CloseReason, Config, ConnId, ConnInfo, Cx, Output, Reject, Server, Service};
+use switchyard_engine::{CloseReason, Config, ConnId, ConnInfo, Cx, Farewell, Output, Reject, Server, Service};
 
 /// Longest line accepted; longer ones close the connection.
 const MAX_LINE_BYTES: usize = 1024;
@@ -84,8 +84,9 @@ impl Service for Room {
         println!("{} left", me.name);
     }
 
-    fn goodbye(&self, _me: &mut Member, out: &mut Output) {
+    fn goodbye(&self, _me: &mut Member, out: &mut Output) -> Farewell {
         out.extend_from_slice(b"* server shutting down\n");
+        Farewell::Close
     }
 
     fn reject(&self, why: Reject) -> Option<Vec<u8>> {

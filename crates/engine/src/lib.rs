@@ -59,7 +59,7 @@ pub use output::{Output, Written};
 #[cfg(not(loom))]
 pub use server::{Error, Server, Summary};
 #[cfg(not(loom))]
-pub use service::{CloseReason, ConnId, ConnInfo, Control, Cx, Reject, Service};
+pub use service::{CloseReason, ConnId, ConnInfo, Control, Cx, Farewell, Reject, Service};
 
 /// Raises the soft open-files limit to the hard limit; returns the new limit.
 ///

@@ -29,7 +29,7 @@ use crate::metrics::Limit;
 use crate::output::Written;
 use crate::poller::{Event, Interest, Poller};
 use crate::pool::Queue;
-use crate::service::{CloseReason, ConnId, ConnInfo, Control, Reject, Service};
+use crate::service::{CloseReason, ConnId, ConnInfo, Control, Farewell, Reject, Service};
 use crate::shared::Shared;
 use crate::sys;
 use crate::task::Task;
@@ -108,6 +108,10 @@ pub struct Reactor<S: Service> {
     held: Vec<u32>,
     /// Clients turned away at the connection limit, lingering briefly.
     turned_away: TurnedAway,
+    /// Draining, this loop has finished every request it had received.
+    finished_work: bool,
+    /// Draining, every loop has: goodbyes are under way.
+    saying_goodbye: bool,
     /// The drain deadline, once shutting down.
     drain_until: Option<Instant>,
     now: Instant,
@@ -157,6 +161,8 @@ impl<S: Service> Reactor<S> {
             direct_out: 0,
             held: Vec::new(),
             turned_away: TurnedAway::new(TURNED_AWAY_TOKEN_BASE),
+            finished_work: false,
+            saying_goodbye: false,
             drain_until: None,
             now: Instant::now(),
         })
@@ -177,6 +183,7 @@ impl<S: Service> Reactor<S> {
             self.take_mail();
             self.submit();
             if let Some(until) = self.drain_until {
+                self.advance_drain();
                 if self.open_conns() == 0 {
                     return Ok(LoopReport::default());
                 }
@@ -459,6 +466,7 @@ impl<S: Service> Reactor<S> {
     fn settle(&mut self, slot: u32) {
         loop {
             let draining = self.drain_until.is_some();
+            let goodbyes = draining && self.saying_goodbye;
             let config = &self.shared.config;
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
             if let Some(reason) = conn.dead {
@@ -518,11 +526,12 @@ impl<S: Service> Reactor<S> {
                     self.close_now(slot, CloseReason::PeerClosed);
                     return;
                 }
-                if draining && !conn.unseen && conn.drain_quota == 0 && !conn.said_goodbye {
+                if goodbyes && !conn.unseen && conn.drain_quota == 0 && !conn.said_goodbye {
                     conn.said_goodbye = true;
                     let state = conn.state.as_mut().unwrap();
-                    self.service.goodbye(state, &mut conn.out);
-                    conn.closing = Some(CloseReason::Shutdown);
+                    if self.service.goodbye(state, &mut conn.out) == Farewell::Close {
+                        conn.closing = Some(CloseReason::Shutdown);
+                    }
                     continue;
                 }
             }
@@ -867,7 +876,8 @@ impl<S: Service> Reactor<S> {
         match bytes {
             Some(bytes) => conn.out.push_vec(bytes),
             None => {
-                conn.closing.get_or_insert(CloseReason::Service);
+                let reason = if conn.said_goodbye { CloseReason::Shutdown } else { CloseReason::Service };
+                conn.closing.get_or_insert(reason);
             }
         }
         Some(slot)
@@ -932,6 +942,37 @@ impl<S: Service> Reactor<S> {
                 self.settle(slot);
             }
         }
+    }
+
+    /// The drain's two phases: first every loop finishes the requests it
+    /// received; then, once all have, every connection hears its goodbye.
+    fn advance_drain(&mut self) {
+        if !self.finished_work && !self.has_received_work() {
+            self.finished_work = true;
+            if self.shared.loop_finished_work() {
+                // The last loop to finish: the others may be asleep.
+                for inbox in self.control.inboxes.iter() {
+                    inbox.waker.wake();
+                }
+            }
+        }
+        if !self.saying_goodbye && self.shared.work_finished() {
+            self.saying_goodbye = true;
+            for slot in 0..self.slots.len() as u32 {
+                if self.conn_mut(slot).is_some() {
+                    self.settle(slot);
+                }
+            }
+        }
+    }
+
+    /// Some connection still has received bytes to read or handle, or a
+    /// task out.
+    fn has_received_work(&self) -> bool {
+        self.slots
+            .iter()
+            .filter_map(|s| s.conn.as_ref())
+            .any(|c| c.lingering.is_none() && c.dead.is_none() && (c.drain_quota > 0 || c.unseen || !c.home()))
     }
 
     fn force_close_all(&mut self) -> LoopReport {

@@ -76,6 +76,18 @@ pub enum Reject {
     Panic,
 }
 
+/// Who closes a connection after its [`Service::goodbye`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Farewell {
+    /// The engine, once the connection's output is written.
+    Close,
+    /// The service, with [`Control::close`]: for last words that must queue
+    /// behind messages already on their way through [`Control::send`] (a
+    /// chat server's closing line after the last channel messages). The
+    /// drain deadline still bounds the wait.
+    Wait,
+}
+
 /// Why a connection closed; the label of the `closed` metric.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CloseReason {
@@ -187,10 +199,15 @@ pub trait Service: Send + Sync + 'static {
     /// arrived.
     fn handle(&self, state: &mut Self::State, cx: &mut Cx<'_>);
 
-    /// The server is shutting down and this connection has nothing left to
-    /// process: a last word before its output is flushed and it is closed.
-    /// Runs on the I/O thread.
-    fn goodbye(&self, _state: &mut Self::State, _out: &mut Output) {}
+    /// The server is shutting down, and every request any connection
+    /// received before the signal has been handled: a last word before this
+    /// connection's output is flushed and it is closed. Runs on the I/O
+    /// thread. The answer says who closes it: the engine, once the output
+    /// is written ([`Farewell::Close`]), or the service, later, through
+    /// [`Control::close`] ([`Farewell::Wait`]).
+    fn goodbye(&self, _state: &mut Self::State, _out: &mut Output) -> Farewell {
+        Farewell::Close
+    }
 
     /// The connection is gone. Runs on its I/O thread, exactly once per
     /// opened connection.

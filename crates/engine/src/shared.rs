@@ -24,6 +24,10 @@ pub struct Shared {
     /// The highest gate released (`Control::release`): output held for a
     /// gate up to this one may be written.
     pub released: AtomicU64,
+    /// While draining: loops that still have received requests to finish.
+    /// Goodbyes wait for zero, so that a last word follows every reply and
+    /// message that requests received before the signal produce.
+    loops_working: std::sync::atomic::AtomicUsize,
 }
 
 /// Allows one log line per limit per second.
@@ -57,13 +61,14 @@ impl RateLimit {
 impl Shared {
     pub fn new(config: Config) -> std::io::Result<Shared> {
         Ok(Shared {
-            config,
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::new(),
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),
+            loops_working: std::sync::atomic::AtomicUsize::new(config.io_threads),
+            config,
         })
     }
 
@@ -87,6 +92,17 @@ impl Shared {
     /// Time since the shutdown started (zero if it has not).
     pub fn drain_elapsed(&self) -> std::time::Duration {
         self.drain_start.get().map_or(std::time::Duration::ZERO, |t| t.elapsed())
+    }
+
+    /// A draining loop has finished every request it received; true if it
+    /// was the last one.
+    pub fn loop_finished_work(&self) -> bool {
+        self.loops_working.fetch_sub(1, Ordering::SeqCst) == 1
+    }
+
+    /// Every loop has finished the requests it received: goodbyes may go.
+    pub fn work_finished(&self) -> bool {
+        self.loops_working.load(Ordering::SeqCst) == 0
     }
 
     pub fn shutdown_fd(&self) -> RawFd {

@@ -9,6 +9,9 @@ use crate::files::CacheStats;
 /// Every status the service sends, in the order they are rendered.
 const STATUSES: [u16; 17] = [200, 206, 301, 304, 400, 403, 404, 405, 408, 413, 414, 416, 431, 500, 503, 505, 0];
 
+/// The status classes, `1xx` to `5xx`, in the order they are rendered.
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
 /// A request-size limit, by the name of its constant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Limit {
@@ -37,6 +40,9 @@ impl Limit {
 pub struct Counters {
     /// Responses by status, indexed like `STATUSES` (the last slot: any other).
     responses: [AtomicU64; STATUSES.len()],
+    /// Responses by status class, indexed like `CLASSES`. Kept apart from
+    /// `responses` because its `other` slot forgets the status.
+    classes: [AtomicU64; CLASSES.len()],
     /// Hits of each limit, indexed like `Limit::ALL`.
     limits: [AtomicU64; 3],
 }
@@ -46,6 +52,9 @@ impl Counters {
     pub fn response(&self, status: u16) {
         let i = STATUSES.iter().position(|&s| s == status).unwrap_or(STATUSES.len() - 1);
         self.responses[i].fetch_add(1, Relaxed);
+        if let Some(class) = (status / 100).checked_sub(1).and_then(|c| self.classes.get(usize::from(c))) {
+            class.fetch_add(1, Relaxed);
+        }
     }
 
     /// Counts one hit of `limit`.
@@ -60,6 +69,11 @@ impl Counters {
         for (status, n) in STATUSES.iter().zip(&self.responses) {
             let label = if *status == 0 { "other".to_string() } else { status.to_string() };
             let _ = writeln!(out, "{name}{{status=\"{label}\"}} {}", n.load(Relaxed));
+        }
+        let name = "switchyard_http_responses_by_class_total";
+        let _ = writeln!(out, "# HELP {name} Responses sent, by status class.\n# TYPE {name} counter");
+        for (class, n) in CLASSES.iter().zip(&self.classes) {
+            let _ = writeln!(out, "{name}{{class=\"{class}\"}} {}", n.load(Relaxed));
         }
         let name = "switchyard_http_limit_hits_total";
         let _ = writeln!(out, "# HELP {name} Requests refused for a size limit.\n# TYPE {name} counter");
@@ -98,5 +112,33 @@ mod tests {
         assert!(s.contains("switchyard_http_file_cache_entries 3\n"));
         assert!(s.contains("switchyard_http_file_cache_bytes 100\n"));
         assert!(s.contains("switchyard_http_file_cache_hits_total 7\n"));
+    }
+
+    #[test]
+    fn responses_count_by_class_with_every_class_present() {
+        let c = Counters::default();
+        for status in [200, 206, 299, 304, 404, 404, 503] {
+            c.response(status);
+        }
+        let mut s = String::new();
+        c.render(&mut s, CacheStats::default());
+        let name = "switchyard_http_responses_by_class_total";
+        assert!(s.contains(&format!("# TYPE {name} counter\n")), "{s}");
+        for (class, n) in [("1xx", 0), ("2xx", 3), ("3xx", 1), ("4xx", 2), ("5xx", 1)] {
+            assert!(s.contains(&format!("{name}{{class=\"{class}\"}} {n}\n")), "{class}: {s}");
+        }
+    }
+
+    #[test]
+    fn a_status_outside_every_class_counts_only_as_other() {
+        let c = Counters::default();
+        c.response(0);
+        c.response(99);
+        c.response(600);
+        let mut s = String::new();
+        c.render(&mut s, CacheStats::default());
+        assert!(s.contains("switchyard_http_responses_total{status=\"other\"} 3\n"), "{s}");
+        assert_eq!(s.matches("_by_class_total{class=").count(), 5);
+        assert!(!s.lines().any(|l| l.contains("_by_class_total{") && !l.ends_with(" 0")), "{s}");
     }
 }

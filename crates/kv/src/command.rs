@@ -14,6 +14,7 @@ use switchyard_codec::resp::{self, string2ll};
 
 use crate::bytes::Bytes;
 use crate::client::ClientMeta;
+use crate::commandstats::{Call, Tally};
 use crate::store::{Db, Shard, Ttl, SHARDS};
 use crate::{now_ms, Shared};
 
@@ -337,6 +338,9 @@ pub struct Exec<'a> {
     pub seq: u64,
     /// `QUIT` ran: close after the replies.
     pub quit: bool,
+    /// This batch's per-command counts, added to the shared ones when the
+    /// command changes and on drop.
+    tally: Tally,
 }
 
 fn lossy(a: &[u8]) -> Cow<'_, str> {
@@ -382,15 +386,17 @@ fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Bytes>) {
 impl<'a> Exec<'a> {
     /// An `Exec` for a connection.
     pub fn new(sh: &'a Shared, out: &'a mut Vec<u8>, db: usize, meta: &'a ClientMeta) -> Exec<'a> {
-        Exec { sh, out, db, meta: Some(meta), now: now_ms(), seq: 0, quit: false }
+        Exec { sh, out, db, meta: Some(meta), now: now_ms(), seq: 0, quit: false, tally: Tally::default() }
     }
 
     /// An `Exec` for log replay: no logging, no memory limit.
     pub fn replaying(sh: &'a Shared, out: &'a mut Vec<u8>, db: usize) -> Exec<'a> {
-        Exec { sh, out, db, meta: None, now: now_ms(), seq: 0, quit: false }
+        Exec { sh, out, db, meta: None, now: now_ms(), seq: 0, quit: false, tally: Tally::default() }
     }
 
-    /// Runs one command and appends its reply.
+    /// Runs one command and appends its reply. Calls from a connection
+    /// count in the command's stats; calls replayed from the log do not,
+    /// as in Redis.
     pub fn run(&mut self, args: &[Arg<'_>]) {
         let Some(i) = self.sh.table.find(&args[0]) else {
             let mut msg = format!("ERR unknown command '{}', with args beginning with: ", trunc(&args[0]));
@@ -399,32 +405,47 @@ impl<'a> Exec<'a> {
             }
             return resp::error(self.out, &msg);
         };
+        if self.meta.is_none() {
+            self.call(i, args);
+            return;
+        }
+        self.tally.start(i, &self.sh.stats.calls);
+        let outcome = self.call(i, args);
+        self.tally.end(outcome);
+    }
+
+    /// Checks and runs command `i`.
+    fn call(&mut self, i: usize, args: &[Arg<'_>]) -> Call {
         let cmd = &COMMANDS[i];
         if let Some(meta) = self.meta {
             meta.last_cmd.store(i, Ordering::Relaxed);
         }
         let n = args.len() as i32;
         if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
-            return resp::error(self.out, &format!("ERR wrong number of arguments for '{}' command", cmd.name));
+            resp::error(self.out, &format!("ERR wrong number of arguments for '{}' command", cmd.name));
+            return Call::Rejected;
         }
         if !cmd.subcommands.is_empty() && n >= 2 {
             if let Some(&(sub, arity)) = cmd.subcommands.iter().find(|(s, _)| is(&args[1], s)) {
                 if (arity > 0 && n != arity) || n < -arity {
-                    return resp::error(
-                        self.out,
-                        &format!("ERR wrong number of arguments for '{}|{}' command", cmd.name, sub),
-                    );
+                    resp::error(self.out, &format!("ERR wrong number of arguments for '{}|{}' command", cmd.name, sub));
+                    return Call::Rejected;
                 }
             }
         }
         if self.meta.is_some() && cmd.denies_oom() {
             let max = self.sh.maxmemory.load(Ordering::Relaxed);
             if max > 0 && self.sh.store.used_memory() > max {
-                return resp::error(self.out, OOM);
+                resp::error(self.out, OOM);
+                return Call::Rejected;
             }
         }
-        if let Err(e) = (cmd.run)(self, args) {
-            resp::error(self.out, &e);
+        match (cmd.run)(self, args) {
+            Ok(()) => Call::Done,
+            Err(e) => {
+                resp::error(self.out, &e);
+                Call::Failed
+            }
         }
     }
 
@@ -471,6 +492,12 @@ impl<'a> Exec<'a> {
 
     fn max_bulk(&self) -> usize {
         self.sh.max_bulk.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Exec<'_> {
+    fn drop(&mut self) {
+        self.tally.settle(&self.sh.stats.calls);
     }
 }
 
@@ -548,6 +575,8 @@ fn flushall(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 
 fn info(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let sections: Vec<String> = a[1..].iter().map(|s| lossy(s).to_ascii_lowercase()).collect();
+    // This batch's earlier calls show, as they would in Redis.
+    ex.tally.settle(&ex.sh.stats.calls);
     let text = crate::info::render(ex.sh, &sections);
     resp::bulk(ex.out, text.as_bytes());
     Ok(())
@@ -783,6 +812,8 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         ex.sh.stats.commands.store(0, Ordering::Relaxed);
         ex.sh.stats.connections.store(0, Ordering::Relaxed);
         ex.sh.stats.rejected.store(0, Ordering::Relaxed);
+        ex.sh.stats.calls.reset();
+        ex.tally.discard();
         ex.ok()
     } else {
         Err(unknown_subcommand("config", sub))

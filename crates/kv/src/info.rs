@@ -1,13 +1,20 @@
 //! `INFO`: the server's state as `field:value` lines in `# Section`s, in
 //! Redis's format, so that tools that parse Redis's `INFO` parse ours.
+//! As in Redis, `INFO` alone and `INFO default` leave out `commandstats`;
+//! `INFO all`, `INFO everything` and `INFO commandstats` include it.
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
+use crate::command::COMMANDS;
 use crate::store::SHARDS;
 use crate::Shared;
 
-const SECTIONS: &[&str] = &["server", "clients", "memory", "persistence", "stats", "keyspace"];
+/// Every section, in Redis's order.
+const SECTIONS: &[&str] = &["server", "clients", "memory", "persistence", "stats", "commandstats", "keyspace"];
+
+/// The sections `INFO` and `INFO default` leave out.
+const NOT_DEFAULT: &[&str] = &["commandstats"];
 
 /// Resident set size of this process in bytes, from `/proc/self/status`.
 fn rss_bytes() -> u64 {
@@ -104,14 +111,25 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
     for (name, kind, help, v) in simple {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
     }
+    let name = "switchyard_kv_command_calls_total";
+    let _ = writeln!(out, "# HELP {name} Calls run, by command (those called at least once).\n# TYPE {name} counter");
+    for (i, cmd) in COMMANDS.iter().enumerate() {
+        let calls = sh.stats.calls.figures(i).calls;
+        if calls > 0 {
+            let _ = writeln!(out, "{name}{{command=\"{}\"}} {calls}", cmd.name);
+        }
+    }
 }
 
 /// The `INFO` text for the `requested` sections (all by default).
 pub fn render(sh: &Shared, requested: &[String]) -> String {
-    let all = requested.is_empty() || requested.iter().any(|s| s == "all" || s == "everything" || s == "default");
+    let asked = |name: &str| requested.iter().any(|s| s == name);
+    let all = asked("all") || asked("everything");
+    let default = requested.is_empty() || asked("default");
     let mut text = String::new();
     for &section in SECTIONS {
-        if !all && !requested.iter().any(|s| s == section) {
+        let wanted = all || asked(section) || (default && !NOT_DEFAULT.contains(&section));
+        if !wanted {
             continue;
         }
         if !text.is_empty() {
@@ -185,6 +203,15 @@ fn section_text(sh: &Shared, section: &str, t: &mut String) {
                 sh.stats.commands.load(Ordering::Relaxed),
                 sh.stats.rejected.load(Ordering::Relaxed),
             );
+        }
+        "commandstats" => {
+            t.push_str("# Commandstats\r\n");
+            for (i, cmd) in COMMANDS.iter().enumerate() {
+                let f = sh.stats.calls.figures(i);
+                if f.calls > 0 || f.rejected > 0 || f.failed > 0 {
+                    let _ = write!(t, "cmdstat_{}:{}\r\n", cmd.name, f.redis_line());
+                }
+            }
         }
         "keyspace" => {
             t.push_str("# Keyspace\r\n");

@@ -17,6 +17,7 @@ mod aof;
 mod bytes;
 mod client;
 mod command;
+mod commandstats;
 mod cron;
 mod info;
 mod pattern;
@@ -36,6 +37,7 @@ use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, Reject, Service};
 use crate::aof::Aof;
 use crate::client::{Client, ClientMeta};
 use crate::command::{Exec, Table};
+use crate::commandstats::CommandStats;
 use crate::store::Store;
 use crate::syncer::Syncer;
 
@@ -115,6 +117,8 @@ pub(crate) struct Stats {
     pub connections: AtomicU64,
     /// Connections turned away at the limit.
     pub rejected: AtomicU64,
+    /// Calls of each command, for `INFO commandstats`.
+    pub calls: CommandStats,
 }
 
 /// Everything the connections share.
@@ -183,6 +187,7 @@ impl Kv {
                 let mut ex = Exec::replaying(&shared, &mut out, db);
                 ex.run(args);
                 db = ex.db;
+                drop(ex);
                 match out.first() {
                     Some(b'-') => Err(String::from_utf8_lossy(&out[1..out.len() - 2]).into_owned()),
                     _ => Ok(()),
@@ -516,6 +521,130 @@ mod tests {
         assert!(text.contains("switchyard_kv_keyspace_misses_total 1\n"), "{text}");
         assert!(text.contains("switchyard_kv_aof_records_total 2\n"), "{text}");
         assert!(text.contains("# TYPE switchyard_kv_aof_fsyncs_total counter\n"), "{text}");
+        drop(kv);
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// `INFO` with `sections`: the text of its bulk reply.
+    fn info(kv: &Kv, meta: &ClientMeta, sections: &[&str]) -> String {
+        let mut args = vec!["INFO".to_string()];
+        args.extend(sections.iter().map(|s| s.to_string()));
+        let reply = String::from_utf8(run(kv, meta, &args)).unwrap();
+        let (len, text) = reply.strip_prefix('$').and_then(|r| r.split_once("\r\n")).expect("a bulk reply");
+        let text = text.strip_suffix("\r\n").expect("a CRLF after the bulk");
+        assert_eq!(len.parse::<usize>().ok(), Some(text.len()), "{reply}");
+        text.to_string()
+    }
+
+    #[test]
+    fn commandstats_count_calls_rejections_and_failures_per_command() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let meta = meta();
+        run(&kv, &meta, &["SET".into(), "a".into(), "x".into()]);
+        run(&kv, &meta, &["GET".into(), "a".into()]);
+        run(&kv, &meta, &["GET".into(), "b".into()]);
+        run(&kv, &meta, &["GET".into()]);
+        run(&kv, &meta, &["INCR".into(), "a".into()]);
+        run(&kv, &meta, &["NOSUCHCOMMAND".into()]);
+        let text = info(&kv, &meta, &["commandstats"]);
+        assert!(text.starts_with("# Commandstats\r\n"), "{text}");
+        let line = |name: &str| {
+            let prefix = format!("cmdstat_{name}:");
+            let l = text.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {name}: {text}"));
+            let fields: Vec<(String, String)> = l[prefix.len()..]
+                .split(',')
+                .map(|f| f.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())).unwrap())
+                .collect();
+            fields
+        };
+        let field = |name: &str, key: &str| line(name).into_iter().find(|(k, _)| k == key).unwrap().1;
+        let keys: Vec<String> = line("get").into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["calls", "usec", "usec_per_call", "rejected_calls", "failed_calls"]);
+        assert_eq!((field("get", "calls"), field("get", "rejected_calls")), ("2".into(), "1".into()));
+        assert_eq!((field("incr", "calls"), field("incr", "failed_calls")), ("1".into(), "1".into()));
+        assert_eq!((field("set", "calls"), field("set", "failed_calls")), ("1".into(), "0".into()));
+        assert!(field("get", "usec_per_call").parse::<f64>().is_ok());
+        assert!(!text.contains("cmdstat_info:"), "INFO counts once it has finished: {text}");
+        assert!(!text.contains("nosuchcommand"), "{text}");
+        assert!(info(&kv, &meta, &["commandstats"]).contains("cmdstat_info:calls=1,"));
+    }
+
+    #[test]
+    fn commandstats_show_in_info_all_and_everything_but_not_by_default() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let meta = meta();
+        for sections in [&[][..], &["default"], &["server", "stats"]] {
+            let text = info(&kv, &meta, sections);
+            assert!(!text.contains("# Commandstats"), "{sections:?}: {text}");
+        }
+        for sections in [&["all"][..], &["everything"], &["commandstats"], &["stats", "commandstats"]] {
+            let text = info(&kv, &meta, sections);
+            assert!(text.contains("# Commandstats\r\ncmdstat_info:calls="), "{sections:?}: {text}");
+        }
+        let all = info(&kv, &meta, &["all"]);
+        let order: Vec<&str> = all.lines().filter(|l| l.starts_with("# ")).collect();
+        assert_eq!(
+            order,
+            ["# Server", "# Clients", "# Memory", "# Persistence", "# Stats", "# Commandstats", "# Keyspace"]
+        );
+    }
+
+    #[test]
+    fn a_pipeline_sees_its_own_earlier_calls_and_resetstat_clears_them() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let meta = meta();
+        let mut out = Vec::new();
+        {
+            let mut ex = Exec::new(&kv.shared, &mut out, 0, &meta);
+            for args in
+                [&["SET", "k", "v"][..], &["SET", "k", "w"], &["INFO", "commandstats"], &["INFO", "commandstats"]]
+            {
+                let args: Vec<Cow<'_, [u8]>> = args.iter().map(|a| Cow::Borrowed(a.as_bytes())).collect();
+                ex.run(&args);
+            }
+        }
+        let text = String::from_utf8_lossy(&out).into_owned();
+        assert!(text.contains("cmdstat_set:calls=2,"), "{text}");
+        assert!(text.contains("cmdstat_info:calls=1,"), "the second INFO sees the first: {text}");
+        run(&kv, &meta, &["CONFIG".into(), "RESETSTAT".into()]);
+        let text = info(&kv, &meta, &["commandstats"]);
+        assert!(!text.contains("cmdstat_set:"), "{text}");
+        assert!(text.contains("cmdstat_config:calls=1,"), "RESETSTAT counts itself, as in Redis: {text}");
+    }
+
+    #[test]
+    fn metrics_list_calls_of_each_command_called_at_least_once() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let meta = meta();
+        let mut text = String::new();
+        kv.metrics(&mut text);
+        let name = "switchyard_kv_command_calls_total";
+        assert!(text.contains(&format!("# TYPE {name} counter\n")), "{text}");
+        assert!(!text.contains(&format!("{name}{{")), "nothing called yet: {text}");
+        run(&kv, &meta, &["SET".into(), "a".into(), "1".into()]);
+        run(&kv, &meta, &["GET".into(), "a".into()]);
+        run(&kv, &meta, &["GET".into(), "a".into()]);
+        run(&kv, &meta, &["GET".into()]);
+        text.clear();
+        kv.metrics(&mut text);
+        assert!(text.contains(&format!("{name}{{command=\"set\"}} 1\n")), "{text}");
+        assert!(text.contains(&format!("{name}{{command=\"get\"}} 2\n")), "rejected calls do not count: {text}");
+        assert_eq!(text.matches(&format!("{name}{{")).count(), 2, "{text}");
+    }
+
+    #[test]
+    fn replayed_log_records_do_not_count_as_calls() {
+        let path = temp_log("replay-calls");
+        let options = Options { appendonly: Some(path.clone()), appendfsync: Fsync::No, ..Options::default() };
+        let meta = meta();
+        {
+            let kv = Kv::new(options.clone()).unwrap();
+            run(&kv, &meta, &["SET".into(), "a".into(), "1".into()]);
+            kv.shared.aof.as_ref().unwrap().flush(u64::MAX, false).unwrap();
+        }
+        let kv = Kv::new(options).unwrap();
+        assert_eq!(run(&kv, &meta, &["GET".into(), "a".into()]), b"$1\r\n1\r\n");
+        assert!(!info(&kv, &meta, &["commandstats"]).contains("cmdstat_set:"));
         drop(kv);
         let _ = std::fs::remove_file(&path);
     }

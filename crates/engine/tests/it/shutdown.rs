@@ -3,7 +3,7 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use switchyard_engine::{ConnInfo, Cx, Output, Respond, Service};
+use switchyard_engine::{ConnInfo, Cx, Farewell, Output, Respond, Service};
 
 use crate::support::*;
 
@@ -100,8 +100,9 @@ impl Service for Polite {
         let _ = s;
     }
 
-    fn goodbye(&self, _: &mut (), out: &mut Output) {
+    fn goodbye(&self, _: &mut (), out: &mut Output) -> Farewell {
         out.extend_from_slice(b"goodbye\n");
+        Farewell::Close
     }
 }
 

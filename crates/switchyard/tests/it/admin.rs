@@ -168,6 +168,215 @@ fn every_service_exposes_metrics_in_the_exposition_format() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// `/metrics` of `admin`: checked against the exposition format, with as
+/// many samples as the Prometheus client library's parser reads.
+#[track_caller]
+fn scrape(admin: SocketAddr) -> HashMap<String, exposition::Family> {
+    let r = get(admin, "/metrics");
+    assert_eq!(r.status, 200);
+    let families = exposition::check(&r.body).unwrap_or_else(|e| panic!("{e}\n{}", r.body));
+    let samples: usize = families.values().map(|f| f.samples.len()).sum();
+    assert_eq!(parse_with_prometheus_client(&r.body).len(), samples, "{}", r.body);
+    families
+}
+
+/// The value of the sample of `family` with `label` (`None`: the family's
+/// only sample), checking that the family has type `kind`.
+#[track_caller]
+fn sample(
+    families: &HashMap<String, exposition::Family>,
+    family: &str,
+    kind: &str,
+    label: Option<(&str, &str)>,
+) -> f64 {
+    let f = families.get(family).unwrap_or_else(|| panic!("no family {family}"));
+    assert_eq!(f.kind, kind, "{family}");
+    let found: Vec<f64> = f
+        .samples
+        .iter()
+        .filter(|s| match label {
+            Some((n, v)) => s.labels.iter().any(|(ln, lv)| ln == n && lv == v),
+            None => s.labels.is_empty(),
+        })
+        .map(|s| s.value)
+        .collect();
+    assert_eq!(found.len(), 1, "{family} {label:?}: {} samples", found.len());
+    found[0]
+}
+
+#[test]
+fn http_metrics_count_responses_by_status_class() {
+    let root = std::env::temp_dir().join(format!("switchyard-admin-classes-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("index.html"), "hello").unwrap();
+    let server = start("http", &["--root", root.to_str().unwrap()]);
+    assert_eq!(get(server.addr(), "/").status, 200);
+    assert_eq!(get(server.addr(), "/index.html").status, 200);
+    assert_eq!(get(server.addr(), "/missing").status, 404);
+    let families = scrape(server.addrs[1]);
+    let name = "switchyard_http_responses_by_class_total";
+    for (class, want) in [("1xx", 0.0), ("2xx", 2.0), ("3xx", 0.0), ("4xx", 1.0), ("5xx", 0.0)] {
+        assert_eq!(sample(&families, name, "counter", Some(("class", class))), want, "{class}");
+    }
+    assert_eq!(families[name].samples.len(), 5);
+    assert_eq!(sample(&families, "switchyard_http_responses_total", "counter", Some(("status", "404"))), 1.0);
+    assert_eq!(server.stop().code(), Some(0));
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Sends raw RESP `request` and reads exactly `reply` back.
+#[track_caller]
+fn resp_exchange(c: &mut TcpStream, request: &[u8], reply: &[u8]) {
+    c.write_all(request).unwrap();
+    let mut got = vec![0; reply.len()];
+    c.read_exact(&mut got).unwrap();
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(reply));
+}
+
+#[test]
+fn kv_metrics_and_info_commandstats_count_calls_per_command() {
+    let server = start("kv", &[]);
+    let mut c = server.connect();
+    resp_exchange(&mut c, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", b"+OK\r\n");
+    resp_exchange(&mut c, b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", b"$1\r\nv\r\n");
+    // A pipeline of three, then a GET refused for its arity.
+    resp_exchange(&mut c, &b"*2\r\n$3\r\nget\r\n$1\r\nk\r\n".repeat(3), &b"$1\r\nv\r\n".repeat(3));
+    resp_exchange(&mut c, b"*1\r\n$3\r\nGET\r\n", b"-ERR wrong number of arguments for 'get' command\r\n");
+
+    c.write_all(b"*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n").unwrap();
+    let mut r = BufReader::new(c.try_clone().unwrap());
+    let mut header = String::new();
+    r.read_line(&mut header).unwrap();
+    let len: usize =
+        header.trim_end().strip_prefix('$').and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{header}"));
+    let mut info = vec![0; len + 2];
+    r.read_exact(&mut info).unwrap();
+    let info = String::from_utf8(info).unwrap();
+    assert!(info.starts_with("# Commandstats\r\n"), "{info}");
+    let get_line = info.lines().find(|l| l.starts_with("cmdstat_get:")).unwrap_or_else(|| panic!("{info}"));
+    assert!(get_line.starts_with("cmdstat_get:calls=4,usec="), "{get_line}");
+    assert!(get_line.ends_with(",rejected_calls=1,failed_calls=0"), "{get_line}");
+    assert!(info.contains("\r\ncmdstat_set:calls=1,usec="), "{info}");
+
+    let families = scrape(server.addrs[1]);
+    let name = "switchyard_kv_command_calls_total";
+    assert_eq!(sample(&families, name, "counter", Some(("command", "set"))), 1.0);
+    assert_eq!(sample(&families, name, "counter", Some(("command", "get"))), 4.0);
+    assert_eq!(sample(&families, name, "counter", Some(("command", "info"))), 1.0);
+    assert_eq!(families[name].samples.len(), 3, "only commands called at least once");
+    assert_eq!(sample(&families, "switchyard_kv_commands_total", "counter", None), 7.0);
+    drop((r, c));
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// A bare IRC client: no PING answers, no parsing.
+struct ChatClient {
+    writer: TcpStream,
+    reader: BufReader<TcpStream>,
+}
+
+impl ChatClient {
+    #[track_caller]
+    fn connect(addr: SocketAddr) -> ChatClient {
+        let s = connect(addr);
+        ChatClient { writer: s.try_clone().unwrap(), reader: BufReader::new(s) }
+    }
+
+    /// Connects and registers as `nick`, through the missing MOTD (422).
+    #[track_caller]
+    fn register(addr: SocketAddr, nick: &str) -> ChatClient {
+        let mut c = ChatClient::connect(addr);
+        c.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}"));
+        c.until(" 422 ");
+        c
+    }
+
+    #[track_caller]
+    fn send(&mut self, lines: &str) {
+        self.writer.write_all(format!("{lines}\r\n").as_bytes()).unwrap();
+    }
+
+    /// Reads lines until one contains `part`; returns it.
+    #[track_caller]
+    fn until(&mut self, part: &str) -> String {
+        let mut seen = Vec::new();
+        loop {
+            let mut line = String::new();
+            let n = self.reader.read_line(&mut line).unwrap_or(0);
+            assert!(n > 0, "the connection ended waiting for {part:?}; got {seen:#?}");
+            if line.contains(part) {
+                return line.trim_end().to_string();
+            }
+            seen.push(line);
+        }
+    }
+}
+
+#[test]
+fn chat_metrics_count_users_channels_messages_and_deliveries() {
+    let server = start("chat", &[]);
+    let (addr, admin) = (server.addr(), server.addrs[1]);
+    let mut ann = ChatClient::register(addr, "ann");
+    let mut bob = ChatClient::register(addr, "bob");
+    let mut lurker = ChatClient::connect(addr);
+    lurker.send("PING :here");
+    lurker.until("PONG");
+    ann.send("JOIN #m");
+    ann.until(" 366 ");
+    bob.send("JOIN #m");
+    bob.until(" 366 ");
+    ann.until(":bob!bob@127.0.0.1 JOIN #m");
+    ann.send("PRIVMSG #m :hello\r\nPRIVMSG bob :psst\r\nPRIVMSG #nowhere :lost\r\nNOTICE #m :fyi");
+    bob.until("PRIVMSG #m :hello");
+    bob.until("PRIVMSG bob :psst");
+    bob.until("NOTICE #m :fyi");
+    ann.until(" 401 ann #nowhere ");
+
+    let f = scrape(admin);
+    assert_eq!(sample(&f, "switchyard_chat_users", "gauge", None), 2.0);
+    assert_eq!(sample(&f, "switchyard_chat_unregistered_connections", "gauge", None), 1.0);
+    assert_eq!(sample(&f, "switchyard_chat_channels", "gauge", None), 1.0);
+    let messages = "switchyard_chat_messages_total";
+    assert_eq!(sample(&f, messages, "counter", Some(("command", "privmsg"))), 2.0, "the one to #nowhere is refused");
+    assert_eq!(sample(&f, messages, "counter", Some(("command", "notice"))), 1.0);
+    assert_eq!(sample(&f, "switchyard_chat_deliveries_total", "counter", None), 3.0);
+    for reason in ["flood", "sendq", "ping_timeout"] {
+        assert_eq!(sample(&f, "switchyard_chat_clients_dropped_total", "counter", Some(("reason", reason))), 0.0);
+    }
+
+    bob.send("QUIT :bye");
+    ann.until(":bob!bob@127.0.0.1 QUIT");
+    ann.send("PART #m");
+    ann.until(":ann!ann@127.0.0.1 PART #m");
+    let f = scrape(admin);
+    assert_eq!(sample(&f, "switchyard_chat_users", "gauge", None), 1.0, "bob quit");
+    assert_eq!(sample(&f, "switchyard_chat_channels", "gauge", None), 0.0, "#m emptied");
+    drop((ann, bob, lurker));
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn chat_metrics_count_clients_dropped_for_flooding_and_ping_timeouts() {
+    let server = start("chat", &["--flood-rate", "5", "--ping-interval", "300ms"]);
+    let (addr, admin) = (server.addr(), server.addrs[1]);
+    let mut flooder = ChatClient::register(addr, "flooder");
+    let mut quiet = ChatClient::register(addr, "quiet");
+    let burst: String = (0..200).map(|i| format!("PONG :{i}\r\n")).collect();
+    flooder.writer.write_all(burst.as_bytes()).unwrap();
+    assert_eq!(flooder.until("ERROR "), "ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
+    quiet.until("PING ");
+    assert!(quiet.until("ERROR ").contains("(Ping timeout: "));
+
+    let f = scrape(admin);
+    let dropped = "switchyard_chat_clients_dropped_total";
+    for (reason, want) in [("flood", 1.0), ("sendq", 0.0), ("ping_timeout", 1.0)] {
+        assert_eq!(sample(&f, dropped, "counter", Some(("reason", reason))), want, "{reason}");
+    }
+    assert_eq!(sample(&f, "switchyard_chat_users", "gauge", None), 0.0, "both are gone");
+    drop((flooder, quiet));
+    assert_eq!(server.stop().code(), Some(0));
+}
+
 /// The Prometheus project's own text parser (Debian's
 /// `python3-prometheus-client`) reads `text`; one line per sample comes
 /// back: `family type sample-name value`.

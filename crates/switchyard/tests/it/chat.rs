@@ -579,6 +579,30 @@ fn shutdown_delivers_what_was_accepted_then_a_notice_and_closing_link() {
 }
 
 #[test]
+fn messages_sent_just_before_the_signal_reach_every_member_before_their_closing_link() {
+    for round in 0..5 {
+        let server = start(&["--flood-rate", "0"]);
+        let mut a = Irc::register(&server, "alice");
+        let mut b = Irc::register(&server, "bob");
+        for m in [&mut a, &mut b] {
+            m.send("JOIN #r");
+            m.expect_code("366");
+        }
+        // No wait for the server to handle them: the signal races the
+        // messages, which arrive before it and so must all be delivered.
+        let burst: String = (0..50).map(|i| format!("PRIVMSG #r :{i}\r\n")).collect();
+        a.writer.write_all(burst.as_bytes()).unwrap();
+        server.signal(libc::SIGTERM);
+        let lines = b.rest();
+        let got: Vec<&String> = lines.iter().filter(|l| l.contains("PRIVMSG")).collect();
+        assert_eq!(got.len(), 50, "round {round}: {lines:#?}");
+        assert_eq!(lines.last().map(String::as_str), Some("ERROR :Closing Link: 127.0.0.1 (Server shutting down)"));
+        let mut server = server;
+        assert!(server.wait(Duration::from_secs(10)).success());
+    }
+}
+
+#[test]
 fn bench_chat_delivers_every_message_in_order_and_says_so() {
     let server = start(&["--flood-rate", "0"]);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
