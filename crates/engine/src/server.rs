@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::mailbox::{Completions, Inbox};
 use crate::pool::{Pool, Queue, Route};
 use crate::reactor::Reactor;
-use crate::service::{Control, Service};
+use crate::service::{CloseReason, Control, Service};
 use crate::shared::Shared;
 use crate::sys;
 
@@ -45,6 +45,8 @@ fn io_err(what: &'static str) -> impl FnOnce(std::io::Error) -> Error {
 pub struct Summary {
     /// Connections accepted over the server's life.
     pub connections: u64,
+    /// Connections closed over the server's life, turned-away ones included.
+    pub closed: u64,
     /// Tasks handled over the server's life.
     pub tasks: u64,
     /// How long the graceful shutdown took.
@@ -107,6 +109,11 @@ impl<S: Service> Server<S> {
     /// address that cannot be bound, [`Error::Io`] for an eventfd.
     pub fn bind(config: Config, service: S) -> Result<Server<S>, Error> {
         config.validate().map_err(Error::Config)?;
+        // A descriptor per connection: take all that the hard limit allows.
+        match sys::raise_fd_limit() {
+            Ok(n) => tracing::debug!(limit = n, "open files limit"),
+            Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
+        }
         let mut listeners: Vec<Vec<TcpListener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
         let mut addrs = Vec::new();
         for want in &config.listen {
@@ -228,12 +235,14 @@ impl<S: Service> Server<S> {
         let m = &shared.metrics;
         let summary = Summary {
             connections: m.connections_accepted.load(std::sync::atomic::Ordering::Relaxed),
+            closed: CloseReason::ALL.iter().map(|&r| m.closed_count(r)).sum(),
             tasks: m.tasks_done.load(std::sync::atomic::Ordering::Relaxed),
             drain_time: shared.drain_elapsed(),
             forced,
         };
         tracing::info!(
             connections = summary.connections,
+            closed = summary.closed,
             tasks = summary.tasks,
             drain_ms = summary.drain_time.as_millis() as u64,
             forced = summary.forced,

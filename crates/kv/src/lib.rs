@@ -326,7 +326,9 @@ impl Service for Kv {
                 Some(b"-ERR max number of clients reached\r\n".to_vec())
             }
             Reject::InputTooLarge => Some(b"-ERR Protocol error: request too large for the input buffer\r\n".to_vec()),
-            Reject::RequestTimeout | Reject::Panic => None,
+            // Redis has no such limits; these say why the line is closing.
+            Reject::RequestTimeout => Some(b"-ERR Protocol error: request not complete in time\r\n".to_vec()),
+            Reject::Panic => Some(b"-ERR internal error while handling the command\r\n".to_vec()),
         }
     }
 

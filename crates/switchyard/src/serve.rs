@@ -98,10 +98,6 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         tracing::info!(file = %path.display(), "configuration loaded");
     }
     let admin = e.admin;
-    match switchyard_engine::raise_fd_limit() {
-        Ok(n) => tracing::debug!(limit = n, "open files limit"),
-        Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
-    }
     let name = format!("{:?}", args.service).to_lowercase();
     match args.service {
         ServiceName::Echo => serve(&name, config, admin, crate::echo::Echo),

@@ -192,6 +192,28 @@ fn cpu_time(pid: u32) -> Duration {
 }
 
 #[test]
+fn the_soft_open_files_limit_is_raised_to_the_hard_limit_at_start() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchyard"));
+    cmd.args(echo_args(&["--workers", "1"]));
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let lim = libc::rlimit { rlim_cur: 64, rlim_max: 4096 };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let server = Server::start_with(&mut cmd, 1);
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
+    let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap();
+    let soft: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
+    assert_eq!(soft, ["4096", "4096"], "{line}");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
 fn running_out_of_file_descriptors_pauses_accepting_without_spinning() {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchyard"));
     cmd.args(echo_args(&["--workers", "1"]));
