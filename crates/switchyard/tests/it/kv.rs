@@ -516,28 +516,38 @@ fn writes_past_maxmemory_get_oom_and_reads_go_on() {
 
 #[test]
 fn in_flight_replies_arrive_before_a_graceful_shutdown_closes() {
-    let server = start(&[]);
-    let mut c = server.connect();
-    c.write_all(b"PING\r\n").unwrap();
-    read_replies(&mut c, 1);
-    let mut script = Vec::new();
-    for _ in 0..500 {
-        resp::command(&mut script, &["INCR", "inflight"]);
+    let log = temp_log("drain");
+    let path = log.to_str().unwrap();
+    // Plain, and with replies held for the log's fsync thread.
+    for extra in [vec![], vec!["--appendonly", path, "--appendfsync", "always"]] {
+        let server = start(&extra);
+        let mut c = server.connect();
+        c.write_all(b"PING\r\n").unwrap();
+        read_replies(&mut c, 1);
+        let mut script = Vec::new();
+        for _ in 0..500 {
+            resp::command(&mut script, &["INCR", "inflight"]);
+        }
+        // On loopback the bytes are in the server's receive queue once the
+        // write returns: all 500 arrived before the signal.
+        c.write_all(&script).unwrap();
+        server.signal(libc::SIGTERM);
+        let mut buf = Vec::new();
+        c.read_to_end(&mut buf).unwrap();
+        let mut pos = 0;
+        let mut n = 0;
+        while let Some((reply, used)) = resp::parse_reply(&buf[pos..]).unwrap() {
+            n += 1;
+            assert_eq!(reply, Reply::Integer(n), "{extra:?}: replies are whole and in order");
+            pos += used;
+        }
+        assert_eq!(pos, buf.len(), "{extra:?}: no partial reply at the close");
+        assert_eq!(n, 500, "{extra:?}: every command received before the signal is answered");
+        drop(c);
+        let mut server = server;
+        assert_eq!(server.wait(Duration::from_secs(30)).code(), Some(0), "{extra:?}");
     }
-    c.write_all(&script).unwrap();
-    server.signal(libc::SIGTERM);
-    let mut buf = Vec::new();
-    c.read_to_end(&mut buf).unwrap();
-    let mut pos = 0;
-    let mut n = 0;
-    while let Some((reply, used)) = resp::parse_reply(&buf[pos..]).unwrap() {
-        n += 1;
-        assert_eq!(reply, Reply::Integer(n), "replies are whole and in order");
-        pos += used;
-    }
-    assert_eq!(pos, buf.len(), "no partial reply at the close");
-    let mut server = server;
-    assert_eq!(server.wait(Duration::from_secs(30)).code(), Some(0));
+    let _ = std::fs::remove_dir_all(log.parent().unwrap());
 }
 
 #[test]
