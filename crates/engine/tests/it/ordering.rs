@@ -8,8 +8,12 @@ use switchyard_engine::{ConnInfo, Cx, Respond, Service};
 
 use crate::support::*;
 
-/// Answers each line `N` with `N`, after sleeping a pseudo-random 0–2 ms.
+/// Answers each line `N` with `N`, after sleeping a pseudo-random 0–2 ms;
+/// at most [`LINES_PER_CALL`] lines a call, so that a connection's
+/// requests span many tasks, which the workers take in any order.
 struct Jitter;
+
+const LINES_PER_CALL: usize = 8;
 
 impl Service for Jitter {
     type State = u64;
@@ -19,7 +23,8 @@ impl Service for Jitter {
     }
 
     fn handle(&self, rng: &mut u64, cx: &mut Cx<'_>) {
-        while let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+        for _ in 0..LINES_PER_CALL {
+            let Some(end) = cx.input().iter().position(|&b| b == b'\n') else { return };
             // xorshift64: deterministic per connection, different across them.
             *rng ^= *rng << 13;
             *rng ^= *rng >> 7;
@@ -29,6 +34,7 @@ impl Service for Jitter {
             cx.out().extend_from_slice(&line);
             cx.consume(end + 1);
         }
+        cx.call_again();
     }
 }
 
@@ -46,8 +52,12 @@ fn run(poller: Kind, respond: Respond, connections: usize, requests: usize) {
             std::thread::spawn(move || {
                 let mut w = stream.try_clone().unwrap();
                 let writer = std::thread::spawn(move || {
+                    // In many writes that split lines, so that bytes also
+                    // arrive while the connection's task is out.
                     let all: String = (0..requests).map(|i| format!("{i}\n")).collect();
-                    w.write_all(all.as_bytes()).unwrap();
+                    for chunk in all.as_bytes().chunks(301) {
+                        w.write_all(chunk).unwrap();
+                    }
                 });
                 let mut r = BufReader::new(stream);
                 let mut line = String::new();
@@ -78,8 +88,8 @@ fn responses_keep_request_order_across_workers_when_workers_write() {
 
 #[test]
 fn responses_keep_request_order_on_the_poll_backend() {
-    run(Kind::Poll, Respond::Loop, 50, 200);
-    run(Kind::Poll, Respond::Direct, 50, 200);
+    run(Kind::Poll, Respond::Loop, 50, 1000);
+    run(Kind::Poll, Respond::Direct, 50, 1000);
 }
 
 /// Handles one line per call, writing `size` bytes for it, and asks to be
