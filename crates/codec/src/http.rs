@@ -499,6 +499,11 @@ impl ChunkedBody {
                 (Chunk::Extension { value }, b'\r') => Chunk::SizeLf { value },
                 (Chunk::Extension { value }, _) if b == b'\t' || b >= 0x20 && b != 0x7f => Chunk::Extension { value },
                 (Chunk::SizeLf { value: 0 }, b'\n') => Chunk::TrailerLineStart,
+                // A chunk announced past the limit is refused at once,
+                // before its bytes are waited for.
+                (Chunk::SizeLf { value }, b'\n') if self.seen.saturating_add(value) > self.limit => {
+                    return Err(Error::BodyTooLarge);
+                }
                 (Chunk::SizeLf { value }, b'\n') => Chunk::Data(value),
                 (Chunk::DataCr, b'\r') => Chunk::DataLf,
                 (Chunk::DataLf, b'\n') => Chunk::Size { value: 0, digits: 0 },
@@ -826,6 +831,9 @@ mod tests {
             assert!(matches!(ChunkedBody::new(1 << 20).advance(buf), Err(Error::BadRequest(_))), "{buf:?}");
         }
         assert_eq!(ChunkedBody::new(10).advance(b"100\r\n0123456789"), Err(Error::BodyTooLarge));
+        // Refused as soon as the chunk is announced, before its data.
+        assert_eq!(ChunkedBody::new(10).advance(b"8\r\n"), Err(Error::BodyTooLarge));
+        assert_eq!(ChunkedBody::new(10).advance(b"5\r\n"), Ok(3));
     }
 
     #[test]

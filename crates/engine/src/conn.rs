@@ -68,6 +68,8 @@ pub struct Conn<S: Service> {
     /// the signal and are not read yet. They arrived before it, so they
     /// are still read and answered; nothing past them is.
     pub drain_quota: usize,
+    /// The service said a request is still arriving (`Cx::request_in_progress`).
+    pub mid_request: bool,
 }
 
 impl<S: Service> Conn<S> {
@@ -96,6 +98,7 @@ impl<S: Service> Conn<S> {
             awaited: false,
             held: None,
             drain_quota: 0,
+            mid_request: false,
         }
     }
 
@@ -148,7 +151,7 @@ impl<S: Service> Conn<S> {
         }
         if self.home() && self.closing.is_none() {
             if let (Some(since), Some(limit)) = (self.request_since, config.request_timeout) {
-                if !self.input.is_empty() {
+                if !self.input.is_empty() || self.mid_request {
                     consider(since + limit, Deadline::Request);
                 }
             }

@@ -399,7 +399,7 @@ impl<S: Service> Reactor<S> {
                 }
                 Ok(n) => {
                     conn.drain_quota = conn.drain_quota.saturating_sub(n);
-                    if conn.input.is_empty() {
+                    if conn.input.is_empty() && !conn.mid_request {
                         conn.request_since = Some(now);
                     }
                     conn.input.extend_from_slice(&self.scratch[..n]);
@@ -631,7 +631,10 @@ impl<S: Service> Reactor<S> {
             input.extend_from_slice(&conn.input);
         }
         conn.input = input;
-        if conn.input.is_empty() {
+        conn.mid_request = task.mid_request;
+        if task.mid_request {
+            conn.request_since.get_or_insert(now);
+        } else if conn.input.is_empty() {
             conn.request_since = None;
             if conn.input.capacity() > KEEP_INPUT_CAPACITY_BYTES {
                 conn.input = Vec::new();

@@ -241,6 +241,7 @@ pub struct Cx<'a> {
     pub(crate) again: bool,
     pub(crate) peer_closed: bool,
     pub(crate) hold: Option<u64>,
+    pub(crate) mid_request: bool,
 }
 
 impl<'a> Cx<'a> {
@@ -303,6 +304,15 @@ impl<'a> Cx<'a> {
     /// the output limits, but not against `write_timeout`.
     pub fn hold_output(&mut self, gate: u64) {
         self.hold = Some(self.hold.map_or(gate, |g| g.max(gate)));
+    }
+
+    /// Says that a request is still arriving although this call consumed
+    /// all of its bytes so far (a request body being skipped as it comes):
+    /// the `request_timeout` deadline, which runs from the request's first
+    /// byte, keeps running, and more bytes do not restart it. Lasts until a
+    /// call ends without saying so.
+    pub fn request_in_progress(&mut self) {
+        self.mid_request = true;
     }
 
     /// The client has closed its sending side: no more input will come, so

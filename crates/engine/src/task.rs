@@ -40,6 +40,8 @@ pub struct Task<S: Service> {
     pub write_failed: bool,
     /// The service held the output until this gate is released.
     pub hold: Option<u64>,
+    /// The service said a request is still arriving.
+    pub mid_request: bool,
 }
 
 impl<S: Service> Task<S> {
@@ -59,6 +61,7 @@ impl<S: Service> Task<S> {
             panicked: false,
             write_failed: false,
             hold: None,
+            mid_request: false,
         }
     }
 
@@ -86,11 +89,13 @@ impl<S: Service> Task<S> {
             again: false,
             peer_closed: self.peer_closed,
             hold: None,
+            mid_request: false,
         };
         let state = &mut self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));
         let (consumed, close, again) = (cx.consumed, cx.close, cx.again);
         self.hold = cx.hold;
+        self.mid_request = cx.mid_request;
         shared.metrics.service_time.observe(started.elapsed());
         self.input.drain(..consumed);
         self.consumed = consumed;

@@ -86,6 +86,10 @@ impl Http {
 pub struct Conn {
     /// The rest of a request body still to skip.
     skip: Skip,
+    /// The response to a request whose chunked body is being skipped: it
+    /// goes out once the body ends, or gives way to a 413 (or 400) if the
+    /// body turns out too large (or malformed).
+    deferred: Output,
     /// Where response heads are assembled (kept for its capacity).
     head: Vec<u8>,
 }
@@ -100,7 +104,7 @@ impl Service for Http {
     type State = Conn;
 
     fn open(&self, _conn: &ConnInfo) -> Conn {
-        Conn { skip: Skip::Nothing, head: Vec::new() }
+        Conn { skip: Skip::Nothing, deferred: Output::new(), head: Vec::new() }
     }
 
     fn handle(&self, conn: &mut Conn, cx: &mut Cx<'_>) {
@@ -135,7 +139,11 @@ impl Service for Http {
                 let rest = &input[req.head_len..];
                 close = req.body != Body::None || !matches!(parse_request(rest, &LIMITS), Ok(Some(_)));
             }
-            self.answer(&req, out, &mut conn.head, close);
+            // A chunked body's length is known only at its end: answer
+            // once it is over, so that one too large still gets its 413.
+            let chunked = req.body == Body::Chunked && !close;
+            let reply_to = if chunked { &mut conn.deferred } else { out };
+            self.answer(&req, reply_to, &mut conn.head, close);
             let (head_len, body) = (req.head_len, req.body);
             cx.consume(head_len);
             if close {
@@ -190,6 +198,7 @@ impl Http {
                 cx.consume(take as usize);
                 *left -= take;
                 if *left > 0 {
+                    cx.request_in_progress();
                     return false;
                 }
             }
@@ -197,15 +206,25 @@ impl Http {
                 Ok(n) => {
                     cx.consume(n);
                     if !body.is_done() {
+                        cx.request_in_progress();
                         return false;
                     }
+                    cx.out().append(&mut conn.deferred);
                 }
                 Err(e) => {
-                    // The response went out already; all that is left is to stop.
                     tracing::debug!(conn = %cx.id(), error = %e, "bad chunked body");
                     if e == codec::Error::BodyTooLarge {
                         self.counters.limit(Limit::Body);
                     }
+                    conn.deferred = Output::new();
+                    let mut r = Reply {
+                        out: cx.out(),
+                        head: &mut conn.head,
+                        version: Version::Http11,
+                        close: true,
+                        is_head: false,
+                    };
+                    self.simple(&mut r, e.status(), None);
                     close_after(cx);
                     return false;
                 }

@@ -469,6 +469,18 @@ fn every_malformed_request_gets_its_status_then_a_close() {
         ("control character", b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x01b\r\n\r\n", 400),
         ("obsolete folding", b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n", 400),
         ("control in target", b"GET /a\x7fb HTTP/1.1\r\nHost: h\r\n\r\n", 400),
+        // A chunked body's size shows only as it arrives: the response
+        // waits for its end, so an oversized or broken one is still refused.
+        (
+            "chunked body too large",
+            b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n",
+            413,
+        ),
+        (
+            "malformed chunk size",
+            b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            400,
+        ),
     ];
     for (what, request, want) in cases {
         let (resp, mut s, buf) = exchange(server.addr(), request);
@@ -606,6 +618,21 @@ fn a_request_that_does_not_arrive_whole_in_time_gets_408() {
     let (resp, mut s, buf) = exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\n");
     assert_eq!(resp.status, 408);
     assert!(resp.closes());
+    assert_eof(&mut s, &buf);
+    // A body that stops arriving: its request is answered (the body is
+    // skipped as it comes), then the deadline still runs out on it.
+    let mut s = connect(server.addr());
+    s.write_all(b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\n\r\nonly ten b").unwrap();
+    let mut buf = Vec::new();
+    assert_eq!(read_response(&mut s, &mut buf, false).status, 200);
+    let resp = read_response(&mut s, &mut buf, false);
+    assert_eq!(resp.status, 408);
+    assert!(resp.closes());
+    assert_eof(&mut s, &buf);
+    // The same with a chunked body, answered only once it ends: 408 alone.
+    let (resp, mut s, buf) =
+        exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel");
+    assert_eq!(resp.status, 408);
     assert_eof(&mut s, &buf);
     assert_eq!(server.stop().code(), Some(0));
 }
