@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 use switchyard_codec::irc::{
-    fold, is_channel_name, validate_channel, validate_nick, write_message, Message, MAX_CONTENT_BYTES,
+    fold, is_channel_name, validate_channel, validate_nick, write_message, Message, ParseError, MAX_CONTENT_BYTES,
 };
 
 use switchyard_engine::ConnId;
@@ -154,7 +154,21 @@ impl<'a> Session<'a> {
     /// Handles one line (without its line end).
     pub fn line(&mut self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
-        let Ok(msg) = Message::parse(&text) else { return };
+        let msg = match Message::parse(&text) {
+            Ok(msg) => msg,
+            Err(ParseError::BadCommand) => {
+                // Not a word or a numeric: unknown, and said so.
+                let rest = text.trim_start_matches(' ');
+                let rest = match rest.strip_prefix(':') {
+                    Some(p) => p.split_once(' ').map_or("", |(_, after)| after.trim_start_matches(' ')),
+                    None => rest,
+                };
+                let word = rest.split(' ').next().unwrap_or("");
+                return self.reply(ERR_UNKNOWNCOMMAND, &[word], Some("Unknown command"));
+            }
+            // An empty line is ignored, as RFC 2812 says.
+            Err(_) => return,
+        };
         let command = msg.command.to_ascii_uppercase();
         let p = &msg.params;
         let registered = self.me().registered;

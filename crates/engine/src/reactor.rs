@@ -810,8 +810,7 @@ impl<S: Service> Reactor<S> {
                 self.settle(slot);
             }
             Deadline::Idle => {
-                self.shared.metrics.limit_hit(Limit::IdleTimeout);
-                tracing::debug!(conn = %id, "idle timeout");
+                self.shared.limit(Limit::IdleTimeout, format_args!("{id}: no traffic for idle_timeout; closing"));
                 let conn = self.slots[slot as usize].conn.as_mut().unwrap();
                 conn.closing = Some(CloseReason::Idle);
                 self.settle(slot);

@@ -16,6 +16,16 @@ fn start(extra: &[&str]) -> Server {
     Server::start(&args, 1)
 }
 
+/// Registers `a` and `b` and has both join `#r`.
+fn two_in_a_room(server: &Server, a: &str, b: &str) -> (Irc, Irc) {
+    let (mut a, mut b) = (Irc::register(server, a), Irc::register(server, b));
+    for m in [&mut a, &mut b] {
+        m.send("JOIN #r");
+        m.expect_code("366");
+    }
+    (a, b)
+}
+
 /// One IRC client: writes lines, reads lines, answers the server's PINGs
 /// unless told not to.
 struct Irc {
@@ -353,6 +363,8 @@ fn every_error_numeric_carries_its_standard_text() {
         ("PRIVMSG bob", ":switchyard 412 alice :No text to send"),
         ("PRIVMSG bob :", ":switchyard 412 alice :No text to send"),
         ("FROBNICATE now", ":switchyard 421 alice FROBNICATE :Unknown command"),
+        ("FOO-BAR now", ":switchyard 421 alice FOO-BAR :Unknown command"),
+        (":alice X_1", ":switchyard 421 alice X_1 :Unknown command"),
         ("NICK", ":switchyard 431 alice :No nickname given"),
         ("NICK a!b", ":switchyard 432 alice a!b :Erroneous nickname"),
         ("NICK bob", ":switchyard 433 alice bob :Nickname is already in use"),
@@ -512,12 +524,7 @@ fn every_member_hears_each_sender_in_order(flags: &[&str]) {
 #[test]
 fn a_client_over_its_burst_is_throttled_and_every_line_still_arrives_in_order() {
     let server = start(&["--flood-rate", "20"]);
-    let mut paster = Irc::register(&server, "paster");
-    let mut witness = Irc::register(&server, "witness");
-    for m in [&mut paster, &mut witness] {
-        m.send("JOIN #r");
-        m.expect_code("366");
-    }
+    let (mut paster, mut witness) = two_in_a_room(&server, "paster", "witness");
     // The burst is 200 lines and registration used some: 250 lines go over
     // it, but by less than a burst, so the rest waits for the bucket.
     let paste: String = (0..250).map(|i| format!("PRIVMSG #r :line {i}\r\n")).collect();
@@ -535,12 +542,7 @@ fn a_client_over_its_burst_is_throttled_and_every_line_still_arrives_in_order() 
 #[test]
 fn a_flooding_client_is_disconnected_for_excess_flood() {
     let server = start(&["--flood-rate", "5"]);
-    let mut flooder = Irc::register(&server, "flooder");
-    let mut witness = Irc::register(&server, "witness");
-    for m in [&mut flooder, &mut witness] {
-        m.send("JOIN #r");
-        m.expect_code("366");
-    }
+    let (mut flooder, mut witness) = two_in_a_room(&server, "flooder", "witness");
     let burst: String = (0..200).map(|i| format!("PRIVMSG #r :{i}\r\n")).collect();
     flooder.writer.write_all(burst.as_bytes()).unwrap();
     let (_, error) = flooder.until("ERROR", |l| l.starts_with("ERROR "));
@@ -553,12 +555,7 @@ fn a_flooding_client_is_disconnected_for_excess_flood() {
 #[test]
 fn shutdown_delivers_what_was_accepted_then_a_notice_and_closing_link() {
     let server = start(&["--flood-rate", "0"]);
-    let mut a = Irc::register(&server, "alice");
-    let mut b = Irc::register(&server, "bob");
-    for m in [&mut a, &mut b] {
-        m.send("JOIN #r");
-        m.expect_code("366");
-    }
+    let (mut a, mut b) = two_in_a_room(&server, "alice", "bob");
     for i in 0..100 {
         a.send(&format!("PRIVMSG #r :{i}"));
     }
@@ -582,12 +579,7 @@ fn shutdown_delivers_what_was_accepted_then_a_notice_and_closing_link() {
 fn messages_sent_just_before_the_signal_reach_every_member_before_their_closing_link() {
     for round in 0..5 {
         let server = start(&["--flood-rate", "0"]);
-        let mut a = Irc::register(&server, "alice");
-        let mut b = Irc::register(&server, "bob");
-        for m in [&mut a, &mut b] {
-            m.send("JOIN #r");
-            m.expect_code("366");
-        }
+        let (mut a, mut b) = two_in_a_room(&server, "alice", "bob");
         // No wait for the server to handle them: the signal races the
         // messages, which arrive before it and so must all be delivered.
         let burst: String = (0..50).map(|i| format!("PRIVMSG #r :{i}\r\n")).collect();

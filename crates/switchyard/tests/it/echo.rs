@@ -191,21 +191,26 @@ fn cpu_time(pid: u32) -> Duration {
     Duration::from_millis(ticks * 1000 / hz)
 }
 
-#[test]
-fn the_soft_open_files_limit_is_raised_to_the_hard_limit_at_start() {
+/// Starts `serve echo` with one worker under the given open-files limits.
+fn start_with_fd_limit(soft: libc::rlim_t, hard: libc::rlim_t) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchyard"));
     cmd.args(echo_args(&["--workers", "1"]));
     // SAFETY: setrlimit is async-signal-safe and touches only the child.
     unsafe {
-        cmd.pre_exec(|| {
-            let lim = libc::rlimit { rlim_cur: 64, rlim_max: 4096 };
+        cmd.pre_exec(move || {
+            let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });
     }
-    let server = Server::start_with(&mut cmd, 1);
+    Server::start_with(&mut cmd, 1)
+}
+
+#[test]
+fn the_soft_open_files_limit_is_raised_to_the_hard_limit_at_start() {
+    let server = start_with_fd_limit(64, 4096);
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", server.child.id())).unwrap();
     let line = limits.lines().find(|l| l.starts_with("Max open files")).unwrap();
     let soft: Vec<&str> = line.split_whitespace().skip(3).take(2).collect();
@@ -215,19 +220,7 @@ fn the_soft_open_files_limit_is_raised_to_the_hard_limit_at_start() {
 
 #[test]
 fn running_out_of_file_descriptors_pauses_accepting_without_spinning() {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    cmd.args(echo_args(&["--workers", "1"]));
-    // SAFETY: setrlimit is async-signal-safe and touches only the child.
-    unsafe {
-        cmd.pre_exec(|| {
-            let lim = libc::rlimit { rlim_cur: 64, rlim_max: 64 };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let server = Server::start_with(&mut cmd, 1);
+    let server = start_with_fd_limit(64, 64);
     let pid = server.child.id();
     let crowd: Vec<_> = (0..300).filter_map(|_| std::net::TcpStream::connect(server.addr()).ok()).collect();
     assert!(crowd.len() > 64, "the backlog should hold the attempts");
