@@ -309,7 +309,7 @@ impl<S: Service> Reactor<S> {
         let open = m.connections_open.load(Relaxed);
         if open >= self.shared.config.max_connections as u64 {
             self.shared.limit(Limit::MaxConnections, format_args!("at {open} connections; turning a new client away"));
-            let reply = self.service.reject(Reject::Busy);
+            let reply = self.guarded("reject", || self.service.reject(Reject::Busy)).flatten();
             let until = self.now + self.shared.config.linger_timeout;
             self.turned_away.add(&mut self.poller, sock, reply.as_deref(), until);
             m.closed(CloseReason::Busy);
@@ -328,16 +328,21 @@ impl<S: Service> Reactor<S> {
             }
         };
         let id = ConnId::new(self.idx, slot, self.slots[slot as usize].generation);
+        let info = ConnInfo { id, peer, local };
+        m.connections_accepted.fetch_add(1, Relaxed);
+        let Some(state) = self.guarded("open", || self.service.open(&info)) else {
+            self.free.push(slot);
+            self.shared.metrics.closed(CloseReason::Panic);
+            return;
+        };
         if let Err(e) = self.poller.register(sock.as_raw_fd(), slot as u64, Interest::READ) {
             tracing::warn!(error = %e, "cannot register a new connection");
             self.free.push(slot);
+            self.service.close(state, &info, CloseReason::Error);
             return;
         }
-        m.connections_open.fetch_add(1, Relaxed);
-        m.connections_accepted.fetch_add(1, Relaxed);
-        let info = ConnInfo { id, peer, local };
+        self.shared.metrics.connections_open.fetch_add(1, Relaxed);
         tracing::debug!(conn = %id, %peer, listener = li, "accepted");
-        let state = self.service.open(&info);
         self.slots[slot as usize].conn = Some(Conn::new(sock, info, state, self.now));
         self.settle(slot);
     }
@@ -529,7 +534,9 @@ impl<S: Service> Reactor<S> {
                 if goodbyes && !conn.unseen && conn.drain_quota == 0 && !conn.said_goodbye {
                     conn.said_goodbye = true;
                     let state = conn.state.as_mut().unwrap();
-                    if self.service.goodbye(state, &mut conn.out) == Farewell::Close {
+                    let service = &self.service;
+                    let farewell = Self::guard(&self.shared, "goodbye", || service.goodbye(state, &mut conn.out));
+                    if farewell.unwrap_or(Farewell::Close) == Farewell::Close {
                         conn.closing = Some(CloseReason::Shutdown);
                     }
                     continue;
@@ -675,7 +682,7 @@ impl<S: Service> Reactor<S> {
 
     /// Sends the service's reply for `why` (if any) and closes after it.
     fn reject(&mut self, slot: u32, why: Reject, reason: CloseReason) {
-        let reply = self.service.reject(why);
+        let reply = self.guarded("reject", || self.service.reject(why)).flatten();
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
         if let Some(reply) = reply {
             conn.out.push_vec(reply);
@@ -731,7 +738,7 @@ impl<S: Service> Reactor<S> {
         m.closed(reason);
         tracing::debug!(conn = %conn.info.id, reason = reason.as_str(), "closed");
         if let Some(state) = conn.state {
-            self.service.close(state, &conn.info, reason);
+            self.guarded("close", || self.service.close(state, &conn.info, reason));
         }
     }
 
@@ -903,6 +910,21 @@ impl<S: Service> Reactor<S> {
             }
         });
         self.held = held;
+    }
+
+    /// Runs a service hook on this thread; a panic in it is counted and
+    /// logged, and costs the hook's result, not the I/O loop.
+    fn guarded<T>(&self, hook: &str, f: impl FnOnce() -> T) -> Option<T> {
+        Self::guard(&self.shared, hook, f)
+    }
+
+    fn guard<T>(shared: &Shared, hook: &str, f: impl FnOnce() -> T) -> Option<T> {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        if result.is_err() {
+            shared.metrics.panics.fetch_add(1, Relaxed);
+            tracing::error!(hook, "a service hook panicked on the I/O thread");
+        }
+        result.ok()
     }
 
     // ----- shutdown --------------------------------------------------

@@ -2,10 +2,10 @@
 //! harmless to the other clients.
 
 use std::io::{Read, Write};
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
-use switchyard_engine::{CloseReason, Limit, Respond};
+use switchyard_engine::{CloseReason, ConnInfo, Cx, Farewell, Limit, Output, Respond, Service};
 
 use crate::support::*;
 
@@ -73,6 +73,62 @@ fn a_request_larger_than_max_input_gets_the_error_reply_then_a_close() {
         other.write_all(b"fine\n").unwrap();
         assert_eq!(read_n(&mut other, 5), b"fine\n");
         server.stop();
+    }
+}
+
+/// Echoes; its `open` panics for every other connection (the first, the
+/// third, ...), and its `goodbye` and `close` always panic.
+#[derive(Default)]
+struct FragileHooks {
+    opened: AtomicUsize,
+}
+
+impl Service for FragileHooks {
+    type State = ();
+
+    fn open(&self, _: &ConnInfo) {
+        assert!(self.opened.fetch_add(1, Relaxed) % 2 == 1, "open refuses every other client");
+    }
+
+    fn handle(&self, _: &mut (), cx: &mut Cx<'_>) {
+        Echo.handle(&mut (), cx);
+    }
+
+    fn goodbye(&self, _: &mut (), _: &mut Output) -> Farewell {
+        panic!("goodbye fails");
+    }
+
+    fn close(&self, _: (), _: &ConnInfo, _: CloseReason) {
+        panic!("close fails");
+    }
+}
+
+#[test]
+fn a_panic_in_a_hook_on_the_io_thread_costs_the_connection_not_the_loop() {
+    for poller in BACKENDS {
+        let server = Running::start(FragileHooks::default(), poller, |_| {});
+        let mut served = Vec::new();
+        for i in 0..4 {
+            let mut c = server.connect();
+            if i % 2 == 0 {
+                assert!(closed_by_peer(&mut c), "{poller:?}: a panicking open closes its connection");
+            } else {
+                c.write_all(b"ping").unwrap();
+                assert_eq!(read_n(&mut c, 4), b"ping", "{poller:?}: the loop lives on");
+                served.push(c);
+            }
+        }
+        let control = server.control.clone();
+        assert_eq!(control.metrics().panics.load(Relaxed), 2);
+        // goodbye and close panic for the connections still open: the
+        // drain still ends, and cleanly.
+        let stopper = std::thread::spawn(move || control.shutdown());
+        for c in served.iter_mut() {
+            assert!(closed_by_peer(c), "{poller:?}");
+        }
+        drop(served);
+        stopper.join().unwrap();
+        assert_eq!(server.stop().forced, 0, "{poller:?}");
     }
 }
 
