@@ -120,3 +120,24 @@ impl Shared {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_logs_once_a_second_and_counts_the_lines_it_held_back() {
+        let log = RateLimit::new();
+        assert_eq!(log.allow(Limit::MaxConnections), Some(0));
+        for _ in 0..5 {
+            assert_eq!(log.allow(Limit::MaxConnections), None);
+        }
+        // Another limit has its own allowance.
+        assert_eq!(log.allow(Limit::QueueFull), Some(0));
+        // A second later the next line says how many were held back.
+        let i = Limit::ALL.iter().position(|&l| l == Limit::MaxConnections).unwrap();
+        log.last[i].fetch_sub(1, Ordering::Relaxed);
+        assert_eq!(log.allow(Limit::MaxConnections), Some(5));
+        assert_eq!(log.allow(Limit::MaxConnections), None);
+    }
+}
