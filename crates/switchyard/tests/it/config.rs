@@ -264,7 +264,7 @@ fn every_serve_flag_is_documented_with_its_default() {
     }
     // And the other way: every flag the table documents exists.
     for row in docs.lines().filter(|l| l.starts_with("| `--")) {
-        let flag = row[3..].split(|c: char| c == ' ' || c == '`').next().unwrap();
+        let flag = row[3..].split([' ', '`']).next().unwrap();
         assert!(flags.iter().any(|(f, _)| f == flag), "docs/configuration.md documents `{flag}`, which serve lacks");
     }
 }
