@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::Shutdown;
 use std::time::Duration;
 
-use switchyard_engine::Respond;
+use switchyard_engine::{ConnInfo, Cx, Respond, Service};
 
 use crate::support::*;
 
@@ -138,6 +138,57 @@ fn the_listener_refuses_connections_after_shutdown() {
         server.stop();
         let err = std::net::TcpStream::connect(addr).unwrap_err();
         assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    }
+}
+
+/// Sends each complete line to every other open connection.
+#[derive(Clone, Default)]
+struct Room(std::sync::Arc<std::sync::Mutex<Vec<switchyard_engine::ConnId>>>);
+
+impl Service for Room {
+    type State = ();
+
+    fn open(&self, conn: &ConnInfo) {
+        self.0.lock().unwrap().push(conn.id);
+    }
+
+    fn handle(&self, _: &mut (), cx: &mut Cx<'_>) {
+        while let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+            let line = cx.input()[..=end].to_vec();
+            cx.consume(end + 1);
+            for &to in self.0.lock().unwrap().iter().filter(|&&to| to != cx.id()) {
+                cx.control().send(to, line.clone());
+            }
+        }
+    }
+
+    fn close(&self, _: (), conn: &ConnInfo, _: switchyard_engine::CloseReason) {
+        self.0.lock().unwrap().retain(|&id| id != conn.id);
+    }
+}
+
+#[test]
+fn a_handler_reaches_connections_owned_by_every_io_loop() {
+    for poller in BACKENDS {
+        let room = Room::default();
+        let server = Running::start(room.clone(), poller, |c| c.io_threads = 2);
+        // The kernel spreads connections over the two listeners: connect
+        // until both loops own some (the top byte of an id is its loop).
+        let mut clients = Vec::new();
+        let loops =
+            || room.0.lock().unwrap().iter().map(|id| id.as_u64() >> 56).collect::<std::collections::HashSet<_>>();
+        while clients.len() < 4 || loops().len() < 2 {
+            assert!(clients.len() < 200, "{poller:?}: every connection landed on one loop");
+            clients.push(server.connect());
+            let n = clients.len();
+            wait_for(Duration::from_secs(5), "the connection to open", || room.0.lock().unwrap().len() == n);
+        }
+        clients[0].write_all(b"hello, everyone\n").unwrap();
+        for (i, c) in clients.iter_mut().enumerate().skip(1) {
+            assert_eq!(read_n(c, 16), b"hello, everyone\n", "{poller:?}: client {i}");
+        }
+        drop(clients);
+        server.stop();
     }
 }
 
