@@ -60,7 +60,7 @@ pub struct Conn<S: Service> {
     pub linger_until: Option<Instant>,
     /// The deadline this connection has in the timer heap, if any.
     pub timer_at: Option<Instant>,
-    /// Listed in the loop's `awaited`: it has work waiting for its task.
+    /// Counted in the loop's `awaiting`: its task is out and the loop has work for it.
     pub awaited: bool,
     /// The output waits for this gate's release (`Cx::hold_output`).
     pub held: Option<u64>,

@@ -33,7 +33,7 @@ use crate::service::{CloseReason, ConnId, ConnInfo, Control, Farewell, Reject, S
 use crate::shared::Shared;
 use crate::sys;
 use crate::task::Task;
-use crate::turnaway::TurnedAway;
+use crate::turnaway::{discard_input, TurnedAway};
 
 /// Bytes read into per read call.
 const READ_CHUNK_BYTES: usize = 64 << 10;
@@ -98,9 +98,9 @@ pub struct Reactor<S: Service> {
     /// Connections that got notes this turn, settled once each.
     touched: Vec<u32>,
     done: Vec<Task<S>>,
-    /// Connections whose task is out while the loop has work for them
-    /// (`Conn::awaits_task`); may hold stale and repeated slots.
-    awaited: Vec<u32>,
+    /// Connections marked `Conn::awaited`: their task is out and the loop
+    /// has work for them once it is back.
+    awaiting: usize,
     /// Direct-mode tasks out now; quiet ones come back without a wake-up.
     direct_out: usize,
     /// Connections whose output waits for a gate (`Conn::held`); may hold
@@ -157,7 +157,7 @@ impl<S: Service> Reactor<S> {
             notes: Vec::new(),
             touched: Vec::new(),
             done: Vec::new(),
-            awaited: Vec::new(),
+            awaiting: 0,
             direct_out: 0,
             held: Vec::new(),
             turned_away: TurnedAway::new(TURNED_AWAY_TOKEN_BASE),
@@ -332,16 +332,17 @@ impl<S: Service> Reactor<S> {
         m.connections_accepted.fetch_add(1, Relaxed);
         let Some(state) = self.guarded("open", || self.service.open(&info)) else {
             self.free.push(slot);
-            self.shared.metrics.closed(CloseReason::Panic);
+            m.closed(CloseReason::Panic);
             return;
         };
         if let Err(e) = self.poller.register(sock.as_raw_fd(), slot as u64, Interest::READ) {
             tracing::warn!(error = %e, "cannot register a new connection");
             self.free.push(slot);
-            self.service.close(state, &info, CloseReason::Error);
+            m.closed(CloseReason::Error);
+            self.guarded("close", || self.service.close(state, &info, CloseReason::Error));
             return;
         }
-        self.shared.metrics.connections_open.fetch_add(1, Relaxed);
+        m.connections_open.fetch_add(1, Relaxed);
         tracing::debug!(conn = %id, %peer, listener = li, "accepted");
         self.slots[slot as usize].conn = Some(Conn::new(sock, info, state, self.now));
         self.settle(slot);
@@ -379,14 +380,8 @@ impl<S: Service> Reactor<S> {
         let mut total = 0;
         let outcome = loop {
             if let Some(reason) = conn.lingering {
-                // Discard: the connection is closing, and only its EOF matters.
-                match sys::read(fd, &mut self.scratch) {
-                    Ok(0) => break Some(reason),
-                    Ok(_) => continue,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break None,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) => break Some(reason),
-                }
+                // The connection is closing, and only its EOF matters.
+                break discard_input(fd, &mut self.scratch).then_some(reason);
             }
             let mut room = max_input.saturating_sub(conn.input.len()).min(READ_CHUNK_BYTES);
             if draining {
@@ -470,8 +465,7 @@ impl<S: Service> Reactor<S> {
     /// fixes its interest and deadline.
     fn settle(&mut self, slot: u32) {
         loop {
-            let draining = self.drain_until.is_some();
-            let goodbyes = draining && self.saying_goodbye;
+            let goodbyes = self.saying_goodbye;
             let config = &self.shared.config;
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
             if let Some(reason) = conn.dead {
@@ -549,23 +543,20 @@ impl<S: Service> Reactor<S> {
         }
     }
 
-    /// Lists a connection whose task is out if the loop has work for it.
+    /// Marks (and counts) a connection whose task is out if the loop has
+    /// work for it; the mark goes when the task comes back.
     fn note_awaited(&mut self, slot: u32) {
-        let Some(conn) = self.conn_mut(slot) else { return };
+        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
         if !conn.awaited && conn.awaits_task() {
             conn.awaited = true;
-            self.awaited.push(slot);
+            self.awaiting += 1;
         }
     }
 
     /// Tells workers, before the last look, whether a quiet completion
     /// must wake this loop: while it awaits some task, or drains.
-    fn publish_awaited(&mut self) {
-        let slots = &self.slots;
-        self.awaited.retain(|&slot| slots[slot as usize].conn.as_ref().is_some_and(|c| c.awaited && !c.home()));
-        self.awaited.sort_unstable();
-        self.awaited.dedup();
-        self.inbox.waker.set_awaited(self.drain_until.is_some() || !self.awaited.is_empty());
+    fn publish_awaited(&self) {
+        self.inbox.waker.set_awaited(self.drain_until.is_some() || self.awaiting > 0);
     }
 
     /// Hands the connection's input to a task. Returns true if it already
@@ -614,6 +605,7 @@ impl<S: Service> Reactor<S> {
             conn.input = input;
             conn.state = Some(task.state);
             conn.unseen = true;
+            self.awaiting -= usize::from(std::mem::take(&mut conn.awaited));
             self.direct_out -= usize::from(conn.direct_flight);
             conn.direct_flight = false;
             conn.queued_for_room = true;
@@ -629,7 +621,7 @@ impl<S: Service> Reactor<S> {
         self.shared.metrics.bytes_out.fetch_add(task.written as u64, Relaxed);
         let conn = self.slots[slot as usize].conn.as_mut().expect("a task's connection stays open");
         conn.state = Some(task.state);
-        conn.awaited = false;
+        self.awaiting -= usize::from(std::mem::take(&mut conn.awaited));
         if task.written > 0 {
             conn.last_active = now;
         }

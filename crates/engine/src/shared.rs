@@ -2,7 +2,7 @@
 //! shutdown latch.
 
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::config::Config;
@@ -27,7 +27,7 @@ pub struct Shared {
     /// While draining: loops that still have received requests to finish.
     /// Goodbyes wait for zero, so that a last word follows every reply and
     /// message that requests received before the signal produce.
-    loops_working: std::sync::atomic::AtomicUsize,
+    loops_working: AtomicUsize,
 }
 
 /// Allows one log line per limit per second.
@@ -67,7 +67,7 @@ impl Shared {
             limit_log: RateLimit::new(),
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),
-            loops_working: std::sync::atomic::AtomicUsize::new(config.io_threads),
+            loops_working: AtomicUsize::new(config.io_threads),
             config,
         })
     }

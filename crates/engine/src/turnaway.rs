@@ -12,11 +12,26 @@
 
 use std::io;
 use std::net::TcpStream;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::time::Instant;
 
 use crate::poller::{Event, Interest, Poller};
 use crate::sys;
+
+/// Reads and drops what the socket has, as a lingering close does; true
+/// once it is finished (the client's EOF, or an error). A short read ends
+/// it: readiness is level-triggered, so the rest reports again.
+pub fn discard_input(fd: RawFd, scratch: &mut [u8]) -> bool {
+    loop {
+        match sys::read(fd, scratch) {
+            Ok(0) => return true,
+            Ok(n) if n < scratch.len() => return false,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return e.kind() != io::ErrorKind::WouldBlock,
+        }
+    }
+}
 
 /// Most turned-away sockets lingering at once, per loop.
 pub const MAX_LINGERING: usize = 1024;
@@ -72,18 +87,7 @@ impl TurnedAway {
     pub fn on_event(&mut self, poller: &mut Poller, ev: &Event, scratch: &mut [u8]) {
         let slot = (ev.token - self.token_base) as usize;
         let Some((sock, _)) = self.slots.get(slot).and_then(Option::as_ref) else { return };
-        let done = ev.closed
-            || loop {
-                match sys::read(sock.as_raw_fd(), scratch) {
-                    Ok(0) => break true,
-                    Ok(n) if n < scratch.len() => break false,
-                    Ok(_) => continue,
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break false,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(_) => break true,
-                }
-            };
-        if done {
+        if ev.closed || discard_input(sock.as_raw_fd(), scratch) {
             self.close(poller, slot);
         }
     }

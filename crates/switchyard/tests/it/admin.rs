@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::chat::Irc;
 use crate::support::*;
 
 /// Starts `switchyard serve SERVICE` on 127.0.0.1:0 with an admin listener;
@@ -269,68 +270,25 @@ fn kv_metrics_and_info_commandstats_count_calls_per_command() {
     assert_eq!(server.stop().code(), Some(0));
 }
 
-/// A bare IRC client: no PING answers, no parsing.
-struct ChatClient {
-    writer: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl ChatClient {
-    #[track_caller]
-    fn connect(addr: SocketAddr) -> ChatClient {
-        let s = connect(addr);
-        ChatClient { writer: s.try_clone().unwrap(), reader: BufReader::new(s) }
-    }
-
-    /// Connects and registers as `nick`, through the missing MOTD (422).
-    #[track_caller]
-    fn register(addr: SocketAddr, nick: &str) -> ChatClient {
-        let mut c = ChatClient::connect(addr);
-        c.send(&format!("NICK {nick}\r\nUSER {nick} 0 * :{nick}"));
-        c.until(" 422 ");
-        c
-    }
-
-    #[track_caller]
-    fn send(&mut self, lines: &str) {
-        self.writer.write_all(format!("{lines}\r\n").as_bytes()).unwrap();
-    }
-
-    /// Reads lines until one contains `part`; returns it.
-    #[track_caller]
-    fn until(&mut self, part: &str) -> String {
-        let mut seen = Vec::new();
-        loop {
-            let mut line = String::new();
-            let n = self.reader.read_line(&mut line).unwrap_or(0);
-            assert!(n > 0, "the connection ended waiting for {part:?}; got {seen:#?}");
-            if line.contains(part) {
-                return line.trim_end().to_string();
-            }
-            seen.push(line);
-        }
-    }
-}
-
 #[test]
 fn chat_metrics_count_users_channels_messages_and_deliveries() {
     let server = start("chat", &[]);
-    let (addr, admin) = (server.addr(), server.addrs[1]);
-    let mut ann = ChatClient::register(addr, "ann");
-    let mut bob = ChatClient::register(addr, "bob");
-    let mut lurker = ChatClient::connect(addr);
+    let admin = server.addrs[1];
+    let mut ann = Irc::register(&server, "ann");
+    let mut bob = Irc::register(&server, "bob");
+    let mut lurker = Irc::connect(&server, "lurker");
     lurker.send("PING :here");
-    lurker.until("PONG");
+    lurker.line_with("PONG");
     ann.send("JOIN #m");
-    ann.until(" 366 ");
+    ann.line_with(" 366 ");
     bob.send("JOIN #m");
-    bob.until(" 366 ");
-    ann.until(":bob!bob@127.0.0.1 JOIN #m");
+    bob.line_with(" 366 ");
+    ann.line_with(":bob!bob@127.0.0.1 JOIN #m");
     ann.send("PRIVMSG #m :hello\r\nPRIVMSG bob :psst\r\nPRIVMSG #nowhere :lost\r\nNOTICE #m :fyi");
-    bob.until("PRIVMSG #m :hello");
-    bob.until("PRIVMSG bob :psst");
-    bob.until("NOTICE #m :fyi");
-    ann.until(" 401 ann #nowhere ");
+    bob.line_with("PRIVMSG #m :hello");
+    bob.line_with("PRIVMSG bob :psst");
+    bob.line_with("NOTICE #m :fyi");
+    ann.line_with(" 401 ann #nowhere ");
 
     let f = scrape(admin);
     assert_eq!(sample(&f, "switchyard_chat_users", "gauge", None), 2.0);
@@ -345,9 +303,9 @@ fn chat_metrics_count_users_channels_messages_and_deliveries() {
     }
 
     bob.send("QUIT :bye");
-    ann.until(":bob!bob@127.0.0.1 QUIT");
+    ann.line_with(":bob!bob@127.0.0.1 QUIT");
     ann.send("PART #m");
-    ann.until(":ann!ann@127.0.0.1 PART #m");
+    ann.line_with(":ann!ann@127.0.0.1 PART #m");
     let f = scrape(admin);
     assert_eq!(sample(&f, "switchyard_chat_users", "gauge", None), 1.0, "bob quit");
     assert_eq!(sample(&f, "switchyard_chat_channels", "gauge", None), 0.0, "#m emptied");
@@ -358,14 +316,15 @@ fn chat_metrics_count_users_channels_messages_and_deliveries() {
 #[test]
 fn chat_metrics_count_clients_dropped_for_flooding_and_ping_timeouts() {
     let server = start("chat", &["--flood-rate", "5", "--ping-interval", "300ms"]);
-    let (addr, admin) = (server.addr(), server.addrs[1]);
-    let mut flooder = ChatClient::register(addr, "flooder");
-    let mut quiet = ChatClient::register(addr, "quiet");
+    let admin = server.addrs[1];
+    let mut flooder = Irc::register(&server, "flooder");
+    let mut quiet = Irc::register(&server, "quiet");
+    quiet.answer_pings = false;
     let burst: String = (0..200).map(|i| format!("PONG :{i}\r\n")).collect();
     flooder.writer.write_all(burst.as_bytes()).unwrap();
-    assert_eq!(flooder.until("ERROR "), "ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
-    quiet.until("PING ");
-    assert!(quiet.until("ERROR ").contains("(Ping timeout: "));
+    assert_eq!(flooder.line_with("ERROR "), "ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
+    quiet.line_with("PING ");
+    assert!(quiet.line_with("ERROR ").contains("(Ping timeout: "));
 
     let f = scrape(admin);
     let dropped = "switchyard_chat_clients_dropped_total";

@@ -28,23 +28,23 @@ fn two_in_a_room(server: &Server, a: &str, b: &str) -> (Irc, Irc) {
 
 /// One IRC client: writes lines, reads lines, answers the server's PINGs
 /// unless told not to.
-struct Irc {
+pub(crate) struct Irc {
     nick: String,
-    writer: TcpStream,
+    pub(crate) writer: TcpStream,
     reader: BufReader<TcpStream>,
-    answer_pings: bool,
+    pub(crate) answer_pings: bool,
 }
 
 impl Irc {
     #[track_caller]
-    fn connect(server: &Server, nick: &str) -> Irc {
+    pub(crate) fn connect(server: &Server, nick: &str) -> Irc {
         let s = connect(server.addr());
         Irc { nick: nick.to_string(), writer: s.try_clone().unwrap(), reader: BufReader::new(s), answer_pings: true }
     }
 
     /// Connects and registers as `nick` (user name `nick`), through the end of the MOTD.
     #[track_caller]
-    fn register(server: &Server, nick: &str) -> Irc {
+    pub(crate) fn register(server: &Server, nick: &str) -> Irc {
         let mut c = Irc::connect(server, nick);
         c.send(&format!("NICK {nick}"));
         c.send(&format!("USER {nick} 0 * :{nick} the tester"));
@@ -53,7 +53,7 @@ impl Irc {
     }
 
     #[track_caller]
-    fn send(&mut self, line: &str) {
+    pub(crate) fn send(&mut self, line: &str) {
         self.writer.write_all(format!("{line}\r\n").as_bytes()).unwrap();
     }
 
@@ -91,6 +91,12 @@ impl Irc {
                 None => panic!("{}: connection ended waiting for {what}; got {seen:#?}", self.nick),
             }
         }
+    }
+
+    /// Reads until a line containing `part`; returns that line.
+    #[track_caller]
+    pub(crate) fn line_with(&mut self, part: &str) -> String {
+        self.until(part, |l| l.contains(part)).1
     }
 
     /// Reads until exactly `want`; returns the lines before it.
