@@ -301,9 +301,106 @@ impl Aof {
     }
 }
 
+/// The commands the log is written in (see the module docs).
+const RECORD_NAMES: [&[u8]; 10] =
+    [b"SET", b"DEL", b"PEXPIREAT", b"PERSIST", b"MSET", b"FLUSHDB", b"FLUSHALL", b"SELECT", b"MULTI", b"EXEC"];
+
+/// One record at the front of a log's bytes, read strictly: `*N\r\n`, then
+/// N times `$L\r\n`, L bytes and `\r\n`. Unlike a client's request, every
+/// CRLF is checked and there is no inline form.
+#[derive(Debug, PartialEq)]
+enum Record<'a> {
+    /// A whole record: its arguments and its length in bytes.
+    Whole(Vec<&'a [u8]>, usize),
+    /// The bytes end inside a record that is well formed so far.
+    Short,
+    /// Not a record: what is wrong, and where (relative to the front).
+    Bad(String, usize),
+}
+
+/// Reads the `\r\n`-terminated decimal after the marker byte at `pos`:
+/// `Ok(Some((n, next)))`, `Ok(None)` when the bytes end first.
+fn header(data: &[u8], pos: usize, marker: u8) -> Result<Option<(usize, usize)>, String> {
+    let Some(&first) = data.get(pos) else { return Ok(None) };
+    if first != marker {
+        return Err(format!("expected '{}', found byte {first:#04x}", marker as char));
+    }
+    let digits = &data[pos + 1..];
+    let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    let rest = &digits[n..];
+    if rest.is_empty() || rest == b"\r" {
+        // Twenty digits overflow any length: no torn header is that long.
+        return if n > 20 { Err("a length with too many digits".into()) } else { Ok(None) };
+    }
+    if n == 0 || !rest.starts_with(b"\r\n") {
+        return Err(format!("a malformed '{}' length", marker as char));
+    }
+    let value = std::str::from_utf8(&digits[..n]).ok().and_then(|d| d.parse::<usize>().ok());
+    match value {
+        Some(v) => Ok(Some((v, pos + 1 + n + 2))),
+        None => Err(format!("a '{}' length out of range", marker as char)),
+    }
+}
+
+fn read_record(data: &[u8]) -> Record<'_> {
+    let step = |r: Result<Option<(usize, usize)>, String>, at: usize| match r {
+        Ok(Some(v)) => Ok(v),
+        Ok(None) => Err(Record::Short),
+        Err(what) => Err(Record::Bad(what, at)),
+    };
+    let (count, mut pos) = match step(header(data, 0, b'*'), 0) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    if count == 0 {
+        return Record::Bad("an empty record".into(), 0);
+    }
+    let mut args = Vec::with_capacity(count.min(16));
+    for _ in 0..count {
+        let (len, start) = match step(header(data, pos, b'$'), pos) {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+        let Some(end) = start.checked_add(len).filter(|&e| e <= data.len()) else {
+            return Record::Short;
+        };
+        match &data[end..data.len().min(end + 2)] {
+            b"\r\n" => {}
+            b"" | b"\r" => return Record::Short,
+            _ => return Record::Bad("no CRLF after a value".into(), end),
+        }
+        args.push(&data[start..end]);
+        pos = end + 2;
+    }
+    Record::Whole(args, pos)
+}
+
+/// Where, after `from`, a whole record of the log's own commands starts at
+/// the beginning of a line: evidence that a record running past the end of
+/// the file is not a torn last write but a damaged length in the middle.
+fn later_record(data: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = data[at..].iter().position(|&b| b == b'*') {
+        let p = at + i;
+        if data[..p].ends_with(b"\r\n") {
+            if let Record::Whole(args, _) = read_record(&data[p..]) {
+                if RECORD_NAMES.iter().any(|n| n.eq_ignore_ascii_case(args[0])) {
+                    return Some(p);
+                }
+            }
+        }
+        at = p + 1;
+    }
+    None
+}
+
 /// Reads the log at `path` and hands each command to `apply` with its
 /// offset. Returns the length of the valid prefix: a torn last record (or
 /// a `MULTI` without its `EXEC`) is left out, with a warning.
+///
+/// A record that runs past the end of the file is a torn last write only
+/// if nothing after its start reads as a record: when whole records
+/// follow, one of its lengths was damaged, and that is corruption.
 ///
 /// # Errors
 ///
@@ -313,22 +410,31 @@ pub fn replay(
     path: &Path,
     mut apply: impl FnMut(&[std::borrow::Cow<'_, [u8]>]) -> Result<(), String>,
 ) -> io::Result<Result<u64, Corrupt>> {
+    use std::borrow::Cow;
+
     let data = match std::fs::read(path) {
         Ok(d) => d,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Ok(0)),
         Err(e) => return Err(e),
     };
-    let limits = resp::Limits::default();
     let mut pos = 0;
-    let mut multi: Option<(usize, Vec<Vec<Vec<u8>>>)> = None;
+    let mut multi: Option<(usize, Vec<Vec<&[u8]>>)> = None;
     let mut valid = 0;
     while pos < data.len() {
-        let (req, n) = match resp::parse_request(&data[pos..], &limits) {
-            Ok(Some(r)) => r,
-            Ok(None) => break,
-            Err(e) => return Ok(Err(Corrupt { offset: pos, what: e.to_string() })),
+        let (args, n) = match read_record(&data[pos..]) {
+            Record::Whole(args, n) => (args, n),
+            Record::Short => {
+                if let Some(next) = later_record(&data, pos + 1) {
+                    let what = format!("a record runs past the end of the file, but a whole one starts at byte {next}");
+                    return Ok(Err(Corrupt { offset: pos, what }));
+                }
+                break;
+            }
+            Record::Bad(what, at) => {
+                return Ok(Err(Corrupt { offset: pos, what: format!("{what} (at byte {})", pos + at) }));
+            }
         };
-        let name = req.args.first().map(|a| a.to_ascii_uppercase()).unwrap_or_default();
+        let name = args[0].to_ascii_uppercase();
         if name == b"MULTI" {
             multi = Some((pos, Vec::new()));
         } else if name == b"EXEC" {
@@ -336,15 +442,16 @@ pub fn replay(
                 return Ok(Err(Corrupt { offset: pos, what: "EXEC without MULTI".into() }));
             };
             for c in cmds {
-                let args: Vec<std::borrow::Cow<'_, [u8]>> = c.into_iter().map(std::borrow::Cow::Owned).collect();
+                let args: Vec<Cow<'_, [u8]>> = c.into_iter().map(Cow::Borrowed).collect();
                 if let Err(what) = apply(&args) {
                     return Ok(Err(Corrupt { offset: start, what }));
                 }
             }
         } else if let Some((_, cmds)) = multi.as_mut() {
-            cmds.push(req.args.iter().map(|a| a.to_vec()).collect());
-        } else if !req.args.is_empty() {
-            if let Err(what) = apply(&req.args) {
+            cmds.push(args);
+        } else {
+            let args: Vec<Cow<'_, [u8]>> = args.into_iter().map(Cow::Borrowed).collect();
+            if let Err(what) = apply(&args) {
                 return Ok(Err(Corrupt { offset: pos, what }));
             }
         }
@@ -428,6 +535,75 @@ mod tests {
         std::fs::write(&path, &bad).unwrap();
         let corrupt = replay(&path, |_| Ok(())).unwrap().unwrap_err();
         assert_eq!(corrupt.offset, good.len());
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn records_are_read_strictly() {
+        fn whole(args: &[&'static [u8]], n: usize) -> Record<'static> {
+            Record::Whole(args.to_vec(), n)
+        }
+        let bad = |what: &str, at| Record::Bad(what.to_string(), at);
+        let table: &[(&[u8], Record<'_>)] = &[
+            (b"*1\r\n$4\r\nEXEC\r\n", whole(&[b"EXEC"], 14)),
+            (b"*2\r\n$3\r\nDEL\r\n$0\r\n\r\nrest", whole(&[b"DEL", b""], 19)),
+            (b"", Record::Short),
+            (b"*", Record::Short),
+            (b"*2\r", Record::Short),
+            (b"*2\r\n$3\r\nDEL\r\n$10\r\nabc", Record::Short),
+            (b"*1\r\n$4\r\nEXEC", Record::Short),
+            (b"*1\r\n$4\r\nEXEC\r", Record::Short),
+            (b"*1\r\n$4\r\nEXECxx", bad("no CRLF after a value", 12)),
+            (b"*1\r\n$2\r\nEXEC\r\n", bad("no CRLF after a value", 10)),
+            (b"*0\r\n", bad("an empty record", 0)),
+            (b"SET a b\r\n", bad("expected '*', found byte 0x53", 0)),
+            (b"*1\r\n+OK\r\n", bad("expected '$', found byte 0x2b", 4)),
+            (b"*-1\r\n", bad("a malformed '*' length", 0)),
+            (b"*1x\r\n", bad("a malformed '*' length", 0)),
+            (b"*1\r\n$99999999999999999999999\r\n", bad("a '$' length out of range", 4)),
+            (b"*1\r\n$999999999999999999999999", bad("a length with too many digits", 4)),
+        ];
+        for (bytes, want) in table {
+            assert_eq!(&read_record(bytes), want, "{:?}", String::from_utf8_lossy(bytes));
+        }
+    }
+
+    #[test]
+    fn a_damaged_length_in_the_middle_is_corruption_not_a_torn_tail() {
+        let path = temp("damaged");
+        let mut log = Vec::new();
+        resp::command(&mut log, &["SET", "a", "1"]);
+        let second = log.len();
+        resp::command(&mut log, &["SET", "b", "22"]);
+        resp::command(&mut log, &["SET", "c", "333"]);
+        let mut replayed = 0;
+        let mut count = |bytes: &[u8]| {
+            std::fs::write(&path, bytes).unwrap();
+            replayed = 0;
+            replay(&path, |_| {
+                replayed += 1;
+                Ok(())
+            })
+            .unwrap()
+        };
+
+        // `$2` of "22" made `$99`: the record would run past the end, but a
+        // whole record follows it.
+        let far = String::from_utf8(log.clone()).unwrap().replacen("$2\r\n22", "$99\r\n22", 1);
+        let corrupt = count(far.as_bytes()).unwrap_err();
+        assert_eq!(corrupt.offset, second, "{}", corrupt.what);
+        assert!(corrupt.what.contains("a whole one starts at byte"), "{}", corrupt.what);
+        // ... made `$1`: the byte after the value is not CR.
+        let near = String::from_utf8(log.clone()).unwrap().replacen("$2\r\n22", "$1\r\n22", 1);
+        let corrupt = count(near.as_bytes()).unwrap_err();
+        assert_eq!(corrupt.offset, second);
+        assert_eq!(corrupt.what, format!("no CRLF after a value (at byte {})", second + 25));
+        // A torn last record whose value holds a '*' after a CRLF, but no
+        // whole record, is still a torn tail.
+        let mut torn = log.clone();
+        torn.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nd\r\n$40\r\nline\r\n*3\r\n$3\r\nSE");
+        assert_eq!(count(&torn).unwrap(), log.len() as u64);
+        assert_eq!(replayed, 3);
         let _ = std::fs::remove_file(&path);
     }
 }

@@ -196,7 +196,13 @@ impl Kv {
             let valid = valid.map_err(|c| {
                 io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("append-only log {} is corrupt at byte {}: {}", path.display(), c.offset, c.what),
+                    format!(
+                        "append-only log {path} is corrupt at byte {at}: {what}; to start with the records \
+                         before it, cut the file there (truncate -s {at} {path})",
+                        path = path.display(),
+                        at = c.offset,
+                        what = c.what
+                    ),
                 )
             })?;
             shared.aof = Some(Aof::open(&path, shared.options.appendfsync, valid)?);

@@ -612,22 +612,45 @@ fn a_torn_last_record_is_cut_off_and_corruption_before_the_end_refuses_to_start(
     q::<String>(con, &["SET", "next", "v"]);
     assert_eq!(server.stop().code(), Some(0));
 
+    let refused = |bytes: &[u8]| {
+        std::fs::write(&log, bytes).unwrap();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
+            .args(["serve", "kv", "--listen", "127.0.0.1:0", "--appendonly", path])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+        assert!(!child.wait().unwrap().success(), "{stderr}");
+        stderr
+    };
     // Garbage in the middle: the server must refuse, naming the offset.
-    let mut bytes = std::fs::read(&log).unwrap();
+    let intact = std::fs::read(&log).unwrap();
+    let mut bytes = intact.clone();
     bytes[good_len as usize] = b'!';
-    std::fs::write(&log, &bytes).unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_switchyard"))
-        .args(["serve", "kv", "--listen", "127.0.0.1:0", "--appendonly", path])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
-    let status = child.wait().unwrap();
-    assert!(!status.success());
+    let stderr = refused(&bytes);
     assert!(stderr.contains(&format!("corrupt at byte {good_len}")), "{stderr}");
+    assert!(stderr.contains(&format!("truncate -s {good_len} {path}")), "{stderr}");
+    // A length in the middle damaged to run past the end of the file is
+    // not a torn tail: the record after it is whole.
+    let text = String::from_utf8(intact).unwrap();
+    let next = text.rfind("*3\r\n$3\r\nSET\r\n$4\r\nnext").expect("the SET of next");
+    let damaged = format!("{}{}", &text[..next], text[next..].replacen("$4\r\nnext", "$9999\r\nnext", 1));
+    let mut damaged = damaged.into_bytes();
+    resp_set(&mut damaged, "later", "v");
+    let stderr = refused(&damaged);
+    assert!(stderr.contains(&format!("corrupt at byte {next}")), "{stderr}");
+    assert!(stderr.contains("a whole one starts at byte"), "{stderr}");
     let _ = std::fs::remove_dir_all(log.parent().unwrap());
+}
+
+/// Appends `SET key value` in RESP.
+fn resp_set(out: &mut Vec<u8>, key: &str, value: &str) {
+    for part in ["*3", "$3", "SET", &format!("${}", key.len()), key, &format!("${}", value.len()), value] {
+        out.extend_from_slice(part.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
 }
 
 #[test]
