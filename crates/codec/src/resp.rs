@@ -174,6 +174,42 @@ fn parse_multibulk<'a>(buf: &'a [u8], limits: &Limits) -> Result<Option<(Request
     Ok(Some((Request { args }, pos)))
 }
 
+/// For an incomplete multibulk request at the front of `buf`: the length
+/// it will have at least, as far as its headers tell (up to the end of the
+/// first bulk still arriving). `None` when no header says more than `buf`
+/// holds, or the request is not a valid multibulk.
+///
+/// # Examples
+///
+/// ```
+/// use switchyard_codec::resp::{announced_len, Limits};
+///
+/// let limits = Limits::default();
+/// assert_eq!(announced_len(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\nxx", &limits), Some(1029));
+/// assert_eq!(announced_len(b"*3\r\n$3\r\nSET\r\n$1", &limits), None);
+/// ```
+pub fn announced_len(buf: &[u8], limits: &Limits) -> Option<usize> {
+    if buf.first() != Some(&b'*') {
+        return None;
+    }
+    let cr = header_end(buf, 0, ProtocolError::TooBigMultibulkCount).ok()??;
+    let count = string2ll(&buf[1..cr]).filter(|&n| n > 0 && n <= i32::MAX as i64)?;
+    let mut pos = cr + 2;
+    for _ in 0..count {
+        if pos >= buf.len() || buf[pos] != b'$' {
+            return None;
+        }
+        let cr = header_end(buf, pos, ProtocolError::TooBigBulkCount).ok()??;
+        let len = string2ll(&buf[pos + 1..cr]).filter(|&n| n >= 0 && n as u64 <= limits.max_bulk_bytes as u64)?;
+        let end = cr + 2 + len as usize + 2;
+        if end > buf.len() {
+            return Some(end);
+        }
+        pos = end;
+    }
+    None
+}
+
 fn parse_inline(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ProtocolError> {
     let Some(nl) = memchr(b'\n', buf) else {
         if buf.len() > INLINE_MAX_BYTES {

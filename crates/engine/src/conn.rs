@@ -70,6 +70,9 @@ pub struct Conn<S: Service> {
     pub drain_quota: usize,
     /// The service said a request is still arriving (`Cx::request_in_progress`).
     pub mid_request: bool,
+    /// The length the service announced for the request at the front of
+    /// `input` (`Cx::expect`); 0 for none.
+    pub expect: usize,
 }
 
 impl<S: Service> Conn<S> {
@@ -99,6 +102,7 @@ impl<S: Service> Conn<S> {
             held: None,
             drain_quota: 0,
             mid_request: false,
+            expect: 0,
         }
     }
 
@@ -116,6 +120,18 @@ impl<S: Service> Conn<S> {
                 || !self.out.is_empty())
     }
 
+    /// How much input may be buffered: `max_input_bytes`, or more for a
+    /// request the service announced (`Cx::expect`).
+    pub fn input_limit(&self, config: &Config) -> usize {
+        config.max_input_bytes.max(self.expect)
+    }
+
+    /// The announced request is not all in yet, and more may come: the
+    /// service has nothing new to look at.
+    pub fn awaits_announced(&self, draining: bool) -> bool {
+        self.input.len() < self.expect && !self.peer_closed && !(draining && self.drain_quota == 0)
+    }
+
     /// The interest this connection should have now. `draining`: the server
     /// is shutting down and reads no new requests.
     pub fn wanted_interest(&self, config: &Config, draining: bool) -> Interest {
@@ -130,7 +146,7 @@ impl<S: Service> Conn<S> {
             && self.closing.is_none()
             && !self.output_paused
             && !self.queued_for_room
-            && self.input.len() < config.max_input_bytes;
+            && self.input.len() < self.input_limit(config);
         let write = !self.out.is_empty() && !self.direct_flight && self.held.is_none();
         Interest { read, write }
     }

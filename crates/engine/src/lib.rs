@@ -60,6 +60,8 @@ pub use output::{Output, Written};
 pub use server::{Error, Server, Summary};
 #[cfg(not(loom))]
 pub use service::{CloseReason, ConnId, ConnInfo, Control, Cx, Farewell, Reject, Service};
+#[cfg(not(loom))]
+pub use shared::Throttle;
 
 /// Raises the soft open-files limit to the hard limit; returns the new limit.
 ///

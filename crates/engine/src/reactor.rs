@@ -369,13 +369,13 @@ impl<S: Service> Reactor<S> {
 
     /// Reads what the socket has, up to the turn's budget and the buffer limit.
     fn read(&mut self, slot: u32) {
-        let max_input = self.shared.config.max_input_bytes;
         let now = self.now;
         let draining = self.drain_until.is_some();
         let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
         if conn.dead.is_some() || conn.peer_closed {
             return;
         }
+        let max_input = conn.input_limit(&self.shared.config);
         let fd = conn.sock.as_raw_fd();
         let mut total = 0;
         let outcome = loop {
@@ -383,7 +383,13 @@ impl<S: Service> Reactor<S> {
                 // The connection is closing, and only its EOF matters.
                 break discard_input(fd, &mut self.scratch).then_some(reason);
             }
-            let mut room = max_input.saturating_sub(conn.input.len()).min(READ_CHUNK_BYTES);
+            // A request the service announced is read straight into the
+            // buffer, reserved for it whole, in reads as large as the
+            // turn's budget; anything else through the scratch buffer, so
+            // that an idle connection's buffer stays empty.
+            let announced = conn.expect > conn.input.len();
+            let chunk = if announced { READ_BUDGET_BYTES } else { READ_CHUNK_BYTES };
+            let mut room = max_input.saturating_sub(conn.input.len()).min(chunk);
             if draining {
                 // Only what arrived before the signal.
                 room = if conn.closing.is_some() { 0 } else { room.min(conn.drain_quota) };
@@ -391,7 +397,16 @@ impl<S: Service> Reactor<S> {
             if room == 0 || total >= READ_BUDGET_BYTES {
                 break None;
             }
-            match sys::read(fd, &mut self.scratch[..room]) {
+            let got = if announced {
+                if conn.input.capacity() < conn.expect {
+                    // A failure leaves the buffer to grow as it reads.
+                    let _ = conn.input.try_reserve_exact(conn.expect - conn.input.len());
+                }
+                sys::read_append(fd, &mut conn.input, room)
+            } else {
+                sys::read(fd, &mut self.scratch[..room])
+            };
+            match got {
                 Ok(0) => {
                     conn.peer_closed = true;
                     conn.drain_quota = 0;
@@ -402,7 +417,9 @@ impl<S: Service> Reactor<S> {
                     if conn.input.is_empty() && !conn.mid_request {
                         conn.request_since = Some(now);
                     }
-                    conn.input.extend_from_slice(&self.scratch[..n]);
+                    if !announced {
+                        conn.input.extend_from_slice(&self.scratch[..n]);
+                    }
                     conn.unseen = true;
                     conn.last_active = now;
                     total += n;
@@ -428,7 +445,7 @@ impl<S: Service> Reactor<S> {
             return;
         }
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        if conn.input.len() >= max_input && conn.unseen {
+        if conn.input.len() >= max_input && conn.unseen && conn.expect < max_input {
             self.shared.metrics.limit_hit(Limit::MaxInput);
         }
     }
@@ -496,6 +513,7 @@ impl<S: Service> Reactor<S> {
             // Work to hand out?
             if conn.home()
                 && conn.unseen
+                && !conn.awaits_announced(self.drain_until.is_some())
                 && !conn.output_paused
                 && !conn.queued_for_room
                 && conn.closing.is_none()
@@ -567,6 +585,7 @@ impl<S: Service> Reactor<S> {
         let state = conn.state.take().unwrap();
         let input = std::mem::take(&mut conn.input);
         conn.unseen = false;
+        conn.expect = 0;
         let direct_fd = (direct && conn.out.is_empty() && conn.held.is_none()).then(|| conn.sock.as_raw_fd());
         conn.direct_flight = direct_fd.is_some();
         self.direct_out += usize::from(conn.direct_flight);
@@ -617,7 +636,6 @@ impl<S: Service> Reactor<S> {
     /// Takes back a finished task.
     fn absorb(&mut self, slot: u32, mut task: Task<S>) {
         let now = self.now;
-        let max_input = self.shared.config.max_input_bytes;
         self.shared.metrics.bytes_out.fetch_add(task.written as u64, Relaxed);
         let conn = self.slots[slot as usize].conn.as_mut().expect("a task's connection stays open");
         conn.state = Some(task.state);
@@ -631,6 +649,8 @@ impl<S: Service> Reactor<S> {
         }
         conn.input = input;
         conn.mid_request = task.mid_request;
+        conn.expect = task.expect;
+        let max_input = conn.input_limit(&self.shared.config);
         if task.mid_request {
             conn.request_since.get_or_insert(now);
         } else if conn.input.is_empty() {

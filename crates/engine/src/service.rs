@@ -242,6 +242,7 @@ pub struct Cx<'a> {
     pub(crate) peer_closed: bool,
     pub(crate) hold: Option<u64>,
     pub(crate) mid_request: bool,
+    pub(crate) expect: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -313,6 +314,17 @@ impl<'a> Cx<'a> {
     /// call ends without saying so.
     pub fn request_in_progress(&mut self) {
         self.mid_request = true;
+    }
+
+    /// Says how long the incomplete request left at the front of the
+    /// unconsumed input will be in all, as its header announced (a Redis
+    /// bulk's `$<len>`): the engine buffers past `max_input_bytes` to hold
+    /// it whole, and calls again only once `total` bytes are in (or the
+    /// client closes, or the server drains). The service bounds `total`
+    /// by its own limit; the engine takes it as given. Lasts for this
+    /// call's result only.
+    pub fn expect(&mut self, total: usize) {
+        self.expect = total;
     }
 
     /// The client has closed its sending side: no more input will come, so

@@ -30,31 +30,45 @@ pub struct Shared {
     loops_working: AtomicUsize,
 }
 
-/// Allows one log line per limit per second.
-struct RateLimit {
+/// Allows one log line a second: for a warning that a client can cause as
+/// often as it likes (a limit hit, a protocol error), so that a flood of
+/// them costs a line a second, not the log.
+pub struct Throttle {
     start: Instant,
-    /// Per limit: the second (since `start`) of the last line, plus one.
-    last: [AtomicU64; Limit::ALL.len()],
-    /// Per limit: hits not logged since the last line.
-    quiet: [AtomicU64; Limit::ALL.len()],
+    /// The second (since `start`) of the last line, plus one.
+    last: AtomicU64,
+    /// Events not logged since the last line.
+    quiet: AtomicU64,
 }
 
-impl RateLimit {
-    fn new() -> RateLimit {
-        RateLimit { start: Instant::now(), last: Default::default(), quiet: Default::default() }
+impl Default for Throttle {
+    fn default() -> Throttle {
+        Throttle { start: Instant::now(), last: AtomicU64::new(0), quiet: AtomicU64::new(0) }
     }
+}
 
-    /// `Some(hits suppressed since the last line)` if a line may be logged now.
-    fn allow(&self, limit: Limit) -> Option<u64> {
-        let i = Limit::ALL.iter().position(|&l| l == limit).unwrap_or(0);
+impl Throttle {
+    /// `Some(events held back since the last line)` if a line may be logged
+    /// now; `None` (and the event counted) if not.
+    pub fn allow(&self) -> Option<u64> {
         let now = self.start.elapsed().as_secs() + 1;
-        let last = self.last[i].load(Ordering::Relaxed);
-        if last != now && self.last[i].compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
-            Some(self.quiet[i].swap(0, Ordering::Relaxed))
+        let last = self.last.load(Ordering::Relaxed);
+        if last != now && self.last.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            Some(self.quiet.swap(0, Ordering::Relaxed))
         } else {
-            self.quiet[i].fetch_add(1, Ordering::Relaxed);
+            self.quiet.fetch_add(1, Ordering::Relaxed);
             None
         }
+    }
+}
+
+/// One [`Throttle`] per limit.
+#[derive(Default)]
+struct RateLimit([Throttle; Limit::ALL.len()]);
+
+impl RateLimit {
+    fn allow(&self, limit: Limit) -> Option<u64> {
+        self.0[Limit::ALL.iter().position(|&l| l == limit).unwrap_or(0)].allow()
     }
 }
 
@@ -64,7 +78,7 @@ impl Shared {
             metrics: Metrics::default(),
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
-            limit_log: RateLimit::new(),
+            limit_log: RateLimit::default(),
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),
             loops_working: AtomicUsize::new(config.io_threads),
@@ -127,7 +141,7 @@ mod tests {
 
     #[test]
     fn a_limit_logs_once_a_second_and_counts_the_lines_it_held_back() {
-        let log = RateLimit::new();
+        let log = RateLimit::default();
         assert_eq!(log.allow(Limit::MaxConnections), Some(0));
         for _ in 0..5 {
             assert_eq!(log.allow(Limit::MaxConnections), None);
@@ -136,7 +150,7 @@ mod tests {
         assert_eq!(log.allow(Limit::QueueFull), Some(0));
         // A second later the next line says how many were held back.
         let i = Limit::ALL.iter().position(|&l| l == Limit::MaxConnections).unwrap();
-        log.last[i].fetch_sub(1, Ordering::Relaxed);
+        log.0[i].last.fetch_sub(1, Ordering::Relaxed);
         assert_eq!(log.allow(Limit::MaxConnections), Some(5));
         assert_eq!(log.allow(Limit::MaxConnections), None);
     }

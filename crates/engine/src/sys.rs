@@ -132,6 +132,18 @@ pub fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     cvt_size(unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) })
 }
 
+/// Reads up to `max` bytes onto the end of `buf`, straight into its spare
+/// capacity (grown first if it has less than `max`).
+pub fn read_append(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    buf.try_reserve(max).map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
+    let spare = buf.spare_capacity_mut();
+    // SAFETY: spare is valid for writes of spare.len() >= max bytes.
+    let n = cvt_size(unsafe { libc::read(fd, spare.as_mut_ptr() as *mut libc::c_void, max) })?;
+    // SAFETY: read(2) initialised the first n bytes of the spare capacity.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}
+
 /// `sendmsg(MSG_NOSIGNAL)` of up to 64 slices: a vectored write that never
 /// raises `SIGPIPE`.
 pub fn sendmsg(fd: RawFd, bufs: &[&[u8]]) -> io::Result<usize> {

@@ -42,6 +42,9 @@ pub struct Task<S: Service> {
     pub hold: Option<u64>,
     /// The service said a request is still arriving.
     pub mid_request: bool,
+    /// The length the service announced for the request at the front of
+    /// the unconsumed input (`Cx::expect`); 0 for none.
+    pub expect: usize,
 }
 
 impl<S: Service> Task<S> {
@@ -62,6 +65,7 @@ impl<S: Service> Task<S> {
             write_failed: false,
             hold: None,
             mid_request: false,
+            expect: 0,
         }
     }
 
@@ -90,12 +94,14 @@ impl<S: Service> Task<S> {
             peer_closed: self.peer_closed,
             hold: None,
             mid_request: false,
+            expect: 0,
         };
         let state = &mut self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));
         let (consumed, close, again) = (cx.consumed, cx.close, cx.again);
         self.hold = cx.hold;
         self.mid_request = cx.mid_request;
+        self.expect = cx.expect;
         shared.metrics.service_time.observe(started.elapsed());
         self.input.drain(..consumed);
         self.consumed = consumed;

@@ -103,6 +103,12 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
             "Clients turned away at the limit.",
             sh.stats.rejected.load(Ordering::Relaxed),
         ),
+        (
+            "switchyard_kv_protocol_errors_total",
+            "counter",
+            "Connections closed for malformed RESP (a bulk past proto-max-bulk-len among them).",
+            sh.stats.protocol_errors.load(Ordering::Relaxed),
+        ),
         ("switchyard_kv_aof_size_bytes", "gauge", "Length of the append-only log.", a.size),
         ("switchyard_kv_aof_records_total", "counter", "Records appended to the log.", a.records),
         ("switchyard_kv_aof_fsyncs_total", "counter", "fsyncs of the log.", a.fsyncs),

@@ -32,7 +32,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use switchyard_codec::resp;
-use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, Reject, Service};
+use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, Reject, Service, Throttle};
 
 use crate::aof::Aof;
 use crate::client::{Client, ClientMeta};
@@ -77,6 +77,11 @@ impl std::str::FromStr for Fsync {
     }
 }
 
+/// The most a request may announce and have buffered whole, in bytes:
+/// Redis's default `client-query-buffer-limit` (1 GiB). A longer one stops
+/// at the engine's `max_input_bytes` and is refused as too large.
+pub const QUERY_BUFFER_LIMIT: usize = 1 << 30;
+
 /// Settings of the kv service.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -117,6 +122,8 @@ pub(crate) struct Stats {
     pub connections: AtomicU64,
     /// Connections turned away at the limit.
     pub rejected: AtomicU64,
+    /// Connections closed for a protocol error.
+    pub protocol_errors: AtomicU64,
     /// Calls of each command, for `INFO commandstats`.
     pub calls: CommandStats,
 }
@@ -134,6 +141,8 @@ pub(crate) struct Shared {
     /// `proto-max-bulk-len`, changeable with `CONFIG SET`.
     pub max_bulk: AtomicUsize,
     pub stats: Stats,
+    /// Keeps a flood of protocol errors to a log line a second.
+    pub protocol_log: Throttle,
     /// Open connections by client id, for `CLIENT LIST` and `INFO clients`.
     pub clients: Mutex<HashMap<u64, Arc<ClientMeta>>>,
     pub next_client_id: AtomicU64,
@@ -173,6 +182,7 @@ impl Kv {
             maxmemory: AtomicU64::new(options.maxmemory),
             max_bulk: AtomicUsize::new(options.max_bulk),
             stats: Stats::default(),
+            protocol_log: Throttle::default(),
             clients: Mutex::new(HashMap::new()),
             next_client_id: AtomicU64::new(1),
             started: Instant::now(),
@@ -254,6 +264,7 @@ impl Service for Kv {
         let mut consumed = 0;
         let mut close = false;
         let mut commands = 0;
+        let mut announced = 0;
         let seq;
         {
             let input = cx.input();
@@ -271,9 +282,22 @@ impl Service for Kv {
                             }
                         }
                     }
-                    Ok(None) => break,
+                    Ok(None) => {
+                        // A value longer than the input buffer: have the
+                        // engine collect it whole before calling again.
+                        if let Some(total) = resp::announced_len(&input[consumed..], &limits) {
+                            if total <= QUERY_BUFFER_LIMIT {
+                                announced = total;
+                            }
+                        }
+                        break;
+                    }
                     Err(e) => {
-                        tracing::debug!(error = %e, "protocol error");
+                        sh.stats.protocol_errors.fetch_add(1, Ordering::Relaxed);
+                        if let Some(suppressed) = sh.protocol_log.allow() {
+                            let client = client.meta.id;
+                            tracing::info!(client, error = %e, suppressed, "protocol error; closing the connection");
+                        }
                         ex.out.extend_from_slice(&e.reply());
                         consumed = input.len();
                         close = true;
@@ -302,6 +326,9 @@ impl Service for Kv {
             }
         }
         cx.consume(consumed);
+        if announced > 0 && !close {
+            cx.expect(announced);
+        }
         cx.out().extend_from_slice(&out);
         out.clear();
         if out.capacity() > 64 << 10 {

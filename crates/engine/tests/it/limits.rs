@@ -234,3 +234,74 @@ fn a_full_task_queue_pauses_reading_and_loses_nothing() {
         server.stop();
     }
 }
+
+/// Frames `<len>\n<len bytes>` and answers each with its length; announces
+/// the length of an incomplete one with `Cx::expect`. Counts its calls.
+struct Sized {
+    calls: std::sync::Arc<AtomicUsize>,
+    announce: bool,
+}
+
+impl Service for Sized {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        self.calls.fetch_add(1, Relaxed);
+        loop {
+            let input = cx.input();
+            let Some(nl) = input.iter().position(|&b| b == b'\n') else { return };
+            let len: usize = std::str::from_utf8(&input[..nl]).unwrap().parse().unwrap();
+            if input.len() < nl + 1 + len {
+                if self.announce {
+                    cx.expect(nl + 1 + len);
+                }
+                return;
+            }
+            let reply = format!("{len}\n");
+            cx.consume(nl + 1 + len);
+            cx.out().extend_from_slice(reply.as_bytes());
+        }
+    }
+}
+
+#[test]
+fn a_request_announced_with_expect_may_pass_max_input_and_is_handled_once_it_is_whole() {
+    for poller in BACKENDS {
+        let calls = std::sync::Arc::new(AtomicUsize::new(0));
+        let sized = Sized { calls: calls.clone(), announce: true };
+        let server = Running::start(sized, poller, |c| c.max_input_bytes = 1024);
+        let mut c = server.connect();
+        let len = 4 << 20;
+        c.write_all(format!("3\nabc{len}\n").as_bytes()).unwrap();
+        assert_eq!(read_n(&mut c, 2), b"3\n");
+        let before = calls.load(Relaxed);
+        // 4 MiB behind a 1 KiB input limit, in 64 KiB writes, then a small
+        // request right behind it.
+        for chunk in vec![b'x'; len].chunks(64 << 10) {
+            c.write_all(chunk).unwrap();
+        }
+        c.write_all(b"2\nok").unwrap();
+        assert_eq!(read_n(&mut c, 10), format!("{len}\n2\n").as_bytes(), "{poller:?}");
+        // The service was not called for every read of the big one.
+        let during = calls.load(Relaxed) - before;
+        assert!(during <= 4, "{poller:?}: {during} calls for one announced request");
+        assert_eq!(server.control.metrics().limit_hits(Limit::MaxInput), 0, "{poller:?}");
+
+        server.stop();
+
+        // Unannounced, the same request is refused at the limit.
+        let sized = Sized { calls: calls.clone(), announce: false };
+        let server = Running::start(sized, poller, |c| c.max_input_bytes = 1024);
+        let mut c = server.connect();
+        c.write_all(format!("{len}\n").as_bytes()).unwrap();
+        c.write_all(&[b'x'; 2048]).unwrap();
+        assert_eq!(read_to_end(&mut c), b"", "{poller:?}");
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(5), "the close to be counted", || {
+            control.metrics().closed_count(CloseReason::InputTooLarge) == 1
+        });
+        server.stop();
+    }
+}

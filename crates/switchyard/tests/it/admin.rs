@@ -266,6 +266,18 @@ fn kv_metrics_and_info_commandstats_count_calls_per_command() {
     assert_eq!(sample(&families, name, "counter", Some(("command", "info"))), 1.0);
     assert_eq!(families[name].samples.len(), 3, "only commands called at least once");
     assert_eq!(sample(&families, "switchyard_kv_commands_total", "counter", None), 7.0);
+    assert_eq!(sample(&families, "switchyard_kv_protocol_errors_total", "counter", None), 0.0);
+    // Two clients closed for malformed RESP, one of them for a bulk past
+    // proto-max-bulk-len.
+    for bad in [&b"*1\r\n$600000000\r\n"[..], b"*x\r\n"] {
+        let mut bad_client = server.connect();
+        bad_client.write_all(bad).unwrap();
+        let mut reply = Vec::new();
+        bad_client.read_to_end(&mut reply).unwrap();
+        assert!(reply.starts_with(b"-ERR Protocol error"), "{}", String::from_utf8_lossy(&reply));
+    }
+    let families = scrape(server.addrs[1]);
+    assert_eq!(sample(&families, "switchyard_kv_protocol_errors_total", "counter", None), 2.0);
     drop((r, c));
     assert_eq!(server.stop().code(), Some(0));
 }

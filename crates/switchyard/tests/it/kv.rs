@@ -395,6 +395,35 @@ fn malformed_requests_get_redis_errors_then_the_connection_closes() {
 }
 
 #[test]
+fn values_up_to_proto_max_bulk_len_pass_the_input_buffer() {
+    // The engine's input buffer is 1 MiB; a bulk announces its length and
+    // is collected whole past it.
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let big = "v".repeat(24 << 20);
+    assert_eq!(q::<String>(con, &["SET", "big", &big]), "OK");
+    assert_eq!(q::<i64>(con, &["STRLEN", "big"]), big.len() as i64);
+    assert_eq!(q::<String>(con, &["GET", "big"]), big);
+    // Pipelined behind and ahead of small commands, in one write.
+    let mut script = Vec::new();
+    resp::command(&mut script, &["SET", "small", "1"]);
+    resp::command(&mut script, &["APPEND", "big", &big]);
+    resp::command(&mut script, &["INCR", "small"]);
+    let mut raw = server.connect();
+    raw.write_all(&script).unwrap();
+    let replies = read_replies(&mut raw, 3);
+    assert_eq!(replies[1..], [Reply::Integer(2 * big.len() as i64), Reply::Integer(2)]);
+
+    // Lowered, the limit refuses a longer bulk as Redis does.
+    assert_eq!(q::<String>(con, &["CONFIG", "SET", "proto-max-bulk-len", "1048576"]), "OK");
+    let mut raw = server.connect();
+    raw.write_all(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n").unwrap();
+    assert_eq!(String::from_utf8_lossy(&read_to_close(&mut raw)), "-ERR Protocol error: invalid bulk length\r\n");
+    assert_eq!(q::<String>(con, &["SET", "k", &"w".repeat(1 << 20)]), "OK");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
 fn requests_sent_a_byte_at_a_time_get_the_same_replies() {
     let server = start(&[]);
     let mut script = Vec::new();
