@@ -174,40 +174,71 @@ fn parse_multibulk<'a>(buf: &'a [u8], limits: &Limits) -> Result<Option<(Request
     Ok(Some((Request { args }, pos)))
 }
 
-/// For an incomplete multibulk request at the front of `buf`: the length
-/// it will have at least, as far as its headers tell (up to the end of the
-/// first bulk still arriving). `None` when no header says more than `buf`
-/// holds, or the request is not a valid multibulk.
+/// What the front of `buf` holds, seen without copying or allocating: a
+/// first look for the server's dispatch, before the real parse.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Shape<'a> {
+    /// A whole multibulk request: its first argument (the command name)
+    /// and its length in bytes.
+    Whole { name: &'a [u8], len: usize },
+    /// An incomplete multibulk request, and the length it will have at
+    /// least as far as its headers tell (to the end of the first bulk still
+    /// arriving), when a header already says more than `buf` holds.
+    Partial { announced: Option<usize> },
+    /// Nothing, an inline command, or a malformed request.
+    Other,
+}
+
+/// Looks at the request at the front of `buf`.
 ///
 /// # Examples
 ///
 /// ```
-/// use switchyard_codec::resp::{announced_len, Limits};
+/// use switchyard_codec::resp::{shape, Limits, Shape};
 ///
 /// let limits = Limits::default();
-/// assert_eq!(announced_len(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\nxx", &limits), Some(1029));
-/// assert_eq!(announced_len(b"*3\r\n$3\r\nSET\r\n$1", &limits), None);
+/// assert_eq!(shape(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nrest", &limits), Shape::Whole { name: b"GET", len: 20 });
+/// let big = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\nxx";
+/// assert_eq!(shape(big, &limits), Shape::Partial { announced: Some(1029) });
+/// assert_eq!(shape(b"*3\r\n$3\r\nSET\r\n$1", &limits), Shape::Partial { announced: None });
+/// assert_eq!(shape(b"GET k\r\n", &limits), Shape::Other);
 /// ```
-pub fn announced_len(buf: &[u8], limits: &Limits) -> Option<usize> {
+pub fn shape<'a>(buf: &'a [u8], limits: &Limits) -> Shape<'a> {
+    const SHORT: Shape<'static> = Shape::Partial { announced: None };
     if buf.first() != Some(&b'*') {
-        return None;
+        return Shape::Other;
     }
-    let cr = header_end(buf, 0, ProtocolError::TooBigMultibulkCount).ok()??;
-    let count = string2ll(&buf[1..cr]).filter(|&n| n > 0 && n <= i32::MAX as i64)?;
+    let Ok(found) = header_end(buf, 0, ProtocolError::TooBigMultibulkCount) else { return Shape::Other };
+    let Some(cr) = found else { return SHORT };
+    let Some(count) = string2ll(&buf[1..cr]).filter(|&n| n > 0 && n <= i32::MAX as i64) else {
+        return Shape::Other;
+    };
     let mut pos = cr + 2;
-    for _ in 0..count {
-        if pos >= buf.len() || buf[pos] != b'$' {
-            return None;
+    let mut name: &[u8] = &[];
+    for i in 0..count {
+        if pos >= buf.len() {
+            return SHORT;
         }
-        let cr = header_end(buf, pos, ProtocolError::TooBigBulkCount).ok()??;
-        let len = string2ll(&buf[pos + 1..cr]).filter(|&n| n >= 0 && n as u64 <= limits.max_bulk_bytes as u64)?;
-        let end = cr + 2 + len as usize + 2;
+        if buf[pos] != b'$' {
+            return Shape::Other;
+        }
+        let Ok(found) = header_end(buf, pos, ProtocolError::TooBigBulkCount) else { return Shape::Other };
+        let Some(cr) = found else { return SHORT };
+        let Some(len) = string2ll(&buf[pos + 1..cr]).filter(|&n| n >= 0 && n as u64 <= limits.max_bulk_bytes as u64)
+        else {
+            return Shape::Other;
+        };
+        let start = cr + 2;
+        let end = start + len as usize + 2;
         if end > buf.len() {
-            return Some(end);
+            return Shape::Partial { announced: Some(end) };
+        }
+        if i == 0 {
+            name = &buf[start..end - 2];
         }
         pos = end;
     }
-    None
+    Shape::Whole { name, len: pos }
 }
 
 fn parse_inline(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ProtocolError> {

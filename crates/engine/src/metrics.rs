@@ -141,6 +141,9 @@ pub struct Metrics {
     pub tasks_running: AtomicU64,
     /// Tasks finished since start.
     pub tasks_done: AtomicU64,
+    /// Of those, tasks the I/O thread ran itself (`Service::run_inline`, or
+    /// inline mode).
+    pub tasks_inline: AtomicU64,
     /// Bytes read from clients.
     pub bytes_in: AtomicU64,
     /// Bytes written to clients.
@@ -186,6 +189,12 @@ impl Metrics {
             ("switchyard_tasks_queued", "gauge", "Tasks waiting for a worker.", &self.tasks_queued),
             ("switchyard_tasks_running", "gauge", "Tasks being handled by a worker.", &self.tasks_running),
             ("switchyard_tasks_done_total", "counter", "Tasks handled.", &self.tasks_done),
+            (
+                "switchyard_tasks_inline_total",
+                "counter",
+                "Tasks handled on an I/O thread, without a worker.",
+                &self.tasks_inline,
+            ),
             ("switchyard_received_bytes_total", "counter", "Bytes read from clients.", &self.bytes_in),
             ("switchyard_sent_bytes_total", "counter", "Bytes written to clients.", &self.bytes_out),
             ("switchyard_handler_panics_total", "counter", "Service handler panics caught.", &self.panics),

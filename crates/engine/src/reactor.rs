@@ -578,7 +578,7 @@ impl<S: Service> Reactor<S> {
     }
 
     /// Hands the connection's input to a task. Returns true if it already
-    /// ran (inline mode).
+    /// ran (inline mode, or the service asked for it: `Service::run_inline`).
     fn dispatch(&mut self, slot: u32) -> bool {
         let direct = self.shared.config.respond == Respond::Direct;
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
@@ -586,13 +586,18 @@ impl<S: Service> Reactor<S> {
         let input = std::mem::take(&mut conn.input);
         conn.unseen = false;
         conn.expect = 0;
-        let direct_fd = (direct && conn.out.is_empty() && conn.held.is_none()).then(|| conn.sock.as_raw_fd());
+        let service = &self.service;
+        let inline = self.queue.is_none()
+            || Self::guard(&self.shared, "run_inline", || service.run_inline(&state, &input)).unwrap_or(false);
+        let direct_fd =
+            (direct && !inline && conn.out.is_empty() && conn.held.is_none()).then(|| conn.sock.as_raw_fd());
         conn.direct_flight = direct_fd.is_some();
         self.direct_out += usize::from(conn.direct_flight);
         let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd);
-        if self.queue.is_none() {
+        if inline {
             task.run(&*self.service, &self.control, &self.shared);
             self.shared.metrics.tasks_done.fetch_add(1, Relaxed);
+            self.shared.metrics.tasks_inline.fetch_add(1, Relaxed);
             self.absorb(slot, task);
             return true;
         }

@@ -194,10 +194,24 @@ pub trait Service: Send + Sync + 'static {
     /// [`Cx::input`], answer each into [`Cx::out`], and [`Cx::consume`] them.
     /// Leave an incomplete request unconsumed; it comes back with more bytes.
     ///
-    /// Runs on a worker thread (on the I/O thread when `workers` is 0). Calls
+    /// Runs on a worker thread (on the I/O thread when `workers` is 0, or
+    /// when [`Service::run_inline`] says so). Calls
     /// for one connection never overlap, and come in the order its bytes
     /// arrived.
     fn handle(&self, state: &mut Self::State, cx: &mut Cx<'_>);
+
+    /// Whether the I/O thread may handle this input itself, with no hop to
+    /// a worker: for input that is cheaper to handle than a hand-off to a
+    /// worker and back (a few constant-time key-value commands), where the
+    /// queue, the worker's wake-up and the loop's would cost more than the
+    /// work. Runs on the I/O thread before each task with the connection's
+    /// buffered input; must be cheap itself, and must say no to anything
+    /// that may block or take long, since every connection of the loop
+    /// waits meanwhile. Not called in inline mode (`workers` = 0), which
+    /// runs everything on the I/O thread. The default says no.
+    fn run_inline(&self, _state: &Self::State, _input: &[u8]) -> bool {
+        false
+    }
 
     /// The server is shutting down, and every request any connection
     /// received before the signal has been handled: a last word before this

@@ -300,15 +300,73 @@ pub static COMMANDS: &[Command] = &[
     cmd!("persist", 2, DF, (1, 1, 1), "generic", "Removes the expiration time of a key.", persist),
 ];
 
+/// The commands an I/O thread may run itself (`Service::run_inline`): each
+/// touches a bounded number of keys and copies at most its own arguments
+/// and one value. Not among them: whatever walks a database (`KEYS`,
+/// `SCAN`, `FLUSHDB`, `FLUSHALL`, `RANDOMKEY`), builds a large reply
+/// (`INFO`, `COMMAND`, `CLIENT LIST`), opens files (`CONFIG SET`,
+/// `BGREWRITEAOF`), or allocates what a client asks for (`SETRANGE`,
+/// `GETRANGE`).
+const INLINE: &[&str] = &[
+    "ping",
+    "echo",
+    "select",
+    "dbsize",
+    "time",
+    "get",
+    "set",
+    "setnx",
+    "setex",
+    "psetex",
+    "getset",
+    "getdel",
+    "getex",
+    "mget",
+    "mset",
+    "msetnx",
+    "append",
+    "strlen",
+    "incr",
+    "decr",
+    "incrby",
+    "decrby",
+    "incrbyfloat",
+    "del",
+    "unlink",
+    "exists",
+    "type",
+    "rename",
+    "renamenx",
+    "expire",
+    "pexpire",
+    "expireat",
+    "pexpireat",
+    "ttl",
+    "pttl",
+    "expiretime",
+    "pexpiretime",
+    "persist",
+];
+
 /// Commands by lower-case name.
 pub struct Table {
     by_name: HashMap<&'static [u8], usize>,
+    /// By command index: in [`INLINE`].
+    inline: Vec<bool>,
 }
 
 impl Table {
     /// The table of [`COMMANDS`].
     pub fn new() -> Table {
-        Table { by_name: COMMANDS.iter().enumerate().map(|(i, c)| (c.name.as_bytes(), i)).collect() }
+        Table {
+            by_name: COMMANDS.iter().enumerate().map(|(i, c)| (c.name.as_bytes(), i)).collect(),
+            inline: COMMANDS.iter().map(|c| INLINE.contains(&c.name)).collect(),
+        }
+    }
+
+    /// Command `name` (in any case) may run on an I/O thread.
+    pub fn runs_inline(&self, name: &[u8]) -> bool {
+        self.find(name).is_some_and(|i| self.inline[i])
     }
 
     /// The index of command `name`, in any case.

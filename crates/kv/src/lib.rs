@@ -82,6 +82,10 @@ impl std::str::FromStr for Fsync {
 /// at the engine's `max_input_bytes` and is refused as too large.
 pub const QUERY_BUFFER_LIMIT: usize = 1 << 30;
 
+/// The most buffered input the I/O thread handles itself
+/// (`Service::run_inline`): a pipeline of a few dozen small commands.
+pub const INLINE_INPUT_MAX: usize = 16 << 10;
+
 /// Settings of the kv service.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -257,6 +261,32 @@ impl Service for Kv {
         Client { db: 0, meta, out: Vec::new() }
     }
 
+    /// Small batches of the cheap commands ([`command::Table::runs_inline`])
+    /// run on the I/O thread, as Redis runs everything: without pipelining
+    /// each command is a batch of one, and a hand-off to a worker and back
+    /// costs more than the command (measured in `docs/services/kv.md`).
+    /// Anything else, or more than [`INLINE_INPUT_MAX`] bytes, goes to the
+    /// worker pool.
+    fn run_inline(&self, _client: &Client, input: &[u8]) -> bool {
+        if input.len() > INLINE_INPUT_MAX {
+            return false;
+        }
+        let limits = resp::Limits { max_bulk_bytes: self.shared.max_bulk.load(Ordering::Relaxed) };
+        let mut pos = 0;
+        loop {
+            match resp::shape(&input[pos..], &limits) {
+                resp::Shape::Whole { name, len } if self.shared.table.runs_inline(name) => pos += len,
+                resp::Shape::Whole { .. } => return false,
+                // An incomplete request waits, a malformed one gets its
+                // error: neither costs the handler anything.
+                resp::Shape::Partial { .. } => return true,
+                // Nothing left, or a malformed multibulk; but an inline
+                // command (rare: telnet) may be anything.
+                resp::Shape::Other => return input.get(pos).is_none_or(|&b| b == b'*'),
+            }
+        }
+    }
+
     fn handle(&self, client: &mut Client, cx: &mut Cx<'_>) {
         let sh = &*self.shared;
         let limits = resp::Limits { max_bulk_bytes: sh.max_bulk.load(Ordering::Relaxed) };
@@ -285,7 +315,9 @@ impl Service for Kv {
                     Ok(None) => {
                         // A value longer than the input buffer: have the
                         // engine collect it whole before calling again.
-                        if let Some(total) = resp::announced_len(&input[consumed..], &limits) {
+                        if let resp::Shape::Partial { announced: Some(total) } =
+                            resp::shape(&input[consumed..], &limits)
+                        {
                             if total <= QUERY_BUFFER_LIMIT {
                                 announced = total;
                             }
@@ -538,6 +570,36 @@ mod tests {
         let args: Vec<Cow<'_, [u8]>> = args.iter().map(|a| Cow::Borrowed(a.as_bytes())).collect();
         Exec::new(&kv.shared, &mut out, 0, meta).run(&args);
         out
+    }
+
+    #[test]
+    fn small_batches_of_cheap_commands_run_inline_and_the_rest_on_workers() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let client = Client { db: 0, meta: Arc::new(meta()), out: Vec::new() };
+        let wire = |cmds: &[&[&str]]| {
+            let mut b = Vec::new();
+            for c in cmds {
+                resp::command(&mut b, c);
+            }
+            b
+        };
+        let inline = |input: &[u8]| kv.run_inline(&client, input);
+        assert!(inline(&wire(&[&["GET", "k"]])));
+        assert!(inline(&wire(&[&["set", "k", "v"], &["INCR", "n"], &["mget", "a", "b"], &["PING"]])));
+        // An incomplete or malformed rest is the handler's, and cheap.
+        let mut partial = wire(&[&["GET", "k"]]);
+        partial.extend_from_slice(b"*2\r\n$3\r\nGET\r\n$1");
+        assert!(inline(&partial));
+        assert!(inline(b"*x\r\n"));
+        // Whatever walks a database, or builds a large reply, does not.
+        for slow in [&["KEYS", "*"][..], &["SCAN", "0"], &["FLUSHALL"], &["INFO"], &["SETRANGE", "k", "1000000", "v"]] {
+            assert!(!inline(&wire(&[&["GET", "k"], slow])), "{slow:?}");
+        }
+        assert!(!inline(&wire(&[&["NOSUCH"]])), "an unknown command");
+        assert!(!inline(b"GET k\r\n"), "inline commands are rare: no fast path");
+        // Nor does a batch too large to be cheap.
+        let big = "v".repeat(INLINE_INPUT_MAX);
+        assert!(!inline(&wire(&[&["SET", "k", &big]])));
     }
 
     #[test]

@@ -141,3 +141,65 @@ fn a_handler_that_stops_early_is_called_again_without_new_input() {
         }
     }
 }
+
+/// Answers each line with the line and the thread that handled it; lets
+/// the I/O thread handle input that is all `fast` lines. A `slow` line
+/// sleeps a millisecond on a worker.
+struct Mixed;
+
+impl Service for Mixed {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn run_inline(&self, _state: &(), input: &[u8]) -> bool {
+        input.split(|&b| b == b'\n').filter(|l| !l.is_empty()).all(|l| l.starts_with(b"fast"))
+    }
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        let thread = std::thread::current().name().unwrap_or("?").to_string();
+        while let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+            let line = String::from_utf8(cx.input()[..end].to_vec()).unwrap();
+            if line.starts_with("slow") {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            cx.out().extend_from_slice(format!("{line} {thread}\n").as_bytes());
+            cx.consume(end + 1);
+        }
+    }
+}
+
+#[test]
+fn input_the_service_calls_cheap_runs_on_the_io_thread_and_order_holds() {
+    for poller in BACKENDS {
+        for respond in [Respond::Loop, Respond::Direct] {
+            let server = Running::start(Mixed, poller, |c| c.respond = respond);
+            let mut c = server.connect();
+            let mut r = BufReader::new(c.try_clone().unwrap());
+            let mut line = String::new();
+            // One at a time: each kind where it belongs.
+            for (req, on) in [("fast 1", "io-loop-0"), ("slow 2", "worker-"), ("fast 3", "io-loop-0")] {
+                c.write_all(format!("{req}\n").as_bytes()).unwrap();
+                line.clear();
+                r.read_line(&mut line).unwrap();
+                assert!(line.starts_with(&format!("{req} {on}")), "{poller:?} {respond:?}: {line:?}");
+            }
+            // Pipelined, mixed: answers in order, whichever thread ran them.
+            let burst: String =
+                (0..300).map(|i| format!("{} {i}\n", if i % 7 == 0 { "slow" } else { "fast" })).collect();
+            c.write_all(burst.as_bytes()).unwrap();
+            for i in 0..300 {
+                line.clear();
+                r.read_line(&mut line).unwrap();
+                let n: usize = line.split(' ').nth(1).unwrap().parse().unwrap();
+                assert_eq!(n, i, "{poller:?} {respond:?}: {line:?}");
+            }
+            let m = server.control.metrics();
+            let inline = m.tasks_inline.load(std::sync::atomic::Ordering::Relaxed);
+            let done = m.tasks_done.load(std::sync::atomic::Ordering::Relaxed);
+            assert!(inline >= 2 && inline < done, "{poller:?} {respond:?}: {inline} of {done} tasks inline");
+            drop((r, c));
+            server.stop();
+        }
+    }
+}
