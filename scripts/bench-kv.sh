@@ -8,12 +8,16 @@
 # For each, every row runs the same redis-benchmark command against
 # switchyard, then against Redis (alternating):
 #   redis-benchmark -t <test> -c 50 -n 200000 -q -P <1|16>
-# for the tests set, get, incr and mset. Then resident memory (VmRSS from
+# for the tests set, get, incr and mset, ROUNDS times per row, switchyard
+# first in odd rounds and Redis first in even ones (whichever runs second
+# meets a warmer machine); each column is the median of its rounds. Then
+# resident memory (VmRSS from
 # /proc/PID/status) of each server, fresh, after loading 1,000,000 keys
 # (key:000000000000 ...) with 16-byte values through `redis-cli --pipe`.
 #
 # usage: scripts/bench-kv.sh
-# environment: REQUESTS (default 200000), CLIENTS (default 50),
+# environment: REQUESTS (default 200000), CLIENTS (default 50), ROUNDS
+#   (default 3),
 #   KEYS (default 1000000), SWITCHYARD (a built binary; default: build release),
 #   SWITCHYARD_ARGS (extra engine flags, e.g. "--workers 0"; default none).
 set -euo pipefail
@@ -21,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUESTS=${REQUESTS:-200000}
 CLIENTS=${CLIENTS:-50}
+ROUNDS=${ROUNDS:-3}
 KEYS=${KEYS:-1000000}
 REDIS=${REDIS:-/usr/bin/redis-server}
 
@@ -95,16 +100,33 @@ load() { # port test pipeline
         tr '\r' '\n' | grep 'requests per second' | tail -1 | sed 's/.*: \([0-9.]*\) requests per second.*/\1/'
 }
 
-echo "redis-benchmark -t <test> -c $CLIENTS -n $REQUESTS -q -P <depth>; $("$SWITCHYARD" --version 2>/dev/null || echo switchyard) vs $("$REDIS" --version | awk '{print $1, $2, $3}')"
-printf '%-10s %-6s %3s %16s %14s %7s\n' log test P "switchyard r/s" "redis r/s" ratio
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "redis-benchmark -t <test> -c $CLIENTS -n $REQUESTS -q -P <depth>, median of $ROUNDS alternating rounds; $("$SWITCHYARD" --version 2>/dev/null || echo switchyard) vs $("$REDIS" --version | awk '{print $1, $2, $3}')"
+printf '%-10s %-6s %3s %16s %14s %7s   %s\n' log test P "switchyard r/s" "redis r/s" ratio "ratio per round"
 for mode in none everysec; do
     start_servers "$mode"
     for depth in 1 16; do
         for test in set get incr mset; do
-            sy=$(load "$sy_port" "$test" "$depth")
-            rd=$(load "$rd_port" "$test" "$depth")
+            sys=()
+            rds=()
+            ratios=()
+            for round in $(seq "$ROUNDS"); do
+                if ((round % 2)); then
+                    sy=$(load "$sy_port" "$test" "$depth")
+                    rd=$(load "$rd_port" "$test" "$depth")
+                else
+                    rd=$(load "$rd_port" "$test" "$depth")
+                    sy=$(load "$sy_port" "$test" "$depth")
+                fi
+                sys+=("$sy")
+                rds+=("$rd")
+                ratios+=("$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')")
+            done
+            sy=$(median "${sys[@]}")
+            rd=$(median "${rds[@]}")
             ratio=$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-            printf '%-10s %-6s %3s %16s %14s %7s\n' "$mode" "$test" "$depth" "$sy" "$rd" "$ratio"
+            printf '%-10s %-6s %3s %16.0f %14.0f %7s   %s\n' "$mode" "$test" "$depth" "$sy" "$rd" "$ratio" "${ratios[*]}"
         done
     done
     stop_servers
