@@ -117,12 +117,10 @@ impl<S: Service> Server<S> {
         let mut listeners: Vec<Vec<TcpListener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
         let mut addrs = Vec::new();
         for want in &config.listen {
-            let mut addr = *want;
+            // Port 0 resolves here; every loop binds that port.
+            let addr = sys::claim(want).map_err(|source| Error::Bind { addr: *want, source })?;
             for per_loop in listeners.iter_mut() {
-                let l = sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?;
-                // Port 0 resolves on the first bind; the other loops share that port.
-                addr = l.local_addr().map_err(io_err("local address"))?;
-                per_loop.push(l);
+                per_loop.push(sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?);
             }
             addrs.push(addr);
         }

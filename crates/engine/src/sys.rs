@@ -73,27 +73,44 @@ fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc:
     .map(drop)
 }
 
-/// `socket` + `setsockopt(SO_REUSEADDR, SO_REUSEPORT)` + `bind` + `listen`:
-/// a non-blocking, close-on-exec listener.
-///
-/// `SO_REUSEPORT` lets every I/O loop own a listener on the same address,
-/// and the kernel spread new connections over them.
-pub fn listener(addr: &SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+/// Checks that no other socket listens on `addr` (another process's
+/// listener with `SO_REUSEPORT` would otherwise share it with ours, and
+/// take half the connections) by binding it without `SO_REUSEPORT`, and
+/// returns the address with its port resolved (for port 0).
+pub fn claim(addr: &SocketAddr) -> io::Result<SocketAddr> {
+    // Bound but not listening; getsockname works all the same.
+    TcpListener::from(socket_bound(addr, false)?).local_addr()
+}
+
+/// A socket bound to `addr` (`SO_REUSEADDR`, and `SO_REUSEPORT` if `share`).
+fn socket_bound(addr: &SocketAddr, share: bool) -> io::Result<OwnedFd> {
     let family = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
     // SAFETY: socket(2) with constant arguments; the result is checked.
     let fd = cvt(unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) })?;
     // SAFETY: fd was just returned by socket(2) and nothing else owns it.
     let owned = unsafe { OwnedFd::from_raw_fd(fd) };
     setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
-    setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
+    if share {
+        setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
+    }
     if addr.is_ipv6() {
         setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1)?;
     }
     let (storage, len) = sockaddr(addr);
     // SAFETY: storage holds a valid address of `len` bytes.
     cvt(unsafe { libc::bind(fd, &storage as *const _ as *const libc::sockaddr, len) })?;
+    Ok(owned)
+}
+
+/// `socket` + `setsockopt(SO_REUSEADDR, SO_REUSEPORT)` + `bind` + `listen`:
+/// a non-blocking, close-on-exec listener.
+///
+/// `SO_REUSEPORT` lets every I/O loop own a listener on the same address,
+/// and the kernel spread new connections over them.
+pub fn listener(addr: &SocketAddr, backlog: i32) -> io::Result<TcpListener> {
+    let owned = socket_bound(addr, true)?;
     // SAFETY: listen(2) on a socket we own.
-    cvt(unsafe { libc::listen(fd, backlog) })?;
+    cvt(unsafe { libc::listen(owned.as_raw_fd(), backlog) })?;
     Ok(TcpListener::from(owned))
 }
 
@@ -315,6 +332,16 @@ mod tests {
         let addr = a.local_addr().unwrap();
         let b = listener(&addr, 16).unwrap();
         assert_eq!(b.local_addr().unwrap(), addr);
+    }
+
+    #[test]
+    fn a_claim_fails_where_another_listener_is_and_resolves_port_zero() {
+        let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+        let free = claim(&any).unwrap();
+        assert_ne!(free.port(), 0);
+        let held = listener(&free, 16).unwrap();
+        let err = claim(&held.local_addr().unwrap()).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EADDRINUSE));
     }
 
     #[test]

@@ -149,6 +149,38 @@ fn every_kind_of_bad_configuration_is_refused_naming_file_line_and_key() {
 }
 
 #[test]
+fn a_port_another_server_listens_on_is_refused_not_shared() {
+    // The listeners use SO_REUSEPORT so that several I/O loops can share a
+    // port; a second server must not quietly share it too.
+    let first = Server::start(&["serve", "echo", "--listen", "127.0.0.1:0", "--io-threads", "2"], 1);
+    let taken = first.addr().to_string();
+    let mut second = Command::new(env!("CARGO_BIN_EXE_switchyard"))
+        .args(["serve", "echo", "--listen", &taken, "--admin", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = second.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = second.kill();
+            let _ = second.wait();
+            panic!("a second server on {taken} started");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(1));
+    let mut stderr = String::new();
+    second.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(stderr.contains(&format!("cannot listen on {taken}")), "{stderr}");
+    assert!(stderr.contains("Address already in use"), "{stderr}");
+    assert_eq!(first.stop().code(), Some(0));
+}
+
+#[test]
 fn a_missing_configuration_file_is_refused_by_name() {
     let out = switchyard(&["serve", "echo", "--config", "/nonexistent/switchyard.toml"]);
     assert_eq!(out.status.code(), Some(2));
