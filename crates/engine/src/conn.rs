@@ -73,6 +73,8 @@ pub struct Conn<S: Service> {
     /// The length the service announced for the request at the front of
     /// `input` (`Cx::expect`); 0 for none.
     pub expect: usize,
+    /// Listed in the loop's `to_flush`, to be written at the end of the turn.
+    pub flush_queued: bool,
 }
 
 impl<S: Service> Conn<S> {
@@ -103,6 +105,7 @@ impl<S: Service> Conn<S> {
             drain_quota: 0,
             mid_request: false,
             expect: 0,
+            flush_queued: false,
         }
     }
 

@@ -97,6 +97,13 @@ pub struct Reactor<S: Service> {
     notes: Vec<Note>,
     /// Connections that got notes this turn, settled once each.
     touched: Vec<u32>,
+    /// Connections with output written during this turn, to be flushed at
+    /// its end, all together (see `flush_deferred`).
+    to_flush: Vec<u32>,
+    /// Inside `flush_deferred`: settling writes at once.
+    flushing: bool,
+    /// A handler ran on this thread since `Service::before_write` last did.
+    before_write_due: bool,
     done: Vec<Task<S>>,
     /// Connections marked `Conn::awaited`: their task is out and the loop
     /// has work for them once it is back.
@@ -156,6 +163,9 @@ impl<S: Service> Reactor<S> {
             blocked: VecDeque::new(),
             notes: Vec::new(),
             touched: Vec::new(),
+            to_flush: Vec::new(),
+            flushing: false,
+            before_write_due: false,
             done: Vec::new(),
             awaiting: 0,
             direct_out: 0,
@@ -178,10 +188,15 @@ impl<S: Service> Reactor<S> {
             // The last look before sleeping: from `arm` on, a worker that
             // finishes a task signals the eventfd; before it, the loop was
             // awake and they did not need to.
+            self.flush_deferred();
             self.publish_awaited();
             self.inbox.waker.arm();
             self.take_mail();
             self.submit();
+            if !self.to_flush.is_empty() {
+                self.flush_deferred();
+                self.publish_awaited();
+            }
             if let Some(until) = self.drain_until {
                 self.advance_drain();
                 if self.open_conns() == 0 {
@@ -452,6 +467,10 @@ impl<S: Service> Reactor<S> {
 
     /// Writes pending output; arms write interest only if the socket is full.
     fn flush(&mut self, slot: u32) {
+        if std::mem::take(&mut self.before_write_due) {
+            let service = &self.service;
+            Self::guard(&self.shared, "before_write", || service.before_write());
+        }
         let now = self.now;
         let Some(conn) = self.conn_mut(slot) else { return };
         if conn.direct_flight || conn.out.is_empty() || conn.dead.is_some() || conn.held.is_some() {
@@ -523,8 +542,16 @@ impl<S: Service> Reactor<S> {
                 continue; // inline mode ran it already
             }
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            // Write before sleeping.
+            // Write before sleeping: at the end of the turn, together with
+            // every other connection's output (settled again then).
             if !conn.out.is_empty() && !conn.interest.write && !conn.direct_flight {
+                if !self.flushing {
+                    if !conn.flush_queued {
+                        conn.flush_queued = true;
+                        self.to_flush.push(slot);
+                    }
+                    return;
+                }
                 self.flush(slot);
             }
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
@@ -561,6 +588,26 @@ impl<S: Service> Reactor<S> {
         }
     }
 
+    /// Writes the output of every connection that got some during the turn,
+    /// then settles each. Deferring the writes to here, as Redis does,
+    /// sends the replies to one readiness batch in one burst: the clients
+    /// wake once for all of them and answer together, so the next wait
+    /// returns a batch again, rather than replies trickling out while the
+    /// loop still reads (measured in `docs/architecture.md`).
+    fn flush_deferred(&mut self) {
+        self.flushing = true;
+        let mut slots = std::mem::take(&mut self.to_flush);
+        for &slot in &slots {
+            let Some(conn) = self.conn_mut(slot) else { continue };
+            if std::mem::take(&mut conn.flush_queued) {
+                self.settle(slot);
+            }
+        }
+        slots.clear();
+        self.to_flush = slots;
+        self.flushing = false;
+    }
+
     /// Marks (and counts) a connection whose task is out if the loop has
     /// work for it; the mark goes when the task comes back.
     fn note_awaited(&mut self, slot: u32) {
@@ -595,7 +642,8 @@ impl<S: Service> Reactor<S> {
         self.direct_out += usize::from(conn.direct_flight);
         let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd);
         if inline {
-            task.run(&*self.service, &self.control, &self.shared);
+            task.run(&*self.service, &self.control, &self.shared, true);
+            self.before_write_due = true;
             self.shared.metrics.tasks_done.fetch_add(1, Relaxed);
             self.shared.metrics.tasks_inline.fetch_add(1, Relaxed);
             self.absorb(slot, task);

@@ -213,6 +213,14 @@ pub trait Service: Send + Sync + 'static {
         false
     }
 
+    /// The I/O thread is about to write output that handlers it ran itself
+    /// (inline mode, or [`Service::run_inline`]) produced since the last
+    /// call: the place to finish work batched across those calls before
+    /// the replies leave, as Redis writes its append-only log once per
+    /// event-loop turn, before the replies. Runs on the I/O thread, at
+    /// most once per write of such output.
+    fn before_write(&self) {}
+
     /// The server is shutting down, and every request any connection
     /// received before the signal has been handled: a last word before this
     /// connection's output is flushed and it is closed. Runs on the I/O
@@ -257,6 +265,7 @@ pub struct Cx<'a> {
     pub(crate) hold: Option<u64>,
     pub(crate) mid_request: bool,
     pub(crate) expect: usize,
+    pub(crate) on_io_thread: bool,
 }
 
 impl<'a> Cx<'a> {
@@ -339,6 +348,13 @@ impl<'a> Cx<'a> {
     /// call's result only.
     pub fn expect(&mut self, total: usize) {
         self.expect = total;
+    }
+
+    /// This call runs on the I/O thread (inline mode, or
+    /// [`Service::run_inline`]): what it writes leaves only after
+    /// [`Service::before_write`].
+    pub fn on_io_thread(&self) -> bool {
+        self.on_io_thread
     }
 
     /// The client has closed its sending side: no more input will come, so

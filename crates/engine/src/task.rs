@@ -80,7 +80,7 @@ impl<S: Service> Task<S> {
 
     /// Runs the service on the task's input, then, in direct mode, writes
     /// what the socket takes.
-    pub fn run(&mut self, service: &S, control: &Control, shared: &Shared) {
+    pub fn run(&mut self, service: &S, control: &Control, shared: &Shared, on_io_thread: bool) {
         let started = Instant::now();
         shared.metrics.queue_wait.observe(started - self.queued_at);
         let mut cx = Cx {
@@ -95,6 +95,7 @@ impl<S: Service> Task<S> {
             hold: None,
             mid_request: false,
             expect: 0,
+            on_io_thread,
         };
         let state = &mut self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));

@@ -187,6 +187,7 @@ impl Kv {
             max_bulk: AtomicUsize::new(options.max_bulk),
             stats: Stats::default(),
             protocol_log: Throttle::default(),
+
             clients: Mutex::new(HashMap::new()),
             next_client_id: AtomicU64::new(1),
             started: Instant::now(),
@@ -287,6 +288,19 @@ impl Service for Kv {
         }
     }
 
+    /// Writes the log records that commands run on this I/O thread left in
+    /// memory: one `write` for a loop turn's worth of connections, as Redis
+    /// writes its log once per event-loop turn, before the replies.
+    fn before_write(&self) {
+        let Some(aof) = self.shared.aof.as_ref().filter(|a| a.fsync() != Fsync::Always) else { return };
+        // Up to the last record appended by anyone: another loop may be
+        // writing this loop's records right now, and this waits for it.
+        if let Err(e) = aof.flush(aof.records(), false) {
+            // As Redis under `everysec`: the replies go, and the error is logged.
+            tracing::error!(error = %e, "writing the append-only log");
+        }
+    }
+
     fn handle(&self, client: &mut Client, cx: &mut Cx<'_>) {
         let sh = &*self.shared;
         let limits = resp::Limits { max_bulk_bytes: sh.max_bulk.load(Ordering::Relaxed) };
@@ -349,6 +363,9 @@ impl Service for Kv {
                 // The replies wait for the disk; the worker does not.
                 syncer.request(seq);
                 cx.hold_output(seq);
+            } else if cx.on_io_thread() && aof.fsync() != Fsync::Always {
+                // `before_write` writes the records of every connection
+                // this loop turn served, once, before their replies leave.
             } else if let Err(e) = aof.flush(seq, aof.fsync() == Fsync::Always) {
                 // The writes are applied but not durable: withhold their
                 // acknowledgements rather than lie about them.

@@ -203,3 +203,64 @@ fn input_the_service_calls_cheap_runs_on_the_io_thread_and_order_holds() {
         }
     }
 }
+
+/// Counts the lines it handles on the I/O thread; `before_write` marks
+/// them all as committed. Each answer says how many lines were handled.
+#[derive(Default)]
+struct Counts {
+    handled: std::sync::atomic::AtomicU64,
+    committed: std::sync::atomic::AtomicU64,
+}
+
+struct Committing(std::sync::Arc<Counts>);
+
+impl Service for Committing {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn run_inline(&self, _state: &(), _input: &[u8]) -> bool {
+        true
+    }
+
+    fn before_write(&self) {
+        let handled = self.0.handled.load(std::sync::atomic::Ordering::SeqCst);
+        self.0.committed.store(handled, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        assert!(cx.on_io_thread());
+        while let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+            cx.consume(end + 1);
+            let n = self.0.handled.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            cx.out().extend_from_slice(format!("{n}\n").as_bytes());
+        }
+    }
+}
+
+#[test]
+fn output_of_handlers_run_on_the_io_thread_leaves_only_after_before_write() {
+    for poller in BACKENDS {
+        let counts = std::sync::Arc::new(Counts::default());
+        let server = Running::start(Committing(counts.clone()), poller, |_| {});
+        let mut clients: Vec<_> = (0..4).map(|_| server.connect()).collect();
+        let mut readers: Vec<_> = clients.iter().map(|c| BufReader::new(c.try_clone().unwrap())).collect();
+        let mut line = String::new();
+        for round in 0..50 {
+            for c in clients.iter_mut() {
+                c.write_all(if round % 2 == 0 { b"a\n" } else { b"a\nb\nc\n" }).unwrap();
+            }
+            for r in readers.iter_mut() {
+                for _ in 0..if round % 2 == 0 { 1 } else { 3 } {
+                    line.clear();
+                    r.read_line(&mut line).unwrap();
+                    let n: u64 = line.trim().parse().unwrap();
+                    let committed = counts.committed.load(std::sync::atomic::Ordering::SeqCst);
+                    assert!(committed >= n, "{poller:?}: answer {n} left with {committed} committed");
+                }
+            }
+        }
+        drop((readers, clients));
+        server.stop();
+    }
+}

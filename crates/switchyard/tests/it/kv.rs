@@ -683,6 +683,29 @@ fn resp_set(out: &mut Vec<u8>, key: &str, value: &str) {
 }
 
 #[test]
+fn under_everysec_and_no_a_write_is_in_the_log_file_before_its_reply() {
+    // As in Redis, the records reach the file (not yet the disk) before the
+    // replies leave, so a crash of the process loses no acknowledged write.
+    for policy in ["everysec", "no"] {
+        let log = temp_log(&format!("before-reply-{policy}"));
+        let path = log.to_str().unwrap();
+        let server = start(&["--appendonly", path, "--appendfsync", policy]);
+        let mut clients: Vec<_> = (0..8).map(|_| connect(&server)).collect();
+        for round in 0..25 {
+            for (i, con) in clients.iter_mut().enumerate() {
+                let key = format!("{policy}:{round}:{i}");
+                assert_eq!(q::<String>(con, &["SET", &key, "v"]), "OK");
+                let text = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
+                assert!(text.contains(&key), "{policy}: {key} acknowledged but not in the log");
+            }
+        }
+        drop(clients);
+        assert_eq!(server.stop().code(), Some(0));
+        let _ = std::fs::remove_dir_all(log.parent().unwrap());
+    }
+}
+
+#[test]
 fn under_appendfsync_always_concurrent_writers_share_their_fsyncs() {
     let log = temp_log("group");
     let path = log.to_str().unwrap();
