@@ -289,13 +289,21 @@ impl Service for Kv {
     }
 
     /// Writes the log records that commands run on this I/O thread left in
-    /// memory: one `write` for a loop turn's worth of connections, as Redis
-    /// writes its log once per event-loop turn, before the replies.
+    /// memory, and under `always` fsyncs them: one `write` (and one fsync)
+    /// for a loop turn's worth of connections, before their replies leave,
+    /// as Redis does once per event-loop turn.
     fn before_write(&self) {
-        let Some(aof) = self.shared.aof.as_ref().filter(|a| a.fsync() != Fsync::Always) else { return };
+        let Some(aof) = &self.shared.aof else { return };
+        let always = aof.fsync() == Fsync::Always;
         // Up to the last record appended by anyone: another loop may be
         // writing this loop's records right now, and this waits for it.
-        if let Err(e) = aof.flush(aof.records(), false) {
+        if let Err(e) = aof.flush(aof.records(), always) {
+            if always {
+                // The replies about to leave would acknowledge writes that
+                // are not on disk. Redis exits here too.
+                tracing::error!(error = %e, "writing the append-only log under appendfsync always; exiting");
+                std::process::exit(1);
+            }
             // As Redis under `everysec`: the replies go, and the error is logged.
             tracing::error!(error = %e, "writing the append-only log");
         }
@@ -359,13 +367,14 @@ impl Service for Kv {
             client.meta.touch();
         }
         if let (Some(aof), true) = (&sh.aof, seq > 0) {
-            if let Some(syncer) = sh.syncer.as_ref().filter(|s| s.running()) {
+            if cx.on_io_thread() {
+                // `before_write` writes (and under `always` fsyncs) the
+                // records of every connection this loop turn served, once,
+                // before their replies leave.
+            } else if let Some(syncer) = sh.syncer.as_ref().filter(|s| s.running()) {
                 // The replies wait for the disk; the worker does not.
                 syncer.request(seq);
                 cx.hold_output(seq);
-            } else if cx.on_io_thread() && aof.fsync() != Fsync::Always {
-                // `before_write` writes the records of every connection
-                // this loop turn served, once, before their replies leave.
             } else if let Err(e) = aof.flush(seq, aof.fsync() == Fsync::Always) {
                 // The writes are applied but not durable: withhold their
                 // acknowledgements rather than lie about them.
