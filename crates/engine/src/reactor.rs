@@ -193,12 +193,15 @@ impl<S: Service> Reactor<S> {
             self.inbox.waker.arm();
             self.take_mail();
             self.submit();
+            if self.drain_until.is_some() {
+                self.advance_drain();
+            }
             if !self.to_flush.is_empty() {
+                // The mail's output, and the goodbyes: written before sleeping.
                 self.flush_deferred();
                 self.publish_awaited();
             }
             if let Some(until) = self.drain_until {
-                self.advance_drain();
                 if self.open_conns() == 0 {
                     return Ok(LoopReport::default());
                 }
