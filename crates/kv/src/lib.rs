@@ -187,7 +187,6 @@ impl Kv {
             max_bulk: AtomicUsize::new(options.max_bulk),
             stats: Stats::default(),
             protocol_log: Throttle::default(),
-
             clients: Mutex::new(HashMap::new()),
             next_client_id: AtomicU64::new(1),
             started: Instant::now(),
