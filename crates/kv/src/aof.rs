@@ -169,13 +169,26 @@ impl Aof {
 
     /// Moves the buffered records into the file (under its lock); returns
     /// the sequence number of the last one written.
+    ///
+    /// A failed write (a full disk) loses nothing: the part that made it
+    /// is cut off the file again, so that no half record is left in the
+    /// middle, and the records go back to the front of the buffer for the
+    /// next try, as Redis does.
     fn write_pending(&self, w: &mut Writer) -> io::Result<u64> {
         let (bytes, upto) = {
             let mut p = lock(&self.pending);
             (std::mem::take(&mut p.buf), p.seq)
         };
         if !bytes.is_empty() {
-            w.file.write_all(&bytes)?;
+            if let Err(e) = w.file.write_all(&bytes) {
+                if let Err(cut) = w.file.set_len(w.size) {
+                    tracing::error!(error = %cut, "cutting a partial write off the append-only log");
+                }
+                let mut p = lock(&self.pending);
+                let later = std::mem::replace(&mut p.buf, bytes);
+                p.buf.extend_from_slice(&later);
+                return Err(e);
+            }
             w.size += bytes.len() as u64;
         }
         w.written = upto;
@@ -535,6 +548,30 @@ mod tests {
         std::fs::write(&path, &bad).unwrap();
         let corrupt = replay(&path, |_| Ok(())).unwrap().unwrap_err();
         assert_eq!(corrupt.offset, good.len());
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_failed_write_keeps_its_records_for_the_next_one() {
+        let path = temp("retry");
+        let aof = Aof::open(&path, Fsync::EverySec, 0).unwrap();
+        let first = aof.append(0, |buf| resp::command(buf, &["SET", "a", "1"]));
+        aof.flush(first, false).unwrap();
+        // A handle that cannot write stands in for a full disk.
+        let writable = std::mem::replace(&mut lock(&aof.file).file, File::open(&path).unwrap());
+        let second = aof.append(0, |buf| resp::command(buf, &["SET", "b", "2"]));
+        assert!(aof.flush(second, false).is_err());
+        let third = aof.append(0, |buf| resp::command(buf, &["SET", "c", "3"]));
+        lock(&aof.file).file = writable;
+        aof.flush(third, false).unwrap();
+        let mut applied = Vec::new();
+        replay(&path, |args| {
+            applied.push(String::from_utf8_lossy(&args[1]).into_owned());
+            Ok(())
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(applied, ["0", "a", "b", "c"], "a SELECT, then each SET once, in order");
         let _ = std::fs::remove_file(&path);
     }
 
