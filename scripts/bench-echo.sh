@@ -113,9 +113,8 @@ field() {
     sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"
 }
 
-median() {
-    sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
 
 # cpu_ticks PID: user plus system time so far, in clock ticks.
 cpu_ticks() {

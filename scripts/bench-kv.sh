@@ -100,7 +100,8 @@ load() { # port test pipeline
         tr '\r' '\n' | grep 'requests per second' | tail -1 | sed 's/.*: \([0-9.]*\) requests per second.*/\1/'
 }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=scripts/bench-common.sh
+. scripts/bench-common.sh
 
 echo "redis-benchmark -t <test> -c $CLIENTS -n $REQUESTS -q -P <depth>, median of $ROUNDS alternating rounds; $("$SWITCHYARD" --version 2>/dev/null || echo switchyard) vs $("$REDIS" --version | awk '{print $1, $2, $3}')"
 printf '%-10s %-6s %3s %16s %14s %7s   %s\n' log test P "switchyard r/s" "redis r/s" ratio "ratio per round"
@@ -123,8 +124,8 @@ for mode in none everysec; do
                 rds+=("$rd")
                 ratios+=("$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')")
             done
-            sy=$(median "${sys[@]}")
-            rd=$(median "${rds[@]}")
+            sy=$(printf '%s\n' "${sys[@]}" | median)
+            rd=$(printf '%s\n' "${rds[@]}" | median)
             ratio=$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
             printf '%-10s %-6s %3s %16.0f %14.0f %7s   %s\n' "$mode" "$test" "$depth" "$sy" "$rd" "$ratio" "${ratios[*]}"
         done

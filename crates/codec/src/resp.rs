@@ -136,25 +136,51 @@ fn header_end(buf: &[u8], from: usize, too_big: ProtocolError) -> Result<Option<
 }
 
 fn parse_multibulk<'a>(buf: &'a [u8], limits: &Limits) -> Result<Option<(Request<'a>, usize)>, ProtocolError> {
+    let mut args = Vec::new();
+    let walked = walk_multibulk(buf, limits, |i, count, arg| {
+        if i == 0 {
+            // Cap the up-front allocation: the count is the client's claim.
+            args.reserve(count.min(1024));
+        }
+        args.push(Cow::Borrowed(arg));
+    })?;
+    Ok(match walked {
+        Walked::Whole(len) => Some((Request { args }, len)),
+        Walked::Short(_) => None,
+    })
+}
+
+/// How far [`walk_multibulk`] got.
+enum Walked {
+    /// A whole request of this many bytes.
+    Whole(usize),
+    /// Incomplete; the length it will have at least, when a bulk header
+    /// already says more than the buffer holds.
+    Short(Option<usize>),
+}
+
+/// Walks the multibulk request at the front of `buf` (its first byte is
+/// `*`), handing each argument to `arg` with its index and the count, and
+/// copying nothing.
+fn walk_multibulk<'a>(
+    buf: &'a [u8],
+    limits: &Limits,
+    mut arg: impl FnMut(usize, usize, &'a [u8]),
+) -> Result<Walked, ProtocolError> {
     let Some(cr) = header_end(buf, 0, ProtocolError::TooBigMultibulkCount)? else {
-        return Ok(None);
+        return Ok(Walked::Short(None));
     };
     let count = match string2ll(&buf[1..cr]) {
-        Some(n) if n <= i32::MAX as i64 => n,
+        Some(n) if n <= i32::MAX as i64 => n.max(0) as usize,
         _ => return Err(ProtocolError::InvalidMultibulkLength),
     };
     let mut pos = cr + 2;
-    if count <= 0 {
-        return Ok(Some((Request { args: Vec::new() }, pos)));
-    }
-    // Cap the up-front allocation: the count is the client's claim.
-    let mut args = Vec::with_capacity((count as usize).min(1024));
-    for _ in 0..count {
+    for i in 0..count {
         if pos >= buf.len() {
-            return Ok(None);
+            return Ok(Walked::Short(None));
         }
         let Some(cr) = header_end(buf, pos, ProtocolError::TooBigBulkCount)? else {
-            return Ok(None);
+            return Ok(Walked::Short(None));
         };
         if buf[pos] != b'$' {
             return Err(ProtocolError::ExpectedDollar(buf[pos]));
@@ -165,13 +191,14 @@ fn parse_multibulk<'a>(buf: &'a [u8], limits: &Limits) -> Result<Option<(Request
         };
         let start = cr + 2;
         // Like Redis, the two bytes after the data are taken to be CRLF.
-        if buf.len() < start + len + 2 {
-            return Ok(None);
+        let end = start + len + 2;
+        if buf.len() < end {
+            return Ok(Walked::Short(Some(end)));
         }
-        args.push(Cow::Borrowed(&buf[start..start + len]));
-        pos = start + len + 2;
+        arg(i, count, &buf[start..start + len]);
+        pos = end;
     }
-    Ok(Some((Request { args }, pos)))
+    Ok(Walked::Whole(pos))
 }
 
 /// What the front of `buf` holds, seen without copying or allocating: a
@@ -204,41 +231,19 @@ pub enum Shape<'a> {
 /// assert_eq!(shape(b"GET k\r\n", &limits), Shape::Other);
 /// ```
 pub fn shape<'a>(buf: &'a [u8], limits: &Limits) -> Shape<'a> {
-    const SHORT: Shape<'static> = Shape::Partial { announced: None };
     if buf.first() != Some(&b'*') {
         return Shape::Other;
     }
-    let Ok(found) = header_end(buf, 0, ProtocolError::TooBigMultibulkCount) else { return Shape::Other };
-    let Some(cr) = found else { return SHORT };
-    let Some(count) = string2ll(&buf[1..cr]).filter(|&n| n > 0 && n <= i32::MAX as i64) else {
-        return Shape::Other;
-    };
-    let mut pos = cr + 2;
-    let mut name: &[u8] = &[];
-    for i in 0..count {
-        if pos >= buf.len() {
-            return SHORT;
-        }
-        if buf[pos] != b'$' {
-            return Shape::Other;
-        }
-        let Ok(found) = header_end(buf, pos, ProtocolError::TooBigBulkCount) else { return Shape::Other };
-        let Some(cr) = found else { return SHORT };
-        let Some(len) = string2ll(&buf[pos + 1..cr]).filter(|&n| n >= 0 && n as u64 <= limits.max_bulk_bytes as u64)
-        else {
-            return Shape::Other;
-        };
-        let start = cr + 2;
-        let end = start + len as usize + 2;
-        if end > buf.len() {
-            return Shape::Partial { announced: Some(end) };
-        }
+    let mut name = None;
+    match walk_multibulk(buf, limits, |i, _, arg| {
         if i == 0 {
-            name = &buf[start..end - 2];
+            name = Some(arg);
         }
-        pos = end;
+    }) {
+        Ok(Walked::Whole(len)) => name.map_or(Shape::Other, |name| Shape::Whole { name, len }),
+        Ok(Walked::Short(announced)) => Shape::Partial { announced },
+        Err(_) => Shape::Other,
     }
-    Shape::Whole { name, len: pos }
 }
 
 fn parse_inline(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ProtocolError> {

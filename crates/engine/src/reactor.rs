@@ -188,7 +188,6 @@ impl<S: Service> Reactor<S> {
             // The last look before sleeping: from `arm` on, a worker that
             // finishes a task signals the eventfd; before it, the loop was
             // awake and they did not need to.
-            self.flush_deferred();
             self.publish_awaited();
             self.inbox.waker.arm();
             self.take_mail();
@@ -197,7 +196,8 @@ impl<S: Service> Reactor<S> {
                 self.advance_drain();
             }
             if !self.to_flush.is_empty() {
-                // The mail's output, and the goodbyes: written before sleeping.
+                // The turn's output, the mail's and the goodbyes, all
+                // written before sleeping; settling them may await tasks.
                 self.flush_deferred();
                 self.publish_awaited();
             }

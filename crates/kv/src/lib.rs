@@ -365,12 +365,11 @@ impl Service for Kv {
             sh.stats.commands.fetch_add(commands, Ordering::Relaxed);
             client.meta.touch();
         }
-        if let (Some(aof), true) = (&sh.aof, seq > 0) {
-            if cx.on_io_thread() {
-                // `before_write` writes (and under `always` fsyncs) the
-                // records of every connection this loop turn served, once,
-                // before their replies leave.
-            } else if let Some(syncer) = sh.syncer.as_ref().filter(|s| s.running()) {
+        // On the I/O thread, `before_write` writes (and under `always`
+        // fsyncs) the records of every connection the loop turn served,
+        // once, before their replies leave.
+        if let (Some(aof), true, false) = (&sh.aof, seq > 0, cx.on_io_thread()) {
+            if let Some(syncer) = sh.syncer.as_ref().filter(|s| s.running()) {
                 // The replies wait for the disk; the worker does not.
                 syncer.request(seq);
                 cx.hold_output(seq);

@@ -122,21 +122,19 @@ fn each_connection_hears_the_service_goodbye_last() {
 #[test]
 fn idle_connections_hear_the_goodbye_at_once() {
     for poller in BACKENDS {
-        // A drain deadline far away: the goodbyes must not wait for it.
-        let server = Running::start(Polite, poller, |c| c.shutdown_timeout = Duration::from_secs(20));
+        // A drain deadline past the clients' read timeout: goodbyes that
+        // waited for it would fail the reads.
+        let server = Running::start(Polite, poller, |c| c.shutdown_timeout = Duration::from_secs(60));
         let mut clients: Vec<_> = (0..3).map(|_| server.connect()).collect();
         for c in clients.iter_mut() {
             c.write_all(b"hi\n").unwrap();
             assert_eq!(read_n(c, 3), b"hi\n");
         }
-        let started = std::time::Instant::now();
         server.control.shutdown();
         for c in clients.iter_mut() {
             assert_eq!(read_to_end(c), b"goodbye\n", "{poller:?}");
         }
-        let took = started.elapsed();
-        assert!(took < Duration::from_secs(5), "{poller:?}: the goodbyes took {took:?}");
-        server.stop();
+        assert_eq!(server.stop().forced, 0, "{poller:?}");
     }
 }
 
