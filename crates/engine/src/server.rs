@@ -166,7 +166,7 @@ impl<S: Service> Server<S> {
     ///
     /// [`Error::Io`] if a thread cannot start or a loop's readiness wait fails.
     pub fn run(self) -> Result<Summary, Error> {
-        sys::ignore_sigpipe();
+        sys::ignore_write_signals();
         let Server { service, control, listeners, .. } = self;
         let shared = control.shared.clone();
         let config = &shared.config;

@@ -272,11 +272,15 @@ pub fn raise_fd_limit() -> io::Result<u64> {
     Ok(lim.rlim_cur)
 }
 
-/// Sets `SIGPIPE` to ignored, so that writing to a closed socket is an
-/// `EPIPE` error, never the death of the process.
-pub fn ignore_sigpipe() {
+/// Sets `SIGPIPE` and `SIGXFSZ` to ignored, so that writing to a closed
+/// socket is an `EPIPE` error and writing a file past the size limit
+/// (`ulimit -f`) an `EFBIG` error, never the death of the process.
+pub fn ignore_write_signals() {
     // SAFETY: installing SIG_IGN is always sound.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }
 
 /// The eventfd the shutdown signal handler writes to (-1: none yet).

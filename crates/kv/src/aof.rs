@@ -71,6 +71,24 @@ pub struct Aof {
     pub rewrites: AtomicU64,
     /// fsyncs of the log (its ratio to records shows group commit at work).
     pub fsyncs: AtomicU64,
+    /// The last write of the log failed (Redis's `aof_last_write_status`).
+    write_failed: AtomicBool,
+    /// The last fsync of the log failed.
+    sync_failed: AtomicBool,
+    /// The operating system's words for the last failure.
+    last_error: Mutex<String>,
+    /// Writes and fsyncs of the log that failed.
+    pub errors: AtomicU64,
+}
+
+/// An I/O error as `strerror` words it ("No space left on device"),
+/// without Rust's "(os error 28)".
+fn os_words(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -113,6 +131,10 @@ impl Aof {
             base_size: AtomicU64::new(valid_len),
             rewrites: AtomicU64::new(0),
             fsyncs: AtomicU64::new(0),
+            write_failed: AtomicBool::new(false),
+            sync_failed: AtomicBool::new(false),
+            last_error: Mutex::new(String::new()),
+            errors: AtomicU64::new(0),
         })
     }
 
@@ -160,10 +182,44 @@ impl Aof {
         }
         let upto = self.write_pending(&mut w)?;
         if sync {
-            w.file.sync_data()?;
-            self.fsyncs.fetch_add(1, Ordering::Relaxed);
-            self.synced.fetch_max(upto, Ordering::AcqRel);
+            self.record_sync(w.file.sync_data(), upto)?;
         }
+        Ok(())
+    }
+
+    /// Why the log cannot be written, while its last write or fsync has
+    /// failed: the server then refuses writes, as Redis does with its
+    /// `MISCONF` error, until a retry succeeds.
+    pub fn failure(&self) -> Option<String> {
+        if !self.write_failed.load(Ordering::Relaxed) && !self.sync_failed.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(lock(&self.last_error).clone())
+    }
+
+    /// Notes how a write (or fsync, by `flag`) went; logs the turn from
+    /// failing to working.
+    fn outcome<T>(&self, flag: &AtomicBool, what: &str, result: io::Result<T>) -> io::Result<T> {
+        match &result {
+            Ok(_) => {
+                if flag.swap(false, Ordering::Relaxed) {
+                    tracing::warn!("the append-only log {what} works again");
+                }
+            }
+            Err(e) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                *lock(&self.last_error) = os_words(e);
+                flag.store(true, Ordering::Relaxed);
+            }
+        }
+        result
+    }
+
+    /// Records the outcome of an fsync that covered the records up to `upto`.
+    fn record_sync(&self, result: io::Result<()>, upto: u64) -> io::Result<()> {
+        self.outcome(&self.sync_failed, "fsync", result)?;
+        self.fsyncs.fetch_add(1, Ordering::Relaxed);
+        self.synced.fetch_max(upto, Ordering::AcqRel);
         Ok(())
     }
 
@@ -180,7 +236,7 @@ impl Aof {
             (std::mem::take(&mut p.buf), p.seq)
         };
         if !bytes.is_empty() {
-            if let Err(e) = w.file.write_all(&bytes) {
+            if let Err(e) = self.outcome(&self.write_failed, "write", w.file.write_all(&bytes)) {
                 if let Err(cut) = w.file.set_len(w.size) {
                     tracing::error!(error = %cut, "cutting a partial write off the append-only log");
                 }
@@ -210,10 +266,7 @@ impl Aof {
             }
             (w.file.try_clone()?, upto)
         };
-        file.sync_data()?;
-        self.fsyncs.fetch_add(1, Ordering::Relaxed);
-        self.synced.fetch_max(upto, Ordering::AcqRel);
-        Ok(())
+        self.record_sync(file.sync_data(), upto)
     }
 
     /// Sequence number of the last record known to be on disk.
@@ -560,10 +613,14 @@ mod tests {
         // A handle that cannot write stands in for a full disk.
         let writable = std::mem::replace(&mut lock(&aof.file).file, File::open(&path).unwrap());
         let second = aof.append(0, |buf| resp::command(buf, &["SET", "b", "2"]));
+        assert!(aof.failure().is_none());
         assert!(aof.flush(second, false).is_err());
+        assert_eq!(aof.failure().as_deref(), Some("Bad file descriptor"), "strerror's words, for MISCONF");
+        assert_eq!(aof.errors.load(Ordering::Relaxed), 1);
         let third = aof.append(0, |buf| resp::command(buf, &["SET", "c", "3"]));
         lock(&aof.file).file = writable;
         aof.flush(third, false).unwrap();
+        assert!(aof.failure().is_none(), "a write that works ends the refusal");
         let mut applied = Vec::new();
         replay(&path, |args| {
             applied.push(String::from_utf8_lossy(&args[1]).into_owned());

@@ -53,6 +53,12 @@ impl Command {
     fn denies_oom(&self) -> bool {
         self.flags.contains(&"denyoom")
     }
+
+    /// Refused while the log cannot be written: the writes, and `PING`, so
+    /// that a health check notices (as in Redis).
+    fn needs_log(&self) -> bool {
+        self.flags.contains(&"write") || self.name == "ping"
+    }
 }
 
 const W: &[&str] = &["write", "denyoom"];
@@ -495,6 +501,12 @@ impl<'a> Exec<'a> {
             let max = self.sh.maxmemory.load(Ordering::Relaxed);
             if max > 0 && self.sh.store.used_memory() > max {
                 resp::error(self.out, OOM);
+                return Call::Rejected;
+            }
+        }
+        if self.meta.is_some() && cmd.needs_log() {
+            if let Some(why) = self.sh.aof.as_ref().and_then(|aof| aof.failure()) {
+                resp::error(self.out, &format!("MISCONF Errors writing to the AOF file: {why}"));
                 return Call::Rejected;
             }
         }

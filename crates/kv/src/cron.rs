@@ -42,10 +42,17 @@ fn run(weak: Weak<Shared>) {
             }
         }
         if let Some(aof) = &sh.aof {
-            if aof.fsync() == Fsync::EverySec && last_fsync.elapsed() >= Duration::from_secs(1) {
+            // The everysec fsync; and while the log is failing, under any
+            // policy, a retry each second (as Redis's serverCron).
+            let failing = aof.failure().is_some();
+            if (aof.fsync() == Fsync::EverySec || failing) && last_fsync.elapsed() >= Duration::from_secs(1) {
                 last_fsync = Instant::now();
-                if let Err(e) = aof.flush_and_sync_in_background() {
-                    tracing::error!(error = %e, "fsync of the append-only log failed");
+                let result = match aof.fsync() {
+                    Fsync::No => aof.flush(aof.records(), false),
+                    _ => aof.flush_and_sync_in_background(),
+                };
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "writing or syncing the append-only log failed; writes are refused until it works");
                 }
             }
             let size = aof.size();

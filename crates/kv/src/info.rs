@@ -47,6 +47,8 @@ struct AofFigures {
     rewrites: u64,
     records: u64,
     fsyncs: u64,
+    errors: u64,
+    failing: bool,
 }
 
 fn aof_figures(sh: &Shared) -> AofFigures {
@@ -58,6 +60,8 @@ fn aof_figures(sh: &Shared) -> AofFigures {
             rewrites: a.rewrites.load(Ordering::Relaxed),
             records: a.records(),
             fsyncs: a.fsyncs.load(Ordering::Relaxed),
+            errors: a.errors.load(Ordering::Relaxed),
+            failing: a.failure().is_some(),
         },
         None => AofFigures::default(),
     }
@@ -113,6 +117,13 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
         ("switchyard_kv_aof_records_total", "counter", "Records appended to the log.", a.records),
         ("switchyard_kv_aof_fsyncs_total", "counter", "fsyncs of the log.", a.fsyncs),
         ("switchyard_kv_aof_rewrites_total", "counter", "Log rewrites completed.", a.rewrites),
+        ("switchyard_kv_aof_errors_total", "counter", "Writes and fsyncs of the log that failed.", a.errors),
+        (
+            "switchyard_kv_aof_failing",
+            "gauge",
+            "1 while the log's last write or fsync failed and writes are refused.",
+            a.failing as u64,
+        ),
     ];
     for (name, kind, help, v) in simple {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
@@ -188,12 +199,13 @@ fn section_text(sh: &Shared, section: &str, t: &mut String) {
                 t,
                 "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:0\r\naof_enabled:{}\r\n\
                  aof_rewrite_in_progress:{}\r\naof_rewrites:{}\r\naof_current_size:{}\r\naof_base_size:{}\r\n\
-                 aof_records:{}\r\naof_fsyncs:{}\r\n",
+                 aof_last_write_status:{}\r\naof_records:{}\r\naof_fsyncs:{}\r\n",
                 sh.aof.is_some() as u8,
                 a.rewriting as u8,
                 a.rewrites,
                 a.size,
                 a.base,
+                if a.failing { "err" } else { "ok" },
                 a.records,
                 a.fsyncs,
             );

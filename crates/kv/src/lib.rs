@@ -162,6 +162,26 @@ pub(crate) fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
+/// Writes the log up to record `seq`, and under `always` fsyncs it too.
+///
+/// Under `always` a failure ends the process, before any reply
+/// acknowledges a write that is not on disk, as Redis does. Otherwise the
+/// replies go (`everysec` promises no more) and writes are refused with
+/// `MISCONF` until the cron's retry succeeds; meanwhile this does not try.
+pub(crate) fn write_log(aof: &Aof, seq: u64) {
+    let always = aof.fsync() == Fsync::Always;
+    if !always && aof.failure().is_some() {
+        return;
+    }
+    if let Err(e) = aof.flush(seq, always) {
+        if always {
+            tracing::error!(error = %e, "writing the append-only log under appendfsync always; exiting");
+            std::process::exit(1);
+        }
+        tracing::error!(error = %e, "writing the append-only log; refusing writes until it works");
+    }
+}
+
 /// The key-value store service.
 pub struct Kv {
     shared: Arc<Shared>,
@@ -292,19 +312,10 @@ impl Service for Kv {
     /// for a loop turn's worth of connections, before their replies leave,
     /// as Redis does once per event-loop turn.
     fn before_write(&self) {
-        let Some(aof) = &self.shared.aof else { return };
-        let always = aof.fsync() == Fsync::Always;
-        // Up to the last record appended by anyone: another loop may be
-        // writing this loop's records right now, and this waits for it.
-        if let Err(e) = aof.flush(aof.records(), always) {
-            if always {
-                // The replies about to leave would acknowledge writes that
-                // are not on disk. Redis exits here too.
-                tracing::error!(error = %e, "writing the append-only log under appendfsync always; exiting");
-                std::process::exit(1);
-            }
-            // As Redis under `everysec`: the replies go, and the error is logged.
-            tracing::error!(error = %e, "writing the append-only log");
+        if let Some(aof) = &self.shared.aof {
+            // Up to the last record appended by anyone: another loop may be
+            // writing this loop's records right now, and this waits for it.
+            write_log(aof, aof.records());
         }
     }
 
@@ -373,12 +384,8 @@ impl Service for Kv {
                 // The replies wait for the disk; the worker does not.
                 syncer.request(seq);
                 cx.hold_output(seq);
-            } else if let Err(e) = aof.flush(seq, aof.fsync() == Fsync::Always) {
-                // The writes are applied but not durable: withhold their
-                // acknowledgements rather than lie about them.
-                tracing::error!(error = %e, "writing the append-only log; closing the connection");
-                out.clear();
-                close = true;
+            } else {
+                write_log(aof, seq);
             }
         }
         cx.consume(consumed);

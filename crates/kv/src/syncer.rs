@@ -97,14 +97,9 @@ fn run(sh: &Shared, control: &Control) {
             }
             w.seq
         };
-        if let Err(e) = aof.flush(wanted, true) {
-            // The waiting replies would acknowledge writes that may not be
-            // on disk: they are never released. Stop serving instead, as
-            // Redis does; the drain deadline closes those connections.
-            tracing::error!(error = %e, "writing or syncing the append-only log failed; shutting down");
-            control.shutdown();
-            return;
-        }
+        // A failure ends the process: the waiting replies would
+        // acknowledge writes that may not be on disk.
+        crate::write_log(aof, wanted);
         control.release(aof.synced());
     }
 }

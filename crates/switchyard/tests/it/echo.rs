@@ -2,7 +2,6 @@
 //! that need a process of their own.
 
 use std::io::{Read, Write};
-use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -193,19 +192,7 @@ fn cpu_time(pid: u32) -> Duration {
 
 /// Starts `serve echo` with one worker under the given open-files limits.
 fn start_with_fd_limit(soft: libc::rlim_t, hard: libc::rlim_t) -> Server {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchyard"));
-    cmd.args(echo_args(&["--workers", "1"]));
-    // SAFETY: setrlimit is async-signal-safe and touches only the child.
-    unsafe {
-        cmd.pre_exec(move || {
-            let lim = libc::rlimit { rlim_cur: soft, rlim_max: hard };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    Server::start_with(&mut cmd, 1)
+    Server::start_limited(&echo_args(&["--workers", "1"]), libc::RLIMIT_NOFILE, soft, Some(hard))
 }
 
 #[test]

@@ -846,3 +846,109 @@ fn redis_cli_and_inline_commands_work_unchanged() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hello world\n");
     assert_eq!(server.stop().code(), Some(0));
 }
+
+/// Starts kv with the file size limit (`ulimit -f`) at `bytes`, soft only,
+/// so that the log runs out of room there and the test can give it more.
+fn start_with_file_limit(bytes: u64, extra: &[&str]) -> Server {
+    let mut args = vec!["serve", "kv", "--listen", "127.0.0.1:0", "--log-level", "warn"];
+    args.extend_from_slice(extra);
+    Server::start_limited(&args, libc::RLIMIT_FSIZE, bytes, None)
+}
+
+#[test]
+fn a_log_that_cannot_be_written_refuses_writes_with_misconf_until_it_can() {
+    for policy in ["everysec", "no"] {
+        let log = temp_log(&format!("full-{policy}"));
+        let path = log.to_str().unwrap();
+        let server = start_with_file_limit(64 << 10, &["--appendonly", path, "--appendfsync", policy]);
+        let con = &mut connect(&server);
+        let value = "x".repeat(1000);
+        let mut acked = 0;
+        let refusal = loop {
+            match cmd(&["SET", &format!("full:{acked}"), &value]).query::<String>(con) {
+                Ok(_) => acked += 1,
+                Err(err) => break format!("{} {}", err.code().unwrap_or("?"), err.detail().unwrap_or("")),
+            }
+            assert!(acked < 1000, "{policy}: 1 MB of writes and no refusal");
+        };
+        assert_eq!(refusal, "MISCONF Errors writing to the AOF file: File too large", "{policy}");
+        assert!(acked >= 60, "{policy}: refused after {acked} writes");
+        // Reads go on; other writes, and PING, are refused, as in Redis.
+        assert_eq!(q::<Option<String>>(con, &["GET", "full:0"]), Some(value.clone()));
+        assert!(e(con, &["DEL", "full:0"]).starts_with("MISCONF "));
+        assert!(e(con, &["PING"]).starts_with("MISCONF "));
+        let info: String = q(con, &["INFO", "persistence"]);
+        assert!(info.contains("aof_last_write_status:err"), "{info}");
+
+        // Room again: the retry, once a second, lets writes back in.
+        server.set_limit(libc::RLIMIT_FSIZE, libc::RLIM_INFINITY);
+        wait_for(Duration::from_secs(10), "writes accepted again", || {
+            cmd(&["SET", "after", "room"]).query::<String>(con).is_ok()
+        });
+        let info: String = q(con, &["INFO", "persistence"]);
+        assert!(info.contains("aof_last_write_status:ok"), "{info}");
+        assert_eq!(server.stop().code(), Some(0));
+
+        // Every acknowledged write is in the log, even the one whose
+        // record met the limit.
+        let server = start(&["--appendonly", path]);
+        let con = &mut connect(&server);
+        for i in 0..acked {
+            assert_eq!(
+                q::<Option<String>>(con, &["GET", &format!("full:{i}")]),
+                Some(value.clone()),
+                "{policy}: full:{i}"
+            );
+        }
+        assert_eq!(q::<Option<String>>(con, &["GET", "after"]), s("room"));
+        assert_eq!(server.stop().code(), Some(0));
+        let _ = std::fs::remove_dir_all(log.parent().unwrap());
+    }
+}
+
+#[test]
+fn under_appendfsync_always_a_log_that_cannot_be_written_ends_the_server_and_loses_no_acknowledged_write() {
+    // Single SETs run on the I/O thread and write the log before their
+    // replies; pipelines past 16 KiB go to a worker and wait for the fsync
+    // thread. Either way the server exits with status 1, as Redis does.
+    for pipeline in [1, 20] {
+        let log = temp_log(&format!("full-always-{pipeline}"));
+        let path = log.to_str().unwrap();
+        let mut server = start_with_file_limit(1 << 20, &["--appendonly", path, "--appendfsync", "always"]);
+        let value = "x".repeat(1000);
+        let acked: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let (acked, server, value) = (&acked, &server, &value);
+                scope.spawn(move || {
+                    let con = &mut connect(server);
+                    for batch in 0.. {
+                        let keys: Vec<String> = (0..pipeline).map(|i| format!("always:{t}:{batch}:{i}")).collect();
+                        let mut pipe = redis::pipe();
+                        for key in &keys {
+                            pipe.cmd("SET").arg(key).arg(value);
+                        }
+                        if pipe.query::<Vec<String>>(con).is_err() {
+                            return;
+                        }
+                        acked.lock().unwrap().extend(keys);
+                    }
+                });
+            }
+        });
+        let status = server.wait(Duration::from_secs(30));
+        assert_eq!(status.code(), Some(1), "pipeline {pipeline}: {}", server.stderr());
+        assert!(server.stderr().contains("exiting"), "{}", server.stderr());
+        drop(server);
+
+        let acked = acked.into_inner().unwrap();
+        assert!(acked.len() >= 20, "pipeline {pipeline}: {} acknowledged", acked.len());
+        let server = start(&["--appendonly", path]);
+        let con = &mut connect(&server);
+        for key in &acked {
+            assert_eq!(q::<Option<String>>(con, &["GET", key]).as_deref(), Some(value.as_str()), "{key} lost");
+        }
+        assert_eq!(server.stop().code(), Some(0));
+        let _ = std::fs::remove_dir_all(log.parent().unwrap());
+    }
+}

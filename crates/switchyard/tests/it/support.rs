@@ -4,6 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -50,6 +51,54 @@ impl Server {
             let _ = out.read_to_end(&mut sink);
         });
         Server { child, addrs, stderr_path }
+    }
+
+    /// Starts `switchyard ARGS...` with one resource limit (`RLIMIT_*`) set
+    /// to `soft` and `hard`; `hard` of `None` keeps the hard limit, so
+    /// that the test may raise the soft one again later.
+    #[track_caller]
+    pub fn start_limited<S: AsRef<std::ffi::OsStr>>(
+        args: &[S],
+        resource: u32,
+        soft: libc::rlim_t,
+        hard: Option<libc::rlim_t>,
+    ) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_switchyard"));
+        cmd.args(args);
+        // SAFETY: getrlimit and setrlimit are async-signal-safe and touch
+        // only the child.
+        unsafe {
+            cmd.pre_exec(move || {
+                let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+                if libc::getrlimit(resource, &mut lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                lim.rlim_max = hard.unwrap_or(lim.rlim_max);
+                lim.rlim_cur = soft.min(lim.rlim_max);
+                if libc::setrlimit(resource, &lim) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        Server::start_with(&mut cmd, 1)
+    }
+
+    /// Sets the running server's soft `resource` limit (prlimit(2)).
+    pub fn set_limit(&self, resource: u32, soft: libc::rlim_t) {
+        let pid = self.child.id() as libc::pid_t;
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: prlimit(2) on our own child, with live rlimit values.
+        unsafe {
+            assert_eq!(libc::prlimit(pid, resource, std::ptr::null(), &mut lim), 0);
+            lim.rlim_cur = soft.min(lim.rlim_max);
+            assert_eq!(
+                libc::prlimit(pid, resource, &lim, std::ptr::null_mut()),
+                0,
+                "{}",
+                std::io::Error::last_os_error()
+            );
+        }
     }
 
     pub fn addr(&self) -> SocketAddr {
