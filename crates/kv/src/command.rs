@@ -828,6 +828,7 @@ fn config_params(ex: &Exec<'_>) -> Vec<(&'static str, String)> {
         ),
         ("save", String::new()),
         ("proto-max-bulk-len", sh.max_bulk.load(Ordering::Relaxed).to_string()),
+        ("client-query-buffer-limit", sh.query_buffer_limit.load(Ordering::Relaxed).to_string()),
         ("auto-aof-rewrite-min-size", sh.options.aof_rewrite_min_bytes.to_string()),
         ("auto-aof-rewrite-percentage", "100".into()),
     ]
@@ -854,7 +855,7 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         let mut changes = Vec::new();
         for pair in a[2..].chunks(2) {
             let name = lossy(&pair[0]).to_ascii_lowercase();
-            if name != "maxmemory" && name != "proto-max-bulk-len" {
+            if !["maxmemory", "proto-max-bulk-len", "client-query-buffer-limit"].contains(&name.as_str()) {
                 return Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", name).into());
             }
             let Some(v) = memory(&pair[1]) else {
@@ -863,7 +864,7 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
                 )
                 .into());
             };
-            if name == "proto-max-bulk-len" && v < 1 << 20 {
+            if name != "maxmemory" && v < 1 << 20 {
                 return Err(format!(
                     "ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between 1048576 and 9223372036854775807 inclusive"
                 )
@@ -874,7 +875,8 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         for (name, v) in changes {
             match name.as_str() {
                 "maxmemory" => ex.sh.maxmemory.store(v, Ordering::Relaxed),
-                _ => ex.sh.max_bulk.store(v as usize, Ordering::Relaxed),
+                "proto-max-bulk-len" => ex.sh.max_bulk.store(v as usize, Ordering::Relaxed),
+                _ => ex.sh.query_buffer_limit.store(v as usize, Ordering::Relaxed),
             }
         }
         ex.ok()

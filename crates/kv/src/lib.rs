@@ -77,11 +77,6 @@ impl std::str::FromStr for Fsync {
     }
 }
 
-/// The most a request may announce and have buffered whole, in bytes:
-/// Redis's default `client-query-buffer-limit` (1 GiB). A longer one stops
-/// at the engine's `max_input_bytes` and is refused as too large.
-pub const QUERY_BUFFER_LIMIT: usize = 1 << 30;
-
 /// The most buffered input the I/O thread handles itself
 /// (`Service::run_inline`): a pipeline of a few dozen small commands.
 pub const INLINE_INPUT_MAX: usize = 16 << 10;
@@ -99,6 +94,10 @@ pub struct Options {
     pub appendfsync: Fsync,
     /// Largest bulk string accepted, in bytes.
     pub max_bulk: usize,
+    /// The most a request may announce and have buffered whole, in bytes
+    /// (Redis's `client-query-buffer-limit`). A longer one stops at the
+    /// engine's `max_input_bytes` and is refused as too large.
+    pub query_buffer_limit: usize,
     /// The log is rewritten once it is past this size and twice its size
     /// after the last rewrite.
     pub aof_rewrite_min_bytes: u64,
@@ -112,6 +111,7 @@ impl Default for Options {
             appendonly: None,
             appendfsync: Fsync::EverySec,
             max_bulk: 512 << 20,
+            query_buffer_limit: 1 << 30,
             aof_rewrite_min_bytes: 64 << 20,
         }
     }
@@ -144,6 +144,8 @@ pub(crate) struct Shared {
     pub maxmemory: AtomicU64,
     /// `proto-max-bulk-len`, changeable with `CONFIG SET`.
     pub max_bulk: AtomicUsize,
+    /// `client-query-buffer-limit`, changeable with `CONFIG SET`.
+    pub query_buffer_limit: AtomicUsize,
     pub stats: Stats,
     /// Keeps a flood of protocol errors to a log line a second.
     pub protocol_log: Throttle,
@@ -205,6 +207,7 @@ impl Kv {
             table: Table::new(),
             maxmemory: AtomicU64::new(options.maxmemory),
             max_bulk: AtomicUsize::new(options.max_bulk),
+            query_buffer_limit: AtomicUsize::new(options.query_buffer_limit),
             stats: Stats::default(),
             protocol_log: Throttle::default(),
             clients: Mutex::new(HashMap::new()),
@@ -350,7 +353,7 @@ impl Service for Kv {
                         if let resp::Shape::Partial { announced: Some(total) } =
                             resp::shape(&input[consumed..], &limits)
                         {
-                            if total <= QUERY_BUFFER_LIMIT {
+                            if total <= sh.query_buffer_limit.load(Ordering::Relaxed) {
                                 announced = total;
                             }
                         }

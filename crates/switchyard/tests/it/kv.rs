@@ -420,6 +420,25 @@ fn values_up_to_proto_max_bulk_len_pass_the_input_buffer() {
     raw.write_all(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1048577\r\n").unwrap();
     assert_eq!(String::from_utf8_lossy(&read_to_close(&mut raw)), "-ERR Protocol error: invalid bulk length\r\n");
     assert_eq!(q::<String>(con, &["SET", "k", &"w".repeat(1 << 20)]), "OK");
+
+    // Past client-query-buffer-limit a request is not collected whole: it
+    // meets the 1 MiB input buffer and is refused.
+    assert_eq!(
+        q::<Vec<String>>(con, &["CONFIG", "GET", "client-query-buffer-limit"]),
+        ["client-query-buffer-limit", "1073741824"]
+    );
+    assert!(e(con, &["CONFIG", "SET", "client-query-buffer-limit", "1000"]).contains("between 1048576 and"));
+    let lowered = ["CONFIG", "SET", "proto-max-bulk-len", "512mb", "client-query-buffer-limit", "2mb"];
+    assert_eq!(q::<String>(con, &lowered), "OK");
+    assert_eq!(q::<String>(con, &["SET", "k", &"w".repeat((2 << 20) - 100)]), "OK");
+    let mut raw = server.connect();
+    let mut script = Vec::new();
+    resp::command(&mut script, &["SET", "k", &"w".repeat(3 << 20)]);
+    let _ = raw.write_all(&script); // the server may stop reading first
+    assert_eq!(
+        String::from_utf8_lossy(&read_to_close(&mut raw)),
+        "-ERR Protocol error: request too large for the input buffer\r\n"
+    );
     assert_eq!(server.stop().code(), Some(0));
 }
 
