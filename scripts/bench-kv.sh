@@ -10,10 +10,13 @@
 #   redis-benchmark -t <test> -c 50 -n 200000 -q -P <1|16>
 # for the tests set, get, incr and mset, ROUNDS times per row, switchyard
 # first in odd rounds and Redis first in even ones (whichever runs second
-# meets a warmer machine); each column is the median of its rounds. Then
-# resident memory (VmRSS from
-# /proc/PID/status) of each server, fresh, after loading 1,000,000 keys
-# (key:000000000000 ...) with 16-byte values through `redis-cli --pipe`.
+# meets a warmer machine); each column is the median of its rounds. Beside
+# the rates: how busy redis-benchmark was (its CPU time over its wall time;
+# near 100% the load generator, not the server, sets the rate) and each
+# server's CPU time per request (utime + stime of all its threads, from
+# /proc/PID/stat). Then resident memory (VmRSS from /proc/PID/status) of
+# each server, fresh, after loading 1,000,000 keys (key:000000000000 ...)
+# with 16-byte values through `redis-cli --pipe`.
 #
 # usage: scripts/bench-kv.sh
 # environment: REQUESTS (default 200000), CLIENTS (default 50), ROUNDS
@@ -94,40 +97,60 @@ start_servers() {
     wait_until switchyard redis-cli -p "$sy_port" ping
 }
 
-# Prints requests/s of one redis-benchmark run.
-load() { # port test pipeline
-    redis-benchmark -h 127.0.0.1 -p "$1" -t "$2" -c "$CLIENTS" -n "$REQUESTS" -q -P "$3" 2>/dev/null |
-        tr '\r' '\n' | grep 'requests per second' | tail -1 | sed 's/.*: \([0-9.]*\) requests per second.*/\1/'
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime, all threads
+
+# One redis-benchmark run; prints its requests/s, how busy the load
+# generator was (its CPU time over wall time, in %), and the server's CPU
+# time per request in microseconds (utime + stime of all its threads).
+load() { # port server-pid test pipeline
+    local before after real user sys rps
+    before=$(cpu_ticks "$2")
+    {
+        TIMEFORMAT='%R %U %S'
+        time redis-benchmark -h 127.0.0.1 -p "$1" -t "$3" -c "$CLIENTS" -n "$REQUESTS" -q -P "$4" >"$work/load.out" 2>/dev/null
+    } 2>"$work/load.time"
+    after=$(cpu_ticks "$2")
+    rps=$(tr '\r' '\n' <"$work/load.out" | grep 'requests per second' | tail -1 | sed 's/.*: \([0-9.]*\) requests per second.*/\1/')
+    read -r real user sys <"$work/load.time"
+    awk -v rps="$rps" -v real="$real" -v user="$user" -v sys="$sys" -v ticks=$((after - before)) -v hz="$HZ" -v n="$REQUESTS" \
+        'BEGIN { printf "%s %.0f %.2f\n", rps, 100 * (user + sys) / real, ticks * 1e6 / hz / n }'
 }
 
 # shellcheck source=scripts/bench-common.sh
 . scripts/bench-common.sh
 
 echo "redis-benchmark -t <test> -c $CLIENTS -n $REQUESTS -q -P <depth>, median of $ROUNDS alternating rounds; $("$SWITCHYARD" --version 2>/dev/null || echo switchyard) vs $("$REDIS" --version | awk '{print $1, $2, $3}')"
-printf '%-10s %-6s %3s %16s %14s %7s   %s\n' log test P "switchyard r/s" "redis r/s" ratio "ratio per round"
+echo "client busy: redis-benchmark's CPU time over its wall time, median of all runs of the row;"
+echo "server us/req: each server's CPU time (all threads) per request, medians"
+printf '%-10s %-6s %3s %16s %14s %7s %8s %16s   %s\n' log test P "switchyard r/s" "redis r/s" ratio "client" "server us/req" "ratio per round"
+printf '%-10s %-6s %3s %16s %14s %7s %8s %16s\n' "" "" "" "" "" "" busy "switchyard redis"
 for mode in none everysec; do
     start_servers "$mode"
     for depth in 1 16; do
         for test in set get incr mset; do
-            sys=()
-            rds=()
-            ratios=()
+            sys=() rds=() ratios=() busy=() sy_cpu=() rd_cpu=()
             for round in $(seq "$ROUNDS"); do
                 if ((round % 2)); then
-                    sy=$(load "$sy_port" "$test" "$depth")
-                    rd=$(load "$rd_port" "$test" "$depth")
+                    read -r sy sy_busy sy_us < <(load "$sy_port" "$sy_pid" "$test" "$depth")
+                    read -r rd rd_busy rd_us < <(load "$rd_port" "$rd_pid" "$test" "$depth")
                 else
-                    rd=$(load "$rd_port" "$test" "$depth")
-                    sy=$(load "$sy_port" "$test" "$depth")
+                    read -r rd rd_busy rd_us < <(load "$rd_port" "$rd_pid" "$test" "$depth")
+                    read -r sy sy_busy sy_us < <(load "$sy_port" "$sy_pid" "$test" "$depth")
                 fi
                 sys+=("$sy")
                 rds+=("$rd")
+                busy+=("$sy_busy" "$rd_busy")
+                sy_cpu+=("$sy_us")
+                rd_cpu+=("$rd_us")
                 ratios+=("$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')")
             done
             sy=$(printf '%s\n' "${sys[@]}" | median)
             rd=$(printf '%s\n' "${rds[@]}" | median)
             ratio=$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-            printf '%-10s %-6s %3s %16.0f %14.0f %7s   %s\n' "$mode" "$test" "$depth" "$sy" "$rd" "$ratio" "${ratios[*]}"
+            printf '%-10s %-6s %3s %16.0f %14.0f %7s %7s%% %10s %5s   %s\n' "$mode" "$test" "$depth" "$sy" "$rd" "$ratio" \
+                "$(printf '%s\n' "${busy[@]}" | median)" "$(printf '%s\n' "${sy_cpu[@]}" | median)" \
+                "$(printf '%s\n' "${rd_cpu[@]}" | median)" "${ratios[*]}"
         done
     done
     stop_servers
