@@ -31,6 +31,10 @@ pub struct Conn<S: Service> {
     pub direct_flight: bool,
     /// Received bytes not yet handed to a task (or handed back unconsumed).
     pub input: Vec<u8>,
+    /// Bytes of input the task out now holds; with `input` they count
+    /// against the input limit, which would otherwise grow by a buffer's
+    /// worth each time a task is out.
+    pub input_out: usize,
     /// `input` holds bytes the service has not seen.
     pub unseen: bool,
     /// Output waiting for the socket.
@@ -85,6 +89,7 @@ impl<S: Service> Conn<S> {
             state: Some(state),
             direct_flight: false,
             input: Vec::new(),
+            input_out: 0,
             unseen: false,
             out: Output::new(),
             peer_closed: false,
@@ -123,6 +128,11 @@ impl<S: Service> Conn<S> {
                 || !self.out.is_empty())
     }
 
+    /// Received bytes not yet consumed: those here and those a task holds.
+    pub fn buffered(&self) -> usize {
+        self.input.len() + self.input_out
+    }
+
     /// How much input may be buffered: `max_input_bytes`, or more for a
     /// request the service announced (`Cx::expect`).
     pub fn input_limit(&self, config: &Config) -> usize {
@@ -149,7 +159,7 @@ impl<S: Service> Conn<S> {
             && self.closing.is_none()
             && !self.output_paused
             && !self.queued_for_room
-            && self.input.len() < self.input_limit(config);
+            && self.buffered() < self.input_limit(config);
         let write = !self.out.is_empty() && !self.direct_flight && self.held.is_none();
         Interest { read, write }
     }

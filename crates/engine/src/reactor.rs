@@ -407,7 +407,7 @@ impl<S: Service> Reactor<S> {
             // that an idle connection's buffer stays empty.
             let announced = conn.expect > conn.input.len();
             let chunk = if announced { READ_BUDGET_BYTES } else { READ_CHUNK_BYTES };
-            let mut room = max_input.saturating_sub(conn.input.len()).min(chunk);
+            let mut room = max_input.saturating_sub(conn.buffered()).min(chunk);
             if draining {
                 // Only what arrived before the signal.
                 room = if conn.closing.is_some() { 0 } else { room.min(conn.drain_quota) };
@@ -463,7 +463,7 @@ impl<S: Service> Reactor<S> {
             return;
         }
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        if conn.input.len() >= max_input && conn.unseen && conn.expect < max_input {
+        if conn.buffered() >= max_input && conn.unseen && conn.expect < max_input {
             self.shared.metrics.limit_hit(Limit::MaxInput);
         }
     }
@@ -634,6 +634,7 @@ impl<S: Service> Reactor<S> {
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
         let state = conn.state.take().unwrap();
         let input = std::mem::take(&mut conn.input);
+        conn.input_out = input.len();
         conn.unseen = false;
         conn.expect = 0;
         let service = &self.service;
@@ -678,6 +679,7 @@ impl<S: Service> Reactor<S> {
             let mut input = task.input;
             input.append(&mut conn.input);
             conn.input = input;
+            conn.input_out = 0;
             conn.state = Some(task.state);
             conn.unseen = true;
             self.awaiting -= usize::from(std::mem::take(&mut conn.awaited));
@@ -704,6 +706,7 @@ impl<S: Service> Reactor<S> {
             input.extend_from_slice(&conn.input);
         }
         conn.input = input;
+        conn.input_out = 0;
         conn.mid_request = task.mid_request;
         conn.expect = task.expect;
         let max_input = conn.input_limit(&self.shared.config);

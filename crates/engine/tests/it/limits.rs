@@ -305,3 +305,49 @@ fn a_request_announced_with_expect_may_pass_max_input_and_is_handled_once_it_is_
         server.stop();
     }
 }
+
+/// Consumes nothing, slowly, and notes the most input it was shown.
+struct Hoarder {
+    most_seen: std::sync::Arc<AtomicUsize>,
+}
+
+impl Service for Hoarder {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        self.most_seen.fetch_max(cx.input().len(), Relaxed);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn input_read_while_a_task_is_out_counts_against_max_input() {
+    // The loop reads on while a worker holds the connection's input; what
+    // the worker holds must count, or the buffer grows by max_input each
+    // time a task is out.
+    for poller in BACKENDS {
+        let most_seen = std::sync::Arc::new(AtomicUsize::new(0));
+        let server = Running::start(Hoarder { most_seen: most_seen.clone() }, poller, |c| c.max_input_bytes = 1024);
+        let mut c = server.connect();
+        let mut writer = c.try_clone().unwrap();
+        let trickle = std::thread::spawn(move || {
+            for _ in 0..2000 {
+                if writer.write_all(&[b'x'; 64]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        assert_eq!(read_to_end(&mut c), b"", "{poller:?}");
+        trickle.join().unwrap();
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(5), "the close to be counted", || {
+            control.metrics().closed_count(CloseReason::InputTooLarge) == 1
+        });
+        let seen = most_seen.load(Relaxed);
+        assert!(seen <= 1024, "{poller:?}: the service was shown {seen} bytes past a 1024-byte limit");
+        server.stop();
+    }
+}
