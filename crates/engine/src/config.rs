@@ -60,7 +60,9 @@ pub struct Config {
     pub output_high_water_bytes: usize,
     /// Pending output below which a paused connection is read again.
     pub output_low_water_bytes: usize,
-    /// Pending in-memory output past which a connection is closed.
+    /// Pending in-memory output past which a connection is closed: a
+    /// reader that does not keep up. The output of the service's latest
+    /// call does not count, so one reply may be longer.
     pub max_output_bytes: usize,
     /// Close a connection with no traffic for this long (`None`: never).
     pub idle_timeout: Option<Duration>,

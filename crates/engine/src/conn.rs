@@ -39,6 +39,10 @@ pub struct Conn<S: Service> {
     pub unseen: bool,
     /// Output waiting for the socket.
     pub out: Output,
+    /// Bytes of output the service's latest call made: exempt from
+    /// `max_output_bytes`, which is for output piling up behind a reader
+    /// that does not read, not for one long reply.
+    pub last_call_out: usize,
     /// The client sent EOF.
     pub peer_closed: bool,
     /// Close once the output is written and no task is out.
@@ -92,6 +96,7 @@ impl<S: Service> Conn<S> {
             input_out: 0,
             unseen: false,
             out: Output::new(),
+            last_call_out: 0,
             peer_closed: false,
             closing: None,
             dead: None,

@@ -523,7 +523,7 @@ impl<S: Service> Reactor<S> {
             } else if conn.output_paused && pending < config.output_low_water_bytes as u64 {
                 conn.output_paused = false;
             }
-            if conn.out.mem_len() > config.max_output_bytes {
+            if conn.out.mem_len() > config.max_output_bytes.saturating_add(conn.last_call_out) {
                 let id = conn.info.id;
                 self.shared.limit(
                     Limit::MaxOutput,
@@ -720,6 +720,7 @@ impl<S: Service> Reactor<S> {
         } else if task.consumed > 0 {
             conn.request_since = Some(now);
         }
+        conn.last_call_out = task.out.mem_len();
         if conn.direct_flight {
             conn.out.prepend(&mut task.out);
         } else {

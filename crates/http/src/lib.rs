@@ -40,9 +40,9 @@ pub const MAX_BODY_BYTES: u64 = 1 << 20;
 
 /// Output in memory past which even cached files go out as file ranges:
 /// a client pipelining a megabyte of tiny requests for a 32 KiB file must
-/// not make a task copy a gigabyte. (The engine hands a task all the whole
-/// requests it has, and a service cannot defer the rest until the output
-/// drains.)
+/// not make a task copy a gigabyte. (Past it a file range costs a few
+/// bytes of memory, so the batch need not stop and wait for the output to
+/// drain, as kv's does with `Cx::call_again`.)
 const COPY_BUDGET_BYTES: usize = 4 << 20;
 
 const LIMITS: Limits = Limits {

@@ -77,6 +77,13 @@ impl std::str::FromStr for Fsync {
     }
 }
 
+/// Replies one call produces before it leaves the rest of a pipeline for
+/// a later call ([`Cx::call_again`]), which the engine makes once they
+/// have drained below its low-water mark: a pipeline of `GET`s of big
+/// values costs the server this much memory at a time, not the sum of the
+/// values. Redis has no such bound.
+pub const OUTPUT_BUDGET: usize = 1 << 20;
+
 /// The most buffered input the I/O thread handles itself
 /// (`Service::run_inline`): a pipeline of a few dozen small commands.
 pub const INLINE_INPUT_MAX: usize = 16 << 10;
@@ -330,6 +337,7 @@ impl Service for Kv {
         let mut close = false;
         let mut commands = 0;
         let mut announced = 0;
+        let mut again = false;
         let seq;
         {
             let input = cx.input();
@@ -345,6 +353,11 @@ impl Service for Kv {
                                 close = true;
                                 break;
                             }
+                        }
+                        if ex.out.len() >= OUTPUT_BUDGET && consumed < input.len() {
+                            // The rest once these replies have drained.
+                            again = true;
+                            break;
                         }
                     }
                     Ok(None) => {
@@ -394,6 +407,9 @@ impl Service for Kv {
         cx.consume(consumed);
         if announced > 0 && !close {
             cx.expect(announced);
+        }
+        if again {
+            cx.call_again();
         }
         cx.out().extend_from_slice(&out);
         out.clear();

@@ -351,3 +351,74 @@ fn input_read_while_a_task_is_out_counts_against_max_input() {
         server.stop();
     }
 }
+
+/// Answers every line with 1 MiB; remembers who connected, for mail.
+#[derive(Default)]
+struct Bulky {
+    conns: std::sync::Arc<std::sync::Mutex<Vec<switchyard_engine::ConnId>>>,
+}
+
+impl Service for Bulky {
+    type State = ();
+
+    fn open(&self, conn: &ConnInfo) {
+        self.conns.lock().unwrap().push(conn.id);
+    }
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        let (input, out) = cx.io();
+        let lines = input.iter().filter(|&&b| b == b'\n').count();
+        let used = input.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        for _ in 0..lines {
+            out.extend_from_slice(&vec![b'z'; 1 << 20]);
+        }
+        cx.consume(used);
+    }
+}
+
+fn small_output_limits(c: &mut switchyard_engine::Config) {
+    c.output_low_water_bytes = 4 << 10;
+    c.output_high_water_bytes = 16 << 10;
+    c.max_output_bytes = 64 << 10;
+}
+
+#[test]
+fn one_reply_longer_than_max_output_is_sent_whole() {
+    for poller in BACKENDS {
+        let server = Running::start(Bulky::default(), poller, small_output_limits);
+        let mut c = server.connect();
+        c.write_all(b"one\n").unwrap();
+        assert_eq!(read_n(&mut c, 1 << 20), vec![b'z'; 1 << 20], "{poller:?}");
+        c.write_all(b"two\n").unwrap();
+        assert_eq!(read_n(&mut c, 1 << 20).len(), 1 << 20, "{poller:?}");
+        assert_eq!(server.control.metrics().closed_count(CloseReason::OutputTooLarge), 0);
+        server.stop();
+    }
+}
+
+#[test]
+fn output_piling_up_behind_a_reader_that_does_not_read_closes_it_at_max_output() {
+    for poller in BACKENDS {
+        let service = Bulky::default();
+        let conns = service.conns.clone();
+        let server = Running::start(service, poller, small_output_limits);
+        let _silent = server.connect();
+        wait_for(Duration::from_secs(5), "the connection", || !conns.lock().unwrap().is_empty());
+        let id = conns.lock().unwrap()[0];
+        // Mail to a client that never reads: the kernel's buffers fill,
+        // then max_output_bytes (64 KiB) of it waits, then the close.
+        let control = server.control.clone();
+        for _ in 0..4096 {
+            if control.metrics().closed_count(CloseReason::OutputTooLarge) == 1 {
+                break;
+            }
+            control.send(id, vec![b'm'; 16 << 10]);
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        wait_for(Duration::from_secs(5), "the slow reader's close", || {
+            control.metrics().closed_count(CloseReason::OutputTooLarge) == 1
+        });
+        assert_eq!(control.metrics().limit_hits(Limit::MaxOutput), 1, "{poller:?}");
+        server.stop();
+    }
+}

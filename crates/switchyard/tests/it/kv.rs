@@ -413,6 +413,9 @@ fn values_up_to_proto_max_bulk_len_pass_the_input_buffer() {
     raw.write_all(&script).unwrap();
     let replies = read_replies(&mut raw, 3);
     assert_eq!(replies[1..], [Reply::Integer(2 * big.len() as i64), Reply::Integer(2)]);
+    // A reply longer than max_output_bytes (64 MiB) is not a slow reader.
+    assert_eq!(q::<i64>(con, &["APPEND", "big", &big]), 3 * big.len() as i64);
+    assert_eq!(q::<Vec<u8>>(con, &["GET", "big"]).len(), 3 * big.len());
 
     // Lowered, the limit refuses a longer bulk as Redis does.
     assert_eq!(q::<String>(con, &["CONFIG", "SET", "proto-max-bulk-len", "1048576"]), "OK");
@@ -439,6 +442,38 @@ fn values_up_to_proto_max_bulk_len_pass_the_input_buffer() {
         String::from_utf8_lossy(&read_to_close(&mut raw)),
         "-ERR Protocol error: request too large for the input buffer\r\n"
     );
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// Peak resident memory of a process, in bytes (VmHWM).
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
+}
+
+#[test]
+fn a_pipeline_of_big_replies_is_answered_a_budget_at_a_time() {
+    // 200 GETs of a 1 MiB value in one write: 200 MiB of replies, past
+    // max_output_bytes (64 MiB) if one call made them all.
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let big = "b".repeat(1 << 20);
+    assert_eq!(q::<String>(con, &["SET", "big", &big]), "OK");
+    let mut script = Vec::new();
+    for _ in 0..200 {
+        resp::command(&mut script, &["GET", "big"]);
+    }
+    resp::command(&mut script, &["PING"]);
+    let mut raw = server.connect();
+    raw.write_all(&script).unwrap();
+    let replies = read_replies(&mut raw, 201);
+    for (i, reply) in replies[..200].iter().enumerate() {
+        assert!(matches!(reply, Reply::Bulk(Some(v)) if v.len() == big.len()), "reply {i}");
+    }
+    assert_eq!(replies[200], Reply::Simple("PONG".into()));
+    let peak = peak_rss(server.child.id());
+    assert!(peak < 64 << 20, "the server peaked at {} MiB", peak >> 20);
     assert_eq!(server.stop().code(), Some(0));
 }
 
