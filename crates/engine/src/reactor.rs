@@ -197,8 +197,12 @@ impl<S: Service> Reactor<S> {
             }
             if !self.to_flush.is_empty() {
                 // The turn's output, the mail's and the goodbyes, all
-                // written before sleeping; settling them may await tasks.
+                // written before sleeping. Settling them may start tasks
+                // (output that drained below the low-water mark lets a
+                // paused connection's input go), which must reach the
+                // pool before the loop sleeps, and may await tasks.
                 self.flush_deferred();
+                self.submit();
                 self.publish_awaited();
             }
             if let Some(until) = self.drain_until {

@@ -40,9 +40,9 @@ pub const MAX_BODY_BYTES: u64 = 1 << 20;
 
 /// Output in memory past which even cached files go out as file ranges:
 /// a client pipelining a megabyte of tiny requests for a 32 KiB file must
-/// not make a task copy a gigabyte. (Past it a file range costs a few
-/// bytes of memory, so the batch need not stop and wait for the output to
-/// drain, as kv's does with `Cx::call_again`.)
+/// not make a task copy a gigabyte. Past it a batch also stops and asks to
+/// be called again once its output has drained (`Cx::call_again`), for the
+/// responses that are made in memory (listings, error pages).
 const COPY_BUDGET_BYTES: usize = 4 << 20;
 
 const LIMITS: Limits = Limits {
@@ -155,6 +155,12 @@ impl Service for Http {
                 Body::Length(n) => Skip::Bytes(n),
                 Body::Chunked => Skip::Chunked(ChunkedBody::new(MAX_BODY_BYTES)),
             };
+            if cx.out().mem_len() >= COPY_BUDGET_BYTES {
+                // Generated pages (listings, errors) have no file to point
+                // at: the rest once these responses have drained.
+                cx.call_again();
+                return;
+            }
         }
     }
 

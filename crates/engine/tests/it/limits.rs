@@ -422,3 +422,34 @@ fn output_piling_up_behind_a_reader_that_does_not_read_closes_it_at_max_output()
         server.stop();
     }
 }
+
+/// Answers one line per call with 64 KiB and asks to be called again for
+/// the rest, as a service with an output budget does.
+struct Paged;
+
+impl Service for Paged {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        let Some(nl) = cx.input().iter().position(|&b| b == b'\n') else { return };
+        cx.out().extend_from_slice(&vec![b'p'; 64 << 10]);
+        cx.consume(nl + 1);
+        cx.call_again();
+    }
+}
+
+#[test]
+fn a_service_that_stops_at_its_output_budget_is_called_again_once_the_output_drains() {
+    // Each call's output passes the high-water mark, pausing the
+    // connection; the write at the end of the turn drains it, and the
+    // task that starts then must reach a worker before the loop sleeps.
+    for poller in BACKENDS {
+        let server = Running::start(Paged, poller, small_output_limits);
+        let mut c = server.connect();
+        c.write_all(&b"line\n".repeat(50)).unwrap();
+        assert_eq!(read_n(&mut c, 50 << 16).len(), 50 << 16, "{poller:?}");
+        server.stop();
+    }
+}

@@ -352,15 +352,26 @@ fn a_large_file_arrives_byte_for_byte() {
 }
 
 /// The server's resident memory, from /proc.
-fn rss_bytes(server: &Server) -> u64 {
+/// A line of /proc/PID/status in bytes (VmRSS, VmHWM).
+fn status_bytes(server: &Server, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
     let kb: u64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.strip_prefix(':'))
         .and_then(|v| v.trim().strip_suffix("kB"))
         .and_then(|v| v.trim().parse().ok())
         .unwrap();
     kb * 1024
+}
+
+fn rss_bytes(server: &Server) -> u64 {
+    status_bytes(server, "VmRSS")
+}
+
+/// Peak resident memory.
+fn peak_rss(server: &Server) -> u64 {
+    status_bytes(server, "VmHWM")
 }
 
 #[test]
@@ -689,6 +700,32 @@ fn a_flood_of_pipelined_requests_for_a_cached_file_is_answered_in_full() {
         assert_eq!(resp.status, 200, "response {i}");
         assert!(resp.body == page, "response {i}: wrong bytes");
     }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn a_flood_of_pipelined_requests_for_a_listing_costs_a_budget_of_memory_at_a_time() {
+    // 500 listings of about 150 KiB: 75 MiB of responses made in memory.
+    let site = Site::new();
+    let many = site.dir.join("many");
+    std::fs::create_dir(&many).unwrap();
+    for i in 0..1000 {
+        std::fs::write(many.join(format!("{i:04}-{}.txt", "n".repeat(60))), b"x").unwrap();
+    }
+    let server = serve(&site, &["--autoindex"]);
+    let mut s = connect(server.addr());
+    let requests = b"GET /many/ HTTP/1.1\r\nHost: h\r\n\r\n".repeat(500);
+    s.write_all(&requests).unwrap();
+    let mut buf = Vec::new();
+    let first = read_response(&mut s, &mut buf, false);
+    assert!(first.body.len() > 100 << 10, "a listing of {} bytes", first.body.len());
+    for i in 1..500 {
+        let resp = read_response(&mut s, &mut buf, false);
+        assert_eq!(resp.status, 200, "response {i}");
+        assert!(resp.body == first.body, "response {i}: another listing");
+    }
+    let peak = peak_rss(&server);
+    assert!(peak < 48 << 20, "the server peaked at {} MiB", peak >> 20);
     assert_eq!(server.stop().code(), Some(0));
 }
 
