@@ -145,7 +145,6 @@ fn a_second_sigint_exits_at_once_while_a_client_holds_the_drain_open() {
 #[test]
 fn a_client_that_writes_without_reading_leaves_memory_bounded_and_others_served() {
     let server = start(&[]);
-    let pid = server.child.id();
     let hog = server.connect();
     let mut w = hog.try_clone().unwrap();
     w.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
@@ -162,7 +161,7 @@ fn a_client_that_writes_without_reading_leaves_memory_bounded_and_others_served(
     });
     let sent = writer.join().unwrap();
     assert!(sent < 256 << 20, "the server should have stopped reading");
-    let rss = rss_kib(pid);
+    let rss = server.memory("VmRSS") / 1024;
     assert!(rss < 64 * 1024, "resident memory {rss} KiB after {sent} bytes from a client that never reads");
     let mut other = server.connect();
     other.write_all(b"still served").unwrap();
@@ -170,12 +169,6 @@ fn a_client_that_writes_without_reading_leaves_memory_bounded_and_others_served(
     other.read_exact(&mut buf).unwrap();
     drop(hog);
     assert_eq!(server.stop().code(), Some(0));
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 /// CPU time (user + system) of a process, from /proc/PID/stat.

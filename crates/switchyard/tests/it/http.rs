@@ -352,28 +352,6 @@ fn a_large_file_arrives_byte_for_byte() {
 }
 
 /// The server's resident memory, from /proc.
-/// A line of /proc/PID/status in bytes (VmRSS, VmHWM).
-fn status_bytes(server: &Server, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", server.child.id())).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.strip_prefix(':'))
-        .and_then(|v| v.trim().strip_suffix("kB"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap();
-    kb * 1024
-}
-
-fn rss_bytes(server: &Server) -> u64 {
-    status_bytes(server, "VmRSS")
-}
-
-/// Peak resident memory.
-fn peak_rss(server: &Server) -> u64 {
-    status_bytes(server, "VmHWM")
-}
-
 #[test]
 fn a_1_gib_download_costs_little_memory_and_stalls_no_one() {
     const GIB: u64 = 1 << 30;
@@ -381,7 +359,7 @@ fn a_1_gib_download_costs_little_memory_and_stalls_no_one() {
     // Sparse: no disk space, and the page cache serves zeros.
     std::fs::File::create(site.dir.join("huge.bin")).unwrap().set_len(GIB).unwrap();
     let server = serve(&site, &[]);
-    let before = rss_bytes(&server);
+    let before = server.memory("VmRSS");
     let mut s = connect(server.addr());
     s.write_all(b"GET /huge.bin HTTP/1.1\r\nHost: h\r\n\r\n").unwrap();
     let mut buf = Vec::new();
@@ -402,7 +380,7 @@ fn a_1_gib_download_costs_little_memory_and_stalls_no_one() {
         assert!(chunk[0] == 0 && chunk[n - 1] == 0, "a sparse file reads as zeros");
         got += n as u64;
         if got % (128 << 20) < n as u64 {
-            peak = peak.max(rss_bytes(&server));
+            peak = peak.max(server.memory("VmRSS"));
         }
     }
     assert_eq!(got, GIB);
@@ -724,7 +702,7 @@ fn a_flood_of_pipelined_requests_for_a_listing_costs_a_budget_of_memory_at_a_tim
         assert_eq!(resp.status, 200, "response {i}");
         assert!(resp.body == first.body, "response {i}: another listing");
     }
-    let peak = peak_rss(&server);
+    let peak = server.memory("VmHWM");
     assert!(peak < 48 << 20, "the server peaked at {} MiB", peak >> 20);
     assert_eq!(server.stop().code(), Some(0));
 }

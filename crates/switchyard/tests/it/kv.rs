@@ -44,13 +44,30 @@ fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T 
     }
 }
 
+/// An error reply's text as sent (`ERR ...`).
+fn error_text(err: &redis::RedisError) -> String {
+    format!("{} {}", err.code().unwrap_or("?"), err.detail().unwrap_or(""))
+}
+
 /// Runs a command that must fail; its error text as sent (`ERR ...`).
 #[track_caller]
 fn e(con: &mut redis::Connection, args: &[&str]) -> String {
     match cmd(args).query::<redis::Value>(con) {
         Ok(v) => panic!("{args:?} should have failed, got {v:?}"),
-        Err(err) => format!("{} {}", err.code().unwrap_or("?"), err.detail().unwrap_or("")),
+        Err(err) => error_text(&err),
     }
+}
+
+/// SETs `{prefix}0`, `{prefix}1`, ... to `value` until the server refuses
+/// one; the number acknowledged and the refusal's text. Fails after 1,000.
+#[track_caller]
+fn set_until_refused(con: &mut redis::Connection, prefix: &str, value: &str) -> (usize, String) {
+    for written in 0..1000 {
+        if let Err(err) = cmd(&["SET", &format!("{prefix}{written}"), value]).query::<String>(con) {
+            return (written, error_text(&err));
+        }
+    }
+    panic!("1,000 SETs of {} bytes and no refusal", value.len());
 }
 
 fn s(v: &str) -> Option<String> {
@@ -445,13 +462,6 @@ fn values_up_to_proto_max_bulk_len_pass_the_input_buffer() {
     assert_eq!(server.stop().code(), Some(0));
 }
 
-/// Peak resident memory of a process, in bytes (VmHWM).
-fn peak_rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap() * 1024
-}
-
 #[test]
 fn a_pipeline_of_big_replies_is_answered_a_budget_at_a_time() {
     // 200 GETs of a 1 MiB value in one write: 200 MiB of replies, past
@@ -472,7 +482,7 @@ fn a_pipeline_of_big_replies_is_answered_a_budget_at_a_time() {
         assert!(matches!(reply, Reply::Bulk(Some(v)) if v.len() == big.len()), "reply {i}");
     }
     assert_eq!(replies[200], Reply::Simple("PONG".into()));
-    let peak = peak_rss(server.child.id());
+    let peak = server.memory("VmHWM");
     assert!(peak < 64 << 20, "the server peaked at {} MiB", peak >> 20);
     assert_eq!(server.stop().code(), Some(0));
 }
@@ -580,14 +590,7 @@ fn writes_past_maxmemory_get_oom_and_reads_go_on() {
     let server = start(&["--maxmemory", "20000"]);
     let con = &mut connect(&server);
     let value = "x".repeat(1000);
-    let mut written = 0;
-    let err = loop {
-        match cmd(&["SET", &format!("k{written}"), &value]).query::<String>(con) {
-            Ok(_) => written += 1,
-            Err(err) => break format!("{} {}", err.code().unwrap_or("?"), err.detail().unwrap_or("")),
-        }
-        assert!(written < 1000, "maxmemory never refused a write");
-    };
+    let (written, err) = set_until_refused(con, "k", &value);
     assert_eq!(err, "OOM command not allowed when used memory > 'maxmemory'.");
     assert!(written > 5);
     assert_eq!(q::<Option<String>>(con, &["GET", "k0"]), Some(value.clone()));
@@ -917,14 +920,7 @@ fn a_log_that_cannot_be_written_refuses_writes_with_misconf_until_it_can() {
         let server = start_with_file_limit(64 << 10, &["--appendonly", path, "--appendfsync", policy]);
         let con = &mut connect(&server);
         let value = "x".repeat(1000);
-        let mut acked = 0;
-        let refusal = loop {
-            match cmd(&["SET", &format!("full:{acked}"), &value]).query::<String>(con) {
-                Ok(_) => acked += 1,
-                Err(err) => break format!("{} {}", err.code().unwrap_or("?"), err.detail().unwrap_or("")),
-            }
-            assert!(acked < 1000, "{policy}: 1 MB of writes and no refusal");
-        };
+        let (acked, refusal) = set_until_refused(con, "full:", &value);
         assert_eq!(refusal, "MISCONF Errors writing to the AOF file: File too large", "{policy}");
         assert!(acked >= 60, "{policy}: refused after {acked} writes");
         // Reads go on; other writes, and PING, are refused, as in Redis.
