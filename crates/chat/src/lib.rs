@@ -208,6 +208,20 @@ impl Service for Chat {
         cx.consume(used);
     }
 
+    /// Replies travel through the outbox, and may still be on their way
+    /// when the client half-closes: the close is queued behind them there,
+    /// so the client gets every reply its lines produced (a `PONG`, the
+    /// welcome of a registration) before its connection ends.
+    fn input_ended(&self, state: &mut Conn) -> Farewell {
+        let mut reg = self.lock();
+        if !reg.users.contains_key(&state.id) {
+            return Farewell::Close;
+        }
+        reg.outbox.close(state.id);
+        wake_flusher(&self.shared, reg);
+        Farewell::Wait
+    }
+
     /// The notice and the closing line travel through the outbox like any
     /// message, so they follow every message queued for this client before
     /// them; the close is posted after them.

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::limits::OutputLimits;
 use crate::poller;
 
 /// Where responses are written from.
@@ -64,6 +65,9 @@ pub struct Config {
     /// reader that does not keep up. The output of the service's latest
     /// call does not count, so one reply may be longer.
     pub max_output_bytes: usize,
+    /// Limits on the output connections hold, each alone and all together
+    /// (changeable while running: [`crate::Control::set_output_limits`]).
+    pub output_limits: OutputLimits,
     /// Close a connection with no traffic for this long (`None`: never).
     pub idle_timeout: Option<Duration>,
     /// Close a connection whose started request is not whole after this long.
@@ -94,6 +98,7 @@ impl Default for Config {
             output_high_water_bytes: 1 << 20,
             output_low_water_bytes: 256 << 10,
             max_output_bytes: 64 << 20,
+            output_limits: OutputLimits::default(),
             idle_timeout: Some(Duration::from_secs(300)),
             request_timeout: Some(Duration::from_secs(30)),
             write_timeout: Duration::from_secs(30),

@@ -6,7 +6,9 @@
 //! it until the task comes back.
 
 use std::net::TcpStream;
-use std::time::Instant;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use crate::config::Config;
 use crate::output::Output;
@@ -20,6 +22,11 @@ pub enum Deadline {
     Request,
     Write,
     Linger,
+    /// Output stayed above the soft output limit too long.
+    SoftOutput,
+    /// The service said it closes the connection after the client's EOF
+    /// (`Service::input_ended`), and has not yet.
+    ServiceClose,
 }
 
 pub struct Conn<S: Service> {
@@ -83,6 +90,18 @@ pub struct Conn<S: Service> {
     pub expect: usize,
     /// Listed in the loop's `to_flush`, to be written at the end of the turn.
     pub flush_queued: bool,
+    /// Owned output bytes counted in the server-wide output total.
+    pub counted_output: usize,
+    /// Since when the owned output has been above the soft output limit.
+    pub soft_since: Option<Instant>,
+    /// Set when the socket is finished while a task is out, so that the
+    /// worker can stop early (`Cx::gone`).
+    pub gone: Arc<AtomicBool>,
+    /// `Service::input_ended` ran (the client's EOF, everything answered).
+    pub input_ended: bool,
+    /// The service closes the connection itself (`Farewell::Wait` from
+    /// `Service::input_ended`), at the latest by then.
+    pub service_close_by: Option<Instant>,
 }
 
 impl<S: Service> Conn<S> {
@@ -116,6 +135,11 @@ impl<S: Service> Conn<S> {
             mid_request: false,
             expect: 0,
             flush_queued: false,
+            counted_output: 0,
+            soft_since: None,
+            gone: Arc::new(AtomicBool::new(false)),
+            input_ended: false,
+            service_close_by: None,
         }
     }
 
@@ -169,8 +193,9 @@ impl<S: Service> Conn<S> {
         Interest { read, write }
     }
 
-    /// The nearest deadline, and what it is for.
-    pub fn deadline(&self, config: &Config) -> Option<(Instant, Deadline)> {
+    /// The nearest deadline, and what it is for. `soft_time`: how long
+    /// output may stay above the soft output limit.
+    pub fn deadline(&self, config: &Config, soft_time: Duration) -> Option<(Instant, Deadline)> {
         if let Some(t) = self.linger_until {
             return Some((t, Deadline::Linger));
         }
@@ -180,6 +205,12 @@ impl<S: Service> Conn<S> {
                 best = Some((t, why));
             }
         };
+        if let Some(since) = self.soft_since {
+            consider(since + soft_time, Deadline::SoftOutput);
+        }
+        if let Some(t) = self.service_close_by {
+            consider(t, Deadline::ServiceClose);
+        }
         if !self.out.is_empty() && self.held.is_none() {
             consider(self.write_since.unwrap_or(self.last_active) + config.write_timeout, Deadline::Write);
         }

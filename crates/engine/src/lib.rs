@@ -18,6 +18,8 @@
 mod config;
 #[cfg(not(loom))]
 mod conn;
+#[cfg(not(loom))]
+mod limits;
 #[cfg_attr(loom, allow(dead_code))]
 mod mailbox;
 #[cfg(not(loom))]
@@ -53,9 +55,11 @@ mod service {
 #[cfg(not(loom))]
 pub use config::{Config, Respond};
 #[cfg(not(loom))]
+pub use limits::OutputLimits;
+#[cfg(not(loom))]
 pub use metrics::{Histogram, Limit, Metrics};
 #[cfg(not(loom))]
-pub use output::{Output, Written};
+pub use output::{Output, SharedBytes, Written};
 #[cfg(not(loom))]
 pub use server::{Error, Server, Summary};
 #[cfg(not(loom))]

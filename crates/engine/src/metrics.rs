@@ -28,11 +28,17 @@ pub enum Limit {
     RequestTimeout,
     /// `write_timeout` closed a connection.
     WriteTimeout,
+    /// A connection's owned output passed the hard output limit; closed.
+    OutputHard,
+    /// A connection's owned output stayed above the soft limit too long; closed.
+    OutputSoft,
+    /// All connections' owned output passed the total; the largest closed.
+    OutputTotal,
 }
 
 impl Limit {
     /// Every limit, in a fixed order.
-    pub const ALL: [Limit; 9] = [
+    pub const ALL: [Limit; 12] = [
         Limit::MaxConnections,
         Limit::FdsExhausted,
         Limit::MaxInput,
@@ -42,6 +48,9 @@ impl Limit {
         Limit::IdleTimeout,
         Limit::RequestTimeout,
         Limit::WriteTimeout,
+        Limit::OutputHard,
+        Limit::OutputSoft,
+        Limit::OutputTotal,
     ];
 
     /// The setting's name, as in the configuration file.
@@ -56,6 +65,9 @@ impl Limit {
             Limit::IdleTimeout => "idle_timeout",
             Limit::RequestTimeout => "request_timeout",
             Limit::WriteTimeout => "write_timeout",
+            Limit::OutputHard => "output_hard_limit",
+            Limit::OutputSoft => "output_soft_limit",
+            Limit::OutputTotal => "output_total_limit",
         }
     }
 
@@ -148,6 +160,9 @@ pub struct Metrics {
     pub bytes_in: AtomicU64,
     /// Bytes written to clients.
     pub bytes_out: AtomicU64,
+    /// Owned output all connections hold now, as the loops last counted it
+    /// (what the output limits count; see `OutputLimits`).
+    pub output_memory: AtomicU64,
     /// Times each [`Limit`] was hit.
     limit_hits: [AtomicU64; Limit::ALL.len()],
     /// Handler panics caught.
@@ -197,6 +212,12 @@ impl Metrics {
             ),
             ("switchyard_received_bytes_total", "counter", "Bytes read from clients.", &self.bytes_in),
             ("switchyard_sent_bytes_total", "counter", "Bytes written to clients.", &self.bytes_out),
+            (
+                "switchyard_output_memory_bytes",
+                "gauge",
+                "Memory held by pending output, all connections together.",
+                &self.output_memory,
+            ),
             ("switchyard_handler_panics_total", "counter", "Service handler panics caught.", &self.panics),
         ];
         for (name, kind, help, v) in simple {

@@ -1,11 +1,16 @@
-//! A connection's pending output: bytes, and file ranges sent with `sendfile(2)`.
+//! A connection's pending output: bytes, shared buffers, and file ranges
+//! sent with `sendfile(2)`.
 //!
 //! Appending bytes extends the last byte chunk, so a run of small responses
-//! costs one buffer; a file range is its own chunk and never enters memory.
+//! costs one buffer. A shared buffer ([`SharedBytes`], say a stored value
+//! that many replies carry) is referred to, not copied: sending it costs
+//! neither time nor memory proportional to how often it is sent. A file
+//! range is its own chunk and never enters memory.
 
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
+use std::ops::Range;
 use std::os::fd::AsRawFd;
 use std::os::fd::RawFd;
 use std::sync::Arc;
@@ -16,10 +21,16 @@ use crate::sys;
 /// fast reader from starving the loop's other connections.
 const WRITE_BUDGET_BYTES: usize = 1 << 20;
 
+/// Bytes that several owners share and nobody changes: a service's stored
+/// value, put into many replies without a copy ([`Output::push_shared`]).
+pub type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
 /// One piece of pending output.
 enum Chunk {
     /// Bytes not yet written, from `start` on.
     Bytes { buf: Vec<u8>, start: usize },
+    /// The range `at` of a shared buffer not yet written.
+    Shared { buf: SharedBytes, at: Range<usize> },
     /// A range of a file, sent from the page cache with `sendfile(2)`.
     File { file: Arc<File>, offset: u64, len: u64 },
 }
@@ -50,12 +61,13 @@ impl Output {
         Output::default()
     }
 
-    /// Bytes pending, counting file ranges.
+    /// Bytes pending, counting shared buffers and file ranges.
     pub fn len(&self) -> u64 {
         self.len
     }
 
-    /// Bytes pending in memory; file ranges excluded.
+    /// Bytes pending in memory that this output owns: shared buffers and
+    /// file ranges excluded. This is what the output limits count.
     pub fn mem_len(&self) -> usize {
         self.mem
     }
@@ -92,6 +104,21 @@ impl Output {
         self.chunks.push_back(Chunk::Bytes { buf: bytes, start: 0 });
     }
 
+    /// Appends the range `at` of a shared buffer, without copying it: the
+    /// output keeps a reference until the range is written.
+    ///
+    /// # Panics
+    ///
+    /// If `at` is not within the buffer.
+    pub fn push_shared(&mut self, buf: SharedBytes, at: Range<usize>) {
+        assert!(at.start <= at.end && at.end <= (*buf).as_ref().len(), "a range outside the shared buffer");
+        if at.is_empty() {
+            return;
+        }
+        self.len += at.len() as u64;
+        self.chunks.push_back(Chunk::Shared { buf, at });
+    }
+
     /// Appends `len` bytes of `file` from `offset`, to be sent without
     /// entering memory. The file must not shrink meanwhile; if it does, the
     /// connection is closed when the range runs out.
@@ -118,6 +145,7 @@ impl Output {
                         self.extend_from_slice(&buf[start..]);
                     }
                 }
+                Chunk::Shared { buf, at } => self.push_shared(buf, at),
                 Chunk::File { file, offset, len } => self.push_file(file, offset, len),
             }
         }
@@ -143,6 +171,7 @@ impl Output {
         for chunk in &self.chunks {
             match chunk {
                 Chunk::Bytes { buf, start } => v.extend_from_slice(&buf[*start..]),
+                Chunk::Shared { buf, at } => v.extend_from_slice(&(**buf).as_ref()[at.clone()]),
                 Chunk::File { file, offset, len } => {
                     let at = v.len();
                     v.resize(at + *len as usize, 0);
@@ -163,7 +192,7 @@ impl Output {
         let mut total = 0;
         while !self.chunks.is_empty() && total < WRITE_BUDGET_BYTES {
             let res = match &self.chunks[0] {
-                Chunk::Bytes { .. } => self.write_bytes(fd),
+                Chunk::Bytes { .. } | Chunk::Shared { .. } => self.write_bytes(fd),
                 Chunk::File { file, offset, len } => {
                     let want = (*len).min((WRITE_BUDGET_BYTES - total) as u64) as usize;
                     match sys::sendfile(fd, file.as_raw_fd(), *offset, want) {
@@ -189,18 +218,20 @@ impl Output {
         }
     }
 
-    /// One vectored write of the leading byte chunks.
+    /// One vectored write of the leading in-memory chunks, owned or shared.
     fn write_bytes(&self, fd: RawFd) -> io::Result<usize> {
         let mut slices: [&[u8]; 16] = [&[]; 16];
         let mut n = 0;
         for chunk in &self.chunks {
-            match chunk {
-                Chunk::Bytes { buf, start } if n < slices.len() => {
-                    slices[n] = &buf[*start..];
-                    n += 1;
-                }
-                _ => break,
+            if n == slices.len() {
+                break;
             }
+            slices[n] = match chunk {
+                Chunk::Bytes { buf, start } => &buf[*start..],
+                Chunk::Shared { buf, at } => &(**buf).as_ref()[at.clone()],
+                Chunk::File { .. } => break,
+            };
+            n += 1;
         }
         sys::sendmsg(fd, &slices[..n])
     }
@@ -220,6 +251,13 @@ impl Output {
                     }
                     n -= left;
                     self.mem -= left;
+                }
+                Chunk::Shared { at, .. } => {
+                    if n < at.len() {
+                        at.start += n;
+                        return;
+                    }
+                    n -= at.len();
                 }
                 Chunk::File { offset, len, .. } => {
                     if (n as u64) < *len {
@@ -253,6 +291,22 @@ mod tests {
     use std::net::{TcpListener, TcpStream};
 
     #[test]
+    fn a_shared_range_partly_written_resumes_where_it_stopped() {
+        let shared: SharedBytes = Arc::new((0..=255u8).collect::<Vec<u8>>());
+        let mut out = Output::new();
+        out.push_shared(shared.clone(), 10..200);
+        out.extend_from_slice(b"!");
+        out.consume(50);
+        assert_eq!(out.len(), 141);
+        let mut want: Vec<u8> = (60..200u8).collect();
+        want.push(b'!');
+        assert_eq!(out.to_vec().unwrap(), want);
+        let mut moved = Output::new();
+        moved.append(&mut out);
+        assert_eq!(moved.to_vec().unwrap(), want);
+    }
+
+    #[test]
     fn appends_keep_order_and_account_lengths() {
         let mut a = Output::new();
         a.extend_from_slice(b"one ");
@@ -280,17 +334,23 @@ mod tests {
         let mut client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (server, _) = l.accept().unwrap();
 
+        let shared: SharedBytes = Arc::new(b"abcdefgh".to_vec());
         let mut out = Output::new();
         out.extend_from_slice(b"head:");
         out.push_file(file.clone(), 2, 5);
+        out.extend_from_slice(b":");
+        out.push_shared(shared.clone(), 1..4);
+        out.push_shared(shared.clone(), 6..8);
         out.extend_from_slice(b":tail");
-        assert_eq!(out.mem_len(), 10);
-        assert_eq!(out.write_to(server.as_raw_fd()).unwrap(), Written::All(15));
+        assert_eq!(out.mem_len(), 11, "shared bytes are not copies");
+        assert_eq!(out.len(), 21);
+        assert_eq!(out.write_to(server.as_raw_fd()).unwrap(), Written::All(21));
         assert!(out.is_empty());
+        assert_eq!(Arc::strong_count(&shared), 1, "written ranges let go of the buffer");
         drop(server);
         let mut got = Vec::new();
         client.read_to_end(&mut got).unwrap();
-        assert_eq!(got, b"head:23456:tail");
+        assert_eq!(got, b"head:23456:bcdgh:tail");
         client.flush().unwrap();
     }
 }

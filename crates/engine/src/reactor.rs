@@ -235,6 +235,7 @@ impl<S: Service> Reactor<S> {
             self.fire_timers();
             self.retry_blocked();
             self.submit();
+            self.shed_output();
             self.shared.metrics.loop_turn.observe(started.elapsed());
         }
     }
@@ -493,6 +494,7 @@ impl<S: Service> Reactor<S> {
                     conn.write_since = None;
                 }
                 self.shared.metrics.bytes_out.fetch_add(n as u64, Relaxed);
+                self.account_output(slot);
             }
             Err(e) => {
                 tracing::debug!(conn = %conn.info.id, error = %e, "write failed");
@@ -509,7 +511,6 @@ impl<S: Service> Reactor<S> {
     fn settle(&mut self, slot: u32) {
         loop {
             let goodbyes = self.saying_goodbye;
-            let config = &self.shared.config;
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
             if let Some(reason) = conn.dead {
                 if conn.home() {
@@ -519,6 +520,11 @@ impl<S: Service> Reactor<S> {
                 }
                 return;
             }
+            if self.account_output(slot) {
+                return;
+            }
+            let config = &self.shared.config;
+            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
             // Output hysteresis.
             let pending = conn.out.len();
             if !conn.output_paused && pending > config.output_high_water_bytes as u64 {
@@ -533,7 +539,7 @@ impl<S: Service> Reactor<S> {
                     Limit::MaxOutput,
                     format_args!("{id}: output pending past max_output_bytes; closing a slow reader"),
                 );
-                self.close_now(slot, CloseReason::OutputTooLarge);
+                self.kill(slot, CloseReason::OutputTooLarge);
                 return;
             }
             // Work to hand out?
@@ -573,11 +579,22 @@ impl<S: Service> Reactor<S> {
                     return;
                 }
                 if conn.peer_closed && !conn.unseen {
-                    // Everything the client sent is answered.
-                    self.close_now(slot, CloseReason::PeerClosed);
-                    return;
+                    // Everything the client sent is answered; the service
+                    // may still have replies on their way (`input_ended`).
+                    if !std::mem::replace(&mut conn.input_ended, true) {
+                        let state = conn.state.as_mut().unwrap();
+                        let service = &self.service;
+                        let farewell = Self::guard(&self.shared, "input_ended", || service.input_ended(state));
+                        if farewell == Some(Farewell::Wait) {
+                            conn.service_close_by = Some(self.now + self.shared.config.linger_timeout);
+                        }
+                    }
+                    if conn.service_close_by.is_none() {
+                        self.close_now(slot, CloseReason::PeerClosed);
+                        return;
+                    }
                 }
-                if goodbyes && !conn.unseen && conn.drain_quota == 0 && !conn.said_goodbye {
+                if goodbyes && !conn.unseen && conn.drain_quota == 0 && !conn.said_goodbye && !conn.input_ended {
                     conn.said_goodbye = true;
                     let state = conn.state.as_mut().unwrap();
                     let service = &self.service;
@@ -592,6 +609,72 @@ impl<S: Service> Reactor<S> {
             self.sync_interest(slot);
             self.arm_timer(slot);
             return;
+        }
+    }
+
+    /// Counts the connection's owned output in the server-wide total and
+    /// holds it to the per-connection output limits. Returns true if that
+    /// closed the connection.
+    fn account_output(&mut self, slot: u32) -> bool {
+        let now = self.now;
+        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return true };
+        if conn.dead.is_some() {
+            return false;
+        }
+        let mem = conn.out.mem_len();
+        if mem != conn.counted_output {
+            let m = &self.shared.metrics.output_memory;
+            if mem > conn.counted_output {
+                m.fetch_add((mem - conn.counted_output) as u64, Relaxed);
+            } else {
+                m.fetch_sub((conn.counted_output - mem) as u64, Relaxed);
+            }
+            conn.counted_output = mem;
+        }
+        let limits = self.shared.output.get();
+        let id = conn.info.id;
+        if limits.hard_bytes > 0 && mem > limits.hard_bytes {
+            self.shared.limit(
+                Limit::OutputHard,
+                format_args!("{id}: {mem} bytes of output pending, past the hard output limit; closing"),
+            );
+            self.kill(slot, CloseReason::OutputTooLarge);
+            return true;
+        }
+        if limits.soft_bytes > 0 && mem > limits.soft_bytes {
+            let since = *conn.soft_since.get_or_insert(now);
+            if now.saturating_duration_since(since) >= limits.soft_time {
+                self.shared.limit(
+                    Limit::OutputSoft,
+                    format_args!("{id}: output held above the soft output limit too long; closing"),
+                );
+                self.kill(slot, CloseReason::OutputTooLarge);
+                return true;
+            }
+        } else {
+            conn.soft_since = None;
+        }
+        false
+    }
+
+    /// While all connections together hold more output than the total
+    /// output limit allows, closes this loop's connections that hold the
+    /// most, largest first (as Redis's `maxmemory-clients` does).
+    fn shed_output(&mut self) {
+        while self.shared.output.total_exceeded(self.shared.metrics.output_memory.load(Relaxed)) {
+            let largest = self
+                .slots
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.conn.as_ref().map(|c| (c.counted_output, i as u32)))
+                .max();
+            let Some((held, slot)) = largest.filter(|&(held, _)| held > 0) else { return };
+            let id = self.slots[slot as usize].conn.as_ref().unwrap().info.id;
+            self.shared.limit(
+                Limit::OutputTotal,
+                format_args!("{id}: output of all clients past the total output limit; closing the one with the most ({held} bytes)"),
+            );
+            self.kill(slot, CloseReason::OutputTooLarge);
         }
     }
 
@@ -648,7 +731,7 @@ impl<S: Service> Reactor<S> {
             (direct && !inline && conn.out.is_empty() && conn.held.is_none()).then(|| conn.sock.as_raw_fd());
         conn.direct_flight = direct_fd.is_some();
         self.direct_out += usize::from(conn.direct_flight);
-        let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd);
+        let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd, conn.gone.clone());
         if inline {
             task.run(&*self.service, &self.control, &self.shared, true);
             self.before_write_due = true;
@@ -739,6 +822,10 @@ impl<S: Service> Reactor<S> {
         self.direct_out -= usize::from(conn.direct_flight);
         conn.direct_flight = false;
         if task.write_failed {
+            // Dead connections are out of the poller (see `kill`), or the
+            // `poll` backend keeps the socket's entry for the slot's next
+            // tenant, which then cannot be registered.
+            let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
             conn.dead = Some(CloseReason::Error);
         } else if task.panicked {
             self.reject(slot, Reject::Panic, CloseReason::Panic);
@@ -793,6 +880,10 @@ impl<S: Service> Reactor<S> {
             self.close_now(slot, reason);
             return;
         }
+        // The worker may stop early: nothing it writes will be sent.
+        conn.gone.store(true, Relaxed);
+        let counted = std::mem::take(&mut conn.counted_output);
+        self.shared.metrics.output_memory.fetch_sub(counted as u64, Relaxed);
         conn.dead = Some(reason);
         // Level-triggered hang-ups would report again every turn.
         let fd = conn.sock.as_raw_fd();
@@ -811,6 +902,7 @@ impl<S: Service> Reactor<S> {
         }
         let m = &self.shared.metrics;
         m.connections_open.fetch_sub(1, Relaxed);
+        m.output_memory.fetch_sub(conn.counted_output as u64, Relaxed);
         m.closed(reason);
         tracing::debug!(conn = %conn.info.id, reason = reason.as_str(), "closed");
         if let Some(state) = conn.state {
@@ -835,7 +927,8 @@ impl<S: Service> Reactor<S> {
     fn arm_timer(&mut self, slot: u32) {
         let generation = self.slots[slot as usize].generation;
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        let Some((at, _)) = conn.deadline(&self.shared.config) else { return };
+        let soft_time = self.shared.output.get().soft_time;
+        let Some((at, _)) = conn.deadline(&self.shared.config, soft_time) else { return };
         if conn.timer_at.is_none_or(|t| at < t) {
             conn.timer_at = Some(at);
             self.timers.push(Reverse((at, slot, generation)));
@@ -864,7 +957,7 @@ impl<S: Service> Reactor<S> {
                 continue; // superseded by an earlier entry
             }
             conn.timer_at = None;
-            match conn.deadline(&self.shared.config) {
+            match conn.deadline(&self.shared.config, self.shared.output.get().soft_time) {
                 Some((t, why)) if t <= now => self.expire(slot, why),
                 _ => self.arm_timer(slot),
             }
@@ -890,6 +983,18 @@ impl<S: Service> Reactor<S> {
                     format_args!("{id}: request incomplete past request_timeout; closing"),
                 );
                 self.reject(slot, Reject::RequestTimeout, CloseReason::RequestTimeout);
+                self.settle(slot);
+            }
+            Deadline::SoftOutput => {
+                self.shared.limit(
+                    Limit::OutputSoft,
+                    format_args!("{id}: output held above the soft output limit too long; closing"),
+                );
+                self.kill(slot, CloseReason::OutputTooLarge);
+            }
+            Deadline::ServiceClose => {
+                // The service did not close it in time after the EOF.
+                conn.service_close_by = None;
                 self.settle(slot);
             }
             Deadline::Idle => {
@@ -961,7 +1066,14 @@ impl<S: Service> Reactor<S> {
         match bytes {
             Some(bytes) => conn.out.push_vec(bytes),
             None => {
-                let reason = if conn.said_goodbye { CloseReason::Shutdown } else { CloseReason::Service };
+                let reason = if conn.input_ended {
+                    CloseReason::PeerClosed
+                } else if conn.said_goodbye {
+                    CloseReason::Shutdown
+                } else {
+                    CloseReason::Service
+                };
+                conn.service_close_by = None;
                 conn.closing.get_or_insert(reason);
             }
         }
@@ -1088,6 +1200,7 @@ impl<S: Service> Reactor<S> {
                 let conn = self.slots[slot as usize].conn.take().unwrap();
                 self.shared.metrics.closed(CloseReason::Shutdown);
                 self.shared.metrics.connections_open.fetch_sub(1, Relaxed);
+                self.shared.metrics.output_memory.fetch_sub(conn.counted_output as u64, Relaxed);
                 std::mem::forget(conn.sock);
             }
         }

@@ -231,6 +231,18 @@ pub trait Service: Send + Sync + 'static {
         Farewell::Close
     }
 
+    /// The client closed its sending side, and everything it sent has been
+    /// handled and the replies written: who closes the connection? The
+    /// engine, now ([`Farewell::Close`], the default); or the service,
+    /// through [`Control::close`] ([`Farewell::Wait`]), for a service
+    /// whose replies travel through [`Control::send`] and may still be on
+    /// their way (a chat server's). The engine waits for that close at
+    /// most `linger_timeout`. Runs on the I/O thread, at most once per
+    /// connection.
+    fn input_ended(&self, _state: &mut Self::State) -> Farewell {
+        Farewell::Close
+    }
+
     /// The connection is gone. Runs on its I/O thread, exactly once per
     /// opened connection.
     fn close(&self, _state: Self::State, _conn: &ConnInfo, _reason: CloseReason) {}
@@ -266,6 +278,7 @@ pub struct Cx<'a> {
     pub(crate) mid_request: bool,
     pub(crate) expect: usize,
     pub(crate) on_io_thread: bool,
+    pub(crate) gone: &'a std::sync::atomic::AtomicBool,
 }
 
 impl<'a> Cx<'a> {
@@ -363,6 +376,13 @@ impl<'a> Cx<'a> {
         self.peer_closed
     }
 
+    /// The connection is finished (the client reset it, or a limit closed
+    /// it) since this call began: nothing more this call writes will reach
+    /// the client, so a handler that does long work may stop early.
+    pub fn gone(&self) -> bool {
+        self.gone.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The server is shutting down: finish this request, and tell the
     /// client (HTTP: `Connection: close`).
     pub fn draining(&self) -> bool {
@@ -420,6 +440,23 @@ impl Control {
     /// A graceful shutdown is under way.
     pub fn draining(&self) -> bool {
         self.shared.draining()
+    }
+
+    /// The output limits in force.
+    pub fn output_limits(&self) -> crate::OutputLimits {
+        self.shared.output.get()
+    }
+
+    /// Changes the output limits; connections are held to the new ones
+    /// from their next event on.
+    pub fn set_output_limits(&self, limits: crate::OutputLimits) {
+        self.shared.output.set(limits);
+    }
+
+    /// Owned output all connections hold now, in bytes (as the I/O loops
+    /// last counted it).
+    pub fn output_memory(&self) -> usize {
+        self.shared.metrics.output_memory.load(std::sync::atomic::Ordering::Relaxed) as usize
     }
 
     /// The server's counters.

@@ -6,12 +6,15 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::config::Config;
+use crate::limits::LiveOutputLimits;
 use crate::metrics::{Limit, Metrics};
 use crate::sys;
 
 pub struct Shared {
     pub config: Config,
     pub metrics: Metrics,
+    /// The output limits in force, and the output they bound.
+    pub output: LiveOutputLimits,
     /// Set once, when a graceful shutdown starts.
     draining: AtomicBool,
     /// Readable once a shutdown was asked for; every loop watches it.
@@ -76,6 +79,7 @@ impl Shared {
     pub fn new(config: Config) -> std::io::Result<Shared> {
         Ok(Shared {
             metrics: Metrics::default(),
+            output: LiveOutputLimits::new(config.output_limits),
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::default(),

@@ -7,6 +7,8 @@
 
 use std::os::fd::RawFd;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::output::{Output, Written};
@@ -25,6 +27,8 @@ pub struct Task<S: Service> {
     /// loop had no output pending ahead of this task's).
     pub direct_fd: Option<RawFd>,
     pub queued_at: Instant,
+    /// Set by the loop if the connection is finished meanwhile.
+    pub gone: Arc<AtomicBool>,
     // Results.
     /// Bytes of input the service consumed.
     pub consumed: usize,
@@ -48,7 +52,14 @@ pub struct Task<S: Service> {
 }
 
 impl<S: Service> Task<S> {
-    pub fn new(id: ConnId, state: S::State, input: Vec<u8>, peer_closed: bool, direct_fd: Option<RawFd>) -> Self {
+    pub fn new(
+        id: ConnId,
+        state: S::State,
+        input: Vec<u8>,
+        peer_closed: bool,
+        direct_fd: Option<RawFd>,
+        gone: Arc<AtomicBool>,
+    ) -> Self {
         Task {
             id,
             state,
@@ -57,6 +68,7 @@ impl<S: Service> Task<S> {
             peer_closed,
             direct_fd,
             queued_at: Instant::now(),
+            gone,
             consumed: 0,
             written: 0,
             close: false,
@@ -96,6 +108,7 @@ impl<S: Service> Task<S> {
             mid_request: false,
             expect: 0,
             on_io_thread,
+            gone: &self.gone,
         };
         let state = &mut self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));
@@ -114,6 +127,10 @@ impl<S: Service> Task<S> {
             self.panicked = true;
             shared.metrics.panics.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::error!(conn = %self.id, "service handler panicked; closing the connection");
+            return;
+        }
+        if self.gone.load(std::sync::atomic::Ordering::Relaxed) {
+            // Nobody to write to: the loop closes it when the task is back.
             return;
         }
         if let (Some(fd), None) = (self.direct_fd, self.hold) {

@@ -323,19 +323,24 @@ impl Aof {
         for (n, db) in store.dbs.iter().enumerate() {
             let mut selected = false;
             for i in 0..crate::store::SHARDS {
-                {
+                // References to the shard's entries are taken under its
+                // lock; the values are written out after it is released.
+                let entries: Vec<_> = {
                     let shard = db.lock_shard(i);
-                    for (k, v, at) in shard.entries(now_ms()) {
-                        if !selected {
-                            select(&mut chunk, n);
-                            selected = true;
-                        }
-                        match at {
-                            Some(at) => {
-                                resp::command(&mut chunk, &[&b"SET"[..], k, v, b"PXAT", at.to_string().as_bytes()])
-                            }
-                            None => resp::command(&mut chunk, &[&b"SET"[..], k, v]),
-                        }
+                    shard.entries(now_ms()).map(|(k, v, at)| (k.clone(), v.clone(), at)).collect()
+                };
+                for (k, v, at) in &entries {
+                    if !selected {
+                        select(&mut chunk, n);
+                        selected = true;
+                    }
+                    match at {
+                        Some(at) => resp::command(&mut chunk, &[&b"SET"[..], k, v, b"PXAT", at.to_string().as_bytes()]),
+                        None => resp::command(&mut chunk, &[&b"SET"[..], k, v]),
+                    }
+                    if chunk.len() >= 1 << 20 {
+                        tmp.write_all(&chunk)?;
+                        chunk.clear();
                     }
                 }
                 tmp.write_all(&chunk)?;

@@ -1,13 +1,22 @@
-//! [`Bytes`]: an immutable byte string that keeps short contents inline.
+//! [`Bytes`]: a byte string that keeps short contents inline and shares
+//! long ones.
 //!
 //! Keys and values are mostly short (`key:000000123456`, a 16-byte value),
 //! so a store of a million of them spends more on allocator headers than on
 //! data if every one is a heap allocation. Up to [`INLINE_BYTES`] bytes live
-//! inside the 24-byte value itself; longer ones in a boxed slice.
+//! inside the 24-byte value itself. Longer ones live on the heap behind a
+//! reference count, so that a reply carries the stored value without a copy
+//! ([`Bytes::shared`]): a `GET` of a 512 MB value from eight clients costs
+//! eight references, not 4 GB. A change to a value that a reply still
+//! refers to copies it first ([`Bytes::make_mut`]); otherwise it is changed
+//! in place (`APPEND` grows it like a `Vec`, amortised O(1)).
 
 use std::borrow::Borrow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use switchyard_engine::SharedBytes;
 
 /// The most bytes kept inline.
 pub const INLINE_BYTES: usize = 22;
@@ -22,8 +31,8 @@ pub enum Bytes {
         /// The contents, then unused bytes.
         buf: [u8; INLINE_BYTES],
     },
-    /// Longer contents, on the heap.
-    Heap(Box<[u8]>),
+    /// Longer contents, on the heap, shared with the replies that carry them.
+    Heap(Arc<Vec<u8>>),
 }
 
 impl Bytes {
@@ -34,7 +43,7 @@ impl Bytes {
             buf[..s.len()].copy_from_slice(s);
             Bytes::Inline { len: s.len() as u8, buf }
         } else {
-            Bytes::Heap(s.into())
+            Bytes::Heap(Arc::new(s.to_vec()))
         }
     }
 
@@ -43,7 +52,28 @@ impl Bytes {
         if v.len() <= INLINE_BYTES {
             Bytes::new(&v)
         } else {
-            Bytes::Heap(v.into_boxed_slice())
+            Bytes::Heap(Arc::new(v))
+        }
+    }
+
+    /// The contents as a buffer that replies can share without a copy;
+    /// `None` for inline contents (copying those is cheaper).
+    pub fn shared(&self) -> Option<SharedBytes> {
+        match self {
+            Bytes::Inline { .. } => None,
+            Bytes::Heap(v) => Some(v.clone()),
+        }
+    }
+
+    /// The contents, to change in place: copied first only if a reply
+    /// still refers to them. Inline contents move to the heap.
+    pub fn make_mut(&mut self) -> &mut Vec<u8> {
+        if let Bytes::Inline { .. } = self {
+            *self = Bytes::Heap(Arc::new(self.as_slice().to_vec()));
+        }
+        match self {
+            Bytes::Heap(v) => Arc::make_mut(v),
+            Bytes::Inline { .. } => unreachable!("moved to the heap above"),
         }
     }
 
@@ -116,6 +146,8 @@ mod tests {
     fn short_and_long_contents_read_back_and_look_up_as_slices() {
         let short = Bytes::new(b"key:000000123456");
         let long = Bytes::from_vec(vec![7u8; 100]);
+        assert!(short.shared().is_none());
+        assert_eq!((*long.shared().unwrap()).as_ref(), &[7u8; 100][..]);
         assert!(matches!(short, Bytes::Inline { .. }));
         assert!(matches!(long, Bytes::Heap(_)));
         let mut map = HashMap::new();
@@ -124,5 +156,20 @@ mod tests {
         assert_eq!(map.get(&b"key:000000123456"[..]), Some(&1));
         assert_eq!(map.get(&[7u8; 100][..]), Some(&2));
         assert_eq!(Bytes::new(b""), Bytes::from_vec(Vec::new()));
+    }
+
+    #[test]
+    fn a_change_copies_only_what_a_reply_still_shares() {
+        let mut v = Bytes::from_vec(vec![1u8; 64]);
+        let before = v.as_slice().as_ptr();
+        v.make_mut()[1] = 2;
+        assert_eq!(v.as_slice().as_ptr(), before, "not shared: changed in place");
+        let reply = v.shared().unwrap();
+        v.make_mut()[0] = 9;
+        assert_eq!((*reply).as_ref()[0], 1, "the reply keeps what it was given");
+        assert_eq!(v[0], 9);
+        let mut short = Bytes::new(b"ab");
+        short.make_mut().extend_from_slice(b"cd");
+        assert_eq!(&short[..], b"abcd");
     }
 }

@@ -15,7 +15,7 @@ pub struct Client {
     /// What `CLIENT LIST` shows about this connection.
     pub(crate) meta: std::sync::Arc<ClientMeta>,
     /// Reply buffer, kept between calls to reuse its allocation.
-    pub(crate) out: Vec<u8>,
+    pub(crate) out: crate::reply::Reply,
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.

@@ -15,6 +15,7 @@ use switchyard_codec::resp::{self, string2ll};
 use crate::bytes::Bytes;
 use crate::client::ClientMeta;
 use crate::commandstats::{Call, Tally};
+use crate::reply::Reply;
 use crate::store::{Db, Shard, Ttl, SHARDS};
 use crate::{now_ms, Shared};
 
@@ -392,7 +393,7 @@ impl Table {
 pub struct Exec<'a> {
     sh: &'a Shared,
     /// Replies go here.
-    pub out: &'a mut Vec<u8>,
+    pub out: &'a mut Reply,
     /// The selected database.
     pub db: usize,
     /// The connection, or `None` while replaying the log.
@@ -449,12 +450,12 @@ fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Bytes>) {
 
 impl<'a> Exec<'a> {
     /// An `Exec` for a connection.
-    pub fn new(sh: &'a Shared, out: &'a mut Vec<u8>, db: usize, meta: &'a ClientMeta) -> Exec<'a> {
+    pub fn new(sh: &'a Shared, out: &'a mut Reply, db: usize, meta: &'a ClientMeta) -> Exec<'a> {
         Exec { sh, out, db, meta: Some(meta), now: now_ms(), seq: 0, quit: false, tally: Tally::default() }
     }
 
     /// An `Exec` for log replay: no logging, no memory limit.
-    pub fn replaying(sh: &'a Shared, out: &'a mut Vec<u8>, db: usize) -> Exec<'a> {
+    pub fn replaying(sh: &'a Shared, out: &'a mut Reply, db: usize) -> Exec<'a> {
         Exec { sh, out, db, meta: None, now: now_ms(), seq: 0, quit: false, tally: Tally::default() }
     }
 
@@ -624,22 +625,20 @@ fn flush_mode(a: &[Arg<'_>]) -> Outcome {
 fn flushdb(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     flush_mode(a)?;
     let mut shards = ex.db().lock_all();
-    for s in shards.iter_mut() {
-        s.clear();
-    }
+    let cleared: Vec<_> = shards.iter_mut().map(|s| s.clear()).collect();
     ex.log(|buf| resp::command(buf, &[&b"FLUSHDB"[..]]));
     drop(shards);
+    drop(cleared);
     ex.ok()
 }
 
 fn flushall(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     flush_mode(a)?;
     let mut all: Vec<_> = ex.sh.store.dbs.iter().map(|d| d.lock_all()).collect();
-    for s in all.iter_mut().flatten() {
-        s.clear();
-    }
+    let cleared: Vec<_> = all.iter_mut().flatten().map(|s| s.clear()).collect();
     ex.log(|buf| resp::command(buf, &[&b"FLUSHALL"[..]]));
     drop(all);
+    drop(cleared);
     ex.ok()
 }
 
@@ -831,7 +830,47 @@ fn config_params(ex: &Exec<'_>) -> Vec<(&'static str, String)> {
         ("client-query-buffer-limit", sh.query_buffer_limit.load(Ordering::Relaxed).to_string()),
         ("auto-aof-rewrite-min-size", sh.options.aof_rewrite_min_bytes.to_string()),
         ("auto-aof-rewrite-percentage", "100".into()),
+        ("client-output-buffer-limit", output_buffer_limits(sh)),
+        ("maxmemory-clients", sh.output_limits().total_bytes.to_string()),
     ]
+}
+
+/// `client-output-buffer-limit` as Redis shows it. Only the `normal`
+/// class applies: there are no replicas, and no subscribers yet; the others
+/// show what they were set to.
+fn output_buffer_limits(sh: &Shared) -> String {
+    let o = sh.output_limits();
+    let others = *sh.other_output_limits.lock().unwrap_or_else(|e| e.into_inner());
+    let mut text = format!("normal {} {} {}", o.hard_bytes, o.soft_bytes, o.soft_time.as_secs());
+    for (class, (hard, soft, secs)) in ["slave", "pubsub"].iter().zip(others) {
+        text.push_str(&format!(" {class} {hard} {soft} {secs}"));
+    }
+    text
+}
+
+/// Parses a `client-output-buffer-limit` value: groups of class, hard
+/// limit, soft limit and soft seconds, with Redis's error texts.
+fn parse_output_buffer_limits(v: &[u8]) -> Result<Vec<(usize, u64, u64, u64)>, &'static str> {
+    let text = lossy(v);
+    let words: Vec<&str> = text.split_ascii_whitespace().collect();
+    if words.len() % 4 != 0 {
+        return Err("Wrong number of arguments in buffer limit configuration.");
+    }
+    let mut groups = Vec::new();
+    for g in words.chunks(4) {
+        let class = match g[0].to_ascii_lowercase().as_str() {
+            "normal" => 0,
+            "slave" | "replica" => 1,
+            "pubsub" => 2,
+            _ => return Err("Invalid client class specified in buffer limit configuration."),
+        };
+        let bad = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+        let hard = memory(g[1].as_bytes()).ok_or(bad)?;
+        let soft = memory(g[2].as_bytes()).ok_or(bad)?;
+        let secs = g[3].parse::<u64>().map_err(|_| bad)?;
+        groups.push((class, hard, soft, secs));
+    }
+    Ok(groups)
 }
 
 fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
@@ -853,9 +892,17 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             return Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", trunc(&a[2])).into());
         }
         let mut changes = Vec::new();
+        let mut limits = Vec::new();
         for pair in a[2..].chunks(2) {
             let name = lossy(&pair[0]).to_ascii_lowercase();
-            if !["maxmemory", "proto-max-bulk-len", "client-query-buffer-limit"].contains(&name.as_str()) {
+            if name == "client-output-buffer-limit" {
+                let groups = parse_output_buffer_limits(&pair[1])
+                    .map_err(|why| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"))?;
+                limits.extend(groups);
+                continue;
+            }
+            let settable = ["maxmemory", "proto-max-bulk-len", "client-query-buffer-limit", "maxmemory-clients"];
+            if !settable.contains(&name.as_str()) {
                 return Err(format!("ERR Unknown option or number of arguments for CONFIG SET - '{}'", name).into());
             }
             let Some(v) = memory(&pair[1]) else {
@@ -864,7 +911,7 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
                 )
                 .into());
             };
-            if name != "maxmemory" && v < 1 << 20 {
+            if !["maxmemory", "maxmemory-clients"].contains(&name.as_str()) && v < 1 << 20 {
                 return Err(format!(
                     "ERR CONFIG SET failed (possibly related to argument '{name}') - argument must be between 1048576 and 9223372036854775807 inclusive"
                 )
@@ -872,13 +919,25 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             }
             changes.push((name, v));
         }
+        let mut output = ex.sh.output_limits();
         for (name, v) in changes {
             match name.as_str() {
                 "maxmemory" => ex.sh.maxmemory.store(v, Ordering::Relaxed),
                 "proto-max-bulk-len" => ex.sh.max_bulk.store(v as usize, Ordering::Relaxed),
+                "maxmemory-clients" => output.total_bytes = v as usize,
                 _ => ex.sh.query_buffer_limit.store(v as usize, Ordering::Relaxed),
             }
         }
+        for (class, hard, soft, secs) in limits {
+            if class == 0 {
+                output.hard_bytes = hard as usize;
+                output.soft_bytes = soft as usize;
+                output.soft_time = std::time::Duration::from_secs(secs);
+            } else {
+                ex.sh.other_output_limits.lock().unwrap_or_else(|e| e.into_inner())[class - 1] = (hard, soft, secs);
+            }
+        }
+        ex.sh.set_output_limits(output);
         ex.ok()
     } else if is(sub, "resetstat") {
         ex.sh.stats.commands.store(0, Ordering::Relaxed);
@@ -919,11 +978,7 @@ fn bgrewriteaof(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
 fn get(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let v = s.get(&a[1], now);
-    match v {
-        Some(v) => resp::bulk(ex.out, v),
-        None => resp::null(ex.out),
-    }
+    ex.out.value_or_null(s.get(&a[1], now));
     Ok(())
 }
 
@@ -1003,6 +1058,8 @@ fn set(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         None => Ttl::Clear,
     };
     let now = ex.now;
+    // The copy of a long value is made before the lock, not under it.
+    let value = Bytes::new(&a[2]);
     let mut s = ex.db().lock(&a[1]);
     let old = if get { s.get(&a[1], now).cloned() } else { None };
     let present = s.contains(&a[1], now);
@@ -1012,11 +1069,12 @@ fn set(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         Cond::IfPresent => present,
     };
     if proceed {
-        set_key(ex, &mut s, &a[1], Bytes::new(&a[2]), ttl);
+        set_key(ex, &mut s, &a[1], value, ttl);
     }
     drop(s);
     if get {
-        ex.bulk_or_null(old.as_deref())
+        ex.out.value_or_null(old.as_ref());
+        Ok(())
     } else if proceed {
         ex.ok()
     } else {
@@ -1059,7 +1117,8 @@ fn getset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let old = s.get(&a[1], now).cloned();
     set_key(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
     drop(s);
-    ex.bulk_or_null(old.as_deref())
+    ex.out.value_or_null(old.as_ref());
+    Ok(())
 }
 
 fn getdel(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
@@ -1071,7 +1130,8 @@ fn getdel(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         ex.log_key(&s, &a[1]);
     }
     drop(s);
-    ex.bulk_or_null(old.as_deref())
+    ex.out.value_or_null(old.as_ref());
+    Ok(())
 }
 
 fn getex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
@@ -1126,7 +1186,8 @@ fn getex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         }
     }
     drop(s);
-    ex.bulk_or_null(v.as_deref())
+    ex.out.value_or_null(v.as_ref());
+    Ok(())
 }
 
 fn mget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
@@ -1134,10 +1195,7 @@ fn mget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut locked = ex.db().lock_keys(a[1..].iter().map(|k| &k[..]));
     resp::array(ex.out, a.len() - 1);
     for k in &a[1..] {
-        match locked.shard(k).get(k, now) {
-            Some(v) => resp::bulk(ex.out, v),
-            None => resp::null(ex.out),
-        }
+        ex.out.value_or_null(locked.shard(k).get(k, now));
     }
     Ok(())
 }
@@ -1183,13 +1241,23 @@ fn append(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let max = ex.max_bulk();
     let mut s = ex.db().lock(&a[1]);
-    let mut v = s.peek(&a[1], now).map(|v| v.to_vec()).unwrap_or_default();
-    if v.len() + a[2].len() > max {
+    let cur = s.peek(&a[1], now).map_or(0, |v| v.len());
+    if cur + a[2].len() > max {
         return Err(TOO_BIG.into());
     }
-    v.extend_from_slice(&a[2]);
-    let len = v.len();
-    set_key(ex, &mut s, &a[1], Bytes::from_vec(v), Ttl::Keep);
+    // In place, unless a reply still shares the value.
+    let len = match s.update(&a[1], now, |v| {
+        let v = v.make_mut();
+        v.extend_from_slice(&a[2]);
+        v.len()
+    }) {
+        Some(len) => len,
+        None => {
+            s.insert(&a[1], Bytes::new(&a[2]), Ttl::Keep);
+            a[2].len()
+        }
+    };
+    ex.log_key(&s, &a[1]);
     drop(s);
     ex.int(len as i64)
 }
@@ -1205,7 +1273,8 @@ fn getrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let s = ex.db();
     let mut s = s.lock(&a[1]);
-    let v = s.get(&a[1], now).map(|v| v.as_slice()).unwrap_or(b"");
+    let empty = Bytes::new(b"");
+    let v = s.get(&a[1], now).unwrap_or(&empty);
     let len = v.len() as i64;
     if (start < 0 && end < 0 && start > end) || len == 0 {
         resp::bulk(ex.out, b"");
@@ -1222,7 +1291,7 @@ fn getrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     if start > end {
         resp::bulk(ex.out, b"");
     } else {
-        resp::bulk(ex.out, &v[start as usize..=end as usize]);
+        ex.out.value_range(v, start as usize..end as usize + 1);
     }
     Ok(())
 }
@@ -1236,23 +1305,33 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let max = ex.max_bulk();
     let mut s = ex.db().lock(&a[1]);
-    let cur = s.peek(&a[1], now).map(|v| v.to_vec());
     if part.is_empty() {
-        let n = cur.map_or(0, |v| v.len());
+        let n = s.peek(&a[1], now).map_or(0, |v| v.len());
         drop(s);
         return ex.int(n as i64);
     }
     if offset as u64 + part.len() as u64 > max as u64 {
         return Err(TOO_BIG.into());
     }
-    let mut v = cur.unwrap_or_default();
     let end = offset as usize + part.len();
-    if v.len() < end {
-        v.resize(end, 0);
-    }
-    v[offset as usize..end].copy_from_slice(part);
-    let len = v.len();
-    set_key(ex, &mut s, &a[1], Bytes::from_vec(v), Ttl::Keep);
+    let write = |v: &mut Vec<u8>| {
+        if v.len() < end {
+            v.resize(end, 0);
+        }
+        v[offset as usize..end].copy_from_slice(part);
+        v.len()
+    };
+    // In place, unless a reply still shares the value.
+    let len = match s.update(&a[1], now, |v| write(v.make_mut())) {
+        Some(len) => len,
+        None => {
+            let mut v = Vec::new();
+            let len = write(&mut v);
+            s.insert(&a[1], Bytes::from_vec(v), Ttl::Keep);
+            len
+        }
+    };
+    ex.log_key(&s, &a[1]);
     drop(s);
     ex.int(len as i64)
 }

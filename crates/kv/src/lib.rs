@@ -21,6 +21,7 @@ mod commandstats;
 mod cron;
 mod info;
 mod pattern;
+mod reply;
 mod store;
 mod syncer;
 
@@ -32,7 +33,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use switchyard_codec::resp;
-use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, Reject, Service, Throttle};
+use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, OutputLimits, Reject, Service, Throttle};
 
 use crate::aof::Aof;
 use crate::client::{Client, ClientMeta};
@@ -164,6 +165,32 @@ pub(crate) struct Shared {
     pub port: AtomicUsize,
     /// This value's own `Arc`, for threads started from a handler.
     pub this: OnceLock<Weak<Shared>>,
+    /// The server, once started: it holds the output limits that
+    /// `client-output-buffer-limit normal` and `maxmemory-clients` set.
+    pub control: OnceLock<Control>,
+    /// The limits before the server starts (unit tests, log replay).
+    pub unstarted_output_limits: Mutex<OutputLimits>,
+    /// `client-output-buffer-limit` for the `replica` and `pubsub`
+    /// classes, as set: hard, soft, soft seconds. Redis's defaults.
+    pub other_output_limits: Mutex<[(u64, u64, u64); 2]>,
+}
+
+impl Shared {
+    /// The engine's output limits in force.
+    pub fn output_limits(&self) -> OutputLimits {
+        match self.control.get() {
+            Some(c) => c.output_limits(),
+            None => *self.unstarted_output_limits.lock().unwrap_or_else(|e| e.into_inner()),
+        }
+    }
+
+    /// Changes the engine's output limits.
+    pub fn set_output_limits(&self, limits: OutputLimits) {
+        match self.control.get() {
+            Some(c) => c.set_output_limits(limits),
+            None => *self.unstarted_output_limits.lock().unwrap_or_else(|e| e.into_inner()) = limits,
+        }
+    }
 }
 
 /// Milliseconds since the Unix epoch.
@@ -222,12 +249,15 @@ impl Kv {
             started: Instant::now(),
             port: AtomicUsize::new(0),
             this: OnceLock::new(),
+            control: OnceLock::new(),
+            unstarted_output_limits: Mutex::new(OutputLimits::default()),
+            other_output_limits: Mutex::new([(256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)]),
             options,
         };
         if let Some(path) = shared.options.appendonly.clone() {
             let mut db = 0;
             let valid = aof::replay(&path, |args| {
-                let mut out = Vec::new();
+                let mut out = reply::Reply::default();
                 let mut ex = Exec::replaying(&shared, &mut out, db);
                 ex.run(args);
                 db = ex.db;
@@ -288,7 +318,7 @@ impl Service for Kv {
         let id = sh.next_client_id.fetch_add(1, Ordering::Relaxed);
         let meta = Arc::new(ClientMeta::new(id, conn));
         sh.clients.lock().unwrap_or_else(|e| e.into_inner()).insert(id, meta.clone());
-        Client { db: 0, meta, out: Vec::new() }
+        Client { db: 0, meta, out: reply::Reply::default() }
     }
 
     /// Small batches of the cheap commands ([`command::Table::runs_inline`])
@@ -354,7 +384,12 @@ impl Service for Kv {
                                 break;
                             }
                         }
-                        if ex.out.len() >= OUTPUT_BUDGET && consumed < input.len() {
+                        if cx.gone() {
+                            // The client reset the connection: the rest
+                            // would be answered to nobody.
+                            break;
+                        }
+                        if ex.out.total_len() >= OUTPUT_BUDGET && consumed < input.len() {
                             // The rest once these replies have drained.
                             again = true;
                             break;
@@ -411,11 +446,7 @@ impl Service for Kv {
         if again {
             cx.call_again();
         }
-        cx.out().extend_from_slice(&out);
-        out.clear();
-        if out.capacity() > 64 << 10 {
-            out = Vec::new();
-        }
+        out.move_to(cx.out());
         client.out = out;
         if close {
             cx.close();
@@ -423,6 +454,7 @@ impl Service for Kv {
     }
 
     fn start(&self, control: &Control) {
+        let _ = self.shared.control.set(control.clone());
         if self.shared.syncer.is_some() {
             if let Err(e) = Syncer::start(&self.shared, control.clone()) {
                 tracing::error!(error = %e, "cannot start the fsync thread; each batch will fsync on its own");
@@ -616,16 +648,16 @@ mod tests {
     }
 
     fn run(kv: &Kv, meta: &ClientMeta, args: &[String]) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = reply::Reply::default();
         let args: Vec<Cow<'_, [u8]>> = args.iter().map(|a| Cow::Borrowed(a.as_bytes())).collect();
         Exec::new(&kv.shared, &mut out, 0, meta).run(&args);
-        out
+        out.to_vec()
     }
 
     #[test]
     fn small_batches_of_cheap_commands_run_inline_and_the_rest_on_workers() {
         let kv = Kv::new(Options::default()).unwrap();
-        let client = Client { db: 0, meta: Arc::new(meta()), out: Vec::new() };
+        let client = Client { db: 0, meta: Arc::new(meta()), out: reply::Reply::default() };
         let wire = |cmds: &[&[&str]]| {
             let mut b = Vec::new();
             for c in cmds {
@@ -740,7 +772,7 @@ mod tests {
     fn a_pipeline_sees_its_own_earlier_calls_and_resetstat_clears_them() {
         let kv = Kv::new(Options::default()).unwrap();
         let meta = meta();
-        let mut out = Vec::new();
+        let mut out = reply::Reply::default();
         {
             let mut ex = Exec::new(&kv.shared, &mut out, 0, &meta);
             for args in
@@ -750,7 +782,7 @@ mod tests {
                 ex.run(&args);
             }
         }
-        let text = String::from_utf8_lossy(&out).into_owned();
+        let text = String::from_utf8_lossy(&out.to_vec()).into_owned();
         assert!(text.contains("cmdstat_set:calls=2,"), "{text}");
         assert!(text.contains("cmdstat_info:calls=1,"), "the second INFO sees the first: {text}");
         run(&kv, &meta, &["CONFIG".into(), "RESETSTAT".into()]);

@@ -153,6 +153,18 @@ impl Shard {
         }
     }
 
+    /// Changes the live value of `key` in place with `f`, keeping its
+    /// time to live and the memory estimate right; `None` (and `f` not
+    /// called) if the key is absent.
+    pub fn update<R>(&mut self, key: &[u8], now_ms: u64, f: impl FnOnce(&mut Bytes) -> R) -> Option<R> {
+        self.expire_if_due(key, now_ms);
+        let v = self.map.get_mut(key)?;
+        let before = cost(key, v);
+        let r = f(v);
+        self.mem.fetch_add(cost(key, v) - before, Ordering::Relaxed);
+        Some(r)
+    }
+
     /// Removes `key`; its value if it was there.
     pub fn remove(&mut self, key: &[u8]) -> Option<Bytes> {
         let old = self.map.remove(key)?;
@@ -200,14 +212,19 @@ impl Shard {
         self.expires.len()
     }
 
-    /// Removes every key.
-    pub fn clear(&mut self) {
+    /// Removes every key. What it held is returned, for the caller to drop
+    /// once it has let go of the lock: freeing millions of keys takes long
+    /// enough to stall whoever waits for this shard.
+    #[must_use = "drop the old keys after unlocking"]
+    pub fn clear(&mut self) -> Cleared {
         let freed: i64 =
             self.map.iter().map(|(k, v)| cost(k, v)).sum::<i64>() + self.expires.len() as i64 * ENTRY_OVERHEAD_BYTES;
         self.mem.fetch_sub(freed, Ordering::Relaxed);
-        self.map = HashMap::new();
-        self.expires = HashMap::new();
-        self.by_time = BTreeSet::new();
+        Cleared {
+            _map: std::mem::take(&mut self.map),
+            _expires: std::mem::take(&mut self.expires),
+            _by_time: std::mem::take(&mut self.by_time),
+        }
     }
 
     /// Removes keys whose time has passed, the earliest first and at most
@@ -244,6 +261,13 @@ impl Shard {
     pub fn nth_key(&self, n: usize) -> Option<&Bytes> {
         self.map.keys().nth(n)
     }
+}
+
+/// The keys a [`Shard::clear`] removed, freed when this is dropped.
+pub struct Cleared {
+    _map: HashMap<Bytes, Bytes>,
+    _expires: HashMap<Bytes, u64>,
+    _by_time: BTreeSet<(u64, Bytes)>,
 }
 
 /// One database: [`SHARDS`] locked shards.
@@ -413,7 +437,7 @@ mod tests {
         assert_eq!(store.used_memory(), 0);
         store.dbs[0].lock(b"x").insert(b"x", Bytes::new(b"y"), Ttl::Clear);
         for mut s in store.dbs[0].lock_all() {
-            s.clear();
+            drop(s.clear());
         }
         assert_eq!(store.used_memory(), 0);
     }

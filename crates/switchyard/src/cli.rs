@@ -130,6 +130,11 @@ fn buffer_size(s: &str) -> Result<usize, String> {
     }
 }
 
+/// A size where 0 means "no limit".
+fn any_size(s: &str) -> Result<usize, String> {
+    parse_size(s).map(|v| v as usize)
+}
+
 fn databases(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n @ 1..=1_000_000) => Ok(n),
@@ -177,6 +182,18 @@ pub struct EngineArgs {
     /// Pending output past which a slow reader is closed [default: 64MiB].
     #[arg(long, value_name = "BYTES", value_parser = buffer_size)]
     pub max_output: Option<usize>,
+    /// Owned output one connection may hold, its latest reply included; 0 for no limit [default: 512MiB].
+    #[arg(long, value_name = "BYTES", value_parser = any_size)]
+    pub output_hard_limit: Option<usize>,
+    /// Owned output one connection may hold for at most --output-soft-time; 0 for no limit [default: 64MiB].
+    #[arg(long, value_name = "BYTES", value_parser = any_size)]
+    pub output_soft_limit: Option<usize>,
+    /// How long a connection may stay above --output-soft-limit [default: 60s].
+    #[arg(long, value_name = "DUR", value_parser = duration)]
+    pub output_soft_time: Option<Duration>,
+    /// Owned output all connections may hold together; past it the largest are closed; 0 for no limit [default: 1GiB].
+    #[arg(long, value_name = "BYTES", value_parser = any_size)]
+    pub output_total_limit: Option<usize>,
     /// Tasks waiting for a worker, at most [default: 4096].
     #[arg(long, value_name = "N")]
     pub queue_capacity: Option<usize>,

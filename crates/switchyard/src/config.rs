@@ -52,6 +52,14 @@ pub struct File {
     max_input: Option<u64>,
     #[serde(default, deserialize_with = "size::<_, 64>")]
     max_output: Option<u64>,
+    #[serde(default, deserialize_with = "size::<_, 0>")]
+    output_hard_limit: Option<u64>,
+    #[serde(default, deserialize_with = "size::<_, 0>")]
+    output_soft_limit: Option<u64>,
+    #[serde(default, deserialize_with = "duration")]
+    output_soft_time: Option<Duration>,
+    #[serde(default, deserialize_with = "size::<_, 0>")]
+    output_total_limit: Option<u64>,
     #[serde(default, deserialize_with = "count::<_, 1, { usize::MAX }>")]
     queue_capacity: Option<usize>,
     #[serde(default, deserialize_with = "log_level")]
@@ -219,6 +227,10 @@ impl File {
         fill(&mut e.shutdown_timeout, self.shutdown_timeout);
         fill(&mut e.max_input, self.max_input.map(to_usize));
         fill(&mut e.max_output, self.max_output.map(to_usize));
+        fill(&mut e.output_hard_limit, self.output_hard_limit.map(to_usize));
+        fill(&mut e.output_soft_limit, self.output_soft_limit.map(to_usize));
+        fill(&mut e.output_soft_time, self.output_soft_time);
+        fill(&mut e.output_total_limit, self.output_total_limit.map(to_usize));
         fill(&mut e.queue_capacity, self.queue_capacity);
         fill(&mut e.log_level, self.log_level);
         fill(&mut e.log_format, self.log_format);
@@ -296,6 +308,11 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
     let _ = writeln!(w, "shutdown_timeout = {}", quote(&show_duration(config.shutdown_timeout)));
     let _ = writeln!(w, "max_input = {}", quote(&show_size(config.max_input_bytes as u64)));
     let _ = writeln!(w, "max_output = {}", quote(&show_size(config.max_output_bytes as u64)));
+    let o = &config.output_limits;
+    let _ = writeln!(w, "output_hard_limit = {}", quote(&show_size(o.hard_bytes as u64)));
+    let _ = writeln!(w, "output_soft_limit = {}", quote(&show_size(o.soft_bytes as u64)));
+    let _ = writeln!(w, "output_soft_time = {}", quote(&show_duration(o.soft_time)));
+    let _ = writeln!(w, "output_total_limit = {}", quote(&show_size(o.total_bytes as u64)));
     let _ = writeln!(w, "queue_capacity = {}", config.queue_capacity);
     let _ = writeln!(w, "log_level = {}", quote(e.log_level.as_deref().unwrap_or("info")));
     let format = match e.log_format.unwrap_or_default() {

@@ -63,6 +63,19 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
         c.output_high_water_bytes = c.output_high_water_bytes.min(v);
         c.output_low_water_bytes = c.output_low_water_bytes.min(v / 4);
     }
+    let o = &mut c.output_limits;
+    if let Some(v) = args.output_hard_limit {
+        o.hard_bytes = v;
+    }
+    if let Some(v) = args.output_soft_limit {
+        o.soft_bytes = v;
+    }
+    if let Some(v) = args.output_soft_time {
+        o.soft_time = v;
+    }
+    if let Some(v) = args.output_total_limit {
+        o.total_bytes = v;
+    }
     if let Some(v) = args.queue_capacity {
         c.queue_capacity = v;
     }

@@ -453,3 +453,212 @@ fn a_service_that_stops_at_its_output_budget_is_called_again_once_the_output_dra
         server.stop();
     }
 }
+
+#[test]
+fn one_call_whose_output_passes_the_hard_limit_closes_its_connection() {
+    for poller in BACKENDS {
+        let server = Running::start(Bulky::default(), poller, |c| {
+            small_output_limits(c);
+            c.output_limits.hard_bytes = 512 << 10;
+        });
+        let mut greedy = server.connect();
+        greedy.write_all(b"one\n").unwrap();
+        assert!(read_to_end(&mut greedy).len() < 1 << 20, "{poller:?}");
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(5), "the close", || {
+            control.metrics().closed_count(CloseReason::OutputTooLarge) == 1
+        });
+        assert_eq!(control.metrics().limit_hits(Limit::OutputHard), 1, "{poller:?}");
+        assert_eq!(control.output_memory(), 0, "{poller:?}: the closed connection's output is uncounted");
+        // Raised while running, the limit lets the same reply through.
+        control.set_output_limits(switchyard_engine::OutputLimits { hard_bytes: 4 << 20, ..control.output_limits() });
+        let mut c = server.connect();
+        c.write_all(b"two\n").unwrap();
+        assert_eq!(read_n(&mut c, 1 << 20).len(), 1 << 20, "{poller:?}");
+        server.stop();
+    }
+}
+
+#[test]
+fn output_held_above_the_soft_limit_too_long_closes_the_connection() {
+    for poller in BACKENDS {
+        let server = Running::start(Bulky::default(), poller, |c| {
+            c.output_limits.soft_bytes = 256 << 10;
+            c.output_limits.soft_time = Duration::from_millis(300);
+        });
+        let mut slow = server.connect();
+        slow.write_all(&b"line\n".repeat(16)).unwrap();
+        // 16 MiB waits for a reader that does not read: past the soft
+        // limit once the kernel's buffers are full, and so closed once
+        // the soft time has passed.
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(5), "the close", || {
+            control.metrics().closed_count(CloseReason::OutputTooLarge) == 1
+        });
+        assert_eq!(control.metrics().limit_hits(Limit::OutputSoft), 1, "{poller:?}");
+        assert!(read_to_end(&mut slow).len() < 16 << 20, "{poller:?}");
+        server.stop();
+    }
+}
+
+#[test]
+fn past_the_total_output_limit_the_client_holding_the_most_is_closed() {
+    for poller in BACKENDS {
+        let service = Bulky::default();
+        let conns = service.conns.clone();
+        let server = Running::start(service, poller, |c| {
+            c.output_limits.total_bytes = 8 << 20;
+        });
+        let mut small = server.connect();
+        let mut big = server.connect();
+        wait_for(Duration::from_secs(5), "both connections", || conns.lock().unwrap().len() == 2);
+        let (small_id, big_id) = {
+            let ids = conns.lock().unwrap();
+            (ids[0], ids[1])
+        };
+        let control = server.control.clone();
+        // Neither reads: 384 KiB waits for one, 32 MiB for the other (the
+        // kernel's buffers take some megabytes of it).
+        control.send(small_id, vec![b's'; 384 << 10]);
+        for _ in 0..32 {
+            control.send(big_id, vec![b'b'; 1 << 20]);
+        }
+        wait_for(Duration::from_secs(5), "a close", || {
+            control.metrics().closed_count(CloseReason::OutputTooLarge) == 1
+        });
+        assert_eq!(control.metrics().limit_hits(Limit::OutputTotal), 1, "{poller:?}");
+        assert!(closed_by_peer(&mut big), "{poller:?}: the client holding the most goes");
+        assert_eq!(read_n(&mut small, 384 << 10), vec![b's'; 384 << 10], "{poller:?}: the other stays");
+        server.stop();
+    }
+}
+
+/// Works until the connection is gone (at most 20 s), then records that.
+struct Stubborn {
+    saw_gone: std::sync::Arc<AtomicUsize>,
+}
+
+impl Service for Stubborn {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        let n = cx.input().len();
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(20) {
+            if cx.gone() {
+                self.saw_gone.fetch_add(1, Relaxed);
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        cx.consume(n);
+    }
+}
+
+#[test]
+fn a_worker_learns_that_its_client_reset_and_may_stop_early() {
+    for poller in BACKENDS {
+        let saw_gone = std::sync::Arc::new(AtomicUsize::new(0));
+        let server = Running::start(Stubborn { saw_gone: saw_gone.clone() }, poller, |_| {});
+        let mut c = server.connect();
+        c.write_all(b"long work\n").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let linger = linger_zero(&c);
+        drop(c);
+        assert!(linger);
+        wait_for(Duration::from_secs(10), "the worker to see the reset", || saw_gone.load(Relaxed) == 1);
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(5), "the close", || control.metrics().connections_open.load(Relaxed) == 0);
+        server.stop();
+    }
+}
+
+/// Sets `SO_LINGER` to zero, so that dropping the socket sends a reset.
+fn linger_zero(s: &std::net::TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    // SAFETY: setsockopt on a live socket with a live, correctly sized value.
+    unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        ) == 0
+    }
+}
+
+/// Answers each line through `Control::send` from another thread, a while
+/// later (as a chat server's outbox does), and closes through
+/// `Control::close` once the client's input has ended.
+struct Relayed {
+    control: std::sync::OnceLock<switchyard_engine::Control>,
+    tx: std::sync::Mutex<std::sync::mpsc::Sender<Relay>>,
+    rx: std::sync::Mutex<Option<std::sync::mpsc::Receiver<Relay>>>,
+}
+
+/// Bytes for a connection, or its close (`None`).
+type Relay = (switchyard_engine::ConnId, Option<Vec<u8>>);
+
+impl Relayed {
+    fn new() -> Relayed {
+        let (tx, rx) = std::sync::mpsc::channel();
+        Relayed { control: Default::default(), tx: std::sync::Mutex::new(tx), rx: std::sync::Mutex::new(Some(rx)) }
+    }
+}
+
+impl Service for Relayed {
+    type State = switchyard_engine::ConnId;
+
+    fn open(&self, conn: &ConnInfo) -> switchyard_engine::ConnId {
+        conn.id
+    }
+
+    fn start(&self, control: &switchyard_engine::Control) {
+        let _ = self.control.set(control.clone());
+        let rx = self.rx.lock().unwrap().take().unwrap();
+        let control = control.clone();
+        std::thread::spawn(move || {
+            for (id, msg) in rx {
+                std::thread::sleep(Duration::from_millis(20));
+                match msg {
+                    Some(bytes) => control.send(id, bytes),
+                    None => control.close(id),
+                }
+            }
+        });
+    }
+
+    fn handle(&self, id: &mut switchyard_engine::ConnId, cx: &mut Cx<'_>) {
+        let used = cx.input().iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let reply = cx.input()[..used].to_vec();
+        if !reply.is_empty() {
+            self.tx.lock().unwrap().send((*id, Some(reply))).unwrap();
+        }
+        cx.consume(used);
+    }
+
+    fn input_ended(&self, id: &mut switchyard_engine::ConnId) -> Farewell {
+        self.tx.lock().unwrap().send((*id, None)).unwrap();
+        Farewell::Wait
+    }
+}
+
+#[test]
+fn a_half_closed_client_gets_replies_that_travel_through_control_send() {
+    for poller in BACKENDS {
+        let server = Running::start(Relayed::new(), poller, |_| {});
+        for round in 0..10 {
+            let mut c = server.connect();
+            c.write_all(format!("ping {round}\n").as_bytes()).unwrap();
+            c.shutdown(std::net::Shutdown::Write).unwrap();
+            assert_eq!(read_to_end(&mut c), format!("ping {round}\n").as_bytes(), "{poller:?} round {round}");
+        }
+        let m = server.control.metrics();
+        assert_eq!(m.closed_count(CloseReason::PeerClosed), 10, "{poller:?}");
+        server.stop();
+    }
+}

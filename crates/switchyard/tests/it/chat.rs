@@ -622,3 +622,34 @@ fn bench_chat_delivers_every_message_in_order_and_says_so() {
     assert!(json.contains("\"errors\":0}"), "{json}");
     assert!(server.stop().success());
 }
+
+#[test]
+fn a_client_that_half_closes_still_gets_every_reply() {
+    use std::io::Read;
+    let server = start(&[]);
+    let mut watcher = Irc::register(&server, "watcher");
+    watcher.send("JOIN #half");
+    watcher.expect_code("366");
+    for round in 0..20 {
+        // A PING, then the write side shut at once.
+        let mut c = connect(server.addr());
+        c.write_all(format!("PING x{round}\r\n").as_bytes()).unwrap();
+        c.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut got = String::new();
+        c.read_to_string(&mut got).unwrap();
+        assert!(got.contains(&format!("PONG switchyard :x{round}")), "round {round}: {got:?}");
+
+        // A whole registration and a message the same way.
+        let nick = format!("half{round}");
+        let mut c = connect(server.addr());
+        let lines = format!("NICK {nick}\r\nUSER {nick} 0 * :h\r\nJOIN #half\r\nPRIVMSG #half :bye {round}\r\n");
+        c.write_all(lines.as_bytes()).unwrap();
+        c.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut got = String::new();
+        c.read_to_string(&mut got).unwrap();
+        assert!(got.contains(" 001 ") && got.contains(" 366 "), "round {round}: {got:?}");
+        let said = watcher.line_with(&format!("PRIVMSG #half :bye {round}"));
+        assert!(said.starts_with(&format!(":{nick}!")), "{said}");
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}

@@ -1002,3 +1002,165 @@ fn under_appendfsync_always_a_log_that_cannot_be_written_ends_the_server_and_los
         let _ = std::fs::remove_dir_all(log.parent().unwrap());
     }
 }
+
+/// Closes `stream` with a reset (RST) rather than a FIN, as a client that
+/// crashes or gives up does.
+fn reset(stream: TcpStream) {
+    use std::os::fd::AsRawFd;
+    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
+    // SAFETY: setsockopt on a live socket with a live, correctly sized value.
+    let rc = unsafe {
+        libc::setsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            &linger as *const libc::linger as *const libc::c_void,
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0);
+    drop(stream);
+}
+
+/// Sends `PING` every few milliseconds on its own connection until
+/// stopped; the longest wait for a `PONG`.
+fn ping_while<T>(server: &Server, work: impl FnOnce() -> T) -> (T, Duration) {
+    let stop = AtomicBool::new(false);
+    let mut pinger = server.connect();
+    std::thread::scope(|s| {
+        let slowest = s.spawn(|| {
+            let mut slowest = Duration::ZERO;
+            let mut reply = [0u8; 7];
+            while !stop.load(Ordering::Relaxed) {
+                let sent = std::time::Instant::now();
+                pinger.write_all(b"*1\r\n$4\r\nPING\r\n").unwrap();
+                pinger.read_exact(&mut reply).unwrap();
+                assert_eq!(&reply, b"+PONG\r\n");
+                slowest = slowest.max(sent.elapsed());
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            slowest
+        });
+        let result = work();
+        stop.store(true, Ordering::Relaxed);
+        (result, slowest.join().unwrap())
+    })
+}
+
+/// Reads one bulk reply of `len` bytes without keeping it; its bytes'
+/// sum, to check the contents.
+fn read_big_bulk(stream: &mut TcpStream, len: usize) -> u64 {
+    let header = format!("${len}\r\n");
+    let mut head = vec![0u8; header.len()];
+    stream.read_exact(&mut head).unwrap();
+    assert_eq!(head, header.as_bytes());
+    let mut left = len + 2;
+    let mut sum = 0u64;
+    let mut chunk = vec![0u8; 1 << 20];
+    while left > 0 {
+        let n = stream.read(&mut chunk[..left.min(1 << 20)]).unwrap();
+        assert!(n > 0, "closed with {left} bytes of the reply to come");
+        sum += chunk[..n].iter().map(|&b| b as u64).sum::<u64>();
+        left -= n;
+    }
+    sum - (b'\r' + b'\n') as u64
+}
+
+#[test]
+fn a_512_mib_value_sent_many_times_stalls_nobody_and_costs_no_copies() {
+    const VALUE: usize = 512 << 20;
+    let server = start(&["--shutdown-timeout", "5s"]);
+    let con = &mut connect(&server);
+    assert_eq!(q::<i64>(con, &["SETRANGE", "k", &(VALUE - 1).to_string(), "x"]), VALUE as i64);
+    let mget = |keys: usize| {
+        let mut args = vec!["MGET"];
+        args.extend(std::iter::repeat_n("k", keys));
+        let mut script = Vec::new();
+        resp::command(&mut script, &args);
+        script
+    };
+    let ((), slowest) = ping_while(&server, || {
+        // An MGET of two references to the value, then a reset.
+        for keys in [2, 8] {
+            let mut raw = server.connect();
+            raw.write_all(&mget(keys)).unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            reset(raw);
+        }
+        // An inline MGET of ten, which a worker runs, while another
+        // client's GET (which the I/O thread runs) reads the value whole.
+        let mut inline = server.connect();
+        inline.write_all(b"MGET k k k k k k k k k k\r\n").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        let mut get = server.connect();
+        let mut script = Vec::new();
+        resp::command(&mut script, &["GET", "k"]);
+        get.write_all(&script).unwrap();
+        assert_eq!(read_big_bulk(&mut get, VALUE), b'x' as u64);
+        reset(inline);
+    });
+    assert!(slowest < Duration::from_millis(100), "a PING waited {slowest:?}");
+    let peak = server.memory("VmHWM");
+    assert!(peak < VALUE as u64 * 3 / 2, "the server peaked at {} MiB for a 512 MiB value", peak >> 20);
+
+    // A client that asked for eight copies and reads none holds the drain
+    // up to its deadline, no longer.
+    let mut stuck = server.connect();
+    stuck.write_all(&mget(8)).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut server = server;
+    let asked = std::time::Instant::now();
+    server.signal(libc::SIGTERM);
+    let status = server.wait(Duration::from_secs(10));
+    assert!(asked.elapsed() < Duration::from_secs(7), "exit took {:?}", asked.elapsed());
+    assert!(matches!(status.code(), Some(0 | 1)), "{status:?}");
+    drop(stuck);
+}
+
+#[test]
+fn client_output_limits_are_redis_config_parameters_and_close_only_the_client() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    assert_eq!(
+        q::<Vec<String>>(con, &["CONFIG", "GET", "client-output-buffer-limit"]),
+        [
+            "client-output-buffer-limit",
+            "normal 536870912 67108864 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        ]
+    );
+    assert_eq!(q::<Vec<String>>(con, &["CONFIG", "GET", "maxmemory-clients"]), ["maxmemory-clients", "1073741824"]);
+    assert!(e(con, &["CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 1mb"]).contains("Wrong number"));
+    assert!(e(con, &["CONFIG", "SET", "client-output-buffer-limit", "vip 1 1 1"]).contains("Invalid client class"));
+    assert!(e(con, &["CONFIG", "SET", "client-output-buffer-limit", "normal 1 x 1"]).contains("hard, soft"));
+    // A hard limit of 1 MiB: a KEYS reply that the server must build
+    // (names are not stored values to share) of 2 MiB closes its client.
+    assert_eq!(q::<String>(con, &["CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0 pubsub 1 2 3"]), "OK");
+    assert_eq!(
+        q::<Vec<String>>(con, &["CONFIG", "GET", "client-output-buffer-limit"])[1],
+        "normal 1048576 0 0 slave 268435456 67108864 60 pubsub 1 2 3"
+    );
+    let name = "n".repeat(1000);
+    for chunk in 0..4 {
+        let mut args = vec!["MSET".to_string()];
+        for i in 0..600 {
+            args.push(format!("{name}{chunk}:{i}"));
+            args.push("v".into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        assert_eq!(q::<String>(con, &args), "OK");
+    }
+    let mut raw = server.connect();
+    raw.write_all(b"*2\r\n$4\r\nKEYS\r\n$1\r\n*\r\n").unwrap();
+    let got = read_to_close(&mut raw);
+    assert!(got.len() < 2 << 20, "{} bytes arrived before the close", got.len());
+    // Everyone else is served, and a long stored value is not counted:
+    // it is shared, not copied.
+    let big = "b".repeat(3 << 20);
+    assert_eq!(q::<String>(con, &["SET", "big", &big]), "OK");
+    assert_eq!(q::<Vec<u8>>(con, &["GET", "big"]).len(), big.len());
+    assert_eq!(q::<String>(con, &["CONFIG", "SET", "maxmemory-clients", "0"]), "OK");
+    assert_eq!(q::<Vec<String>>(con, &["CONFIG", "GET", "maxmemory-clients"])[1], "0");
+    let log = server.stderr();
+    assert!(log.contains("past the hard output limit"), "{log}");
+    assert_eq!(server.stop().code(), Some(0));
+}

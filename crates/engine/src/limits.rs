@@ -1,0 +1,99 @@
+//! The output limits that can change while the server runs, as Redis's
+//! `client-output-buffer-limit` and `maxmemory-clients` do.
+//!
+//! Each counts the memory that connections' pending output owns
+//! ([`crate::Output::mem_len`]): bytes the service copied into its replies.
+//! Shared buffers it only refers to (a stored value in many replies) and
+//! file ranges are not copies, so they do not count.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::time::Duration;
+
+/// Limits on pending output; 0 turns a limit off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputLimits {
+    /// Owned output one connection may hold, its latest reply included;
+    /// past it the connection is closed at once.
+    pub hard_bytes: usize,
+    /// Owned output one connection may hold for at most `soft_time`.
+    pub soft_bytes: usize,
+    /// How long a connection may stay above `soft_bytes`.
+    pub soft_time: Duration,
+    /// Owned output all connections together may hold; past it the
+    /// connections holding the most are closed until the total is under.
+    pub total_bytes: usize,
+}
+
+impl Default for OutputLimits {
+    /// A hard limit of 512 MiB: as long as the longest reply the protocols
+    /// shipped here allow (a Redis bulk string); a soft limit of 64 MiB for
+    /// 60 seconds; 1 GiB for all connections together, so that a few
+    /// clients that ask for big replies and do not read them cannot take
+    /// the server's memory.
+    fn default() -> OutputLimits {
+        OutputLimits {
+            hard_bytes: 512 << 20,
+            soft_bytes: 64 << 20,
+            soft_time: Duration::from_secs(60),
+            total_bytes: 1 << 30,
+        }
+    }
+}
+
+/// [`OutputLimits`] that any thread may change, and the total they bound.
+#[derive(Default)]
+pub struct LiveOutputLimits {
+    hard_bytes: AtomicUsize,
+    soft_bytes: AtomicUsize,
+    soft_time_ms: AtomicU64,
+    total_bytes: AtomicUsize,
+}
+
+impl LiveOutputLimits {
+    pub fn new(limits: OutputLimits) -> LiveOutputLimits {
+        let live = LiveOutputLimits::default();
+        live.set(limits);
+        live
+    }
+
+    pub fn set(&self, limits: OutputLimits) {
+        self.hard_bytes.store(limits.hard_bytes, Relaxed);
+        self.soft_bytes.store(limits.soft_bytes, Relaxed);
+        self.soft_time_ms.store(limits.soft_time.as_millis() as u64, Relaxed);
+        self.total_bytes.store(limits.total_bytes, Relaxed);
+    }
+
+    pub fn get(&self) -> OutputLimits {
+        OutputLimits {
+            hard_bytes: self.hard_bytes.load(Relaxed),
+            soft_bytes: self.soft_bytes.load(Relaxed),
+            soft_time: Duration::from_millis(self.soft_time_ms.load(Relaxed)),
+            total_bytes: self.total_bytes.load(Relaxed),
+        }
+    }
+
+    /// The total is on and `held` passes it.
+    pub fn total_exceeded(&self, held: u64) -> bool {
+        let cap = self.total_bytes.load(Relaxed);
+        cap > 0 && held > cap as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_read_back_as_set_and_zero_turns_the_total_off() {
+        let live = LiveOutputLimits::new(OutputLimits::default());
+        assert_eq!(live.get(), OutputLimits::default());
+        let custom =
+            OutputLimits { hard_bytes: 10, soft_bytes: 5, soft_time: Duration::from_millis(1500), total_bytes: 0 };
+        live.set(custom);
+        assert_eq!(live.get(), custom);
+        assert!(!live.total_exceeded(u64::MAX));
+        live.set(OutputLimits { total_bytes: 100, ..custom });
+        assert!(live.total_exceeded(101));
+        assert!(!live.total_exceeded(100));
+    }
+}
