@@ -269,10 +269,11 @@ fn fuzz(service: Service) {
     }
     check(&run, &server, 2_000_000);
     eprintln!(
-        "fuzz {}: {} cases, {} health checks, {fds_before} descriptors before and {fds_after} after, {idle:?} CPU while idle",
+        "fuzz {}: {} cases, {} health checks, {fds_before} descriptors before and {fds_after} after, {idle:?} CPU while idle, peak memory {} MiB",
         service.name(),
         run.cases.load(Ordering::SeqCst),
         run.checks.load(Ordering::SeqCst),
+        server.memory("VmHWM") >> 20,
     );
     server.signal(libc::SIGTERM);
     let status = server.wait(Duration::from_secs(30));
