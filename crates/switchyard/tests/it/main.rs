@@ -8,5 +8,6 @@ mod bench;
 mod chat;
 mod config;
 mod echo;
+mod fuzz;
 mod http;
 mod kv;
