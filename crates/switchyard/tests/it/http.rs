@@ -454,6 +454,12 @@ fn every_malformed_request_gets_its_status_then_a_close() {
         ),
         ("missing host", b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
         ("two hosts", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("host with a space", b"GET / HTTP/1.1\r\nHost: bad host\r\n\r\n", 400),
+        ("host with spaces", b"GET / HTTP/1.1\r\nHost: a b c\r\n\r\n", 400),
+        ("host with a slash", b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n", 400),
+        ("host with an empty label", b"GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", 400),
+        ("empty host", b"GET / HTTP/1.1\r\nHost:\r\n\r\n", 400),
+        ("port without a host", b"GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400),
         ("space before colon", b"GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400),
         ("control character", b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x01b\r\n\r\n", 400),
         ("obsolete folding", b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n", 400),
@@ -476,6 +482,29 @@ fn every_malformed_request_gets_its_status_then_a_close() {
         assert_eq!(resp.status, want, "{what}");
         assert!(resp.closes(), "{what}: no Connection: close in\n{}", resp.head);
         assert_eof(&mut s, &buf);
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn curl_with_an_invalid_host_gets_400_and_with_a_valid_one_the_file() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let url = url(&server, "/hello.txt");
+    let status = |host: &str| {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-H"])
+            .arg(format!("Host: {host}"))
+            .arg(&url)
+            .output()
+            .expect("curl runs");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for host in ["bad host", "a b c", "x/y"] {
+        assert_eq!(status(host), "400", "{host}");
+    }
+    for host in ["example.com", "example.com.:8080", "[::1]:80"] {
+        assert_eq!(status(host), "200", "{host}");
     }
     assert_eq!(server.stop().code(), Some(0));
 }
