@@ -71,6 +71,11 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
 
 /// Runs `serve`; returns the exit status.
 pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
+    // Before the file fills in the rest: only the flags' paths are here.
+    if let Err(message) = check_path_flags(&args) {
+        eprintln!("switchyard: {message}");
+        return Ok(2);
+    }
     if let Some(path) = args.engine.config.clone() {
         match crate::config::load(&path) {
             Ok(file) => file.fill(&mut args.engine, &mut args.http, &mut args.kv, &mut args.chat),
@@ -147,6 +152,23 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             serve(&name, config, admin, switchyard_chat::Chat::new(options))
         }
     }
+}
+
+/// The paths given on the command line, checked as the file's are (a
+/// usage error, exit status 2, like any bad flag).
+fn check_path_flags(args: &ServeArgs) -> Result<(), String> {
+    use crate::preflight::{self, Check};
+    let flags: [(&str, Option<&std::path::Path>, Check); 3] = [
+        ("--root", args.http.root.as_deref(), preflight::root),
+        ("--appendonly", args.kv.appendonly.as_deref(), preflight::appendonly),
+        ("--motd", args.chat.motd.as_deref(), preflight::motd),
+    ];
+    for (flag, path, check) in flags {
+        if let Some(path) = path {
+            check(path).map_err(|message| format!("{flag}: {message}"))?;
+        }
+    }
+    Ok(())
 }
 
 fn serve<S: Service>(name: &str, config: Config, admin: Option<SocketAddr>, service: S) -> anyhow::Result<i32> {
