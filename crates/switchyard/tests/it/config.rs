@@ -399,12 +399,21 @@ fn logs_are_json_lines_with_lifecycle_events_at_info() {
     assert_eq!(server.wait(Duration::from_secs(30)).code(), Some(0));
     let log = server.stderr();
     let mut messages = Vec::new();
+    let mut lifecycle = Vec::new();
     for line in log.lines() {
         let v = json::parse(line).unwrap_or_else(|e| panic!("not a JSON object ({e}): {line:?}"));
         let level = v["level"].str().unwrap_or_else(|| panic!("no level: {line}")).to_string();
         let message = v["fields"]["message"].str().unwrap_or_else(|| panic!("no message: {line}")).to_string();
         assert!(v["timestamp"].str().is_some(), "no timestamp: {line}");
+        let in_admin = v["span"]["name"].str() == Some("admin");
+        lifecycle.push((message.clone(), in_admin));
         messages.push((level, message));
+    }
+    // The service and the admin listener each log their own lifecycle; the
+    // admin's lines, from whichever of its threads, carry its span.
+    for wanted in ["serving", "shutting down", "stopped"] {
+        let of = |admin: bool| lifecycle.iter().filter(|(m, a)| m.starts_with(wanted) && *a == admin).count();
+        assert_eq!((of(false), of(true)), (1, 1), "`{wanted}` once outside and once inside the admin span:\n{log}");
     }
     for wanted in ["listening", "serving", "stopped"] {
         assert!(
