@@ -33,7 +33,19 @@ impl Site {
         std::fs::write(dir.join("index.html"), b"<h1>home</h1>\n").unwrap();
         std::fs::write(dir.join("docs/index.html"), b"<h1>docs</h1>\n").unwrap();
         std::fs::write(dir.join("big.bin"), big_contents()).unwrap();
-        for name in ["style.css", "app.js", "data.json", "logo.png", "photo.jpg", "page.htm", "blob.qqq", "mod.wasm"] {
+        for name in [
+            "style.css",
+            "app.js",
+            "data.json",
+            "logo.png",
+            "photo.jpg",
+            "page.htm",
+            "blob.qqq",
+            "mod.wasm",
+            "table.csv",
+            "notes.md",
+            "feed.xml",
+        ] {
             std::fs::write(dir.join(name), name.as_bytes()).unwrap();
         }
         std::fs::write(outside.join("secret.txt"), b"do not serve\n").unwrap();
@@ -322,6 +334,9 @@ fn content_types_follow_the_extension() {
         ("/page.htm", "text/html; charset=utf-8"),
         ("/style.css", "text/css; charset=utf-8"),
         ("/app.js", "text/javascript; charset=utf-8"),
+        ("/table.csv", "text/csv; charset=utf-8"),
+        ("/notes.md", "text/markdown; charset=utf-8"),
+        ("/feed.xml", "text/xml; charset=utf-8"),
         ("/data.json", "application/json"),
         ("/logo.png", "image/png"),
         ("/photo.jpg", "image/jpeg"),
