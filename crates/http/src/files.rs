@@ -266,6 +266,12 @@ impl Files {
 }
 
 impl Entry {
+    /// The `Content-Type` value (the first of the pre-rendered fields).
+    pub fn content_type(&self) -> &str {
+        let fields = std::str::from_utf8(&self.fields).unwrap_or("");
+        fields.strip_prefix("Content-Type: ").and_then(|f| f.split("\r\n").next()).unwrap_or("application/octet-stream")
+    }
+
     /// Bytes of contents held in memory.
     fn inline_len(&self) -> usize {
         match &self.kind {

@@ -275,7 +275,8 @@ fn a_byte_range_gets_206_and_an_unsatisfiable_one_416() {
         ("/hello.txt", "bytes=10-1000", 206, 10..13),
         ("/big.bin", "bytes=1000000-3000000", 206, 1_000_000..3_000_001),
         ("/big.bin", "bytes=-1", 206, BIG_BYTES - 1..BIG_BYTES),
-        ("/hello.txt", "bytes=0-1,4-5", 200, 0..13),
+        ("/hello.txt", "bytes=0-1,40-50", 206, 0..2),
+        ("/hello.txt", "bytes=0-6,4-12", 200, 0..13),
         ("/hello.txt", "lines=1-2", 200, 0..13),
     ];
     for (path, range, want, span) in cases {
@@ -302,6 +303,65 @@ fn a_byte_range_gets_206_and_an_unsatisfiable_one_416() {
     let resp = call(a.get(&url(&server, "/hello.txt")).set("Range", "bytes=0-4").set("If-Range", "\"stale\""));
     assert_eq!(resp.status(), 200);
     assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn several_ranges_get_a_multipart_206_laid_out_as_nginx_does() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let (resp, _, _) = exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1,5-6\r\n\r\n");
+    assert_eq!(resp.status, 206);
+    let ct = resp.header("Content-Type").unwrap();
+    let boundary = ct.strip_prefix("multipart/byteranges; boundary=").unwrap_or_else(|| panic!("{ct}"));
+    assert!(resp.header("ETag").is_some() && resp.header("Last-Modified").is_some(), "{}", resp.head);
+    assert!(resp.header("Content-Range").is_none(), "{}", resp.head);
+    let want = format!(
+        "\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-1/13\r\n\r\nhe\
+         \r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 5-6/13\r\n\r\n, \
+         \r\n--{boundary}--\r\n"
+    );
+    assert_eq!(String::from_utf8(resp.body).unwrap(), want);
+
+    // A large file's parts go out as file ranges, byte for byte; curl
+    // asks with -r and gets the parts.
+    let big = big_contents();
+    let out = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "20", "-D", "-", "-r", "100-199,5000000-5000099,-50"])
+        .arg(url(&server, "/big.bin"))
+        .output()
+        .expect("curl runs");
+    let text = out.stdout;
+    let head_end = text.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&text[..head_end]).to_string();
+    assert!(head.starts_with("HTTP/1.1 206"), "{head}");
+    let body = &text[head_end..];
+    let mut parts = Vec::new();
+    for (start, len) in [(100usize, 100usize), (5_000_000, 100), (BIG_BYTES - 50, 50)] {
+        let label = format!("Content-Range: bytes {start}-{}/{BIG_BYTES}\r\n\r\n", start + len - 1);
+        let at = body.windows(label.len()).position(|w| w == label.as_bytes()).unwrap_or_else(|| panic!("{label}"));
+        parts.push(&body[at + label.len()..at + label.len() + len]);
+        assert!(parts.last().unwrap() == &&big[start..start + len], "bytes of {label}");
+    }
+    let declared: usize =
+        head.lines().find_map(|l| l.strip_prefix("Content-Length: ")).and_then(|v| v.trim().parse().ok()).unwrap();
+    assert_eq!(declared, body.len(), "Content-Length covers the whole multipart body");
+
+    // A flood of ranges costs no more than the file: the whole file, 200,
+    // and the limit counted.
+    let many: Vec<String> = (0..65).map(|i| format!("{i}-{i}")).collect();
+    let flood = format!("GET /hello.txt HTTP/1.1\r\nHost: h\r\nRange: bytes={}\r\n\r\n", many.join(","));
+    let (resp, _, _) = exchange(server.addr(), flood.as_bytes());
+    assert_eq!((resp.status, resp.body.as_slice()), (200, &b"hello, world\n"[..]));
+    let overlapping = b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=0-12,0-12\r\n\r\n";
+    let (resp, _, _) = exchange(server.addr(), overlapping);
+    assert_eq!((resp.status, resp.body.len()), (200, 13));
+    let metrics = body_of(call(agent().get(&url(&server, "/metrics"))));
+    assert!(metrics.contains("switchyard_http_limit_hits_total{limit=\"max_ranges\"} 1\n"), "{metrics}");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+fn body_of(resp: ureq::Response) -> String {
+    String::from_utf8(body(resp)).unwrap()
 }
 
 #[test]
