@@ -289,6 +289,9 @@ pub fn parse_request<'a>(buf: &'a [u8], limits: &Limits) -> Result<Option<Reques
     if hosts == 0 && version == Version::Http11 {
         return Err(Error::BadRequest("missing Host"));
     }
+    if req.host.is_some_and(|h| !valid_host(h)) {
+        return Err(Error::BadRequest("invalid Host"));
+    }
     req.body = match content_length {
         Some(n) if n > limits.max_body_bytes => return Err(Error::BodyTooLarge),
         Some(0) => Body::None,
@@ -321,6 +324,46 @@ fn parse_request_line(line: &[u8]) -> Result<(&[u8], &[u8], Version), Error> {
         _ => return Err(Error::BadRequest("invalid HTTP version")),
     };
     Ok((method, target, version))
+}
+
+/// A `Host` value a server can route by, checked as nginx does
+/// (`ngx_http_validate_host`): not empty, no whitespace or control
+/// characters, no `/` or `\\`, no empty label (`a..b`). Brackets hold an
+/// IPv6 literal; what follows the first `:` outside one is the port, whose
+/// characters only the rules above restrict.
+fn valid_host(host: &[u8]) -> bool {
+    let mut name_len = host.len();
+    let mut last_dot: Option<usize> = None;
+    let mut in_literal = false;
+    let mut in_name = true;
+    for (i, &b) in host.iter().enumerate() {
+        match b {
+            b'.' => {
+                if last_dot.is_some_and(|d| d + 1 == i) {
+                    return false;
+                }
+                last_dot = Some(i);
+            }
+            b':' if in_name && !in_literal => {
+                name_len = i;
+                in_name = false;
+            }
+            b'[' if i == 0 => in_literal = true,
+            b']' if in_literal => {
+                name_len = i + 1;
+                in_literal = false;
+                in_name = false;
+            }
+            b'/' | b'\\' => return false,
+            0..=0x20 | 0x7f => return false,
+            _ => {}
+        }
+    }
+    // One trailing dot is the root label: `example.com.` is `example.com`.
+    if name_len > 0 && last_dot == Some(name_len - 1) {
+        name_len -= 1;
+    }
+    name_len > 0
 }
 
 /// Splits a header line (without its CRLF) into name and trimmed value.
@@ -732,6 +775,25 @@ mod tests {
     }
 
     #[test]
+    fn hosts_nginx_accepts_are_accepted() {
+        for host in [
+            "example.com",
+            "example.com.",
+            "EXAMPLE.com:8080",
+            "127.0.0.1",
+            "[::1]",
+            "[::1]:80",
+            "a_b-c",
+            "\u{e9}t\u{e9}.fr",
+            "x:",
+        ] {
+            assert!(valid_host(host.as_bytes()), "{host}");
+            let buf = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            assert!(parse(buf.as_bytes()).unwrap().is_some(), "{host}");
+        }
+    }
+
+    #[test]
     fn keep_alive_follows_the_version_and_connection_field() {
         let cases: &[(&[u8], bool)] = &[
             (b"GET / HTTP/1.1\r\nHost: h\r\n\r\n", true),
@@ -794,6 +856,16 @@ mod tests {
             (b"GET / HTTP/1.1\r\n\r\n", 400),
             (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
             (b"GET / HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: bad host\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a b c\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: x\\y\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: a\tb\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: \r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400),
+            (b"GET / HTTP/1.1\r\nHost: .\r\n\r\n", 400),
+            (b"GET / HTTP/1.0\r\nHost: x/y\r\n\r\n", 400),
             (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
             (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 400),
             (b"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n", 400),

@@ -112,7 +112,10 @@ impl Pool {
         for i in 0..n {
             let (queue, routes, service, control, exited) =
                 (queue.clone(), routes.clone(), service.clone(), control.clone(), exited.clone());
+            // The workers log in the span of the server that starts them.
+            let span = tracing::Span::current();
             let t = std::thread::Builder::new().name(format!("worker-{i}")).spawn(move || {
+                let _span = span.entered();
                 let shared = control.shared.clone();
                 let metrics = &shared.metrics;
                 while let Some(mut task) = queue.pop() {

@@ -162,6 +162,10 @@ impl<S: Service> Server<S> {
 
     /// Runs the server until a graceful shutdown completes.
     ///
+    /// The I/O loops and workers it starts log inside the `tracing` span
+    /// that is current where `run` is called, so two servers in one
+    /// process can be told apart in their logs.
+    ///
     /// # Errors
     ///
     /// [`Error::Io`] if a thread cannot start or a loop's readiness wait fails.
@@ -197,9 +201,10 @@ impl<S: Service> Server<S> {
         for (idx, (ls, done)) in listeners.into_iter().zip(completions).enumerate() {
             let reactor = Reactor::new(idx, service.clone(), control.clone(), done, queue.clone(), ls)
                 .map_err(io_err("creating an I/O loop"))?;
+            let span = tracing::Span::current();
             let handle = std::thread::Builder::new()
                 .name(format!("io-loop-{idx}"))
-                .spawn(move || reactor.run())
+                .spawn(move || span.in_scope(|| reactor.run()))
                 .map_err(io_err("starting an I/O loop"))?;
             loops.push(handle);
         }

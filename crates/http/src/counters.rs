@@ -21,16 +21,19 @@ pub enum Limit {
     Headers,
     /// `MAX_BODY_BYTES` (413).
     Body,
+    /// `MAX_RANGES` (the whole file instead of the ranges).
+    Ranges,
 }
 
 impl Limit {
-    const ALL: [Limit; 3] = [Limit::RequestLine, Limit::Headers, Limit::Body];
+    const ALL: [Limit; 4] = [Limit::RequestLine, Limit::Headers, Limit::Body, Limit::Ranges];
 
     fn as_str(self) -> &'static str {
         match self {
             Limit::RequestLine => "max_request_line_bytes",
             Limit::Headers => "max_header_bytes",
             Limit::Body => "max_body_bytes",
+            Limit::Ranges => "max_ranges",
         }
     }
 }
@@ -44,7 +47,7 @@ pub struct Counters {
     /// `responses` because its `other` slot forgets the status.
     classes: [AtomicU64; CLASSES.len()],
     /// Hits of each limit, indexed like `Limit::ALL`.
-    limits: [AtomicU64; 3],
+    limits: [AtomicU64; Limit::ALL.len()],
 }
 
 impl Counters {
@@ -76,7 +79,10 @@ impl Counters {
             let _ = writeln!(out, "{name}{{class=\"{class}\"}} {}", n.load(Relaxed));
         }
         let name = "switchyard_http_limit_hits_total";
-        let _ = writeln!(out, "# HELP {name} Requests refused for a size limit.\n# TYPE {name} counter");
+        let _ = writeln!(
+            out,
+            "# HELP {name} Requests refused (or, for max_ranges, answered whole) for a limit.\n# TYPE {name} counter"
+        );
         for (limit, n) in Limit::ALL.iter().zip(&self.limits) {
             let _ = writeln!(out, "{name}{{limit=\"{}\"}} {}", limit.as_str(), n.load(Relaxed));
         }

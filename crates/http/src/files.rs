@@ -218,7 +218,7 @@ impl Files {
         let etag = format!("\"{:x}-{:x}-{:x}\"", meta.ino(), meta.len(), mtime_nanos(&meta));
         let last_modified = httpdate::fmt_http_date(UNIX_EPOCH + std::time::Duration::from_secs(mtime_secs));
         let content_type = match kind {
-            Kind::Dir => "text/html; charset=utf-8",
+            Kind::Dir => "text/html; charset=utf-8".into(),
             Kind::File { .. } => content_type(&path),
         };
         let fields = format!(
@@ -266,6 +266,12 @@ impl Files {
 }
 
 impl Entry {
+    /// The `Content-Type` value (the first of the pre-rendered fields).
+    pub fn content_type(&self) -> &str {
+        let fields = std::str::from_utf8(&self.fields).unwrap_or("");
+        fields.strip_prefix("Content-Type: ").and_then(|f| f.split("\r\n").next()).unwrap_or("application/octet-stream")
+    }
+
     /// Bytes of contents held in memory.
     fn inline_len(&self) -> usize {
         match &self.kind {
@@ -275,15 +281,15 @@ impl Entry {
     }
 }
 
-/// The MIME type for a file name, from its extension; text gets a charset.
-fn content_type(path: &Path) -> &'static str {
+/// The MIME type for a file name, from its extension; every `text/*` type
+/// (and JavaScript, whose registered type is now `text/javascript`) gets
+/// `; charset=utf-8`.
+fn content_type(path: &Path) -> std::borrow::Cow<'static, str> {
     match mime_guess::from_path(path).first_raw() {
-        Some("text/html") => "text/html; charset=utf-8",
-        Some("text/plain") => "text/plain; charset=utf-8",
-        Some("text/css") => "text/css; charset=utf-8",
-        Some("application/javascript" | "text/javascript") => "text/javascript; charset=utf-8",
-        Some(other) => other,
-        None => "application/octet-stream",
+        Some("application/javascript" | "text/javascript") => "text/javascript; charset=utf-8".into(),
+        Some(text) if text.starts_with("text/") => format!("{text}; charset=utf-8").into(),
+        Some(other) => other.into(),
+        None => "application/octet-stream".into(),
     }
 }
 
@@ -319,6 +325,25 @@ mod tests {
         assert!(matches!(files.lookup(b"sub").unwrap().kind, Kind::Dir));
         assert_eq!(files.lookup(b"nope").err(), Some(Missing::NotFound));
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn every_text_type_names_its_charset() {
+        let cases = [
+            ("a.html", "text/html; charset=utf-8"),
+            ("a.txt", "text/plain; charset=utf-8"),
+            ("a.css", "text/css; charset=utf-8"),
+            ("a.js", "text/javascript; charset=utf-8"),
+            ("a.csv", "text/csv; charset=utf-8"),
+            ("a.md", "text/markdown; charset=utf-8"),
+            ("a.xml", "text/xml; charset=utf-8"),
+            ("a.png", "image/png"),
+            ("a.json", "application/json"),
+            ("a.qqq", "application/octet-stream"),
+        ];
+        for (name, want) in cases {
+            assert_eq!(content_type(Path::new(name)), want, "{name}");
+        }
     }
 
     #[test]

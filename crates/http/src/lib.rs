@@ -22,6 +22,7 @@ mod range;
 pub mod target;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 
 use switchyard_codec::http::{self as codec, parse_request, Body, ChunkedBody, Limits, Request, Version};
@@ -186,6 +187,19 @@ impl Service for Http {
     }
 }
 
+/// Appends `len` bytes of the file from `start`: copied from memory while
+/// the output in memory is under budget, else as a file range.
+fn push_bytes(out: &mut Output, entry: &Entry, start: u64, len: u64) {
+    if let Kind::File { file, contents } = &entry.kind {
+        match contents {
+            Some(bytes) if out.mem_len() < COPY_BUDGET_BYTES => {
+                out.extend_from_slice(&bytes[start as usize..(start + len) as usize])
+            }
+            _ => out.push_file(file.clone(), start, len),
+        }
+    }
+}
+
 /// Drops the rest of the input and closes once the output is written.
 fn close_after(cx: &mut Cx<'_>) {
     let n = cx.input().len();
@@ -321,6 +335,13 @@ impl Http {
             _ => Wanted::Whole,
         };
         let (start, len) = match wanted {
+            Wanted::Parts(parts) => return self.send_parts(r, entry, &parts),
+            Wanted::TooMany => {
+                tracing::debug!(limit = range::MAX_RANGES, "too many ranges; sending the whole file");
+                self.counters.limit(Limit::Ranges);
+                self.begin(r, 200);
+                (0, entry.len)
+            }
             Wanted::Whole => {
                 self.begin(r, 200);
                 (0, entry.len)
@@ -350,14 +371,39 @@ impl Http {
         if r.is_head {
             return;
         }
-        if let Kind::File { file, contents } = &entry.kind {
-            match contents {
-                Some(bytes) if r.out.mem_len() < COPY_BUDGET_BYTES => {
-                    r.out.extend_from_slice(&bytes[start as usize..(start + len) as usize])
-                }
-                _ => r.out.push_file(file.clone(), start, len),
-            }
+        push_bytes(r.out, entry, start, len);
+    }
+
+    /// A `multipart/byteranges` 206 of `parts` (each `start..=end`), laid
+    /// out as nginx lays it out.
+    fn send_parts(&self, r: &mut Reply<'_>, entry: &Arc<Entry>, parts: &[(u64, u64)]) {
+        static BOUNDARY: AtomicU64 = AtomicU64::new(0);
+        let boundary = format!("{:020}", BOUNDARY.fetch_add(1, Relaxed) + 1);
+        let part_head = |start: u64, end: u64| {
+            format!(
+                "\r\n--{boundary}\r\nContent-Type: {}\r\nContent-Range: bytes {start}-{end}/{}\r\n\r\n",
+                entry.content_type(),
+                entry.len
+            )
+        };
+        let tail = format!("\r\n--{boundary}--\r\n");
+        let body_len: u64 =
+            parts.iter().map(|&(s, e)| part_head(s, e).len() as u64 + (e - s + 1)).sum::<u64>() + tail.len() as u64;
+        self.begin(r, 206);
+        r.head.extend_from_slice(b"Content-Type: multipart/byteranges; boundary=");
+        r.head.extend_from_slice(boundary.as_bytes());
+        r.head.extend_from_slice(b"\r\nLast-Modified: ");
+        r.head.extend_from_slice(entry.last_modified.as_bytes());
+        r.head.extend_from_slice(b"\r\nETag: ");
+        r.head.extend_from_slice(entry.etag.as_bytes());
+        r.head.extend_from_slice(b"\r\n");
+        codec::push_header_u64(r.head, "Content-Length", body_len);
+        r.end();
+        for &(start, end) in parts {
+            r.out.extend_from_slice(part_head(start, end).as_bytes());
+            push_bytes(r.out, entry, start, end - start + 1);
         }
+        r.out.extend_from_slice(tail.as_bytes());
     }
 
     /// Starts a head: status line, `Server`, `Date`; counts the response.

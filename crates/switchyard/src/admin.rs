@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | `/metrics` | the engine's and the service's metrics, Prometheus text format 0.0.4 |
 //! | `/healthz` | `200 ok` while serving, `503 draining` once shutdown began |
-//! | `/stats.json` | uptime, connections, requests/s, bytes/s, latency percentiles |
+//! | `/stats.json` | uptime, connections, requests/s (by kind, per service), bytes/s, service time percentiles and distribution |
 //! | `/` | `status.html`, which polls `/stats.json` every second and draws charts |
 //!
 //! Invariants: the admin server only reads the main server's counters (it
@@ -37,11 +37,24 @@ const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 /// that several pollers do not shrink each other's windows to nothing.
 const MIN_WINDOW: Duration = Duration::from_millis(500);
 
+/// The counter family of a service that splits its requests into kinds
+/// (http's status classes, kv's commands, chat's message commands), and
+/// the label that names the kind.
+#[derive(Clone, Copy, Debug)]
+pub struct Kinds {
+    /// The counter's name, like `switchyard_http_responses_by_class_total`.
+    pub family: &'static str,
+    /// The label naming the kind, like `class`.
+    pub label: &'static str,
+}
+
 /// The admin HTTP service, watching the server whose `Control` and service
 /// it holds.
 pub struct Admin<S: Service> {
     /// The watched server's service, for its own metrics.
     service: Arc<S>,
+    /// How the service's requests split into kinds, if they do.
+    kinds: Option<Kinds>,
     /// The watched server's handle: its counters and its draining flag.
     main: Control,
     /// When the watched server started, for the uptime.
@@ -58,27 +71,35 @@ struct Window {
     bytes_out: u64,
     service: Vec<u64>,
     queue: Vec<u64>,
+    /// The service's counter of each kind seen so far.
+    kinds: Vec<(String, u64)>,
     last: Rates,
 }
 
 /// The figures over one window.
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Default)]
 struct Rates {
     requests_per_second: f64,
     received_bytes_per_second: f64,
     sent_bytes_per_second: f64,
     /// Service time percentiles (p50, p90, p99), seconds.
     service: Option<[f64; 3]>,
+    /// Tasks that finished in each service-time bucket: (upper bound in
+    /// seconds, count), the `+Inf` bucket last.
+    service_buckets: Vec<(f64, u64)>,
     /// Queue wait percentiles (p50, p90, p99), seconds.
     queue: Option<[f64; 3]>,
+    /// Requests a second of each kind, in the service's order.
+    kinds: Vec<(String, f64)>,
 }
 
 impl<S: Service> Admin<S> {
     /// Watches the server that `main` controls.
-    pub fn new(service: Arc<S>, main: Control) -> Admin<S> {
+    pub fn new(service: Arc<S>, main: Control, kinds: Option<Kinds>) -> Admin<S> {
         let started = Instant::now();
         let m = main.metrics();
         let window = Window {
+            kinds: kinds.map(|k| counters_by_label(&*service, k)).unwrap_or_default(),
             at: started,
             tasks: m.tasks_done.load(Relaxed),
             bytes_in: m.bytes_in.load(Relaxed),
@@ -87,7 +108,7 @@ impl<S: Service> Admin<S> {
             queue: buckets(&m.queue_wait).into_iter().map(|(_, c)| c).collect(),
             last: Rates::default(),
         };
-        Admin { service, main, started, window: Mutex::new(window) }
+        Admin { service, kinds, main, started, window: Mutex::new(window) }
     }
 
     fn metrics(&self) -> String {
@@ -116,13 +137,24 @@ impl<S: Service> Admin<S> {
             let bytes_out = m.bytes_out.load(Relaxed);
             let service = buckets(&m.service_time);
             let queue = buckets(&m.queue_wait);
+            let kinds = self.kinds.map(|k| counters_by_label(&*self.service, k)).unwrap_or_default();
+            let kind_rates = kinds
+                .iter()
+                .map(|(name, n)| {
+                    let before = w.kinds.iter().find(|(b, _)| b == name).map_or(0, |&(_, c)| c);
+                    (name.clone(), n.saturating_sub(before) as f64 / secs)
+                })
+                .collect();
             w.last = Rates {
                 requests_per_second: tasks.saturating_sub(w.tasks) as f64 / secs,
                 received_bytes_per_second: bytes_in.saturating_sub(w.bytes_in) as f64 / secs,
                 sent_bytes_per_second: bytes_out.saturating_sub(w.bytes_out) as f64 / secs,
                 service: percentiles(&service, &w.service),
+                service_buckets: in_window(&service, &w.service),
                 queue: percentiles(&queue, &w.queue),
+                kinds: kind_rates,
             };
+            w.kinds = kinds;
             w.at = now;
             w.tasks = tasks;
             w.bytes_in = bytes_in;
@@ -130,7 +162,7 @@ impl<S: Service> Admin<S> {
             w.service = service.into_iter().map(|(_, c)| c).collect();
             w.queue = queue.into_iter().map(|(_, c)| c).collect();
         }
-        w.last
+        w.last.clone()
     }
 
     fn stats(&self) -> String {
@@ -140,13 +172,28 @@ impl<S: Service> Admin<S> {
             Some([a, b, c]) => format!("{{\"p50\":{},\"p90\":{},\"p99\":{}}}", a * 1e3, b * 1e3, c * 1e3),
             None => "{\"p50\":null,\"p90\":null,\"p99\":null}".to_string(),
         };
+        let mut kinds = String::from("{");
+        for (i, (name, rate)) in r.kinds.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let _ = write!(kinds, "{sep}{}:{rate:.3}", json_string(name));
+        }
+        kinds.push('}');
+        let label = self.kinds.map_or("null".to_string(), |k| json_string(k.label));
+        let mut dist = String::from("[");
+        for (i, (le, n)) in r.service_buckets.iter().enumerate() {
+            let sep = if i == 0 { "" } else { "," };
+            let le = if le.is_finite() { format!("{}", le * 1e3) } else { "null".into() };
+            let _ = write!(dist, "{sep}[{le},{n}]");
+        }
+        dist.push(']');
         format!(
             concat!(
                 "{{\"uptime_seconds\":{:.3},\"draining\":{},",
                 "\"connections\":{{\"open\":{},\"accepted\":{}}},",
-                "\"requests\":{{\"total\":{},\"per_second\":{:.3},\"queued\":{},\"running\":{}}},",
+                "\"requests\":{{\"total\":{},\"per_second\":{:.3},\"queued\":{},\"running\":{},",
+                "\"kind_label\":{},\"by_kind_per_second\":{}}},",
                 "\"bytes\":{{\"received\":{},\"sent\":{},\"received_per_second\":{:.3},\"sent_per_second\":{:.3}}},",
-                "\"latency_ms\":{},\"queue_wait_ms\":{}}}\n"
+                "\"latency_ms\":{},\"latency_buckets_ms\":{},\"queue_wait_ms\":{}}}\n"
             ),
             self.started.elapsed().as_secs_f64(),
             self.main.draining(),
@@ -156,11 +203,14 @@ impl<S: Service> Admin<S> {
             r.requests_per_second,
             m.tasks_queued.load(Relaxed),
             m.tasks_running.load(Relaxed),
+            label,
+            kinds,
             m.bytes_in.load(Relaxed),
             m.bytes_out.load(Relaxed),
             r.received_bytes_per_second,
             r.sent_bytes_per_second,
             ms(r.service),
+            dist,
             ms(r.queue),
         )
     }
@@ -298,9 +348,58 @@ fn buckets(h: &Histogram) -> Vec<(f64, u64)> {
         .collect()
 }
 
+/// The values of the counter `kinds.family` by its `kinds.label`, read
+/// back from the service's exposition text, in its order.
+fn counters_by_label<S: Service>(service: &S, kinds: Kinds) -> Vec<(String, u64)> {
+    let mut text = String::new();
+    service.metrics(&mut text);
+    let prefix = format!("{}{{{}=\"", kinds.family, kinds.label);
+    text.lines()
+        .filter_map(|line| {
+            let (name, count) = line.strip_prefix(&prefix)?.split_once("\"} ")?;
+            Some((name.to_string(), count.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// A JSON string.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The observations in each bucket (not cumulative) made between two
+/// snapshots of one histogram's cumulative buckets.
+fn in_window(now: &[(f64, u64)], before: &[u64]) -> Vec<(f64, u64)> {
+    let mut below = 0;
+    now.iter()
+        .enumerate()
+        .map(|(i, &(b, c))| {
+            let cumulative = c.saturating_sub(before.get(i).copied().unwrap_or(0));
+            let n = cumulative.saturating_sub(below);
+            below = cumulative;
+            (b, n)
+        })
+        .collect()
+}
+
 /// The p50, p90 and p99 of the observations made between two snapshots of
-/// one histogram's cumulative buckets, as bucket upper bounds (the `+Inf`
-/// bucket reads as twice the largest bound); `None` without observations.
+/// one histogram's cumulative buckets, estimated as Prometheus's
+/// `histogram_quantile` does: linearly within the bucket that holds the
+/// rank (from 0 for the first bucket), and the largest finite bound for a
+/// rank in the `+Inf` bucket. `None` without observations.
 fn percentiles(now: &[(f64, u64)], before: &[u64]) -> Option<[f64; 3]> {
     let delta: Vec<(f64, u64)> =
         now.iter().enumerate().map(|(i, &(b, c))| (b, c.saturating_sub(before.get(i).copied().unwrap_or(0)))).collect();
@@ -310,13 +409,18 @@ fn percentiles(now: &[(f64, u64)], before: &[u64]) -> Option<[f64; 3]> {
     }
     let largest = delta.iter().map(|&(b, _)| b).filter(|b| b.is_finite()).fold(0.0, f64::max);
     let at = |q: f64| {
-        let want = ((total as f64) * q).ceil().max(1.0) as u64;
-        let bound = delta.iter().find(|&&(_, c)| c >= want).map_or(f64::INFINITY, |&(b, _)| b);
-        if bound.is_finite() {
-            bound
-        } else {
-            largest * 2.0
+        let rank = total as f64 * q;
+        let i = delta.iter().position(|&(_, c)| c as f64 >= rank).unwrap_or(delta.len() - 1);
+        let (upper, count) = delta[i];
+        if !upper.is_finite() {
+            return largest;
         }
+        let (lower, below) = if i == 0 { (0.0, 0) } else { delta[i - 1] };
+        let inside = count - below;
+        if inside == 0 {
+            return upper;
+        }
+        lower + (upper - lower) * (rank - below as f64) / inside as f64
     };
     Some([at(0.5), at(0.9), at(0.99)])
 }
@@ -333,7 +437,7 @@ pub struct Running {
 /// # Errors
 ///
 /// The address cannot be bound, or the thread cannot start.
-pub fn start<S: Service>(addr: SocketAddr, main: &Server<S>) -> anyhow::Result<Running> {
+pub fn start<S: Service>(addr: SocketAddr, main: &Server<S>, kinds: Option<Kinds>) -> anyhow::Result<Running> {
     let config = Config {
         listen: vec![addr],
         workers: 0,
@@ -342,7 +446,7 @@ pub fn start<S: Service>(addr: SocketAddr, main: &Server<S>) -> anyhow::Result<R
         shutdown_timeout: Duration::from_secs(2),
         ..Config::default()
     };
-    let admin = Admin::new(main.service(), main.control());
+    let admin = Admin::new(main.service(), main.control(), kinds);
     let server = Server::bind(config, admin).with_context(|| format!("starting the admin listener on {addr}"))?;
     let bound = server.local_addrs()[0];
     let control = server.control();
@@ -404,7 +508,31 @@ mod tests {
         for _ in 0..100 {
             h.observe(Duration::from_micros(80));
         }
-        assert_eq!(percentiles(&buckets(&h), &before), Some([0.0001, 0.0001, 0.0001]));
+        // All in the (50 µs, 100 µs] bucket: spread linearly across it.
+        let [p50, p90, p99] = percentiles(&buckets(&h), &before).unwrap();
+        let near = |a: f64, b: f64| (a - b).abs() < 1e-9;
+        assert!(near(p50, 0.000075) && near(p90, 0.000095) && near(p99, 0.0000995), "{p50} {p90} {p99}");
+    }
+
+    #[test]
+    fn a_rank_past_the_largest_bound_reads_as_that_bound() {
+        let h = Histogram::default();
+        h.observe(Duration::from_secs(600));
+        let largest = buckets(&h).iter().map(|&(b, _)| b).filter(|b| b.is_finite()).fold(0.0, f64::max);
+        assert_eq!(percentiles(&buckets(&h), &[]), Some([largest; 3]));
+    }
+
+    #[test]
+    fn window_buckets_count_each_bucket_once() {
+        let h = Histogram::default();
+        h.observe(Duration::from_secs(2));
+        let before: Vec<u64> = buckets(&h).into_iter().map(|(_, c)| c).collect();
+        h.observe(Duration::from_micros(5));
+        h.observe(Duration::from_micros(5));
+        h.observe(Duration::from_secs(2));
+        let w = in_window(&buckets(&h), &before);
+        assert_eq!(w.iter().map(|&(_, n)| n).sum::<u64>(), 3);
+        assert_eq!(w[0], (0.00001, 2));
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! from the file's own folder.
 //!
 //! Invariant: a file that loads is one the server can start with as far as
-//! single values go — unknown keys, wrong types and impossible values are
-//! refused here, naming the file, the line and the key.
+//! single values go — unknown keys, wrong types, impossible values and
+//! paths the services could not use ([`crate::preflight`]) are refused
+//! here, naming the file, the line and the key.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -19,9 +20,11 @@ use std::time::Duration;
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use toml::Spanned;
 
 use crate::cli::{ChatArgs, EngineArgs, HttpArgs, KvArgs};
 use crate::logging;
+use crate::preflight;
 use crate::units::{parse_duration, parse_size};
 
 /// The file's contents: every key optional, unknown keys refused.
@@ -78,7 +81,7 @@ pub struct File {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HttpTable {
-    root: Option<PathBuf>,
+    root: Option<Spanned<PathBuf>>,
     autoindex: Option<bool>,
 }
 
@@ -90,7 +93,7 @@ struct KvTable {
     databases: Option<usize>,
     #[serde(default, deserialize_with = "size::<_, 0>")]
     maxmemory: Option<u64>,
-    appendonly: Option<PathBuf>,
+    appendonly: Option<Spanned<PathBuf>>,
     #[serde(default, deserialize_with = "parsed")]
     appendfsync: Option<switchyard_kv::Fsync>,
 }
@@ -100,7 +103,7 @@ struct KvTable {
 #[serde(deny_unknown_fields)]
 struct ChatTable {
     server_name: Option<String>,
-    motd: Option<PathBuf>,
+    motd: Option<Spanned<PathBuf>>,
     #[serde(default, deserialize_with = "positive_duration")]
     ping_interval: Option<Duration>,
     flood_rate: Option<u32>,
@@ -160,16 +163,26 @@ impl std::error::Error for Error {}
 /// # Errors
 ///
 /// [`Error::Read`] if it cannot be read, [`Error::Invalid`] for a bad key
-/// or value.
+/// or value, or a path the service could not use.
 pub fn load(path: &Path) -> Result<File, Error> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Read { path: path.to_owned(), source })?;
-    let mut file =
-        parse(&text).map_err(|(line, key, message)| Error::Invalid { path: path.to_owned(), line, key, message })?;
+    let invalid = |(line, key, message)| Error::Invalid { path: path.to_owned(), line, key, message };
+    let mut file = parse(&text).map_err(invalid)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    for p in [&mut file.http.root, &mut file.kv.appendonly, &mut file.chat.motd].into_iter().flatten() {
-        if p.is_relative() {
-            *p = dir.join(&*p);
+    let paths: [(_, preflight::Check); 3] = [
+        (&mut file.http.root, preflight::root),
+        (&mut file.kv.appendonly, preflight::appendonly),
+        (&mut file.chat.motd, preflight::motd),
+    ];
+    for (p, check) in paths {
+        let Some(p) = p else { continue };
+        if p.get_ref().is_relative() {
+            *p.get_mut() = dir.join(p.get_ref());
         }
+        check(p.get_ref()).map_err(|message| {
+            let (line, key) = locate(&text, p.span().start);
+            invalid((line, key, message))
+        })?;
     }
     Ok(file)
 }
@@ -235,15 +248,15 @@ impl File {
         fill(&mut e.log_level, self.log_level);
         fill(&mut e.log_format, self.log_format);
         fill(&mut e.admin, self.admin);
-        fill(&mut h.root, self.http.root);
+        fill(&mut h.root, self.http.root.map(Spanned::into_inner));
         // A flag can only switch the listing on, so the file decides when it is absent.
         h.autoindex |= self.http.autoindex.unwrap_or(false);
         fill(&mut k.databases, self.kv.databases);
         fill(&mut k.maxmemory, self.kv.maxmemory);
-        fill(&mut k.appendonly, self.kv.appendonly);
+        fill(&mut k.appendonly, self.kv.appendonly.map(Spanned::into_inner));
         fill(&mut k.appendfsync, self.kv.appendfsync);
         fill(&mut c.server_name, self.chat.server_name);
-        fill(&mut c.motd, self.chat.motd);
+        fill(&mut c.motd, self.chat.motd.map(Spanned::into_inner));
         fill(&mut c.ping_interval, self.chat.ping_interval);
         fill(&mut c.flood_rate, self.chat.flood_rate);
     }

@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod echo;
 mod logging;
+mod preflight;
 mod serve;
 mod units;
 

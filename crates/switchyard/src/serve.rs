@@ -84,6 +84,11 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
 
 /// Runs `serve`; returns the exit status.
 pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
+    // Before the file fills in the rest: only the flags' paths are here.
+    if let Err(message) = check_path_flags(&args) {
+        eprintln!("switchyard: {message}");
+        return Ok(2);
+    }
     if let Some(path) = args.engine.config.clone() {
         match crate::config::load(&path) {
             Ok(file) => file.fill(&mut args.engine, &mut args.http, &mut args.kv, &mut args.chat),
@@ -111,9 +116,9 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         tracing::info!(file = %path.display(), "configuration loaded");
     }
     let admin = e.admin;
-    let name = format!("{:?}", args.service).to_lowercase();
+    let name = args.service;
     match args.service {
-        ServiceName::Echo => serve(&name, config, admin, crate::echo::Echo),
+        ServiceName::Echo => serve(name, config, admin, crate::echo::Echo),
         ServiceName::Http => {
             let root = match &args.http.root {
                 Some(r) => r.clone(),
@@ -122,7 +127,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             let options = switchyard_http::Options { root, autoindex: args.http.autoindex };
             let http = switchyard_http::Http::new(options.clone())
                 .with_context(|| format!("serving {}", options.root.display()))?;
-            serve(&name, config, admin, http)
+            serve(name, config, admin, http)
         }
         ServiceName::Kv => {
             let mut options = switchyard_kv::Options::default();
@@ -136,7 +141,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(f) = args.kv.appendfsync {
                 options.appendfsync = f;
             }
-            serve(&name, config, admin, switchyard_kv::Kv::new(options).context("opening the store")?)
+            serve(name, config, admin, switchyard_kv::Kv::new(options).context("opening the store")?)
         }
         ServiceName::Chat => {
             let motd = match &args.chat.motd {
@@ -157,12 +162,48 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
                 options.flood_lines_per_sec = r;
                 options.flood_burst_lines = r.saturating_mul(10);
             }
-            serve(&name, config, admin, switchyard_chat::Chat::new(options))
+            serve(name, config, admin, switchyard_chat::Chat::new(options))
         }
     }
 }
 
-fn serve<S: Service>(name: &str, config: Config, admin: Option<SocketAddr>, service: S) -> anyhow::Result<i32> {
+/// The paths given on the command line, checked as the file's are (a
+/// usage error, exit status 2, like any bad flag).
+fn check_path_flags(args: &ServeArgs) -> Result<(), String> {
+    use crate::preflight::{self, Check};
+    let flags: [(&str, Option<&std::path::Path>, Check); 3] = [
+        ("--root", args.http.root.as_deref(), preflight::root),
+        ("--appendonly", args.kv.appendonly.as_deref(), preflight::appendonly),
+        ("--motd", args.chat.motd.as_deref(), preflight::motd),
+    ];
+    for (flag, path, check) in flags {
+        if let Some(path) = path {
+            check(path).map_err(|message| format!("{flag}: {message}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// The counter that splits a service's requests into kinds, for the status
+/// page's requests chart.
+fn kinds(service: ServiceName) -> Option<crate::admin::Kinds> {
+    use crate::admin::Kinds;
+    match service {
+        ServiceName::Echo => None,
+        ServiceName::Http => Some(Kinds { family: "switchyard_http_responses_by_class_total", label: "class" }),
+        ServiceName::Kv => Some(Kinds { family: "switchyard_kv_command_calls_total", label: "command" }),
+        ServiceName::Chat => Some(Kinds { family: "switchyard_chat_messages_total", label: "command" }),
+    }
+}
+
+fn serve<S: Service>(
+    service_name: ServiceName,
+    config: Config,
+    admin: Option<SocketAddr>,
+    service: S,
+) -> anyhow::Result<i32> {
+    let name = format!("{service_name:?}").to_lowercase();
+    let name = name.as_str();
     let server = Server::bind(config, service).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
     {
@@ -173,7 +214,7 @@ fn serve<S: Service>(name: &str, config: Config, admin: Option<SocketAddr>, serv
         }
         stdout.flush()?;
     }
-    let admin = admin.map(|addr| crate::admin::start(addr, &server)).transpose()?;
+    let admin = admin.map(|addr| crate::admin::start(addr, &server, kinds(service_name))).transpose()?;
     let summary = server.run();
     if let Some(admin) = admin {
         admin.stop();

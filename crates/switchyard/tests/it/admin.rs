@@ -489,6 +489,7 @@ fn stats_json_numbers_move_under_load() {
     let before = stats(admin);
     assert_eq!(before["connections"]["open"].num(), 0.0);
     assert_eq!(before["requests"]["total"].num(), 0.0);
+    assert_eq!(before["requests"]["kind_label"], json::Value::Null, "echo has no request kinds");
     assert!(before["uptime_seconds"].num() >= 0.0);
 
     let mut clients: Vec<TcpStream> = (0..3).map(|_| server.connect()).collect();
@@ -538,22 +539,11 @@ fn chromium() -> String {
     panic!("chromium is not installed; the status page test needs it: apt-get install -y chromium");
 }
 
-#[test]
-fn the_status_page_loads_and_draws_its_charts_in_headless_chromium() {
+/// Opens the status page of `admin` in headless Chromium for five seconds
+/// of page time; returns the DOM it ended with and a screenshot.
+fn status_page(admin: SocketAddr, shot_name: &str) -> (String, Vec<u8>) {
     let browser = chromium();
-    let server = start("echo", &["--workers", "2"]);
-    let admin = server.addrs[1];
-    let stop = Arc::new(AtomicBool::new(false));
-    let load = {
-        let mut c = server.connect();
-        let stop = stop.clone();
-        std::thread::spawn(move || {
-            while !stop.load(Ordering::Relaxed) {
-                echo_round_trips(&mut c, 10);
-            }
-        })
-    };
-    let dir = std::env::temp_dir().join(format!("switchyard-chromium-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("switchyard-chromium-{}-{shot_name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let shot = dir.join("status.png");
     let mut child = Command::new(&browser)
@@ -597,21 +587,98 @@ fn the_status_page_loads_and_draws_its_charts_in_headless_chromium() {
         std::thread::sleep(Duration::from_millis(20));
     };
     let dom = reader.join().unwrap();
+    assert!(status.success(), "chromium failed: {status}");
+    let png = std::fs::read(&shot).expect("the screenshot was written");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
+    // Kept for a person to look at.
+    let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("status-page-{shot_name}.png"));
+    std::fs::write(&kept, &png).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (dom, png)
+}
+
+/// The inside of the `<svg>` with this id.
+fn chart<'a>(dom: &'a str, id: &str) -> &'a str {
+    let at = dom.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no {id}"));
+    &dom[at..at + dom[at..].find("</svg>").unwrap()]
+}
+
+/// The (x, y) points of every polyline of a chart with this class.
+fn lines(svg: &str, class: &str) -> Vec<Vec<(f64, f64)>> {
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|p| p.split('>').next().unwrap_or("").contains(&format!("class=\"line {class}\"")))
+        .map(|p| {
+            let points = p.split("points=\"").nth(1).and_then(|p| p.split('"').next()).unwrap_or("");
+            points
+                .split_whitespace()
+                .filter_map(|xy| {
+                    let (x, y) = xy.split_once(',')?;
+                    Some((x.parse().ok()?, y.parse().ok()?))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The text inside the element with this id.
+fn text_of(dom: &str, id: &str) -> String {
+    let at = dom.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no {id}"));
+    let at = at + dom[at..].find('>').unwrap() + 1;
+    let inner = &dom[at..at + dom[at..].find("</div>").unwrap_or(dom.len() - at)];
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in inner.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_status_page_loads_and_draws_its_charts_in_headless_chromium() {
+    let server = start("echo", &["--workers", "2"]);
+    let admin = server.addrs[1];
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = {
+        let mut c = server.connect();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                echo_round_trips(&mut c, 10);
+            }
+        })
+    };
+    let (dom, _) = status_page(admin, "echo");
     stop.store(true, Ordering::Relaxed);
     load.join().unwrap();
-    assert!(status.success(), "chromium failed: {status}");
 
     assert!(dom.contains("<title>switchyard status: ok</title>"), "the page never updated:\n{dom}");
-    for chart in ["chart-requests", "chart-connections", "chart-latency", "chart-bytes"] {
-        let at = dom.find(&format!("id=\"{chart}\"")).unwrap_or_else(|| panic!("no {chart}"));
-        let svg = &dom[at..at + dom[at..].find("</svg>").unwrap()];
-        assert!(svg.contains("<polyline"), "{chart} has no line: {svg}");
-        // Five seconds of page time at one update a second: a line of
-        // several points, so the page kept polling and drawing.
-        let points = svg.split("points=\"").nth(1).and_then(|p| p.split('"').next()).unwrap_or("");
-        let pairs = points.split_whitespace().filter(|p| p.contains(',')).count();
-        assert!(pairs >= 3, "{chart} drew {pairs} points: {svg}");
+    // Five seconds of page time at one update a second: lines of several
+    // steps, so the page kept polling and drawing.
+    for (id, class) in [("chart-requests", "k0"), ("chart-connections", "k0"), ("chart-latency", "k1")] {
+        let line = lines(chart(&dom, id), class).into_iter().next().unwrap_or_default();
+        assert!(line.len() >= 3, "{id} drew {} points: {}", line.len(), chart(&dom, id));
     }
+    // Service time: a heat map of buckets under the p50 and p99 lines.
+    let latency = chart(&dom, "chart-latency");
+    assert!(latency.contains("class=\"cell\""), "no heat map cells: {latency}");
+    assert_eq!(lines(latency, "k2").len(), 1, "a p99 line: {latency}");
+    // Bytes: echo sends what it receives, and the two are still told apart:
+    // received above the middle of the chart, sent below it.
+    let bytes = chart(&dom, "chart-bytes");
+    let (received, sent) = (&lines(bytes, "k0")[0], &lines(bytes, "k1")[0]);
+    let mid = (8.0 + (170.0 - 18.0)) / 2.0;
+    assert!(received.iter().any(|&(_, y)| y < mid - 1.0), "received above the axis: {received:?}");
+    assert!(sent.iter().any(|&(_, y)| y > mid + 1.0), "sent below the axis: {sent:?}");
+    assert!(received.iter().chain(sent).all(|&(_, y)| (8.0..=152.0).contains(&y)), "inside the plot");
+    // The peak in view is marked, so a burst shows even as a sliver.
+    assert!(chart(&dom, "chart-requests").contains("class=\"peak\""), "no peak marker");
+
     let figure = |id: &str| {
         let at = dom.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
         dom[at..at + dom[at..].find('<').unwrap()].to_string()
@@ -619,13 +686,51 @@ fn the_status_page_loads_and_draws_its_charts_in_headless_chromium() {
     assert_eq!(figure("open"), "1", "the load's connection is open");
     let rps: f64 = figure("rps").trim_end_matches(|c: char| c.is_ascii_alphabetic()).parse().unwrap_or(0.0);
     assert!(rps > 0.0, "requests/s under load: {:?}", figure("rps"));
+    drop(server);
+}
 
-    let png = std::fs::read(&shot).expect("the screenshot was written");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
-    // Kept for a person to look at.
-    let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("status-page.png");
-    std::fs::write(&kept, &png).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+#[test]
+fn the_status_page_splits_http_requests_by_status_class() {
+    let root = std::env::temp_dir().join(format!("switchyard-admin-page-{}", std::process::id()));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("a.txt"), b"a\n").unwrap();
+    let server = start("http", &["--root", root.to_str().unwrap()]);
+    let admin = server.addrs[1];
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = {
+        let mut c = server.connect();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(c.try_clone().unwrap());
+            while !stop.load(Ordering::Relaxed) {
+                for path in ["/a.txt", "/missing"] {
+                    write!(c, "GET {path} HTTP/1.1\r\nHost: t\r\n\r\n").unwrap();
+                    read_response(&mut r);
+                }
+            }
+        })
+    };
+    let (dom, _) = status_page(admin, "http");
+    let s = stats(admin);
+    stop.store(true, Ordering::Relaxed);
+    assert_eq!(s["requests"]["kind_label"].str(), Some("class"));
+    for class in ["2xx", "4xx"] {
+        assert!(s["requests"]["by_kind_per_second"][class].num() > 0.0, "{class}: {:?}", s["requests"]);
+    }
+    let in_buckets: f64 = match &s["latency_buckets_ms"] {
+        json::Value::Arr(b) => b.iter().map(|pair| if let json::Value::Arr(p) = pair { p[1].num() } else { 0.0 }).sum(),
+        other => panic!("latency_buckets_ms: {other:?}"),
+    };
+    assert!(in_buckets > 0.0, "tasks in the window's buckets");
+    load.join().unwrap();
+    let _ = std::fs::remove_dir_all(&root);
+
+    assert!(dom.contains("requests/s by class"), "{dom}");
+    let legend = text_of(&dom, "legend-requests");
+    assert!(legend.contains("2xx") && legend.contains("4xx"), "{legend}");
+    let requests = chart(&dom, "chart-requests");
+    let (ok, missing) = (lines(requests, "k0"), lines(requests, "k1"));
+    assert!(ok.len() == 1 && missing.len() == 1, "a line per class: {requests}");
     drop(server);
 }
 

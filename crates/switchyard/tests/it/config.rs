@@ -149,6 +149,59 @@ fn every_kind_of_bad_configuration_is_refused_naming_file_line_and_key() {
 }
 
 #[test]
+fn paths_serve_could_not_use_are_refused_by_check_config_and_serve_alike() {
+    let file = TempFile::new("");
+    std::fs::write(file.dir.join("motd.txt"), "welcome\n").unwrap();
+    std::fs::write(file.dir.join("latin1.txt"), b"caf\xe9\n").unwrap();
+    // (file text, line, key, a fragment of the reason)
+    let cases: &[(&str, usize, &str, &str)] = &[
+        ("[chat]\nserver_name = \"irc\"\nmotd = \"nowhere.txt\"\n", 3, "chat.motd", "nowhere.txt does not exist"),
+        ("[chat]\nmotd = \"latin1.txt\"\n", 2, "chat.motd", "not UTF-8 text"),
+        ("[chat]\nmotd = \".\"\n", 2, "chat.motd", ""),
+        ("workers = 1\n[http]\n\nroot = \"/nonexistent/site\"\n", 4, "http.root", "/nonexistent/site does not exist"),
+        ("[http]\nroot = \"motd.txt\"\n", 2, "http.root", "not a folder"),
+        ("[kv]\nappendonly = \"/nonexistent/dir/log.aof\"\n", 2, "kv.appendonly", "/nonexistent/dir does not exist"),
+        ("[kv]\nappendonly = \".\"\n", 2, "kv.appendonly", "not a regular file"),
+        ("http = { root = \"gone\" }\n", 1, "http", "gone does not exist"),
+    ];
+    for &(text, line, key, why) in cases {
+        std::fs::write(&file.path, text).unwrap();
+        for service in ["echo", "http", "chat"] {
+            let args = ["serve", service, "--listen", "127.0.0.1:0", "--config", file.arg()];
+            for args in [&args[..], &["check-config", file.arg()][..]] {
+                let out = switchyard(args);
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                assert_eq!(out.status.code(), Some(2), "{text:?} with {args:?}: {stderr}");
+                assert!(out.stdout.is_empty(), "{text:?}: nothing on stdout");
+                let place = format!("{}:{line}: key `{key}`: ", file.arg());
+                assert!(stderr.contains(&place), "{text:?}: no {place} in {stderr}");
+                assert!(stderr.contains(why), "{text:?}: no {why:?} in {stderr}");
+            }
+        }
+    }
+    // The same paths as flags: a usage error too.
+    let missing = file.dir.join("missing");
+    let missing = missing.to_str().unwrap();
+    for (service, flag) in [("http", "--root"), ("chat", "--motd"), ("kv", "--appendonly")] {
+        let target = if flag == "--appendonly" { format!("{missing}/log.aof") } else { missing.to_string() };
+        let out = switchyard(&["serve", service, "--listen", "127.0.0.1:0", flag, &target]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains(&format!("{flag}: {missing} does not exist")), "{flag}: {stderr}");
+    }
+    // And what passes check-config starts.
+    std::fs::create_dir_all(file.dir.join("site")).unwrap();
+    std::fs::write(&file.path, "listen = [\"127.0.0.1:0\"]\n[http]\nroot = \"site\"\n[chat]\nmotd = \"motd.txt\"\n")
+        .unwrap();
+    let out = switchyard(&["check-config", file.arg()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for service in ["http", "chat"] {
+        let server = Server::start(&["serve", service, "--config", file.arg()], 1);
+        assert_eq!(server.stop().code(), Some(0));
+    }
+}
+
+#[test]
 fn a_port_another_server_listens_on_is_refused_not_shared() {
     // The listeners use SO_REUSEPORT so that several I/O loops can share a
     // port; a second server must not quietly share it too.
@@ -190,6 +243,7 @@ fn a_missing_configuration_file_is_refused_by_name() {
 #[test]
 fn check_config_prints_the_effective_configuration_with_defaults_filled_in() {
     let file = TempFile::new("workers = 3\nidle_timeout = \"90s\"\n[kv]\ndatabases = 4\n[http]\nroot = \"site\"\n");
+    std::fs::create_dir_all(file.dir.join("site")).unwrap();
     let out = switchyard(&["check-config", file.arg()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
@@ -220,6 +274,7 @@ fn check_config_prints_the_effective_configuration_with_defaults_filled_in() {
 
     // The output is itself a configuration that says the same.
     let again = TempFile::new(&text);
+    std::fs::create_dir_all(again.dir.join("site")).unwrap();
     let out = switchyard(&["check-config", again.arg()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let body = |t: &str| t.lines().skip(1).collect::<Vec<_>>().join("\n");
@@ -228,8 +283,11 @@ fn check_config_prints_the_effective_configuration_with_defaults_filled_in() {
 
 #[test]
 fn the_sample_configuration_passes_check_config() {
-    let sample = repo_file("dist/switchyard.toml");
-    let out = switchyard(&["check-config", sample.to_str().unwrap()]);
+    // The sample serves /srv/www, which a test machine need not have.
+    let sample = std::fs::read_to_string(repo_file("dist/switchyard.toml")).unwrap();
+    assert!(sample.contains("root = \"/srv/www\""), "the sample's root moved");
+    let file = TempFile::new(&sample.replace("root = \"/srv/www\"", "root = \".\""));
+    let out = switchyard(&["check-config", file.arg()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let text = String::from_utf8(out.stdout).unwrap();
@@ -341,12 +399,21 @@ fn logs_are_json_lines_with_lifecycle_events_at_info() {
     assert_eq!(server.wait(Duration::from_secs(30)).code(), Some(0));
     let log = server.stderr();
     let mut messages = Vec::new();
+    let mut lifecycle = Vec::new();
     for line in log.lines() {
         let v = json::parse(line).unwrap_or_else(|e| panic!("not a JSON object ({e}): {line:?}"));
         let level = v["level"].str().unwrap_or_else(|| panic!("no level: {line}")).to_string();
         let message = v["fields"]["message"].str().unwrap_or_else(|| panic!("no message: {line}")).to_string();
         assert!(v["timestamp"].str().is_some(), "no timestamp: {line}");
+        let in_admin = v["span"]["name"].str() == Some("admin");
+        lifecycle.push((message.clone(), in_admin));
         messages.push((level, message));
+    }
+    // The service and the admin listener each log their own lifecycle; the
+    // admin's lines, from whichever of its threads, carry its span.
+    for wanted in ["serving", "shutting down", "stopped"] {
+        let of = |admin: bool| lifecycle.iter().filter(|(m, a)| m.starts_with(wanted) && *a == admin).count();
+        assert_eq!((of(false), of(true)), (1, 1), "`{wanted}` once outside and once inside the admin span:\n{log}");
     }
     for wanted in ["listening", "serving", "stopped"] {
         assert!(

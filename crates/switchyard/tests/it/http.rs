@@ -33,7 +33,19 @@ impl Site {
         std::fs::write(dir.join("index.html"), b"<h1>home</h1>\n").unwrap();
         std::fs::write(dir.join("docs/index.html"), b"<h1>docs</h1>\n").unwrap();
         std::fs::write(dir.join("big.bin"), big_contents()).unwrap();
-        for name in ["style.css", "app.js", "data.json", "logo.png", "photo.jpg", "page.htm", "blob.qqq", "mod.wasm"] {
+        for name in [
+            "style.css",
+            "app.js",
+            "data.json",
+            "logo.png",
+            "photo.jpg",
+            "page.htm",
+            "blob.qqq",
+            "mod.wasm",
+            "table.csv",
+            "notes.md",
+            "feed.xml",
+        ] {
             std::fs::write(dir.join(name), name.as_bytes()).unwrap();
         }
         std::fs::write(outside.join("secret.txt"), b"do not serve\n").unwrap();
@@ -263,7 +275,8 @@ fn a_byte_range_gets_206_and_an_unsatisfiable_one_416() {
         ("/hello.txt", "bytes=10-1000", 206, 10..13),
         ("/big.bin", "bytes=1000000-3000000", 206, 1_000_000..3_000_001),
         ("/big.bin", "bytes=-1", 206, BIG_BYTES - 1..BIG_BYTES),
-        ("/hello.txt", "bytes=0-1,4-5", 200, 0..13),
+        ("/hello.txt", "bytes=0-1,40-50", 206, 0..2),
+        ("/hello.txt", "bytes=0-6,4-12", 200, 0..13),
         ("/hello.txt", "lines=1-2", 200, 0..13),
     ];
     for (path, range, want, span) in cases {
@@ -290,6 +303,65 @@ fn a_byte_range_gets_206_and_an_unsatisfiable_one_416() {
     let resp = call(a.get(&url(&server, "/hello.txt")).set("Range", "bytes=0-4").set("If-Range", "\"stale\""));
     assert_eq!(resp.status(), 200);
     assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn several_ranges_get_a_multipart_206_laid_out_as_nginx_does() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let (resp, _, _) = exchange(server.addr(), b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=0-1,5-6\r\n\r\n");
+    assert_eq!(resp.status, 206);
+    let ct = resp.header("Content-Type").unwrap();
+    let boundary = ct.strip_prefix("multipart/byteranges; boundary=").unwrap_or_else(|| panic!("{ct}"));
+    assert!(resp.header("ETag").is_some() && resp.header("Last-Modified").is_some(), "{}", resp.head);
+    assert!(resp.header("Content-Range").is_none(), "{}", resp.head);
+    let want = format!(
+        "\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-1/13\r\n\r\nhe\
+         \r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 5-6/13\r\n\r\n, \
+         \r\n--{boundary}--\r\n"
+    );
+    assert_eq!(String::from_utf8(resp.body).unwrap(), want);
+
+    // A large file's parts go out as file ranges, byte for byte; curl
+    // asks with -r and gets the parts.
+    let big = big_contents();
+    let out = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "20", "-D", "-", "-r", "100-199,5000000-5000099,-50"])
+        .arg(url(&server, "/big.bin"))
+        .output()
+        .expect("curl runs");
+    let text = out.stdout;
+    let head_end = text.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let head = String::from_utf8_lossy(&text[..head_end]).to_string();
+    assert!(head.starts_with("HTTP/1.1 206"), "{head}");
+    let body = &text[head_end..];
+    let mut parts = Vec::new();
+    for (start, len) in [(100usize, 100usize), (5_000_000, 100), (BIG_BYTES - 50, 50)] {
+        let label = format!("Content-Range: bytes {start}-{}/{BIG_BYTES}\r\n\r\n", start + len - 1);
+        let at = body.windows(label.len()).position(|w| w == label.as_bytes()).unwrap_or_else(|| panic!("{label}"));
+        parts.push(&body[at + label.len()..at + label.len() + len]);
+        assert!(parts.last().unwrap() == &&big[start..start + len], "bytes of {label}");
+    }
+    let declared: usize =
+        head.lines().find_map(|l| l.strip_prefix("Content-Length: ")).and_then(|v| v.trim().parse().ok()).unwrap();
+    assert_eq!(declared, body.len(), "Content-Length covers the whole multipart body");
+
+    // A flood of ranges costs no more than the file: the whole file, 200,
+    // and the limit counted.
+    let many: Vec<String> = (0..65).map(|i| format!("{i}-{i}")).collect();
+    let flood = format!("GET /hello.txt HTTP/1.1\r\nHost: h\r\nRange: bytes={}\r\n\r\n", many.join(","));
+    let (resp, _, _) = exchange(server.addr(), flood.as_bytes());
+    assert_eq!((resp.status, resp.body.as_slice()), (200, &b"hello, world\n"[..]));
+    let overlapping = b"GET /hello.txt HTTP/1.1\r\nHost: h\r\nRange: bytes=0-12,0-12\r\n\r\n";
+    let (resp, _, _) = exchange(server.addr(), overlapping);
+    assert_eq!((resp.status, resp.body.len()), (200, 13));
+    let metrics = body_of(call(agent().get(&url(&server, "/metrics"))));
+    assert!(metrics.contains("switchyard_http_limit_hits_total{limit=\"max_ranges\"} 1\n"), "{metrics}");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+fn body_of(resp: ureq::Response) -> String {
+    String::from_utf8(body(resp)).unwrap()
 }
 
 #[test]
@@ -322,6 +394,9 @@ fn content_types_follow_the_extension() {
         ("/page.htm", "text/html; charset=utf-8"),
         ("/style.css", "text/css; charset=utf-8"),
         ("/app.js", "text/javascript; charset=utf-8"),
+        ("/table.csv", "text/csv; charset=utf-8"),
+        ("/notes.md", "text/markdown; charset=utf-8"),
+        ("/feed.xml", "text/xml; charset=utf-8"),
         ("/data.json", "application/json"),
         ("/logo.png", "image/png"),
         ("/photo.jpg", "image/jpeg"),
@@ -454,6 +529,12 @@ fn every_malformed_request_gets_its_status_then_a_close() {
         ),
         ("missing host", b"GET / HTTP/1.1\r\nAccept: */*\r\n\r\n", 400),
         ("two hosts", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+        ("host with a space", b"GET / HTTP/1.1\r\nHost: bad host\r\n\r\n", 400),
+        ("host with spaces", b"GET / HTTP/1.1\r\nHost: a b c\r\n\r\n", 400),
+        ("host with a slash", b"GET / HTTP/1.1\r\nHost: x/y\r\n\r\n", 400),
+        ("host with an empty label", b"GET / HTTP/1.1\r\nHost: a..b\r\n\r\n", 400),
+        ("empty host", b"GET / HTTP/1.1\r\nHost:\r\n\r\n", 400),
+        ("port without a host", b"GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400),
         ("space before colon", b"GET / HTTP/1.1\r\nHost : h\r\n\r\n", 400),
         ("control character", b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x01b\r\n\r\n", 400),
         ("obsolete folding", b"GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n b\r\n\r\n", 400),
@@ -476,6 +557,29 @@ fn every_malformed_request_gets_its_status_then_a_close() {
         assert_eq!(resp.status, want, "{what}");
         assert!(resp.closes(), "{what}: no Connection: close in\n{}", resp.head);
         assert_eof(&mut s, &buf);
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn curl_with_an_invalid_host_gets_400_and_with_a_valid_one_the_file() {
+    let site = Site::new();
+    let server = serve(&site, &[]);
+    let url = url(&server, "/hello.txt");
+    let status = |host: &str| {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10", "-H"])
+            .arg(format!("Host: {host}"))
+            .arg(&url)
+            .output()
+            .expect("curl runs");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for host in ["bad host", "a b c", "x/y"] {
+        assert_eq!(status(host), "400", "{host}");
+    }
+    for host in ["example.com", "example.com.:8080", "[::1]:80"] {
+        assert_eq!(status(host), "200", "{host}");
     }
     assert_eq!(server.stop().code(), Some(0));
 }
