@@ -1368,14 +1368,11 @@ fn type_(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn keys(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let all = a[1].as_ref() == b"*";
+    let glob = crate::pattern::Glob::new(&a[1], false);
     let mut found = Vec::new();
     for i in 0..SHARDS {
         let s = ex.db().lock_shard(i);
-        found.extend(
-            s.entries(now)
-                .filter(|(k, _, _)| all || crate::pattern::matches(&a[1], k, false))
-                .map(|(k, _, _)| k.clone()),
-        );
+        found.extend(s.entries(now).filter(|(k, _, _)| all || glob.matches(k)).map(|(k, _, _)| k.clone()));
     }
     resp::array(ex.out, found.len());
     for k in found {
@@ -1389,7 +1386,7 @@ fn keys(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let cursor = std::str::from_utf8(&a[1]).ok().and_then(|s| s.parse::<u64>().ok()).ok_or("ERR invalid cursor")?;
     let mut count = 10i64;
-    let mut pattern: Option<&[u8]> = None;
+    let mut pattern: Option<crate::pattern::Glob> = None;
     let mut only_strings = true;
     let mut j = 2;
     while j < a.len() {
@@ -1400,7 +1397,9 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
                 return Err(SYNTAX.into());
             }
         } else if is(&a[j], "match") {
-            pattern = Some(v);
+            // As Redis, `MATCH *` is no filter at all (the glob `*` alone
+            // does not match the empty key).
+            pattern = (v.as_ref() != b"*").then(|| crate::pattern::Glob::new(v, false));
         } else if is(&a[j], "type") {
             only_strings = is(v, "string");
         } else {
@@ -1416,7 +1415,7 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         let s = ex.db().lock_shard(shard);
         for (k, _, _) in s.entries(now) {
             seen += 1;
-            if only_strings && pattern.is_none_or(|p| crate::pattern::matches(p, k, false)) {
+            if only_strings && pattern.as_ref().is_none_or(|g| g.matches(k)) {
                 found.push(k.clone());
             }
         }
