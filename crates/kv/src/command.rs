@@ -15,6 +15,7 @@ use switchyard_codec::resp::{self, string2ll};
 use crate::bytes::Bytes;
 use crate::client::ClientMeta;
 use crate::commandstats::{Call, Tally};
+use crate::long_double::LongDouble;
 use crate::store::{Db, Shard, Ttl, SHARDS};
 use crate::{now_ms, Shared};
 
@@ -415,18 +416,8 @@ fn int(a: &[u8]) -> Result<i64, Cow<'static, str>> {
     string2ll(a).ok_or(Cow::Borrowed(NOT_INTEGER))
 }
 
-fn float(a: &[u8]) -> Result<f64, Cow<'static, str>> {
-    let s = std::str::from_utf8(a).map_err(|_| NOT_FLOAT)?;
-    if s.is_empty()
-        || s.starts_with(|c: char| c.is_ascii_whitespace())
-        || s.ends_with(|c: char| c.is_ascii_whitespace())
-    {
-        return Err(NOT_FLOAT.into());
-    }
-    match s.parse::<f64>() {
-        Ok(v) if !v.is_nan() => Ok(v),
-        _ => Err(NOT_FLOAT.into()),
-    }
+fn float(a: &[u8]) -> Result<LongDouble, Cow<'static, str>> {
+    LongDouble::parse(a).ok_or(Cow::Borrowed(NOT_FLOAT))
 }
 
 fn is(a: &[u8], word: &str) -> bool {
@@ -1291,33 +1282,16 @@ fn decrby(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     incr_by(ex, &a[1], by)
 }
 
-/// Formats a float as Redis's `INCRBYFLOAT` does: plain decimal, no
-/// exponent, no trailing zeros. Redis computes in `long double`; rounding
-/// to 15 significant digits (`DBL_DIG`) hides the binary noise of `f64`
-/// the way its wider type does (`10.6 + 0.1` is `10.7`, not `10.69...`).
-pub fn format_float(v: f64) -> String {
-    let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
-    let s = format!("{rounded}");
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
-}
-
 fn incrbyfloat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let by = float(&a[2])?;
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let cur = match s.peek(&a[1], now) {
         Some(v) => float(v)?,
-        None => 0.0,
+        None => LongDouble::ZERO,
     };
-    let n = cur + by;
-    if !n.is_finite() {
-        return Err("ERR increment would produce NaN or Infinity".into());
-    }
-    let text = format_float(n);
+    let n = cur.add(by).ok_or("ERR increment would produce NaN or Infinity")?;
+    let text = n.to_human();
     set_key(ex, &mut s, &a[1], Bytes::new(text.as_bytes()), Ttl::Keep);
     drop(s);
     resp::bulk(ex.out, text.as_bytes());
@@ -1643,14 +1617,5 @@ mod tests {
         assert_eq!(memory(b"1g"), Some(1_000_000_000));
         assert_eq!(memory(b"x"), None);
         assert_eq!(memory(b"-1"), None);
-    }
-
-    #[test]
-    fn floats_format_without_exponents_or_trailing_zeros() {
-        assert_eq!(format_float(10.5 + 0.1), "10.6");
-        assert_eq!(format_float(3.0), "3");
-        assert_eq!(format_float(-0.0), "0");
-        assert_eq!(format_float(5.0e3), "5000");
-        assert_eq!(format_float(110.6 + 0.1), "110.7");
     }
 }
