@@ -155,14 +155,38 @@ impl Big {
         let mut q = 0u128;
         let top = self.bit_len().saturating_sub(d.bit_len());
         debug_assert!(top < 128);
+        let mut ds = d.shl(top);
         for i in (0..=top).rev() {
-            let ds = d.shl(i);
             if r >= ds {
-                r = r.sub(&ds);
+                r.sub_assign(&ds);
                 q |= 1 << i;
             }
+            ds.shr1_assign();
         }
         (q, !r.is_zero())
+    }
+
+    /// `self -= other`, which must not go negative.
+    fn sub_assign(&mut self, other: &Big) {
+        debug_assert!(*self >= *other);
+        let mut borrow = 0u64;
+        for (i, limb) in self.0.iter_mut().enumerate() {
+            let v = u64::from(*limb).wrapping_sub(u64::from(other.0.get(i).copied().unwrap_or(0))).wrapping_sub(borrow);
+            *limb = v as u32;
+            borrow = v >> 63;
+        }
+        self.trim();
+    }
+
+    /// `self >>= 1`.
+    fn shr1_assign(&mut self) {
+        let mut carry = 0u32;
+        for limb in self.0.iter_mut().rev() {
+            let low = *limb & 1;
+            *limb = (*limb >> 1) | (carry << 31);
+            carry = low;
+        }
+        self.trim();
     }
 
     /// Decimal digits, no leading zeros ("0" for zero).
