@@ -16,6 +16,7 @@ use crate::bytes::Bytes;
 use crate::client::ClientMeta;
 use crate::commandstats::{Call, Tally};
 use crate::reply::Reply;
+use crate::long_double::LongDouble;
 use crate::store::{Db, Shard, Ttl, SHARDS};
 use crate::{now_ms, Shared};
 
@@ -416,18 +417,8 @@ fn int(a: &[u8]) -> Result<i64, Cow<'static, str>> {
     string2ll(a).ok_or(Cow::Borrowed(NOT_INTEGER))
 }
 
-fn float(a: &[u8]) -> Result<f64, Cow<'static, str>> {
-    let s = std::str::from_utf8(a).map_err(|_| NOT_FLOAT)?;
-    if s.is_empty()
-        || s.starts_with(|c: char| c.is_ascii_whitespace())
-        || s.ends_with(|c: char| c.is_ascii_whitespace())
-    {
-        return Err(NOT_FLOAT.into());
-    }
-    match s.parse::<f64>() {
-        Ok(v) if !v.is_nan() => Ok(v),
-        _ => Err(NOT_FLOAT.into()),
-    }
+fn float(a: &[u8]) -> Result<LongDouble, Cow<'static, str>> {
+    LongDouble::parse(a).ok_or(Cow::Borrowed(NOT_FLOAT))
 }
 
 fn is(a: &[u8], word: &str) -> bool {
@@ -1370,33 +1361,16 @@ fn decrby(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     incr_by(ex, &a[1], by)
 }
 
-/// Formats a float as Redis's `INCRBYFLOAT` does: plain decimal, no
-/// exponent, no trailing zeros. Redis computes in `long double`; rounding
-/// to 15 significant digits (`DBL_DIG`) hides the binary noise of `f64`
-/// the way its wider type does (`10.6 + 0.1` is `10.7`, not `10.69...`).
-pub fn format_float(v: f64) -> String {
-    let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
-    let s = format!("{rounded}");
-    if s == "-0" {
-        "0".into()
-    } else {
-        s
-    }
-}
-
 fn incrbyfloat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let by = float(&a[2])?;
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let cur = match s.peek(&a[1], now) {
         Some(v) => float(v)?,
-        None => 0.0,
+        None => LongDouble::ZERO,
     };
-    let n = cur + by;
-    if !n.is_finite() {
-        return Err("ERR increment would produce NaN or Infinity".into());
-    }
-    let text = format_float(n);
+    let n = cur.add(by).ok_or("ERR increment would produce NaN or Infinity")?;
+    let text = n.to_human();
     set_key(ex, &mut s, &a[1], Bytes::new(text.as_bytes()), Ttl::Keep);
     drop(s);
     resp::bulk(ex.out, text.as_bytes());
@@ -1447,14 +1421,11 @@ fn type_(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn keys(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let all = a[1].as_ref() == b"*";
+    let glob = crate::pattern::Glob::new(&a[1], false);
     let mut found = Vec::new();
     for i in 0..SHARDS {
         let s = ex.db().lock_shard(i);
-        found.extend(
-            s.entries(now)
-                .filter(|(k, _, _)| all || crate::pattern::matches(&a[1], k, false))
-                .map(|(k, _, _)| k.clone()),
-        );
+        found.extend(s.entries(now).filter(|(k, _, _)| all || glob.matches(k)).map(|(k, _, _)| k.clone()));
     }
     resp::array(ex.out, found.len());
     for k in found {
@@ -1468,7 +1439,7 @@ fn keys(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let cursor = std::str::from_utf8(&a[1]).ok().and_then(|s| s.parse::<u64>().ok()).ok_or("ERR invalid cursor")?;
     let mut count = 10i64;
-    let mut pattern: Option<&[u8]> = None;
+    let mut pattern: Option<crate::pattern::Glob> = None;
     let mut only_strings = true;
     let mut j = 2;
     while j < a.len() {
@@ -1479,7 +1450,9 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
                 return Err(SYNTAX.into());
             }
         } else if is(&a[j], "match") {
-            pattern = Some(v);
+            // As Redis, `MATCH *` is no filter at all (the glob `*` alone
+            // does not match the empty key).
+            pattern = (v.as_ref() != b"*").then(|| crate::pattern::Glob::new(v, false));
         } else if is(&a[j], "type") {
             only_strings = is(v, "string");
         } else {
@@ -1495,7 +1468,7 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         let s = ex.db().lock_shard(shard);
         for (k, _, _) in s.entries(now) {
             seen += 1;
-            if only_strings && pattern.is_none_or(|p| crate::pattern::matches(p, k, false)) {
+            if only_strings && pattern.as_ref().is_none_or(|g| g.matches(k)) {
                 found.push(k.clone());
             }
         }
@@ -1723,14 +1696,5 @@ mod tests {
         assert_eq!(memory(b"1g"), Some(1_000_000_000));
         assert_eq!(memory(b"x"), None);
         assert_eq!(memory(b"-1"), None);
-    }
-
-    #[test]
-    fn floats_format_without_exponents_or_trailing_zeros() {
-        assert_eq!(format_float(10.5 + 0.1), "10.6");
-        assert_eq!(format_float(3.0), "3");
-        assert_eq!(format_float(-0.0), "0");
-        assert_eq!(format_float(5.0e3), "5000");
-        assert_eq!(format_float(110.6 + 0.1), "110.7");
     }
 }

@@ -14,12 +14,14 @@
 //! otherwise until they are written to the file.
 
 mod aof;
+mod bignum;
 mod bytes;
 mod client;
 mod command;
 mod commandstats;
 mod cron;
 mod info;
+mod long_double;
 mod pattern;
 mod reply;
 mod store;

@@ -201,7 +201,12 @@ fn strings_and_counters_behave_like_redis() {
     assert_eq!(e(con, &["INCRBYFLOAT", "f", "abc"]), "ERR value is not a valid float");
     assert_eq!(e(con, &["INCRBYFLOAT", "ap", "1"]), "ERR value is not a valid float");
     assert_eq!(q::<String>(con, &["SET", "huge", "1.7e308"]), "OK");
-    assert_eq!(e(con, &["INCRBYFLOAT", "huge", "1.7e308"]), "ERR increment would produce NaN or Infinity");
+    // Finite in Redis's long double.
+    let sum: String = q(con, &["INCRBYFLOAT", "huge", "1.7e308"]);
+    assert!(sum.starts_with("340000000000000000006273556050395193590540427779388267466087171526404912"), "{sum}");
+    assert_eq!(sum.len(), 309);
+    assert_eq!(q::<String>(con, &["SET", "huge", "1e4932"]), "OK");
+    assert_eq!(e(con, &["INCRBYFLOAT", "huge", "1e4932"]), "ERR increment would produce NaN or Infinity");
     assert_eq!(server.stop().code(), Some(0));
 }
 
@@ -1162,5 +1167,270 @@ fn client_output_limits_are_redis_config_parameters_and_close_only_the_client() 
     assert_eq!(q::<Vec<String>>(con, &["CONFIG", "GET", "maxmemory-clients"])[1], "0");
     let log = server.stderr();
     assert!(log.contains("past the hard output limit"), "{log}");
+#[test]
+fn keys_and_scan_answer_a_pattern_of_nested_stars() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let key = "a".repeat(40);
+    let hit = format!("{key}b");
+    for k in [&key, &hit] {
+        assert_eq!(q::<String>(con, &["SET", k, "1"]), "OK");
+    }
+    // Each star doubled a backtracking matcher's work: 2^20 tries per key.
+    let pattern = "a*".repeat(20) + "b";
+    assert_eq!(q::<Vec<String>>(con, &["KEYS", &pattern]), vec![hit.clone()]);
+    let mut found = Vec::new();
+    let mut cursor = "0".to_string();
+    loop {
+        let (next, batch): (String, Vec<String>) = q(con, &["SCAN", &cursor, "MATCH", &pattern, "COUNT", "100"]);
+        found.extend(batch);
+        if next == "0" {
+            break;
+        }
+        cursor = next;
+    }
+    assert_eq!(found, vec![hit.clone()]);
+    if let Ok(out) = std::process::Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &server.addr().port().to_string(), "KEYS", &pattern])
+        .output()
+    {
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{hit}\n"));
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn keys_patterns_follow_redis_edge_cases() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    for k in ["", "hello", "hallo", "hxllo", "h]llo", "h-llo", "h\\llo", "h*llo", "a[", "ab", "z"] {
+        assert_eq!(q::<String>(con, &["SET", k, "1"]), "OK");
+    }
+    let table: &[(&str, &[&str])] = &[
+        ("h[ae]llo", &["hallo", "hello"]),
+        ("h[^e]llo", &["h*llo", "h-llo", "hallo", "h\\llo", "h]llo", "hxllo"]),
+        ("h[e-a]llo", &["hallo", "hello"]),
+        ("h[\\]]llo", &["h]llo"]),
+        ("h\\*llo", &["h*llo"]),
+        // Unterminated: the class runs to the end of the pattern.
+        ("a[b", &["ab"]),
+        ("[^", &["z"]),
+        ("h[a-]llo", &[]),
+        // `*` alone is every key, the empty one too; `**` is not.
+        ("*", &["", "a[", "ab", "h*llo", "h-llo", "hallo", "hello", "h\\llo", "h]llo", "hxllo", "z"]),
+        ("?", &["z"]),
+    ];
+    for (pattern, want) in table {
+        let mut got: Vec<String> = q(con, &["KEYS", pattern]);
+        got.sort();
+        let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(got, want, "KEYS {pattern}");
+    }
+    assert!(!q::<Vec<String>>(con, &["KEYS", "**"]).contains(&String::new()));
+    let params: Vec<String> = q(con, &["CONFIG", "GET", "MAXMEM*"]);
+    assert_eq!(params.first().map(String::as_str), Some("maxmemory"), "{params:?}");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn incrbyfloat_answers_as_redis_7_prints() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let steps: &[(&str, &str, Result<&str, &str>)] = &[
+        ("third", "0.02439024390243902", Ok("0.02439024390243902")),
+        ("tenths", "0.1", Ok("0.1")),
+        ("tenths", "0.1", Ok("0.2")),
+        ("tenths", "0.1", Ok("0.3")),
+        ("tenths", "-0.3", Ok("0")),
+        ("tiny", "-2e-20", Ok("0")),
+        ("tiny", "1e-17", Ok("0.00000000000000001")),
+        ("exp", "5.0e3", Ok("5000")),
+        // 17 decimals of the long double nearest 4999.85, as Redis prints.
+        ("exp", "-1.5E-1", Ok("4999.85000000000000009")),
+        ("hex", "0x1p-1", Ok("0.5")),
+        ("big", "1e308", Ok("1e308")),
+        ("inf", "inf", Err("ERR increment would produce NaN or Infinity")),
+        ("inf", "nan", Err("ERR value is not a valid float")),
+        ("inf", "1e5000", Err("ERR value is not a valid float")),
+        ("inf", " 1", Err("ERR value is not a valid float")),
+        ("inf", "1e", Err("ERR value is not a valid float")),
+    ];
+    for &(key, by, want) in steps {
+        let got = match cmd(&["INCRBYFLOAT", key, by]).query::<String>(con) {
+            Ok(v) => Ok(v),
+            Err(err) => Err(error_text(&err)),
+        };
+        match want {
+            // The long double nearest 1e308, printed in full.
+            Ok("1e308") => {
+                let v = got.unwrap();
+                assert!(v.starts_with("99999999999999999996685879655845645660") && v.len() == 308, "{v}");
+            }
+            _ => assert_eq!(got, want.map(String::from).map_err(String::from), "INCRBYFLOAT {key} {by}"),
+        }
+    }
+    let sum: String = q(con, &["INCRBYFLOAT", "big", "1e308"]);
+    assert!(sum.starts_with("19999999999999999999337175931169129132112019969") && sum.len() == 309, "{sum}");
+    assert_eq!(q::<String>(con, &["GET", "big"]), sum);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// A `redis-server` of the machine's own, on a free loopback port, for
+/// answers to compare with; stopped (by pid) on drop.
+struct RealRedis {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl RealRedis {
+    /// `None` when `redis-server` is not installed.
+    fn start() -> Option<RealRedis> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let redis = RealRedis { child, port };
+        wait_for(Duration::from_secs(10), "redis-server to answer", || redis.connect().is_some());
+        Some(redis)
+    }
+
+    fn connect(&self) -> Option<redis::Connection> {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).ok()?;
+        let con = client.get_connection_with_timeout(Duration::from_secs(1)).ok()?;
+        con.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+        Some(con)
+    }
+}
+
+impl Drop for RealRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A deterministic xorshift, so that a failure names its inputs.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+        &from[self.below(from.len())]
+    }
+
+    fn bytes(&mut self, alphabet: &[u8], max: usize) -> Vec<u8> {
+        let n = self.below(max + 1);
+        (0..n).map(|_| *self.pick(alphabet)).collect()
+    }
+}
+
+/// The reply to `args` as a comparable value: its strings (sorted, for an
+/// array), or the error text.
+fn answer(con: &mut redis::Connection, args: &[&[u8]]) -> Result<Vec<Vec<u8>>, String> {
+    fn bytes(v: &redis::Value) -> Vec<u8> {
+        match v {
+            redis::Value::Okay => b"OK".to_vec(),
+            v => redis::from_redis_value(v).unwrap(),
+        }
+    }
+    let mut c = redis::cmd(std::str::from_utf8(args[0]).unwrap());
+    for a in &args[1..] {
+        c.arg(*a);
+    }
+    match c.query::<redis::Value>(con) {
+        Ok(redis::Value::Array(items)) => {
+            let mut out: Vec<Vec<u8>> = items.iter().map(bytes).collect();
+            out.sort();
+            Ok(out)
+        }
+        Ok(v) => Ok(vec![bytes(&v)]),
+        Err(err) => Err(error_text(&err)),
+    }
+}
+
+#[test]
+fn patterns_and_floats_agree_with_a_real_redis_server() {
+    let Some(real) = RealRedis::start() else {
+        eprintln!("redis-server is not installed: nothing to compare with");
+        return;
+    };
+    let server = start(&[]);
+    let ours = &mut connect(&server);
+    let theirs = &mut real.connect().unwrap();
+    let mut rng = Rng(0x5eed_1234_abcd_0001);
+
+    let key_bytes = b"ab]^-\\*?[Az\xff\x80";
+    let mut keys: Vec<Vec<u8>> = vec![Vec::new()];
+    keys.extend((0..200).map(|_| rng.bytes(key_bytes, 6)));
+    for k in &keys {
+        for con in [&mut *ours, &mut *theirs] {
+            answer(con, &[b"SET", k, b"1"]).unwrap();
+        }
+    }
+    let pattern_bytes = b"ab**?[]^-\\Az\xff\x80";
+    for _ in 0..2000 {
+        let pattern = rng.bytes(pattern_bytes, 8);
+        let args: [&[u8]; 2] = [b"KEYS", &pattern];
+        assert_eq!(answer(ours, &args), answer(theirs, &args), "KEYS {:?}", String::from_utf8_lossy(&pattern));
+    }
+
+    let increments: &[&str] = &[
+        "0.1",
+        "-0.3",
+        "1",
+        "1e-5",
+        "3.3333333333333333",
+        "0.02439024390243902",
+        "-7e10",
+        "1.5e-17",
+        "5e-18",
+        "1e308",
+        "-1e308",
+        "1e4932",
+        "-1e4932",
+        "0x1.8p3",
+        "inf",
+        "-inf",
+        "nan",
+        "1e5000",
+        "1e-5000",
+        "abc",
+        " 1",
+        "1.",
+        ".5",
+        "+2",
+        "-0",
+        "123456789012345678901234567890",
+        "9.99999999999999999999e-1",
+        "0x",
+        "1e",
+    ];
+    for i in 0..600 {
+        let key = format!("f{}", i % 7);
+        let by = if rng.below(3) == 0 {
+            let digits = rng.bytes(b"0123456789", 18);
+            let exp = rng.below(80) as i64 - 40;
+            format!(
+                "{}{}.{}e{exp}",
+                if rng.below(2) == 0 { "-" } else { "" },
+                rng.below(10),
+                String::from_utf8(digits).unwrap()
+            )
+        } else {
+            rng.pick(increments).to_string()
+        };
+        let args: [&[u8]; 3] = [b"INCRBYFLOAT", key.as_bytes(), by.as_bytes()];
+        assert_eq!(answer(ours, &args), answer(theirs, &args), "INCRBYFLOAT {key} {by}");
+    }
     assert_eq!(server.stop().code(), Some(0));
 }
