@@ -6,6 +6,7 @@ mod support;
 mod admin;
 mod bench;
 mod chat;
+mod chat_irssi;
 mod chat_ops;
 mod config;
 mod echo;
