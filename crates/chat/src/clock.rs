@@ -8,6 +8,11 @@ pub fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
+/// Milliseconds since the Unix epoch, now (IRCv3 `server-time`).
+pub fn unix_millis() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
 /// `YYYY-MM-DD HH:MM:SS UTC` for a Unix time.
 pub fn format_utc(secs: u64) -> String {
     let days = (secs / 86_400) as i64;

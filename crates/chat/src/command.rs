@@ -6,19 +6,26 @@
 //! send the client. Errors never close the connection; only QUIT and
 //! flooding do.
 
+mod channels;
+mod server;
+
 use std::time::Instant;
-use switchyard_codec::irc::{
-    fold, is_channel_name, validate_channel, validate_nick, write_message, Message, ParseError, MAX_CONTENT_BYTES,
-};
+use switchyard_codec::irc::{fold, is_channel_name, validate_nick, write_message, Message, ParseError};
 
 use switchyard_engine::ConnId;
 
+use crate::caps::{time_tag, Cap};
+use crate::channel::BAN_LIST_MAX;
 use crate::clock;
 use crate::counters::{Dropped, Message as Kind};
 use crate::numeric::*;
-use crate::registry::{Registry, Topic, User};
+use crate::registry::{Registry, User};
 use crate::Options;
 
+/// The user modes, as 004 lists them.
+const USER_MODES: &str = "iow";
+/// The channel modes, as 004 lists them.
+const CHANNEL_MODES: &str = "biklmnopstv";
 /// Longest nickname (005 `NICKLEN`).
 pub const NICK_MAX_BYTES: usize = 30;
 /// Longest channel name (005 `CHANNELLEN`).
@@ -154,6 +161,11 @@ impl<'a> Session<'a> {
     /// Handles one line (without its line end).
     pub fn line(&mut self, line: &[u8]) {
         let text = String::from_utf8_lossy(line);
+        // IRCv3 message tags: none that a client sends is acted on or relayed.
+        let text = match text.strip_prefix('@') {
+            Some(tagged) => tagged.split_once(' ').map_or("", |(_, rest)| rest).to_string().into(),
+            None => text,
+        };
         let msg = match Message::parse(&text) {
             Ok(msg) => msg,
             Err(ParseError::BadCommand) => {
@@ -179,6 +191,8 @@ impl<'a> Session<'a> {
             "PING" => self.ping(p),
             "PONG" => {}
             "QUIT" => self.quit(p),
+            // irssi sends `JOIN :` while it registers; ngircd ignores it too.
+            "JOIN" if !registered && p.iter().all(|c| c.is_empty()) => {}
             _ if !registered => self.reply(ERR_NOTREGISTERED, &[], Some("You have not registered")),
             "JOIN" => self.join(p),
             "PART" => self.part(p),
@@ -194,6 +208,18 @@ impl<'a> Session<'a> {
             "ISON" => self.ison(p),
             "USERHOST" => self.userhost(p),
             "MOTD" => self.motd(),
+            "KICK" => self.kick(p),
+            "INVITE" => self.invite(p),
+            "OPER" => self.oper(p),
+            "KILL" => self.kill(p),
+            "WALLOPS" => self.wallops(p),
+            "LUSERS" => self.lusers(),
+            "VERSION" => self.version(),
+            "TIME" => self.time(),
+            "ADMIN" => self.admin(),
+            "INFO" => self.info(),
+            // Client-only tags are not relayed, so a tag-only message has nothing to carry.
+            "TAGMSG" => {}
             _ => self.reply(ERR_UNKNOWNCOMMAND, &[msg.command], Some("Unknown command")),
         }
     }
@@ -204,21 +230,46 @@ impl<'a> Session<'a> {
 
     // ----- registration ----------------------------------------------
 
+    /// `CAP LS [302]`, `LIST`, `REQ`, `END` (IRCv3 capability negotiation).
     fn cap(&mut self, p: &[&str]) {
         let Some(sub) = p.first() else { return self.need_more("CAP") };
         let sub = sub.to_ascii_uppercase();
         let nick = self.me().nick_or_star().to_string();
         let server = self.server();
         match sub.as_str() {
-            "LS" | "LIST" => {
-                if !self.me().registered && sub == "LS" {
+            "LS" => {
+                if !self.me().registered {
                     self.me_mut().cap_negotiating = true;
                 }
-                self.tell(server, "CAP", &[&nick, &sub], Some(""));
+                // A 302 client has cap-notify whether it asks or not.
+                if p.get(1).and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 302) {
+                    self.me_mut().caps.set(Cap::CapNotify, true);
+                }
+                let all: Vec<&str> = Cap::ALL.iter().map(|c| c.name()).collect();
+                self.tell(server, "CAP", &[&nick, "LS"], Some(&all.join(" ")));
+            }
+            "LIST" => {
+                let list = self.me().caps.list();
+                self.tell(server, "CAP", &[&nick, "LIST"], Some(&list));
             }
             "REQ" => {
                 let asked = p.get(1).copied().unwrap_or("");
-                self.tell(server, "CAP", &[&nick, "NAK"], Some(asked));
+                match self.me().caps.request(asked) {
+                    Some(caps) => {
+                        let had_tags = self.me().caps.tags();
+                        self.me_mut().caps = caps;
+                        if !self.me().registered {
+                            self.me_mut().cap_negotiating = true;
+                        }
+                        match (had_tags, caps.tags()) {
+                            (false, true) => self.reg.tag_users += 1,
+                            (true, false) => self.reg.tag_users = self.reg.tag_users.saturating_sub(1),
+                            _ => {}
+                        }
+                        self.tell(server, "CAP", &[&nick, "ACK"], Some(asked));
+                    }
+                    None => self.tell(server, "CAP", &[&nick, "NAK"], Some(asked)),
+                }
             }
             "END" => {
                 self.me_mut().cap_negotiating = false;
@@ -288,6 +339,7 @@ impl<'a> Session<'a> {
         }
         self.me_mut().registered = true;
         self.reg.registered += 1;
+        self.reg.max_registered = self.reg.max_registered.max(self.reg.registered);
         let prefix = self.me().prefix();
         let server = self.server();
         let version = concat!("switchyard-", env!("CARGO_PKG_VERSION"));
@@ -295,16 +347,29 @@ impl<'a> Session<'a> {
         self.reply(RPL_YOURHOST, &[], Some(&format!("Your host is {server}, running version {version}")));
         let created = clock::format_utc(self.created);
         self.reply(RPL_CREATED, &[], Some(&format!("This server was created {created}")));
-        self.reply(RPL_MYINFO, &[server, version, "i", "n"], None);
+        self.reply(RPL_MYINFO, &[server, version, USER_MODES, CHANNEL_MODES, "bklov"], None);
+        self.isupport();
+        self.lusers();
+        self.motd();
+    }
+
+    /// 005: what this server supports, as clients read it.
+    fn isupport(&mut self) {
+        let server = self.server();
         let nicklen = format!("NICKLEN={NICK_MAX_BYTES}");
         let chanlen = format!("CHANNELLEN={CHANNEL_MAX_BYTES}");
         let topiclen = format!("TOPICLEN={TOPIC_MAX_BYTES}");
         let awaylen = format!("AWAYLEN={AWAY_MAX_BYTES}");
         let network = format!("NETWORK={server}");
+        let modes = format!("MODES={}", channels::MODES_PER_COMMAND);
+        let maxlist = format!("MAXLIST=b:{BAN_LIST_MAX}");
         let tokens = [
             "CHANTYPES=#&",
             "CASEMAPPING=rfc1459",
-            "CHANMODES=,,,n",
+            "PREFIX=(ov)@+",
+            "CHANMODES=b,k,l,imnpst",
+            &modes,
+            &maxlist,
             &nicklen,
             &chanlen,
             &topiclen,
@@ -312,7 +377,6 @@ impl<'a> Session<'a> {
             &network,
         ];
         self.reply(RPL_ISUPPORT, &tokens, Some("are supported by this server"));
-        self.motd();
     }
 
     fn motd(&mut self) {
@@ -344,162 +408,6 @@ impl<'a> Session<'a> {
         self.quit_with(&quit, &format!("Closing Link: {host} ({quit})"));
     }
 
-    // ----- channels ----------------------------------------------------
-
-    fn join(&mut self, p: &[&str]) {
-        let Some(&names) = p.first() else { return self.need_more("JOIN") };
-        if names == "0" {
-            let keys: Vec<String> = self.me().channels.iter().cloned().collect();
-            for key in keys {
-                self.leave(&key, None);
-            }
-            return;
-        }
-        for name in names.split(',').filter(|n| !n.is_empty()) {
-            if validate_channel(name, CHANNEL_MAX_BYTES).is_err() {
-                self.reply(ERR_BADCHANNAME, &[name], Some("Illegal channel name"));
-                continue;
-            }
-            if !self.reg.join(self.id, name, clock::unix_now()) {
-                continue;
-            }
-            let key = fold(name);
-            let shown = self.reg.channels[&key].name.clone();
-            let mut line = Vec::new();
-            write_message(&mut line, Some(&self.me().prefix()), "JOIN", &[&shown], None);
-            self.reg.send_to_channel(&key, &line, None);
-            if self.reg.channels[&key].topic.is_some() {
-                self.send_topic(&key);
-            }
-            self.send_names(&key);
-        }
-    }
-
-    fn part(&mut self, p: &[&str]) {
-        let Some(&names) = p.first() else { return self.need_more("PART") };
-        let reason = p.get(1).copied();
-        for name in names.split(',').filter(|n| !n.is_empty()) {
-            let key = fold(name);
-            if !self.reg.channels.contains_key(&key) {
-                self.reply(ERR_NOSUCHCHANNEL, &[name], Some("No such channel"));
-            } else if !self.me().channels.contains(&key) {
-                self.reply(ERR_NOTONCHANNEL, &[name], Some("You're not on that channel"));
-            } else {
-                self.leave(&key, reason);
-            }
-        }
-    }
-
-    /// PART to every member (this client included), then out.
-    fn leave(&mut self, key: &str, reason: Option<&str>) {
-        let Some(channel) = self.reg.channels.get(key) else { return };
-        let mut line = Vec::new();
-        write_message(&mut line, Some(&self.me().prefix()), "PART", &[&channel.name], reason);
-        self.reg.send_to_channel(key, &line, None);
-        self.reg.part(self.id, key);
-    }
-
-    fn topic(&mut self, p: &[&str]) {
-        let Some(&name) = p.first() else { return self.need_more("TOPIC") };
-        let key = fold(name);
-        if !self.reg.channels.contains_key(&key) {
-            return self.reply(ERR_NOSUCHCHANNEL, &[name], Some("No such channel"));
-        }
-        let member = self.me().channels.contains(&key);
-        let Some(&text) = p.get(1) else {
-            return self.send_topic(&key);
-        };
-        if !member {
-            return self.reply(ERR_NOTONCHANNEL, &[name], Some("You're not on that channel"));
-        }
-        let text = cut(text, TOPIC_MAX_BYTES);
-        let nick = self.me().nick_or_star().to_string();
-        let prefix = self.me().prefix();
-        let channel = self.reg.channels.get_mut(&key).expect("checked above");
-        channel.topic =
-            (!text.is_empty()).then(|| Topic { text: text.to_string(), set_by: nick, set_at: clock::unix_now() });
-        let shown = channel.name.clone();
-        let mut line = Vec::new();
-        write_message(&mut line, Some(&prefix), "TOPIC", &[&shown], Some(text));
-        self.reg.send_to_channel(&key, &line, None);
-    }
-
-    /// 332 and 333, or 331.
-    fn send_topic(&mut self, key: &str) {
-        let channel = &self.reg.channels[key];
-        let name = channel.name.clone();
-        match channel.topic.clone() {
-            Some(t) => {
-                self.reply(RPL_TOPIC, &[&name], Some(&t.text));
-                self.reply(RPL_TOPICWHOTIME, &[&name, &t.set_by, &t.set_at.to_string()], None);
-            }
-            None => self.reply(RPL_NOTOPIC, &[&name], Some("No topic is set")),
-        }
-    }
-
-    /// 353 lines (as many as the names need) and 366.
-    fn send_names(&mut self, key: &str) {
-        let channel = &self.reg.channels[key];
-        let name = channel.name.clone();
-        let nicks: Vec<String> = channel.members.iter().filter_map(|m| self.reg.users.get(m)?.nick.clone()).collect();
-        let me = self.me().nick_or_star().len();
-        // ":server 353 me = #name :" and the CRLF's share of the limit.
-        let room = MAX_CONTENT_BYTES - (self.server().len() + me + name.len() + 12);
-        let mut batch = String::new();
-        for nick in nicks {
-            if !batch.is_empty() && batch.len() + 1 + nick.len() > room {
-                self.reply(RPL_NAMREPLY, &["=", &name], Some(&batch));
-                batch.clear();
-            }
-            if !batch.is_empty() {
-                batch.push(' ');
-            }
-            batch.push_str(&nick);
-        }
-        if !batch.is_empty() {
-            self.reply(RPL_NAMREPLY, &["=", &name], Some(&batch));
-        }
-        self.reply(RPL_ENDOFNAMES, &[&name], Some("End of NAMES list"));
-    }
-
-    fn names(&mut self, p: &[&str]) {
-        let Some(&names) = p.first() else {
-            let keys: Vec<String> = self.reg.channels.keys().cloned().collect();
-            for key in keys {
-                self.send_names(&key);
-            }
-            return;
-        };
-        for name in names.split(',').filter(|n| !n.is_empty()) {
-            let key = fold(name);
-            if self.reg.channels.contains_key(&key) {
-                self.send_names(&key);
-            } else {
-                self.reply(RPL_ENDOFNAMES, &[name], Some("End of NAMES list"));
-            }
-        }
-    }
-
-    fn list(&mut self, p: &[&str]) {
-        let wanted: Option<Vec<String>> =
-            p.first().map(|names| names.split(',').filter(|n| !n.is_empty()).map(fold).collect());
-        let rows: Vec<(String, String, String)> = self
-            .reg
-            .channels
-            .iter()
-            .filter(|(key, _)| wanted.as_ref().is_none_or(|w| w.contains(key)))
-            .map(|(_, c)| {
-                let topic = c.topic.as_ref().map_or(String::new(), |t| t.text.clone());
-                (c.name.clone(), c.members.len().to_string(), topic)
-            })
-            .collect();
-        self.reply(RPL_LISTSTART, &["Channel"], Some("Users  Name"));
-        for (name, count, topic) in rows {
-            self.reply(RPL_LIST, &[&name, &count], Some(&topic));
-        }
-        self.reply(RPL_LISTEND, &[], Some("End of LIST"));
-    }
-
     // ----- messages ------------------------------------------------------
 
     /// PRIVMSG or NOTICE; counted as accepted if any target was valid.
@@ -520,25 +428,43 @@ impl<'a> Session<'a> {
             }
             return;
         };
+        self.me_mut().last_spoke = Instant::now();
         let prefix = self.me().prefix();
+        let echo = self.me().caps.has(Cap::EchoMessage);
+        // Tags go only to clients that asked for them; none asked, no tag.
+        let tag = (self.reg.tag_users > 0).then(|| time_tag(clock::unix_millis()));
         let (mut accepted, mut deliveries) = (false, 0);
         for target in targets.split(',').filter(|t| !t.is_empty()) {
             if is_channel_name(target) {
                 let key = fold(target);
-                if !self.reg.channels.contains_key(&key) {
+                let Some(channel) = self.reg.channels.get(&key) else {
                     if errors {
                         self.reply(ERR_NOSUCHNICK, &[target], Some("No such nick/channel"));
                     }
-                } else if !self.me().channels.contains(&key) {
+                    continue;
+                };
+                let member = self.me().channels.contains(&key);
+                let modes = &channel.modes;
+                let refused = (!member && modes.no_external)
+                    || ((modes.moderated || !channel.bans.is_empty())
+                        && !channel.may_speak_always(self.id)
+                        && (modes.moderated || channel.banned(&prefix)));
+                if refused {
                     if errors {
                         self.reply(ERR_CANNOTSENDTOCHAN, &[target], Some("Cannot send to channel"));
                     }
-                } else {
-                    let mut line = Vec::new();
-                    write_message(&mut line, Some(&prefix), command, &[target], Some(text));
-                    deliveries += self.reg.send_to_channel(&key, &line, Some(self.id));
-                    accepted = true;
+                    continue;
                 }
+                let mut line = Vec::new();
+                write_message(&mut line, Some(&prefix), command, &[target], Some(text));
+                deliveries += match &tag {
+                    None => self.reg.send_to_channel(&key, &line, Some(self.id)),
+                    Some(tag) => self.reg.send_to_channel_tagged(&key, tag, &line, Some(self.id)),
+                };
+                if echo {
+                    self.echo(tag.as_deref(), &line);
+                }
+                accepted = true;
                 continue;
             }
             let found = self.reg.find_nick(target).filter(|id| self.reg.users.get(id).is_some_and(|u| u.registered));
@@ -548,7 +474,17 @@ impl<'a> Session<'a> {
                 }
                 continue;
             };
-            write_message(self.reg.outbox.to(to), Some(&prefix), command, &[target], Some(text));
+            let mut line = Vec::new();
+            write_message(&mut line, Some(&prefix), command, &[target], Some(text));
+            let tagged = tag.as_deref().filter(|_| self.reg.users[&to].caps.tags());
+            let out = self.reg.outbox.to(to);
+            if let Some(tag) = tagged {
+                out.extend_from_slice(tag.as_bytes());
+            }
+            out.extend_from_slice(&line);
+            if echo {
+                self.echo(tag.as_deref(), &line);
+            }
             deliveries += 1;
             accepted = true;
             if errors {
@@ -564,22 +500,38 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// `echo-message`: the sender's own message back, tagged if it takes tags.
+    fn echo(&mut self, tag: Option<&str>, line: &[u8]) {
+        let tagged = tag.filter(|_| self.me().caps.tags());
+        let out = self.mine();
+        if let Some(tag) = tagged {
+            out.extend_from_slice(tag.as_bytes());
+        }
+        out.extend_from_slice(line);
+    }
+
     // ----- queries ---------------------------------------------------------
 
     /// One 352 line about `id` as seen in `channel` (`*` for none).
     fn who_line(&mut self, channel: &str, id: ConnId) {
         let Some(u) = self.reg.users.get(&id) else { return };
-        let flags = if u.away.is_some() { "G" } else { "H" };
+        let mut flags = String::from(if u.away.is_some() { "G" } else { "H" });
+        if u.oper.is_some() {
+            flags.push('*');
+        }
+        if let Some(c) = self.reg.channels.get(&fold(channel)) {
+            flags.push_str(c.prefix(id, self.me().caps.has(Cap::MultiPrefix)));
+        }
         let (user, host, nick) = (u.user.clone().unwrap_or_default(), u.host.clone(), u.nick_or_star().to_string());
         let real = format!("0 {}", u.realname);
         let server = self.server();
-        self.reply(RPL_WHOREPLY, &[channel, &user, &host, server, &nick, flags], Some(&real));
+        self.reply(RPL_WHOREPLY, &[channel, &user, &host, server, &nick, &flags], Some(&real));
     }
 
     fn who(&mut self, p: &[&str]) {
         let mask = p.first().copied().unwrap_or("*");
         let key = fold(mask);
-        if let Some(channel) = self.reg.channels.get(&key) {
+        if let Some(channel) = self.reg.channels.get(&key).filter(|_| self.sees(&key)) {
             let name = channel.name.clone();
             for m in channel.members.clone() {
                 self.who_line(&name, m);
@@ -603,11 +555,17 @@ impl<'a> Session<'a> {
                 continue;
             };
             let name = u.nick_or_star().to_string();
-            let (user, host, real, away) =
-                (u.user.clone().unwrap_or_default(), u.host.clone(), u.realname.clone(), u.away.clone());
-            let idle = u.last_active.elapsed().as_secs().to_string();
-            let channels: Vec<String> =
-                u.channels.iter().filter_map(|k| self.reg.channels.get(k)).map(|c| c.name.clone()).collect();
+            let (user, host, real, away, oper) = (
+                u.user.clone().unwrap_or_default(),
+                u.host.clone(),
+                u.realname.clone(),
+                u.away.clone(),
+                u.oper.is_some(),
+            );
+            let idle = u.last_spoke.elapsed().as_secs().to_string();
+            let signon = u.signon.to_string();
+            let id = self.reg.find_nick(nick).expect("found above");
+            let channels = self.visible_channels_of(id);
             self.reply(RPL_WHOISUSER, &[&name, &user, &host, "*"], Some(&real));
             if !channels.is_empty() {
                 self.reply(RPL_WHOISCHANNELS, &[&name], Some(&channels.join(" ")));
@@ -617,7 +575,10 @@ impl<'a> Session<'a> {
             if let Some(away) = away {
                 self.reply(RPL_AWAY, &[&name], Some(&away));
             }
-            self.reply(RPL_WHOISIDLE, &[&name, &idle], Some("seconds idle"));
+            if oper {
+                self.reply(RPL_WHOISOPERATOR, &[&name], Some("is an IRC operator"));
+            }
+            self.reply(RPL_WHOISIDLE, &[&name, &idle, &signon], Some("seconds idle, signon time"));
             self.reply(RPL_ENDOFWHOIS, &[&name], Some("End of WHOIS list"));
         }
     }
@@ -653,22 +614,7 @@ impl<'a> Session<'a> {
     fn mode(&mut self, p: &[&str]) {
         let Some(&target) = p.first() else { return self.need_more("MODE") };
         if is_channel_name(target) {
-            let key = fold(target);
-            let Some(channel) = self.reg.channels.get(&key) else {
-                return self.reply(ERR_NOSUCHCHANNEL, &[target], Some("No such channel"));
-            };
-            let (name, created) = (channel.name.clone(), channel.created.to_string());
-            match p.get(1).copied() {
-                None => {
-                    self.reply(RPL_CHANNELMODEIS, &[&name, "+n"], None);
-                    self.reply(RPL_CREATIONTIME, &[&name, &created], None);
-                }
-                Some("b" | "+b") if p.len() == 2 => {
-                    self.reply(RPL_ENDOFBANLIST, &[&name], Some("End of channel ban list"));
-                }
-                Some(_) => self.reply(ERR_CHANOPRIVSNEEDED, &[&name], Some("You're not channel operator")),
-            }
-            return;
+            return self.channel_mode(target, &p[1..]);
         }
         if fold(target) != fold(self.me().nick_or_star()) {
             if self.reg.find_nick(target).is_none() {
@@ -677,40 +623,88 @@ impl<'a> Session<'a> {
             return self.reply(ERR_USERSDONTMATCH, &[], Some("Cannot change mode for other users"));
         }
         let Some(&change) = p.get(1) else {
-            let modes = if self.me().invisible { "+i" } else { "+" };
-            return self.reply(RPL_UMODEIS, &[modes], None);
+            let modes = self.user_modes();
+            return self.reply(RPL_UMODEIS, &[&modes], None);
         };
         let mut adding = true;
         let mut unknown = false;
-        let before = self.me().invisible;
+        let mut applied = String::new();
+        let mut sign = None;
         for c in change.chars() {
-            match c {
-                '+' => adding = true,
-                '-' => adding = false,
-                'i' => self.me_mut().invisible = adding,
-                _ => unknown = true,
+            let me = self.me_mut();
+            let flag = match c {
+                '+' | '-' => {
+                    adding = c == '+';
+                    continue;
+                }
+                'i' => &mut me.invisible,
+                'w' => &mut me.wallops,
+                // Only OPER gives `+o`; anyone may drop it.
+                'o' if !adding && me.oper.is_some() => {
+                    me.oper = None;
+                    self.reg.opers = self.reg.opers.saturating_sub(1);
+                    applied.push_str(if sign == Some(false) { "o" } else { "-o" });
+                    sign = Some(false);
+                    continue;
+                }
+                'o' => continue,
+                _ => {
+                    unknown = true;
+                    continue;
+                }
+            };
+            if std::mem::replace(flag, adding) == adding {
+                continue;
             }
+            if c == 'i' {
+                if adding {
+                    self.reg.invisible += 1;
+                } else {
+                    self.reg.invisible = self.reg.invisible.saturating_sub(1);
+                }
+            }
+            if sign != Some(adding) {
+                applied.push(if adding { '+' } else { '-' });
+                sign = Some(adding);
+            }
+            applied.push(c);
         }
         if unknown {
             self.reply(ERR_UMODEUNKNOWNFLAG, &[], Some("Unknown MODE flag"));
         }
-        let after = self.me().invisible;
-        if before != after {
+        if !applied.is_empty() {
             let nick = self.me().nick_or_star().to_string();
             let prefix = self.me().prefix();
-            self.tell(&prefix, "MODE", &[&nick], Some(if after { "+i" } else { "-i" }));
+            self.tell(&prefix, "MODE", &[&nick], Some(&applied));
         }
     }
 
-    fn away(&mut self, p: &[&str]) {
-        match p.first().filter(|m| !m.is_empty()) {
-            Some(m) => {
-                self.me_mut().away = Some(cut(m, AWAY_MAX_BYTES).to_string());
-                self.reply(RPL_NOWAWAY, &[], Some("You have been marked as being away"));
+    /// `+iow` as far as set (221).
+    fn user_modes(&self) -> String {
+        let me = self.me();
+        let mut modes = String::from("+");
+        for (set, c) in [(me.invisible, 'i'), (me.oper.is_some(), 'o'), (me.wallops, 'w')] {
+            if set {
+                modes.push(c);
             }
-            None => {
-                self.me_mut().away = None;
-                self.reply(RPL_UNAWAY, &[], Some("You are no longer marked as being away"));
+        }
+        modes
+    }
+
+    fn away(&mut self, p: &[&str]) {
+        let away = p.first().filter(|m| !m.is_empty()).map(|m| cut(m, AWAY_MAX_BYTES).to_string());
+        let mut line = Vec::new();
+        write_message(&mut line, Some(&self.me().prefix()), "AWAY", &[], away.as_deref());
+        let told = away.is_some();
+        self.me_mut().away = away;
+        if told {
+            self.reply(RPL_NOWAWAY, &[], Some("You have been marked as being away"));
+        } else {
+            self.reply(RPL_UNAWAY, &[], Some("You are no longer marked as being away"));
+        }
+        for peer in self.reg.peers(self.id) {
+            if self.reg.users.get(&peer).is_some_and(|u| u.caps.has(Cap::AwayNotify)) {
+                self.reg.outbox.to(peer).extend_from_slice(&line);
             }
         }
     }

@@ -74,6 +74,8 @@ pub struct Counters {
     deliveries: u64,
     /// Clients dropped, indexed like `Dropped::ALL`.
     dropped: [u64; 3],
+    /// OPER attempts refused for a wrong name or password.
+    oper_failures: u64,
 }
 
 /// The figures that are read, not counted.
@@ -100,6 +102,11 @@ impl Counters {
         self.dropped[why as usize] += 1;
     }
 
+    /// Counts one refused OPER.
+    pub fn oper_failed(&mut self) {
+        self.oper_failures += 1;
+    }
+
     /// Appends the gauges and every counter; each labelled family lists
     /// every label value, zeros included.
     pub fn render(&self, gauges: Gauges, out: &mut String) {
@@ -117,6 +124,12 @@ impl Counters {
                 "counter",
                 "Copies of PRIVMSG and NOTICE messages queued for their recipients.",
                 self.deliveries,
+            ),
+            (
+                "switchyard_chat_oper_failures_total",
+                "counter",
+                "OPER attempts refused for a wrong name or password.",
+                self.oper_failures,
             ),
         ];
         for (name, kind, help, v) in simple {
@@ -149,6 +162,7 @@ mod tests {
         c.message(Message::Privmsg, 0);
         c.message(Message::Notice, 1);
         c.dropped(Dropped::SendQ);
+        c.oper_failed();
         let mut s = String::new();
         c.render(Gauges { users: 2, unregistered: 1, channels: 4 }, &mut s);
         for line in [
@@ -156,6 +170,7 @@ mod tests {
             "# TYPE switchyard_chat_unregistered_connections gauge\nswitchyard_chat_unregistered_connections 1\n",
             "# TYPE switchyard_chat_channels gauge\nswitchyard_chat_channels 4\n",
             "# TYPE switchyard_chat_deliveries_total counter\nswitchyard_chat_deliveries_total 4\n",
+            "# TYPE switchyard_chat_oper_failures_total counter\nswitchyard_chat_oper_failures_total 1\n",
             "# TYPE switchyard_chat_messages_total counter\n",
             "switchyard_chat_messages_total{command=\"privmsg\"} 2\n",
             "switchyard_chat_messages_total{command=\"notice\"} 1\n",

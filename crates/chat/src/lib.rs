@@ -21,6 +21,8 @@
 //! thread ([`keepalive`]) pings idle clients and drops those that do not
 //! answer.
 
+mod caps;
+mod channel;
 mod clock;
 mod command;
 mod counters;
@@ -28,6 +30,7 @@ mod flood;
 mod keepalive;
 mod numeric;
 mod outbox;
+mod password;
 mod registry;
 
 use std::net::IpAddr;
@@ -41,6 +44,15 @@ use crate::command::Session;
 use crate::counters::{Dropped, Gauges};
 use crate::outbox::Shared;
 use crate::registry::{Registry, User};
+
+pub use crate::password::{HashError, PasswordHash};
+
+/// A server operator: the name OPER gives and the hash of its password.
+#[derive(Clone, Debug)]
+pub struct Oper {
+    pub name: String,
+    pub hash: PasswordHash,
+}
 
 /// Settings of the chat service.
 #[derive(Clone, Debug)]
@@ -57,6 +69,8 @@ pub struct Options {
     pub flood_lines_per_sec: u32,
     /// Input lines a client may send at once before the rate applies.
     pub flood_burst_lines: u32,
+    /// Who may become a server operator with OPER.
+    pub opers: Vec<Oper>,
 }
 
 impl Default for Options {
@@ -68,6 +82,7 @@ impl Default for Options {
             ping_timeout: Duration::from_secs(60),
             flood_lines_per_sec: 10,
             flood_burst_lines: 100,
+            opers: Vec::new(),
         }
     }
 }

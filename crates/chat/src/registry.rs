@@ -18,6 +18,8 @@ use std::time::Instant;
 use switchyard_codec::irc::{fold, write_message};
 use switchyard_engine::ConnId;
 
+use crate::caps::Caps;
+use crate::channel::Channel;
 use crate::counters::Counters;
 use crate::flood::Bucket;
 use crate::outbox::Outbox;
@@ -43,6 +45,18 @@ pub struct User {
     pub away: Option<String>,
     /// User mode `+i`.
     pub invisible: bool,
+    /// User mode `+w`: receives WALLOPS.
+    pub wallops: bool,
+    /// User mode `+o`: the name of the `[chat.opers]` entry it gave to OPER.
+    pub oper: Option<String>,
+    /// The IRCv3 capabilities the client asked for.
+    pub caps: Caps,
+    /// Folded names of the channels it was invited to and has not joined since.
+    pub invited: BTreeSet<String>,
+    /// When the client connected, seconds since the Unix epoch (317).
+    pub signon: u64,
+    /// When the client last sent a PRIVMSG or NOTICE (317's idle time).
+    pub last_spoke: Instant,
     /// When the client last sent anything.
     pub last_active: Instant,
     /// When the keep-alive PING went out, if it is unanswered.
@@ -67,6 +81,12 @@ impl User {
             channels: BTreeSet::new(),
             away: None,
             invisible: false,
+            wallops: false,
+            oper: None,
+            caps: Caps::default(),
+            invited: BTreeSet::new(),
+            signon: crate::clock::unix_now(),
+            last_spoke: now,
             last_active: now,
             ping_sent: None,
             bucket: Bucket::new(burst, now),
@@ -83,27 +103,6 @@ impl User {
     pub fn prefix(&self) -> String {
         format!("{}!{}@{}", self.nick_or_star(), self.user.as_deref().unwrap_or("*"), self.host)
     }
-}
-
-/// A channel's topic and who set it when.
-#[derive(Debug, Clone)]
-pub struct Topic {
-    pub text: String,
-    pub set_by: String,
-    /// Seconds since the Unix epoch.
-    pub set_at: u64,
-}
-
-/// A channel: exists while it has members.
-#[derive(Debug)]
-pub struct Channel {
-    /// The name as its creator spelled it.
-    pub name: String,
-    pub topic: Option<Topic>,
-    /// Members in the order they joined.
-    pub members: Vec<ConnId>,
-    /// Creation time, seconds since the Unix epoch.
-    pub created: u64,
 }
 
 /// Users, nicknames and channels.
@@ -124,8 +123,27 @@ pub struct Registry {
     /// Users in `users` that have registered, kept so that the metrics
     /// need not walk every user under the lock.
     pub registered: usize,
+    /// The most users registered at once since the start (265, 266).
+    pub max_registered: usize,
+    /// Registered users with `+i`, for LUSERS.
+    pub invisible: usize,
+    /// Users with `+o`, for LUSERS.
+    pub opers: usize,
+    /// Users that take message tags; while there are none, messages are
+    /// sent without looking at each recipient's capabilities.
+    pub tag_users: usize,
     /// Messages, deliveries and drops, for the metrics.
     pub counters: Counters,
+    /// Failed OPER attempts not yet in a warning.
+    pub oper_log: OperLog,
+}
+
+/// The rate limit of the failed-OPER warning.
+#[derive(Debug, Default)]
+pub struct OperLog {
+    pub last_warned: Option<Instant>,
+    /// Failures since the last warning.
+    pub unlogged: u64,
 }
 
 impl Registry {
@@ -164,18 +182,41 @@ impl Registry {
         sent
     }
 
-    /// Adds `id` to channel `name` (creating it); false if already a member.
+    /// Queues `line` for every member of channel `key` (folded) but
+    /// `except`, with `tag` before it for the members that take tags;
+    /// returns how many members that was.
+    pub fn send_to_channel_tagged(&mut self, key: &str, tag: &str, line: &[u8], except: Option<ConnId>) -> usize {
+        let mut sent = 0;
+        if let Some(channel) = self.channels.get(key) {
+            for &m in &channel.members {
+                if Some(m) != except {
+                    let tags = self.users.get(&m).is_some_and(|u| u.caps.tags());
+                    let out = self.outbox.to(m);
+                    if tags {
+                        out.extend_from_slice(tag.as_bytes());
+                    }
+                    out.extend_from_slice(line);
+                    sent += 1;
+                }
+            }
+        }
+        sent
+    }
+
+    /// Adds `id` to channel `name`, creating it with `id` as its operator;
+    /// false if already a member.
     pub fn join(&mut self, id: ConnId, name: &str, now_unix: u64) -> bool {
         let key = fold(name);
         let Some(user) = self.users.get_mut(&id) else { return false };
         if !user.channels.insert(key.clone()) {
             return false;
         }
-        self.channels
-            .entry(key)
-            .or_insert_with(|| Channel { name: name.to_string(), topic: None, members: Vec::new(), created: now_unix })
-            .members
-            .push(id);
+        user.invited.remove(&key);
+        let channel = self.channels.entry(key).or_insert_with(|| Channel::new(name, now_unix));
+        if channel.members.is_empty() {
+            channel.ops.insert(id);
+        }
+        channel.members.push(id);
         true
     }
 
@@ -186,8 +227,7 @@ impl Registry {
             user.channels.remove(key);
         }
         if let Some(channel) = self.channels.get_mut(key) {
-            channel.members.retain(|&m| m != id);
-            if channel.members.is_empty() {
+            if channel.remove(id) {
                 self.channels.remove(key);
             }
         }
@@ -215,6 +255,15 @@ impl Registry {
         self.throttled.remove(&id);
         if user.registered {
             self.registered = self.registered.saturating_sub(1);
+            if user.invisible {
+                self.invisible = self.invisible.saturating_sub(1);
+            }
+        }
+        if user.oper.is_some() {
+            self.opers = self.opers.saturating_sub(1);
+        }
+        if user.caps.tags() {
+            self.tag_users = self.tag_users.saturating_sub(1);
         }
         if let Some(nick) = &user.nick {
             let key = fold(nick);
@@ -224,8 +273,7 @@ impl Registry {
         }
         for key in &user.channels {
             if let Some(channel) = self.channels.get_mut(key) {
-                channel.members.retain(|&m| m != id);
-                if channel.members.is_empty() {
+                if channel.remove(id) {
                     self.channels.remove(key);
                 }
             }

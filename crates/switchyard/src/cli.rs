@@ -109,6 +109,9 @@ pub struct ChatArgs {
     /// Input lines a second a client may keep up (burst: ten seconds' worth); 0 disables [default: 10].
     #[arg(long, value_name = "N")]
     pub flood_rate: Option<u32>,
+    /// Server operators, from the configuration file's `[chat.opers]` only.
+    #[arg(skip)]
+    pub opers: Vec<switchyard_chat::Oper>,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {

@@ -107,6 +107,24 @@ struct ChatTable {
     #[serde(default, deserialize_with = "positive_duration")]
     ping_interval: Option<Duration>,
     flood_rate: Option<u32>,
+    /// `[chat.opers]`: name = SHA-crypt hash of the password.
+    #[serde(default, deserialize_with = "opers")]
+    opers: Vec<switchyard_chat::Oper>,
+}
+
+/// `[chat.opers]` entries, each hash checked as it is read, so that a bad
+/// one is refused with its own line.
+fn opers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<switchyard_chat::Oper>, D::Error> {
+    /// One checked hash.
+    struct Hash(switchyard_chat::PasswordHash);
+    impl<'de> Deserialize<'de> for Hash {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Hash, D::Error> {
+            let s = String::deserialize(d)?;
+            switchyard_chat::PasswordHash::parse(&s).map(Hash).map_err(de::Error::custom)
+        }
+    }
+    let table = std::collections::BTreeMap::<String, Hash>::deserialize(d)?;
+    Ok(table.into_iter().map(|(name, Hash(hash))| switchyard_chat::Oper { name, hash }).collect())
 }
 
 /// Why a configuration file was refused.
@@ -259,6 +277,9 @@ impl File {
         fill(&mut c.motd, self.chat.motd.map(Spanned::into_inner));
         fill(&mut c.ping_interval, self.chat.ping_interval);
         fill(&mut c.flood_rate, self.chat.flood_rate);
+        if c.opers.is_empty() {
+            c.opers = self.chat.opers;
+        }
     }
 }
 
@@ -581,5 +602,17 @@ mod tests {
         assert_eq!(show_duration(Duration::from_secs(300)), "300s");
         assert_eq!(show_duration(Duration::from_millis(1500)), "1500ms");
         assert_eq!(show_duration(Duration::ZERO), "0s");
+    }
+
+    #[test]
+    fn chat_opers_hold_password_hashes_and_clear_text_is_refused() {
+        let hash = "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1";
+        let f = parse(&format!("[chat]\nserver_name = \"a\"\n[chat.opers]\nroot = \"{hash}\"\n")).unwrap();
+        assert_eq!(f.chat.opers.len(), 1);
+        assert_eq!(f.chat.opers[0].name, "root");
+        assert!(f.chat.opers[0].hash.verify("secret"));
+        let (line, key, msg) = error("[chat.opers]\nroot = \"secret\"\n");
+        assert_eq!((line, key.as_str()), (2, "chat.opers.root"));
+        assert!(msg.contains("openssl passwd -6"), "{msg}");
     }
 }

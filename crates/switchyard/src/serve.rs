@@ -150,7 +150,8 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
                 ),
                 None => None,
             };
-            let mut options = switchyard_chat::Options { motd, ..Default::default() };
+            let opers = std::mem::take(&mut args.chat.opers);
+            let mut options = switchyard_chat::Options { motd, opers, ..Default::default() };
             if let Some(n) = &args.chat.server_name {
                 options.server_name = n.clone();
             }

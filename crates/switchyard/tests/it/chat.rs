@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::support::{connect, Server};
 
-fn start(extra: &[&str]) -> Server {
+pub(crate) fn start(extra: &[&str]) -> Server {
     let mut args = vec!["serve", "chat", "--listen", "127.0.0.1:0"];
     if !extra.contains(&"--workers") {
         args.extend_from_slice(&["--workers", "2"]);
@@ -17,7 +17,7 @@ fn start(extra: &[&str]) -> Server {
 }
 
 /// Registers `a` and `b` and has both join `#r`.
-fn two_in_a_room(server: &Server, a: &str, b: &str) -> (Irc, Irc) {
+pub(crate) fn two_in_a_room(server: &Server, a: &str, b: &str) -> (Irc, Irc) {
     let (mut a, mut b) = (Irc::register(server, a), Irc::register(server, b));
     for m in [&mut a, &mut b] {
         m.send("JOIN #r");
@@ -59,7 +59,7 @@ impl Irc {
 
     /// The next line, without its CRLF; None at EOF or reset.
     #[track_caller]
-    fn next(&mut self) -> Option<String> {
+    pub(crate) fn next(&mut self) -> Option<String> {
         loop {
             let mut line = String::new();
             match self.reader.read_line(&mut line) {
@@ -82,7 +82,7 @@ impl Irc {
 
     /// Reads until `done` holds for a line; returns the lines before it and that line.
     #[track_caller]
-    fn until(&mut self, what: &str, mut done: impl FnMut(&str) -> bool) -> (Vec<String>, String) {
+    pub(crate) fn until(&mut self, what: &str, mut done: impl FnMut(&str) -> bool) -> (Vec<String>, String) {
         let mut seen = Vec::new();
         loop {
             match self.next() {
@@ -101,26 +101,26 @@ impl Irc {
 
     /// Reads until exactly `want`; returns the lines before it.
     #[track_caller]
-    fn expect(&mut self, want: &str) -> Vec<String> {
+    pub(crate) fn expect(&mut self, want: &str) -> Vec<String> {
         self.until(want, |l| l == want).0
     }
 
     /// Reads until a numeric `code`; returns that line.
     #[track_caller]
-    fn expect_code(&mut self, code: &str) -> String {
+    pub(crate) fn expect_code(&mut self, code: &str) -> String {
         self.until(code, |l| l.split(' ').nth(1) == Some(code)).1
     }
 
     /// Round-trips a PING, so that everything the server owed us before it
     /// has arrived; returns what came first.
     #[track_caller]
-    fn sync(&mut self) -> Vec<String> {
+    pub(crate) fn sync(&mut self) -> Vec<String> {
         self.send("PING :sync");
         self.expect(":switchyard PONG switchyard :sync")
     }
 
     /// Reads to the end of the stream; returns every line.
-    fn rest(&mut self) -> Vec<String> {
+    pub(crate) fn rest(&mut self) -> Vec<String> {
         std::iter::from_fn(|| self.next()).collect()
     }
 }
@@ -135,12 +135,26 @@ fn registration_sends_welcome_numerics_isupport_and_the_missing_motd() {
     assert_eq!(l, ":switchyard 001 ann :Welcome to the Internet Relay Network ann!ann@127.0.0.1");
     assert_eq!(c.next().unwrap(), ":switchyard 002 ann :Your host is switchyard, running version switchyard-0.1.0");
     assert!(c.next().unwrap().starts_with(":switchyard 003 ann :This server was created "));
-    assert_eq!(c.next().unwrap(), ":switchyard 004 ann switchyard switchyard-0.1.0 i n");
+    assert_eq!(c.next().unwrap(), ":switchyard 004 ann switchyard switchyard-0.1.0 iow biklmnopstv bklov");
     let isupport = c.next().unwrap();
-    for token in ["CHANTYPES=#&", "NICKLEN=30", "CHANNELLEN=50", "CASEMAPPING=rfc1459"] {
+    for token in [
+        " CHANTYPES=#& ",
+        " NICKLEN=30 ",
+        " CHANNELLEN=50 ",
+        " CASEMAPPING=rfc1459 ",
+        " PREFIX=(ov)@+ ",
+        " CHANMODES=b,k,l,imnpst ",
+        " MODES=6 ",
+        " MAXLIST=b:50 ",
+    ] {
         assert!(isupport.starts_with(":switchyard 005 ann ") && isupport.contains(token), "{isupport}");
     }
     assert!(isupport.ends_with(" :are supported by this server"));
+    // LUSERS, as at every registration: ann is the only user.
+    assert_eq!(c.next().unwrap(), ":switchyard 251 ann :There are 1 users and 0 invisible on 1 servers");
+    assert_eq!(c.next().unwrap(), ":switchyard 255 ann :I have 1 clients and 0 servers");
+    assert_eq!(c.next().unwrap(), ":switchyard 265 ann 1 1 :Current local users: 1, max: 1");
+    assert_eq!(c.next().unwrap(), ":switchyard 266 ann 1 1 :Current global users: 1, max: 1");
     assert_eq!(c.next().unwrap(), ":switchyard 422 ann :MOTD File is missing");
     assert!(server.stop().success());
 }
@@ -155,10 +169,14 @@ fn the_motd_file_is_sent_after_the_welcome_and_cap_negotiation_holds_registratio
     c.send("CAP LS 302");
     c.send("NICK bob");
     c.send("USER bob 0 * :Bob");
+    c.send("CAP REQ :multi-prefix sasl");
     c.send("CAP REQ :multi-prefix");
     c.send("PING :held");
     let before = c.expect(":irc.test PONG irc.test :held");
-    assert_eq!(before, [":irc.test CAP * LS :", ":irc.test CAP bob NAK :multi-prefix"], "no welcome before CAP END");
+    let ls =
+        ":irc.test CAP * LS :away-notify cap-notify echo-message extended-join message-tags multi-prefix server-time";
+    let replies = [ls, ":irc.test CAP bob NAK :multi-prefix sasl", ":irc.test CAP bob ACK :multi-prefix"];
+    assert_eq!(before, replies, "no welcome before CAP END");
     c.send("CAP END");
     c.expect_code("001");
     assert_eq!(c.expect_code("375"), ":irc.test 375 bob :- irc.test Message of the day - ");
@@ -191,19 +209,19 @@ fn join_part_nick_topic_and_quit_reach_every_member_with_full_prefixes() {
     let mut c = Irc::register(&server, "carol");
     a.send("JOIN #room");
     a.expect(":alice!alice@127.0.0.1 JOIN #room");
-    assert_eq!(a.next().unwrap(), ":switchyard 353 alice = #room :alice");
+    assert_eq!(a.next().unwrap(), ":switchyard 353 alice = #room :@alice");
     assert_eq!(a.next().unwrap(), ":switchyard 366 alice #room :End of NAMES list");
     b.send("JOIN #room");
     b.expect(":bob!bob@127.0.0.1 JOIN #room");
-    assert_eq!(b.next().unwrap(), ":switchyard 353 bob = #room :alice bob");
+    assert_eq!(b.next().unwrap(), ":switchyard 353 bob = #room :@alice bob");
     a.expect(":bob!bob@127.0.0.1 JOIN #room");
     c.send("JOIN #room");
     a.expect(":carol!carol@127.0.0.1 JOIN #room");
     b.expect(":carol!carol@127.0.0.1 JOIN #room");
 
-    c.send("TOPIC #room :plans for today");
+    a.send("TOPIC #room :plans for today");
     for m in [&mut a, &mut b, &mut c] {
-        m.expect(":carol!carol@127.0.0.1 TOPIC #room :plans for today");
+        m.expect(":alice!alice@127.0.0.1 TOPIC #room :plans for today");
     }
     b.send("NICK robert");
     for m in [&mut a, &mut b, &mut c] {
@@ -221,7 +239,7 @@ fn join_part_nick_topic_and_quit_reach_every_member_with_full_prefixes() {
     // carol left the channel before: she hears nothing of the quit.
     assert!(c.sync().iter().all(|l| !l.contains("QUIT")));
     a.send("NAMES #room");
-    assert_eq!(a.expect_code("353"), ":switchyard 353 alice = #room :alice");
+    assert_eq!(a.expect_code("353"), ":switchyard 353 alice = #room :@alice");
     assert!(server.stop().success());
 }
 
@@ -277,10 +295,10 @@ fn topic_names_list_who_whois_and_mode_queries_answer_as_the_rfc_says() {
     b.send("TOPIC #room");
     assert_eq!(b.expect_code("332"), ":switchyard 332 bob #room :the topic");
     let who_time = b.next().unwrap();
-    assert!(who_time.starts_with(":switchyard 333 bob #room alice "), "{who_time}");
+    assert!(who_time.starts_with(":switchyard 333 bob #room alice!alice@127.0.0.1 "), "{who_time}");
 
     b.send("NAMES #room");
-    assert_eq!(b.expect_code("353"), ":switchyard 353 bob = #room :alice bob");
+    assert_eq!(b.expect_code("353"), ":switchyard 353 bob = #room :@alice bob");
     assert_eq!(b.next().unwrap(), ":switchyard 366 bob #room :End of NAMES list");
     b.send("LIST");
     assert_eq!(b.expect_code("321"), ":switchyard 321 bob Channel :Users  Name");
@@ -290,18 +308,20 @@ fn topic_names_list_who_whois_and_mode_queries_answer_as_the_rfc_says() {
     b.send("WHO #room");
     assert_eq!(
         b.expect_code("352"),
-        ":switchyard 352 bob #room alice 127.0.0.1 switchyard alice H :0 alice the tester"
+        ":switchyard 352 bob #room alice 127.0.0.1 switchyard alice H@ :0 alice the tester"
     );
     assert_eq!(b.next().unwrap(), ":switchyard 352 bob #room bob 127.0.0.1 switchyard bob H :0 bob the tester");
     assert_eq!(b.next().unwrap(), ":switchyard 315 bob #room :End of WHO list");
     b.send("WHOIS ALICE");
     assert_eq!(b.expect_code("311"), ":switchyard 311 bob alice alice 127.0.0.1 * :alice the tester");
-    assert_eq!(b.next().unwrap(), ":switchyard 319 bob alice :#empty #room");
+    assert_eq!(b.next().unwrap(), ":switchyard 319 bob alice :@#empty @#room");
     assert_eq!(b.next().unwrap(), ":switchyard 312 bob alice switchyard :switchyard chat");
-    b.expect_code("317");
+    let idle = b.expect_code("317");
+    let signon: u64 = idle.split(' ').nth(5).unwrap().parse().unwrap();
+    assert!(signon > 1_600_000_000 && idle.ends_with(" :seconds idle, signon time"), "{idle}");
     assert_eq!(b.next().unwrap(), ":switchyard 318 bob alice :End of WHOIS list");
     b.send("MODE #room");
-    assert_eq!(b.expect_code("324"), ":switchyard 324 bob #room +n");
+    assert_eq!(b.expect_code("324"), ":switchyard 324 bob #room +nt");
     assert!(b.next().unwrap().starts_with(":switchyard 329 bob #room "));
     b.send("MODE #room b");
     assert_eq!(b.expect_code("368"), ":switchyard 368 bob #room :End of channel ban list");
@@ -481,7 +501,7 @@ fn a_client_that_never_reads_is_dropped_while_the_others_keep_receiving() {
     sender.send("PRIVMSG #firehose :after the drop");
     reader.expect(":sender!sender@127.0.0.1 PRIVMSG #firehose :after the drop");
     reader.send("NAMES #firehose");
-    assert_eq!(reader.expect_code("353"), ":switchyard 353 reader = #firehose :sender reader");
+    assert_eq!(reader.expect_code("353"), ":switchyard 353 reader = #firehose :@sender reader");
     assert!(server.stop().success());
 }
 

@@ -6,6 +6,8 @@ mod support;
 mod admin;
 mod bench;
 mod chat;
+mod chat_irssi;
+mod chat_ops;
 mod config;
 mod echo;
 mod fuzz;
