@@ -15,8 +15,8 @@ use switchyard_codec::resp::{self, string2ll};
 use crate::bytes::Bytes;
 use crate::client::ClientMeta;
 use crate::commandstats::{Call, Tally};
-use crate::reply::Reply;
 use crate::long_double::LongDouble;
+use crate::reply::Reply;
 use crate::store::{Db, Shard, Ttl, SHARDS};
 use crate::{now_ms, Shared};
 

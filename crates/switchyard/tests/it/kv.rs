@@ -1167,6 +1167,9 @@ fn client_output_limits_are_redis_config_parameters_and_close_only_the_client() 
     assert_eq!(q::<Vec<String>>(con, &["CONFIG", "GET", "maxmemory-clients"])[1], "0");
     let log = server.stderr();
     assert!(log.contains("past the hard output limit"), "{log}");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
 #[test]
 fn keys_and_scan_answer_a_pattern_of_nested_stars() {
     let server = start(&[]);

@@ -48,17 +48,6 @@ const FD_SLACK: usize = 2;
 const IDLE_CPU_LIMIT: Duration = Duration::from_millis(100);
 const IDLE_WINDOW: Duration = Duration::from_secs(1);
 
-/// Issue 18: chat's replies to a client that half-closes can be lost (the
-/// close overtakes them). Until that is fixed, half-close cases against
-/// chat only require the connection to end, not the probe's answer.
-const CHAT_ANSWERS_HALF_CLOSED_CLIENTS: bool = false;
-
-/// Issue 18: kv copies a stored value into each reply that carries it and
-/// goes on building the replies of a client that reset, so a few `MGET`s
-/// of a large value cost gigabytes and stall the loop. Until that is
-/// fixed the kv fuzzer sends no large values ([`Case::LargeValue`]).
-const KV_SENDS_LARGE_VALUES_WITHOUT_COPIES: bool = false;
-
 /// The largest value [`Case::LargeValue`] makes, and the key it uses.
 const LARGE_VALUE_BYTES: usize = 32 << 20;
 const LARGE_KEY: &str = "fuzz:large";
@@ -284,7 +273,7 @@ fn fuzz(service: Service) {
         panic!("{}", run.report(&format!("{idle:?} of CPU time in {IDLE_WINDOW:?} of idleness"), &server));
     }
     check(&run, &server, 2_000_000);
-    if service == Service::Kv && KV_SENDS_LARGE_VALUES_WITHOUT_COPIES {
+    if service == Service::Kv {
         let peak = server.memory("VmHWM");
         if peak > memory_before + LARGE_VALUE_MEMORY_BYTES {
             let what = format!("peak memory {} MiB, from {} MiB before the fuzzing", peak >> 20, memory_before >> 20);
@@ -335,7 +324,7 @@ enum End {
 impl Case {
     fn draw(rng: &mut Rng, service: Service, corpus: &[Vec<u8>]) -> Case {
         let end = |rng: &mut Rng| if rng.chance(1, 2) { End::Close } else { End::Reset };
-        if service == Service::Kv && KV_SENDS_LARGE_VALUES_WITHOUT_COPIES && rng.chance(1, 64) {
+        if service == Service::Kv && rng.chance(1, 64) {
             return Case::LargeValue {
                 bytes: rng.between(1, LARGE_VALUE_BYTES),
                 copies: rng.between(1, 8),
@@ -418,9 +407,6 @@ impl Case {
                 let _ = s.shutdown(Shutdown::Write);
                 let got = read_to_eof(&mut s).map_err(|e| format!("after a half-close: {e}"))?;
                 let Some(n) = probe else { return Ok(()) };
-                if service == Service::Chat && !CHAT_ANSWERS_HALF_CLOSED_CLIENTS {
-                    return Ok(());
-                }
                 // The last answer is the probe's; copies of it come before.
                 let probe = service.probe(*n);
                 let whole = (0..=got.len()).any(|i| probe.check(&got[i..]) == Answer::Whole);
