@@ -22,7 +22,9 @@
 # environment: REQUESTS (default 200000), CLIENTS (default 50), ROUNDS
 #   (default 3),
 #   KEYS (default 1000000), SWITCHYARD (a built binary; default: build release),
-#   SWITCHYARD_ARGS (extra engine flags, e.g. "--workers 0"; default none).
+#   SWITCHYARD_ARGS (extra engine flags, e.g. "--workers 0"; default none),
+#   LARGE_BYTES, LARGE_CLIENTS, LARGE_GETS (the large-value rows, below),
+#   LARGE_ONLY (set: run only the large-value rows).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -120,6 +122,7 @@ load() { # port server-pid test pipeline
 # shellcheck source=scripts/bench-common.sh
 . scripts/bench-common.sh
 
+if [[ -z "${LARGE_ONLY:-}" ]]; then
 echo "redis-benchmark -t <test> -c $CLIENTS -n $REQUESTS -q -P <depth>, median of $ROUNDS alternating rounds; $("$SWITCHYARD" --version 2>/dev/null || echo switchyard) vs $("$REDIS" --version | awk '{print $1, $2, $3}')"
 echo "client busy: redis-benchmark's CPU time over its wall time, median of all runs of the row;"
 echo "server us/req: each server's CPU time (all threads) per request, medians"
@@ -181,3 +184,49 @@ printf '%-12s %10s %14s %14s\n' server keys "empty KiB" "loaded KiB"
 printf '%-12s %10s %14s %14s\n' switchyard "$sy_keys" "$sy_base" "$sy_rss"
 printf '%-12s %10s %14s %14s\n' redis "$rd_keys" "$rd_base" "$rd_rss"
 awk -v a="$sy_rss" -v b="$rd_rss" 'BEGIN { printf "ratio (switchyard / redis): %.2fx\n", a / b }'
+fi
+stop_servers
+
+# Large values: one LARGE_BYTES value (64 MiB by default), fetched by
+# LARGE_CLIENTS clients (8) with GET, LARGE_GETS GETs in all per run
+# (64), alternating as above; fresh servers, so that the peak resident
+# memory (VmHWM) is this section's. kv refers to the stored value in
+# every reply; a server that copies it into each client's buffer holds
+# up to one copy per client.
+LARGE_BYTES=${LARGE_BYTES:-67108864}
+LARGE_CLIENTS=${LARGE_CLIENTS:-8}
+LARGE_GETS=${LARGE_GETS:-64}
+hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
+large() { # port server-pid: GET/s, MiB/s, server CPU ms per GET
+    local before after rps
+    before=$(cpu_ticks "$2")
+    redis-benchmark -h 127.0.0.1 -p "$1" -t get -c "$LARGE_CLIENTS" -n "$LARGE_GETS" -q >"$work/large.out" 2>/dev/null
+    after=$(cpu_ticks "$2")
+    rps=$(tr '\r' '\n' <"$work/large.out" | grep 'requests per second' | tail -1 | sed 's/.*: \([0-9.]*\) requests per second.*/\1/')
+    awk -v rps="$rps" -v b="$LARGE_BYTES" -v ticks=$((after - before)) -v hz="$HZ" -v n="$LARGE_GETS" \
+        'BEGIN { printf "%s %.0f %.2f\n", rps, rps * b / 1048576, ticks * 1e3 / hz / n }'
+}
+start_servers none
+for port in "$sy_port" "$rd_port"; do
+    redis-benchmark -h 127.0.0.1 -p "$port" -t set -c 1 -n 1 -d "$LARGE_BYTES" -q >/dev/null 2>&1
+done
+sy_set=$(rss_kib "$sy_pid")
+rd_set=$(rss_kib "$rd_pid")
+sys=() rds=() sy_mbs=() rd_mbs=() sy_ms=() rd_ms=()
+for round in $(seq "$ROUNDS"); do
+    if ((round % 2)); then
+        read -r sy sy_mb sy_c < <(large "$sy_port" "$sy_pid")
+        read -r rd rd_mb rd_c < <(large "$rd_port" "$rd_pid")
+    else
+        read -r rd rd_mb rd_c < <(large "$rd_port" "$rd_pid")
+        read -r sy sy_mb sy_c < <(large "$sy_port" "$sy_pid")
+    fi
+    sys+=("$sy") rds+=("$rd") sy_mbs+=("$sy_mb") rd_mbs+=("$rd_mb") sy_ms+=("$sy_c") rd_ms+=("$rd_c")
+done
+echo
+echo "GET of one $((LARGE_BYTES >> 20)) MiB value by $LARGE_CLIENTS clients ($LARGE_GETS GETs a run), median of $ROUNDS alternating rounds"
+printf '%-12s %8s %8s %14s %14s %14s\n' server "GET/s" "MiB/s" "CPU ms/GET" "KiB after SET" "peak KiB"
+printf '%-12s %8s %8s %14s %14s %14s\n' switchyard "$(printf '%s\n' "${sys[@]}" | median)" \
+    "$(printf '%s\n' "${sy_mbs[@]}" | median)" "$(printf '%s\n' "${sy_ms[@]}" | median)" "$sy_set" "$(hwm_kib "$sy_pid")"
+printf '%-12s %8s %8s %14s %14s %14s\n' redis "$(printf '%s\n' "${rds[@]}" | median)" \
+    "$(printf '%s\n' "${rd_mbs[@]}" | median)" "$(printf '%s\n' "${rd_ms[@]}" | median)" "$rd_set" "$(hwm_kib "$rd_pid")"

@@ -65,6 +65,21 @@ impl Bytes {
         }
     }
 
+    /// Long contents that something besides this value refers to (a reply
+    /// on its way).
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Bytes::Heap(v) if Arc::strong_count(v) > 1)
+    }
+
+    /// The very same contents as `other` (not only equal ones): a value
+    /// that nothing replaced meanwhile.
+    pub fn same(&self, other: &Bytes) -> bool {
+        match (self, other) {
+            (Bytes::Heap(a), Bytes::Heap(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     /// The contents, to change in place: copied first only if a reply
     /// still refers to them. Inline contents move to the heap.
     pub fn make_mut(&mut self) -> &mut Vec<u8> {
@@ -164,7 +179,10 @@ mod tests {
         let before = v.as_slice().as_ptr();
         v.make_mut()[1] = 2;
         assert_eq!(v.as_slice().as_ptr(), before, "not shared: changed in place");
+        assert!(!v.is_shared());
         let reply = v.shared().unwrap();
+        assert!(v.is_shared());
+        assert!(v.same(&v.clone()) && !v.same(&Bytes::from_vec(v.to_vec())));
         v.make_mut()[0] = 9;
         assert_eq!((*reply).as_ref()[0], 1, "the reply keeps what it was given");
         assert_eq!(v[0], 9);

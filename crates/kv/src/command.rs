@@ -1229,28 +1229,61 @@ fn msetnx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 }
 
 fn append(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let part = &a[2];
+    let len = change_value(ex, &a[1], |len| len + part.len(), |v| v.extend_from_slice(part))?;
+    ex.int(len as i64)
+}
+
+/// Values at least this long that a reply still shares are copied outside
+/// the shard's lock before a change (see [`change_value`]).
+const COPY_OUTSIDE_LOCK_BYTES: usize = 64 << 10;
+
+/// Changes the string at `key` (empty if absent) with `write`, which makes
+/// it `new_len(current length)` long; its time to live stays. The new
+/// length, or the error for one past `proto-max-bulk-len`.
+///
+/// The value is changed in place unless a reply still shares it. Then it
+/// is copied first, and a long one outside the lock: from a reference
+/// taken under the lock, put back only if the key still holds that same
+/// value (else it starts again), so that no shard is held for the length
+/// of a copy of up to `proto-max-bulk-len` bytes while others wait.
+fn change_value(
+    ex: &mut Exec<'_>,
+    key: &[u8],
+    new_len: impl Fn(usize) -> usize,
+    write: impl Fn(&mut Vec<u8>),
+) -> Result<usize, Cow<'static, str>> {
     let now = ex.now;
     let max = ex.max_bulk();
-    let mut s = ex.db().lock(&a[1]);
-    let cur = s.peek(&a[1], now).map_or(0, |v| v.len());
-    if cur + a[2].len() > max {
-        return Err(TOO_BIG.into());
-    }
-    // In place, unless a reply still shares the value.
-    let len = match s.update(&a[1], now, |v| {
-        let v = v.make_mut();
-        v.extend_from_slice(&a[2]);
-        v.len()
-    }) {
-        Some(len) => len,
-        None => {
-            s.insert(&a[1], Bytes::new(&a[2]), Ttl::Keep);
-            a[2].len()
+    loop {
+        let mut s = ex.db().lock(key);
+        let current = s.peek(key, now);
+        let len = new_len(current.map_or(0, |v| v.len()));
+        if len > max {
+            return Err(TOO_BIG.into());
         }
-    };
-    ex.log_key(&s, &a[1]);
-    drop(s);
-    ex.int(len as i64)
+        let shared = current.filter(|v| v.len() >= COPY_OUTSIDE_LOCK_BYTES && v.is_shared()).cloned();
+        let Some(snapshot) = shared else {
+            if s.update(key, now, |v| write(v.make_mut())).is_none() {
+                let mut v = Vec::new();
+                write(&mut v);
+                s.insert(key, Bytes::from_vec(v), Ttl::Keep);
+            }
+            ex.log_key(&s, key);
+            return Ok(len);
+        };
+        drop(s);
+        let mut copy = Vec::with_capacity(len.max(snapshot.len()));
+        copy.extend_from_slice(&snapshot);
+        write(&mut copy);
+        let mut s = ex.db().lock(key);
+        if s.peek(key, now).is_some_and(|v| v.same(&snapshot)) {
+            drop(snapshot);
+            s.update(key, now, |v| *v = Bytes::from_vec(copy));
+            ex.log_key(&s, key);
+            return Ok(len);
+        }
+    }
 }
 
 fn strlen(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
@@ -1294,14 +1327,11 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     }
     let part = &a[3];
     let now = ex.now;
-    let max = ex.max_bulk();
-    let mut s = ex.db().lock(&a[1]);
     if part.is_empty() {
-        let n = s.peek(&a[1], now).map_or(0, |v| v.len());
-        drop(s);
+        let n = ex.db().lock(&a[1]).peek(&a[1], now).map_or(0, |v| v.len());
         return ex.int(n as i64);
     }
-    if offset as u64 + part.len() as u64 > max as u64 {
+    if offset as u64 + part.len() as u64 > ex.max_bulk() as u64 {
         return Err(TOO_BIG.into());
     }
     let end = offset as usize + part.len();
@@ -1310,20 +1340,8 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             v.resize(end, 0);
         }
         v[offset as usize..end].copy_from_slice(part);
-        v.len()
     };
-    // In place, unless a reply still shares the value.
-    let len = match s.update(&a[1], now, |v| write(v.make_mut())) {
-        Some(len) => len,
-        None => {
-            let mut v = Vec::new();
-            let len = write(&mut v);
-            s.insert(&a[1], Bytes::from_vec(v), Ttl::Keep);
-            len
-        }
-    };
-    ex.log_key(&s, &a[1]);
-    drop(s);
+    let len = change_value(ex, &a[1], |len| len.max(end), write)?;
     ex.int(len as i64)
 }
 

@@ -657,6 +657,27 @@ mod tests {
     }
 
     #[test]
+    fn a_reply_keeps_the_value_it_was_given_while_the_key_changes() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let meta = meta();
+        let long = "v".repeat(100 << 10);
+        run(&kv, &meta, &["SET".into(), "k".into(), long.clone()]);
+        // A GET whose reply refers to the value, not yet sent.
+        let mut pending = reply::Reply::default();
+        let args: Vec<Cow<'_, [u8]>> = ["GET", "k"].iter().map(|a| Cow::Borrowed(a.as_bytes())).collect();
+        Exec::new(&kv.shared, &mut pending, 0, &meta).run(&args);
+        assert!(pending.len() < 64, "the value is referred to, not copied");
+        assert_eq!(run(&kv, &meta, &["APPEND".into(), "k".into(), "!".into()]), b":102401\r\n");
+        assert_eq!(run(&kv, &meta, &["SETRANGE".into(), "k".into(), "0".into(), "w".into()]), b":102401\r\n");
+        let mut want = Vec::new();
+        resp::bulk(&mut want, long.as_bytes());
+        assert_eq!(pending.to_vec(), want, "the reply on its way is what GET saw");
+        let now = run(&kv, &meta, &["GETRANGE".into(), "k".into(), "0".into(), "1".into()]);
+        assert_eq!(now, b"$2\r\nwv\r\n");
+        assert_eq!(run(&kv, &meta, &["STRLEN".into(), "k".into()]), b":102401\r\n");
+    }
+
+    #[test]
     fn small_batches_of_cheap_commands_run_inline_and_the_rest_on_workers() {
         let kv = Kv::new(Options::default()).unwrap();
         let client = Client { db: 0, meta: Arc::new(meta()), out: reply::Reply::default() };
