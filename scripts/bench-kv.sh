@@ -76,7 +76,8 @@ wait_until() { # what, command...
 
 # start_servers <none|everysec>: sets sy_port, rd_port, sy_pid, rd_pid.
 start_servers() {
-    local mode=$1 dir="$work/$mode"
+    local mode=$1
+    local dir="$work/$mode"
     rm -rf "$dir"
     mkdir -p "$dir"
     rd_port=$(free_port)
@@ -100,6 +101,7 @@ start_servers() {
 }
 
 HZ=$(getconf CLK_TCK)
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime, all threads
 
 # One redis-benchmark run; prints its requests/s, how busy the load
@@ -168,7 +170,6 @@ for i in range(int(sys.argv[1])):
     key = b"key:%012d" % i
     out.write(b"*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$16\r\n%s\r\n" % (len(key), key, value))
 PY
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 start_servers none
 sy_base=$(rss_kib "$sy_pid")
 rd_base=$(rss_kib "$rd_pid")
