@@ -225,10 +225,15 @@ impl<S: Service> Server<S> {
                 }
             }
         }
-        let drain_started = Instant::now();
         if let (Some(queue), Some(pool)) = (queue, pool) {
             queue.close();
-            if !pool.join(drain_started + Duration::from_secs(5)) {
+            // Within the drain deadline whatever a worker is doing: past it,
+            // a worker still busy (a handler that does not return) is left
+            // behind, as the process exits, after a last short grace.
+            let now = Instant::now();
+            let deadline = (now + shared.config.shutdown_timeout.saturating_sub(shared.drain_elapsed()))
+                .max(now + Duration::from_millis(100));
+            if !pool.join(deadline) {
                 tracing::warn!("workers still busy after the loops stopped; not waiting for them");
             }
         }

@@ -179,3 +179,30 @@ fn a_close_with_unread_input_still_delivers_the_last_reply() {
         server.stop();
     }
 }
+
+/// A handler that does not return for 20 seconds and ignores everything.
+struct Stuck;
+
+impl Service for Stuck {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        std::thread::sleep(Duration::from_secs(20));
+        let n = cx.input().len();
+        cx.consume(n);
+    }
+}
+
+#[test]
+fn a_shutdown_ends_within_the_drain_deadline_whatever_a_worker_is_doing() {
+    let server = Running::start(Stuck, BACKENDS[0], |c| c.shutdown_timeout = Duration::from_millis(500));
+    let mut c = server.connect();
+    c.write_all(b"forever\n").unwrap();
+    wait_for_a_running_task(&server);
+    let asked = Instant::now();
+    let summary = server.stop();
+    assert!(asked.elapsed() < Duration::from_secs(2), "the shutdown took {:?}", asked.elapsed());
+    assert_eq!(summary.forced, 1);
+}
