@@ -119,6 +119,16 @@ impl Config {
         if self.listen.is_empty() {
             return Err("no address to listen on".into());
         }
+        self.validate_settings()
+    }
+
+    /// [`Config::validate`] but for the addresses: for a server given its
+    /// listeners ([`crate::Server::bind_with`]).
+    ///
+    /// # Errors
+    ///
+    /// A message naming the setting that is out of range.
+    pub fn validate_settings(&self) -> Result<(), String> {
         if self.io_threads == 0 || self.io_threads > 64 {
             return Err(format!("io_threads must be 1 to 64, not {}", self.io_threads));
         }

@@ -66,6 +66,8 @@ pub use server::{Error, Server, Summary};
 pub use service::{CloseReason, ConnId, ConnInfo, Control, Cx, Farewell, Reject, Service};
 #[cfg(not(loom))]
 pub use shared::Throttle;
+#[cfg(not(loom))]
+pub use sys::inherited_listener;
 
 /// Raises the soft open-files limit to the hard limit; returns the new limit.
 ///

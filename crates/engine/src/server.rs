@@ -108,7 +108,26 @@ impl<S: Service> Server<S> {
     /// [`Error::Config`] for impossible settings, [`Error::Bind`] for an
     /// address that cannot be bound, [`Error::Io`] for an eventfd.
     pub fn bind(config: Config, service: S) -> Result<Server<S>, Error> {
-        config.validate().map_err(Error::Config)?;
+        Server::bind_with(config, service, Vec::new())
+    }
+
+    /// [`Server::bind`], and serves on `inherited` listening sockets too:
+    /// sockets this process was given rather than bound (systemd's socket
+    /// activation, a live upgrade). `config.listen` may then be empty.
+    /// Each I/O loop gets its own descriptor of an inherited socket (a
+    /// `dup`): they share one accept queue, and whichever loop is woken
+    /// first takes the connection.
+    ///
+    /// # Errors
+    ///
+    /// As [`Server::bind`]; [`Error::Io`] if a descriptor cannot be
+    /// duplicated or read.
+    pub fn bind_with(config: Config, service: S, inherited: Vec<TcpListener>) -> Result<Server<S>, Error> {
+        if inherited.is_empty() {
+            config.validate().map_err(Error::Config)?;
+        } else {
+            config.validate_settings().map_err(Error::Config)?;
+        }
         // A descriptor per connection: take all that the hard limit allows.
         match sys::raise_fd_limit() {
             Ok(n) => tracing::debug!(limit = n, "open files limit"),
@@ -122,6 +141,14 @@ impl<S: Service> Server<S> {
             for per_loop in listeners.iter_mut() {
                 per_loop.push(sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?);
             }
+            addrs.push(addr);
+        }
+        for listener in inherited {
+            let addr = listener.local_addr().map_err(io_err("reading an inherited listener's address"))?;
+            for per_loop in listeners.iter_mut().skip(1) {
+                per_loop.push(listener.try_clone().map_err(io_err("duplicating an inherited listener"))?);
+            }
+            listeners[0].push(listener);
             addrs.push(addr);
         }
         let inboxes: Vec<Arc<Inbox>> = (0..config.io_threads)

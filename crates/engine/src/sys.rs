@@ -114,6 +114,43 @@ pub fn listener(addr: &SocketAddr, backlog: i32) -> io::Result<TcpListener> {
     Ok(TcpListener::from(owned))
 }
 
+/// Takes a listening socket this process inherited (from systemd's socket
+/// activation, or from the process it replaces in a live upgrade) by its
+/// descriptor: checks that it is a listening TCP socket, and makes it
+/// non-blocking and close-on-exec like the engine's own.
+///
+/// # Errors
+///
+/// `InvalidInput` naming the descriptor if it is not a listening TCP
+/// socket; the error of `getsockopt` or `fcntl`.
+pub fn inherited_listener(fd: RawFd) -> io::Result<TcpListener> {
+    let get = |level, name| -> io::Result<libc::c_int> {
+        let mut v: libc::c_int = 0;
+        let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+        // SAFETY: getsockopt(2) writes at most `len` bytes into a live c_int.
+        cvt(unsafe { libc::getsockopt(fd, level, name, &mut v as *mut libc::c_int as *mut libc::c_void, &mut len) })?;
+        Ok(v)
+    };
+    let not = |what: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("descriptor {fd} is not {what}"));
+    let domain = get(libc::SOL_SOCKET, libc::SO_DOMAIN).map_err(|_| not("a socket"))?;
+    if ![libc::AF_INET, libc::AF_INET6].contains(&domain) || get(libc::SOL_SOCKET, libc::SO_TYPE)? != libc::SOCK_STREAM
+    {
+        return Err(not("a TCP socket"));
+    }
+    if get(libc::SOL_SOCKET, libc::SO_ACCEPTCONN)? != 1 {
+        return Err(not("a listening socket"));
+    }
+    // SAFETY: fcntl(2) on a descriptor just checked to be an open socket.
+    unsafe {
+        let flags = cvt(libc::fcntl(fd, libc::F_GETFL))?;
+        cvt(libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK))?;
+        cvt(libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC))?;
+    }
+    // SAFETY: the caller hands over the descriptor, which nothing else in
+    // this process owns.
+    Ok(unsafe { TcpListener::from_raw_fd(fd) })
+}
+
 /// `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)`: the next pending connection.
 pub fn accept(listener: &TcpListener) -> io::Result<TcpStream> {
     // SAFETY: null address pointers are allowed; the peer address is read later.
@@ -346,6 +383,21 @@ mod tests {
         let held = listener(&free, 16).unwrap();
         let err = claim(&held.local_addr().unwrap()).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::EADDRINUSE));
+    }
+
+    #[test]
+    fn an_inherited_descriptor_must_be_a_listening_tcp_socket() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(l);
+        let taken = inherited_listener(fd).unwrap();
+        assert_eq!(taken.local_addr().unwrap(), addr);
+        let client = std::net::TcpStream::connect(addr).unwrap();
+        let err = inherited_listener(client.as_raw_fd()).unwrap_err();
+        assert!(err.to_string().contains("not a listening socket"), "{err}");
+        let file = std::fs::File::open("/dev/null").unwrap();
+        let err = inherited_listener(file.as_raw_fd()).unwrap_err();
+        assert!(err.to_string().contains("not a socket"), "{err}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Exit status: 0 after a graceful shutdown, 1 on an error (or a drain cut
 //! short by its deadline), 2 for a usage error.
 
+mod activation;
 mod admin;
 mod bench;
 mod cli;

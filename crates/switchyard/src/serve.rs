@@ -104,8 +104,27 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         eprintln!("switchyard: {err}");
         return Ok(2);
     }
-    let config = engine_config(args.service, e);
-    if let Err(msg) = config.validate() {
+    let inherited = match crate::activation::listeners() {
+        Ok(l) => l,
+        Err(msg) => {
+            eprintln!("switchyard: {msg}");
+            return Ok(2);
+        }
+    };
+    let mut config = engine_config(args.service, e);
+    if !inherited.is_empty() {
+        // Socket activation: the given sockets instead of binding.
+        if !e.listen.is_empty() {
+            tracing::info!("socket-activated: serving on the sockets given, not on the listen addresses");
+        }
+        config.listen.clear();
+        for (name, l) in &inherited {
+            tracing::info!(socket = %name, addr = ?l.local_addr().ok(), "socket-activated");
+        }
+    }
+    let inherited: Vec<_> = inherited.into_iter().map(|(_, l)| l).collect();
+    let valid = if inherited.is_empty() { config.validate() } else { config.validate_settings() };
+    if let Err(msg) = valid {
         match &e.config {
             Some(path) => eprintln!("switchyard: {}: {msg}", path.display()),
             None => eprintln!("switchyard: {msg}"),
@@ -118,7 +137,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
     let admin = e.admin;
     let name = args.service;
     match args.service {
-        ServiceName::Echo => serve(name, config, admin, crate::echo::Echo),
+        ServiceName::Echo => serve(name, config, inherited, admin, crate::echo::Echo),
         ServiceName::Http => {
             let root = match &args.http.root {
                 Some(r) => r.clone(),
@@ -127,7 +146,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             let options = switchyard_http::Options { root, autoindex: args.http.autoindex };
             let http = switchyard_http::Http::new(options.clone())
                 .with_context(|| format!("serving {}", options.root.display()))?;
-            serve(name, config, admin, http)
+            serve(name, config, inherited, admin, http)
         }
         ServiceName::Kv => {
             let mut options = switchyard_kv::Options::default();
@@ -141,7 +160,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(f) = args.kv.appendfsync {
                 options.appendfsync = f;
             }
-            serve(name, config, admin, switchyard_kv::Kv::new(options).context("opening the store")?)
+            serve(name, config, inherited, admin, switchyard_kv::Kv::new(options).context("opening the store")?)
         }
         ServiceName::Chat => {
             let motd = match &args.chat.motd {
@@ -163,7 +182,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
                 options.flood_lines_per_sec = r;
                 options.flood_burst_lines = r.saturating_mul(10);
             }
-            serve(name, config, admin, switchyard_chat::Chat::new(options))
+            serve(name, config, inherited, admin, switchyard_chat::Chat::new(options))
         }
     }
 }
@@ -200,12 +219,13 @@ fn kinds(service: ServiceName) -> Option<crate::admin::Kinds> {
 fn serve<S: Service>(
     service_name: ServiceName,
     config: Config,
+    inherited: Vec<std::net::TcpListener>,
     admin: Option<SocketAddr>,
     service: S,
 ) -> anyhow::Result<i32> {
     let name = format!("{service_name:?}").to_lowercase();
     let name = name.as_str();
-    let server = Server::bind(config, service).context("starting the server")?;
+    let server = Server::bind_with(config, service, inherited).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
     {
         let mut stdout = std::io::stdout().lock();

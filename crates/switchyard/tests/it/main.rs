@@ -3,6 +3,7 @@
 
 mod support;
 
+mod activation;
 mod admin;
 mod bench;
 mod chat;

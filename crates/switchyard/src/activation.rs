@@ -1,0 +1,47 @@
+//! Listening sockets handed over at start: systemd's socket activation
+//! (`LISTEN_PID`, `LISTEN_FDS`, `LISTEN_FDNAMES`, as `sd_listen_fds(3)`
+//! reads them).
+//!
+//! The sockets start at descriptor 3. They are the server's when
+//! `LISTEN_PID` is this process's id; the variables are removed either
+//! way, so that a program this one starts does not take them for its own.
+
+use std::net::TcpListener;
+
+/// The first descriptor passed (`SD_LISTEN_FDS_START`).
+const FIRST_FD: i32 = 3;
+
+/// The sockets this process was given, with their names (`LISTEN_FDNAMES`,
+/// or "unknown"); none if it was not socket-activated.
+///
+/// # Errors
+///
+/// A message naming the variable or descriptor that is wrong: a
+/// malformed count, or a descriptor that is not a listening TCP socket.
+pub fn listeners() -> Result<Vec<(String, TcpListener)>, String> {
+    let pid = std::env::var("LISTEN_PID").ok();
+    let fds = std::env::var("LISTEN_FDS").ok();
+    let names = std::env::var("LISTEN_FDNAMES").ok();
+    for var in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] {
+        std::env::remove_var(var);
+    }
+    let (Some(pid), Some(fds)) = (pid, fds) else { return Ok(Vec::new()) };
+    if pid.parse::<u32>().ok() != Some(std::process::id()) {
+        tracing::debug!(listen_pid = %pid, "LISTEN_FDS is for another process; binding as configured");
+        return Ok(Vec::new());
+    }
+    let n: i32 = fds.parse().map_err(|_| format!("LISTEN_FDS: `{fds}` is not a number of descriptors"))?;
+    if !(0..=1024).contains(&n) {
+        return Err(format!("LISTEN_FDS: {n} descriptors is out of range"));
+    }
+    let names: Vec<String> = names.map(|s| s.split(':').map(str::to_string).collect()).unwrap_or_default();
+    (0..n)
+        .map(|i| {
+            let fd = FIRST_FD + i;
+            let name = names.get(i as usize).cloned().unwrap_or_else(|| "unknown".to_string());
+            switchyard_engine::inherited_listener(fd)
+                .map(|l| (name.clone(), l))
+                .map_err(|e| format!("LISTEN_FDS: socket {name}: {e}"))
+        })
+        .collect()
+}
