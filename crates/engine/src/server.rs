@@ -156,6 +156,12 @@ impl<S: Service> Server<S> {
             .collect::<Result<_, _>>()
             .map_err(io_err("eventfd"))?;
         let shared = Arc::new(Shared::new(config).map_err(io_err("eventfd"))?);
+        let handover: Vec<TcpListener> = listeners[0]
+            .iter()
+            .map(TcpListener::try_clone)
+            .collect::<Result<_, _>>()
+            .map_err(io_err("duplicating a listener"))?;
+        *shared.handover.lock().unwrap_or_else(|e| e.into_inner()) = handover;
         let control = Control { inboxes: inboxes.into(), shared };
         Ok(Server { service: Arc::new(service), control, listeners, addrs })
     }

@@ -442,6 +442,21 @@ impl Control {
         self.shared.draining()
     }
 
+    /// Copies of the server's listening sockets (one per address, in the
+    /// order of [`crate::Server::local_addrs`]), to hand to a process that
+    /// takes over from this one (a live upgrade): both then accept from
+    /// the same sockets, and no client is refused while one stops and the
+    /// other starts. Empty once a shutdown has begun (the sockets close
+    /// with the drain).
+    ///
+    /// # Errors
+    ///
+    /// A descriptor cannot be duplicated.
+    pub fn handover_listeners(&self) -> std::io::Result<Vec<std::net::TcpListener>> {
+        let held = self.shared.handover.lock().unwrap_or_else(|e| e.into_inner());
+        held.iter().map(std::net::TcpListener::try_clone).collect()
+    }
+
     /// The output limits in force.
     pub fn output_limits(&self) -> crate::OutputLimits {
         self.shared.output.get()

@@ -27,6 +27,10 @@ pub struct Shared {
     /// The highest gate released (`Control::release`): output held for a
     /// gate up to this one may be written.
     pub released: AtomicU64,
+    /// A copy of each listening socket, for handing them to a process that
+    /// takes over (`Control::handover_listeners`); emptied when the
+    /// shutdown starts, so that a draining server's sockets close.
+    pub handover: std::sync::Mutex<Vec<std::net::TcpListener>>,
     /// While draining: loops that still have received requests to finish.
     /// Goodbyes wait for zero, so that a last word follows every reply and
     /// message that requests received before the signal produce.
@@ -85,6 +89,7 @@ impl Shared {
             limit_log: RateLimit::default(),
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),
+            handover: std::sync::Mutex::new(Vec::new()),
             loops_working: AtomicUsize::new(config.io_threads),
             config,
         })
@@ -102,6 +107,7 @@ impl Shared {
     /// Marks the shutdown as started (the loop saw the fd become readable).
     pub fn note_shutdown(&self) {
         self.draining.store(true, Ordering::SeqCst);
+        self.handover.lock().unwrap_or_else(|e| e.into_inner()).clear();
         if self.drain_start.set(Instant::now()).is_ok() {
             tracing::info!("shutting down: no new connections; finishing what was received");
         }

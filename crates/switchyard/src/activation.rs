@@ -1,8 +1,9 @@
-//! Listening sockets handed over at start: systemd's socket activation
+//! Listening sockets handed over at start: by systemd's socket activation
 //! (`LISTEN_PID`, `LISTEN_FDS`, `LISTEN_FDNAMES`, as `sd_listen_fds(3)`
-//! reads them).
+//! reads them), or by the process this one replaces in a live upgrade
+//! (`SWITCHYARD_LISTEN_FDS`, see [`crate::upgrade`]).
 //!
-//! The sockets start at descriptor 3. They are the server's when
+//! The sockets start at descriptor 3. systemd's are the server's when
 //! `LISTEN_PID` is this process's id; the variables are removed either
 //! way, so that a program this one starts does not take them for its own.
 
@@ -22,14 +23,21 @@ pub fn listeners() -> Result<Vec<(String, TcpListener)>, String> {
     let pid = std::env::var("LISTEN_PID").ok();
     let fds = std::env::var("LISTEN_FDS").ok();
     let names = std::env::var("LISTEN_FDNAMES").ok();
-    for var in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"] {
+    let upgrade = std::env::var(crate::upgrade::LISTEN_FDS_VAR).ok();
+    for var in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", crate::upgrade::LISTEN_FDS_VAR] {
         std::env::remove_var(var);
     }
-    let (Some(pid), Some(fds)) = (pid, fds) else { return Ok(Vec::new()) };
-    if pid.parse::<u32>().ok() != Some(std::process::id()) {
-        tracing::debug!(listen_pid = %pid, "LISTEN_FDS is for another process; binding as configured");
-        return Ok(Vec::new());
-    }
+    let (fds, names) = match (upgrade, pid, fds) {
+        (Some(fds), _, _) => (fds, Some("upgrade".to_string())),
+        (None, Some(pid), Some(fds)) => {
+            if pid.parse::<u32>().ok() != Some(std::process::id()) {
+                tracing::debug!(listen_pid = %pid, "LISTEN_FDS is for another process; binding as configured");
+                return Ok(Vec::new());
+            }
+            (fds, names)
+        }
+        _ => return Ok(Vec::new()),
+    };
     let n: i32 = fds.parse().map_err(|_| format!("LISTEN_FDS: `{fds}` is not a number of descriptors"))?;
     if !(0..=1024).contains(&n) {
         return Err(format!("LISTEN_FDS: {n} descriptors is out of range"));

@@ -13,7 +13,9 @@ mod echo;
 mod logging;
 mod preflight;
 mod serve;
+mod sys;
 mod units;
+mod upgrade;
 
 use clap::Parser;
 

@@ -225,8 +225,12 @@ fn serve<S: Service>(
 ) -> anyhow::Result<i32> {
     let name = format!("{service_name:?}").to_lowercase();
     let name = name.as_str();
+    // Only the upgrade thread takes SIGUSR2; the server's threads inherit
+    // the blocked mask from here.
+    crate::upgrade::block_signal();
     let server = Server::bind_with(config, service, inherited).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
+    crate::upgrade::watch(server.control()).context("starting the upgrade thread")?;
     {
         let mut stdout = std::io::stdout().lock();
         for addr in server.local_addrs() {
@@ -235,6 +239,7 @@ fn serve<S: Service>(
         }
         stdout.flush()?;
     }
+    crate::upgrade::report_ready();
     let admin = admin.map(|addr| crate::admin::start(addr, &server, kinds(service_name))).transpose()?;
     let summary = server.run();
     if let Some(admin) = admin {

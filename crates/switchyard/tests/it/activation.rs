@@ -121,3 +121,82 @@ fn a_descriptor_that_is_not_a_listening_socket_is_refused_with_exit_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("LISTEN_FDS: socket unknown: descriptor 3 is not a TCP socket"), "{stderr}");
 }
+
+/// The process id named by `pid=N` in the first log line that says `what`.
+fn logged_pid(log: &str, what: &str) -> Option<u32> {
+    let line = log.lines().find(|l| l.contains(what))?;
+    let at = line.find("pid=")? + 4;
+    line[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+}
+
+/// Waits until process `pid` (not our child) has exited.
+fn wait_gone(pid: u32, limit: Duration) {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
+        // Gone, or a zombie waiting for its new parent to reap it.
+        if state.as_deref().is_none_or(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z'))) {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "process {pid} did not exit within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn sigusr2_hands_the_sockets_to_a_new_process_and_refuses_nobody() {
+    let mut old = Server::start(&["serve", "echo", "--listen", "127.0.0.1:0", "--log-level", "info"], 1);
+    let addr = old.addr();
+    let stop = AtomicBool::new(false);
+    let (answered, retried) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let new_pid = std::thread::scope(|s| {
+        let load = s.spawn(|| {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let token = format!("request {i}\n");
+                while exchange(addr, &token).is_none() {
+                    retried.fetch_add(1, Ordering::Relaxed);
+                }
+                answered.fetch_add(1, Ordering::Relaxed);
+                i += 1;
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        old.signal(libc::SIGUSR2);
+        assert_eq!(old.wait(Duration::from_secs(30)).code(), Some(0), "{}", old.stderr());
+        let log = old.stderr();
+        let new_pid = logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"));
+        let before = answered.load(Ordering::Relaxed);
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(answered.load(Ordering::Relaxed) > before, "the new process answers");
+        stop.store(true, Ordering::Relaxed);
+        load.join().unwrap();
+        new_pid
+    });
+    // SAFETY: kill(2) of the process the old server started.
+    assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
+    wait_gone(new_pid, Duration::from_secs(30));
+    assert!(answered.load(Ordering::Relaxed) > 100);
+    eprintln!("{} answered, {} retried", answered.load(Ordering::Relaxed), retried.load(Ordering::Relaxed));
+}
+
+#[test]
+fn an_upgrade_whose_new_process_fails_leaves_the_old_one_serving() {
+    let dir = std::env::temp_dir().join(format!("switchyard-upgrade-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("echo.toml");
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\n").unwrap();
+    let old = Server::start(&["serve", "echo", "--config", file.to_str().unwrap()], 1);
+    // The new process will read this and refuse to start.
+    std::fs::write(&file, "listen = [\"nowhere\"]\n").unwrap();
+    old.signal(libc::SIGUSR2);
+    crate::support::wait_for(Duration::from_secs(30), "the failed upgrade's log line", || {
+        old.stderr().contains("upgrade failed")
+    });
+    let log = old.stderr();
+    assert!(log.contains("exited before it was ready"), "{log}");
+    assert_eq!(exchange(old.addr(), "still here\n"), Some(()));
+    assert_eq!(old.stop().code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
