@@ -545,3 +545,38 @@ fn the_redis_crate_over_resp3_reads_typed_replies() {
     assert!(wrong.is_err(), "a wrong password fails the handshake");
     assert_eq!(server.stop().code(), Some(0));
 }
+
+#[test]
+fn client_kill_closes_the_connections_its_filters_name() {
+    let server = start(&[]);
+    let mut me = Raw::connect(server.addr());
+    let mut by_id = Raw::connect(server.addr());
+    let mut by_addr = Raw::connect(server.addr());
+    let mut old_form = Raw::connect(server.addr());
+    let mut spared = Raw::connect(server.addr());
+    let id = client_id(&mut by_id);
+    assert_eq!(me.call(&format!("CLIENT KILL ID {id}")), b":1\r\n");
+    assert_eq!(by_id.rest(), b"", "closed without a word");
+    let addr = by_addr.s.local_addr().unwrap().to_string();
+    assert_eq!(me.call(&format!("CLIENT KILL ADDR {addr} SKIPME yes")), b":1\r\n");
+    assert_eq!(by_addr.rest(), b"");
+    let addr = old_form.s.local_addr().unwrap().to_string();
+    assert_eq!(me.call(&format!("CLIENT KILL {addr}")), b"+OK\r\n");
+    assert_eq!(old_form.rest(), b"");
+    // Gone from the list once the engine has closed it.
+    wait_for(Duration::from_secs(10), "the killed client to leave the list", || {
+        me.call(&format!("CLIENT KILL {addr}")) == b"-ERR No such client\r\n"
+    });
+    // LADDR names every connection to the listener; SKIPME (yes by default) spares the caller.
+    let laddr = server.addr().to_string();
+    wait_for(Duration::from_secs(10), "only two clients to be left", || {
+        text(&me.call("CLIENT LIST")).matches("id=").count() == 2
+    });
+    assert_eq!(me.call(&format!("CLIENT KILL LADDR {laddr}")), b":1\r\n");
+    assert_eq!(spared.rest(), b"");
+    assert_eq!(me.call("PING"), b"+PONG\r\n");
+    let mine = client_id(&mut me);
+    assert_eq!(me.call(&format!("CLIENT KILL ID {mine} SKIPME no")), b":1\r\n", "the reply, then the close");
+    assert_eq!(me.rest(), b"");
+    assert_eq!(server.stop().code(), Some(0));
+}
