@@ -44,7 +44,8 @@ pub struct Command {
     pub keys: (i32, i32, i32),
     /// `COMMAND DOCS` group.
     pub group: &'static str,
-    /// `COMMAND DOCS` summary.
+    /// `COMMAND DOCS` summary, shown only for a command that has no entry
+    /// of Redis's own documentation in [`crate::docs`].
     pub summary: &'static str,
     /// Subcommands, for `CONFIG`, `CLIENT` and `COMMAND`.
     pub subcommands: &'static [(&'static str, i32)],
@@ -698,6 +699,9 @@ fn command_info(out: &mut Reply, c: &Command) {
 
 fn command_docs(out: &mut Reply, c: &Command) {
     resp::bulk(out, c.name.as_bytes());
+    if let Some(doc) = crate::docs::find(c.name) {
+        return crate::docs::write(out, doc);
+    }
     out.map(3);
     resp::bulk(out, b"summary");
     resp::bulk(out, c.summary.as_bytes());

@@ -21,6 +21,7 @@ mod client;
 mod command;
 mod commandstats;
 mod cron;
+mod docs;
 mod hello;
 mod info;
 mod kill;

@@ -580,3 +580,39 @@ fn client_kill_closes_the_connections_its_filters_name() {
     assert_eq!(me.rest(), b"");
     assert_eq!(server.stop().code(), Some(0));
 }
+
+/// The names in a `COMMAND LIST` reply (RESP2).
+fn names(list: &[u8]) -> Vec<String> {
+    text(list).split("\r\n").skip(1).filter(|l| !l.starts_with('$') && !l.is_empty()).map(str::to_string).collect()
+}
+
+#[test]
+fn command_docs_are_redis_own_for_every_command_under_both_protocols() {
+    let Some(real) = RealRedis::start(&[]) else {
+        eprintln!("redis-server is not installed: nothing to compare with");
+        return;
+    };
+    let server = start(&[]);
+    let mut ours = Raw::connect(server.addr());
+    let all = names(&ours.call("COMMAND LIST"));
+    assert!(all.len() >= 50, "{all:?}");
+    let containers = ["client", "config", "command"];
+    let script: Vec<String> =
+        all.iter().filter(|n| !containers.contains(&n.as_str())).map(|n| format!("COMMAND DOCS {n}")).collect();
+    let script: Vec<&str> = script.iter().map(String::as_str).collect();
+    same_replies(server.addr(), real.addr(), &script);
+    let resp3: Vec<&str> = std::iter::once("HELLO 3").chain(script.iter().copied()).collect();
+    same_replies(server.addr(), real.addr(), &resp3);
+
+    // Containers list only the subcommands kv has, each as Redis documents it.
+    let mut theirs = Raw::connect(real.addr());
+    let (mine, real_docs) = (text(&ours.call("COMMAND DOCS client")), text(&theirs.call("COMMAND DOCS client")));
+    for sub in ["client|kill", "client|id", "client|list", "client|no-evict"] {
+        assert!(mine.contains(&format!("${}\r\n{sub}\r\n", sub.len())), "{sub} in {mine}");
+    }
+    assert!(!mine.contains("client|pause") && real_docs.contains("client|pause"));
+    let kill_args = "$5\r\ntoken\r\n$6\r\nSKIPME\r\n";
+    assert!(mine.contains(kill_args) && real_docs.contains(kill_args), "CLIENT KILL's SKIPME argument");
+    assert!(mine.contains("$5\r\nsince\r\n$5\r\n2.4.0\r\n"), "CLIENT is as old as in Redis");
+    assert_eq!(server.stop().code(), Some(0));
+}
