@@ -44,6 +44,33 @@ impl Protocol {
     }
 }
 
+/// `d` as C's `printf("%.17g", d)` prints it: 17 significant digits,
+/// trailing zeros dropped, an exponent below 1e-4 and from 1e17 on.
+fn g17(d: f64) -> String {
+    if d.is_nan() {
+        return if d.is_sign_negative() { "-nan" } else { "nan" }.to_string();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let sci = format!("{d:.16e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if !(-4..17).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    } else {
+        trim(&format!("{d:.*}", (16 - exp) as usize))
+    }
+}
+
 /// Replies being built: bytes, with stored values spliced in by reference.
 #[derive(Default)]
 pub struct Reply {
@@ -130,24 +157,13 @@ impl Reply {
         }
     }
 
-    /// Appends a double as Redis 7 writes one: `,` and the number under
-    /// RESP3, a bulk string of the same text under RESP2; infinities as
-    /// `inf` and `-inf`. (No string command answers a double; scores will.)
+    /// Appends a double as Redis 7.0 writes one: `,` and the number under
+    /// RESP3, a bulk string of the same text under RESP2, both as C's
+    /// `%.17g` prints it (`1.1000000000000001`, `1.0000000000000001e+300`,
+    /// `inf`). (No string command answers a double; scores will.)
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn double(&mut self, d: f64) {
-        let text = if d.is_infinite() {
-            if d > 0.0 { "inf" } else { "-inf" }.to_string()
-        } else {
-            // The shortest text that reads back as `d`, as Redis's `%.17g`
-            // after its trimming: Rust's `{}` never uses an exponent, so
-            // very large or small numbers use `{:e}` there.
-            let plain = format!("{d}");
-            if plain.len() > 24 {
-                format!("{d:e}").replace("e", "e+").replace("e+-", "e-")
-            } else {
-                plain
-            }
-        };
+        let text = g17(d);
         match self.protocol {
             Protocol::Resp2 => resp::bulk(&mut self.bytes, text.as_bytes()),
             Protocol::Resp3 => {
@@ -247,6 +263,28 @@ mod tests {
         let mut out = Output::new();
         three.move_to(&mut out);
         assert_eq!(three.protocol, Protocol::Resp3, "the protocol outlives the replies");
+    }
+
+    #[test]
+    fn doubles_print_as_c_percent_17g() {
+        let cases = [
+            (1.1, "1.1000000000000001"),
+            (1e300, "1.0000000000000001e+300"),
+            (0.0000001, "9.9999999999999995e-08"),
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1.5, "1.5"),
+            (100.0, "100"),
+            (1e16, "10000000000000000"),
+            (1e17, "1e+17"),
+            (0.0001, "0.0001"),
+            (-2.5e-5, "-2.5000000000000001e-05"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ];
+        for (d, want) in cases {
+            assert_eq!(g17(d), want, "{d}");
+        }
     }
 
     #[test]
