@@ -412,6 +412,10 @@ fn protected_mode_turns_away_other_machines_until_a_password_or_no() {
     let body = metrics(&server);
     assert!(body.contains("switchyard_kv_protected_mode_denied_total 1"), "{body}");
     assert!(server.stderr().contains("protected mode"));
+    // Turned off at run time from loopback, as Redis's text suggests.
+    let port = server.addr().port();
+    assert_eq!(Raw::connect(([127, 0, 0, 1], port).into()).call("CONFIG SET protected-mode no"), b"+OK\r\n");
+    assert_eq!(Raw::connect((outside, port).into()).call("PING"), b"+PONG\r\n");
     assert_eq!(server.stop().code(), Some(0));
 
     let (server, got) = run(&["--protected-mode", "no"]);
@@ -575,6 +579,11 @@ fn client_kill_closes_the_connections_its_filters_name() {
     assert_eq!(me.call(&format!("CLIENT KILL LADDR {laddr}")), b":1\r\n");
     assert_eq!(spared.rest(), b"");
     assert_eq!(me.call("PING"), b"+PONG\r\n");
+    // Redis 7.2's NO-TOUCH is accepted like NO-EVICT.
+    assert_eq!(me.call("CLIENT NO-TOUCH on"), b"+OK\r\n");
+    assert_eq!(me.call("CLIENT NO-TOUCH OFF"), b"+OK\r\n");
+    assert_eq!(me.call("CLIENT NO-TOUCH x"), b"-ERR syntax error\r\n");
+    assert_eq!(me.call("CLIENT NO-TOUCH"), b"-ERR wrong number of arguments for 'client|no-touch' command\r\n");
     let mine = client_id(&mut me);
     assert_eq!(me.call(&format!("CLIENT KILL ID {mine} SKIPME no")), b":1\r\n", "the reply, then the close");
     assert_eq!(me.rest(), b"");
