@@ -2,11 +2,11 @@
 //! of it ([`ClientMeta`], for `CLIENT LIST`).
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use switchyard_engine::ConnInfo;
+use switchyard_engine::{ConnId, ConnInfo};
 
 /// Per-connection state, owned by whichever worker runs the connection.
 pub struct Client {
@@ -14,14 +14,21 @@ pub struct Client {
     pub(crate) db: usize,
     /// What `CLIENT LIST` shows about this connection.
     pub(crate) meta: std::sync::Arc<ClientMeta>,
-    /// Reply buffer, kept between calls to reuse its allocation.
+    /// Reply buffer, kept between calls to reuse its allocation. It holds
+    /// the connection's protocol.
     pub(crate) out: crate::reply::Reply,
+    /// Turned away by protected mode: its input is dropped until the
+    /// engine closes it.
+    pub(crate) denied: bool,
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.
 pub(crate) struct ClientMeta {
     /// `CLIENT ID`: unique, increasing from 1.
     pub id: u64,
+    /// The engine's id, for `CLIENT KILL`; `None` for a client that no
+    /// engine connection carries (unit tests).
+    pub conn: Option<ConnId>,
     pub addr: SocketAddr,
     pub laddr: SocketAddr,
     pub created: Instant,
@@ -33,12 +40,19 @@ pub(crate) struct ClientMeta {
     pub last_active_ms: AtomicU64,
     /// The last command's index in the command table.
     pub last_cmd: AtomicUsize,
+    /// The protocol version, as last published (`resp=` of `CLIENT LIST`).
+    pub resp: AtomicUsize,
+    /// The connection may run commands: it has authenticated, or no
+    /// password was required when it connected (as in Redis, setting a
+    /// password later does not log anyone out).
+    pub authenticated: AtomicBool,
 }
 
 impl ClientMeta {
-    pub fn new(id: u64, conn: &ConnInfo) -> ClientMeta {
+    pub fn new(id: u64, conn: &ConnInfo, authenticated: bool) -> ClientMeta {
         ClientMeta {
             id,
+            conn: Some(conn.id),
             addr: conn.peer,
             laddr: conn.local,
             created: Instant::now(),
@@ -46,12 +60,28 @@ impl ClientMeta {
             db: AtomicUsize::new(0),
             last_active_ms: AtomicU64::new(0),
             last_cmd: AtomicUsize::new(usize::MAX),
+            resp: AtomicUsize::new(2),
+            authenticated: AtomicBool::new(authenticated),
         }
     }
 
     /// Records activity now.
     pub fn touch(&self) {
         self.last_active_ms.store(self.created.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// `CLIENT SETNAME` and `HELLO SETNAME`: an empty name removes it.
+    ///
+    /// # Errors
+    ///
+    /// Redis's text, for a name with spaces or other special characters.
+    pub fn set_name(&self, name: &[u8]) -> Result<(), std::borrow::Cow<'static, str>> {
+        if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
+            return Err("ERR Client names cannot contain spaces, newlines or special characters.".into());
+        }
+        *self.name.lock().unwrap_or_else(|e| e.into_inner()) =
+            if name.is_empty() { None } else { Some(String::from_utf8_lossy(name).into_owned()) };
+        Ok(())
     }
 
     /// The client's name, or "".
@@ -66,7 +96,7 @@ impl ClientMeta {
         format!(
             "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 \
              qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} \
-             user=default redir=-1 resp=2\n",
+             user=default redir=-1 resp={}\n",
             self.id,
             self.addr,
             self.laddr,
@@ -75,6 +105,7 @@ impl ClientMeta {
             idle,
             self.db.load(Ordering::Relaxed),
             cmd,
+            self.resp.load(Ordering::Relaxed),
         )
     }
 }

@@ -24,11 +24,11 @@ use crate::{now_ms, Shared};
 pub type Arg<'a> = Cow<'a, [u8]>;
 
 /// A command's outcome when it is an error reply: the text after `-`.
-type Outcome = Result<(), Cow<'static, str>>;
+pub(crate) type Outcome = Result<(), Cow<'static, str>>;
 
 const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 const NOT_FLOAT: &str = "ERR value is not a valid float";
-const SYNTAX: &str = "ERR syntax error";
+pub(crate) const SYNTAX: &str = "ERR syntax error";
 const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 
@@ -44,7 +44,8 @@ pub struct Command {
     pub keys: (i32, i32, i32),
     /// `COMMAND DOCS` group.
     pub group: &'static str,
-    /// `COMMAND DOCS` summary.
+    /// `COMMAND DOCS` summary, shown only for a command that has no entry
+    /// of Redis's own documentation in [`crate::docs`].
     pub summary: &'static str,
     /// Subcommands, for `CONFIG`, `CLIENT` and `COMMAND`.
     pub subcommands: &'static [(&'static str, i32)],
@@ -71,6 +72,7 @@ const R: &[&str] = &["readonly"];
 const RF: &[&str] = &["readonly", "fast"];
 const C: &[&str] = &["fast", "loading", "stale"];
 const A: &[&str] = &["admin", "noscript", "loading", "stale"];
+const NOAUTH: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"];
 
 macro_rules! cmd {
     ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $summary:literal, $run:expr) => {
@@ -95,6 +97,8 @@ pub static COMMANDS: &[Command] = &[
     cmd!("ping", -1, C, (0, 0, 0), "connection", "Returns the server's liveliness response.", ping),
     cmd!("echo", 2, C, (0, 0, 0), "connection", "Returns the given string.", echo),
     cmd!("quit", -1, C, (0, 0, 0), "connection", "Closes the connection.", quit),
+    cmd!("hello", -1, NOAUTH, (0, 0, 0), "connection", "Handshakes with the Redis server.", crate::hello::hello),
+    cmd!("auth", -2, NOAUTH, (0, 0, 0), "connection", "Authenticates the connection.", crate::auth::auth),
     cmd!("select", 2, C, (0, 0, 0), "connection", "Changes the selected database.", select),
     cmd!("dbsize", 1, RF, (0, 0, 0), "server", "Returns the number of keys in the database.", dbsize),
     cmd!("flushdb", -1, D, (0, 0, 0), "server", "Removes all keys from the current database.", flushdb),
@@ -125,7 +129,17 @@ pub static COMMANDS: &[Command] = &[
         (0, 0, 0),
         "connection",
         "A container for client connection commands.",
-        &[("setname", 3), ("getname", 2), ("id", 2), ("list", -2), ("info", 2), ("setinfo", 4)],
+        &[
+            ("setname", 3),
+            ("getname", 2),
+            ("id", 2),
+            ("list", -2),
+            ("info", 2),
+            ("setinfo", 4),
+            ("kill", -3),
+            ("no-evict", 3),
+            ("no-touch", 3),
+        ],
         client
     ),
     cmd!(
@@ -392,13 +406,13 @@ impl Table {
 
 /// Where commands run: the store, the selected database, the replies.
 pub struct Exec<'a> {
-    sh: &'a Shared,
+    pub(crate) sh: &'a Shared,
     /// Replies go here.
     pub out: &'a mut Reply,
     /// The selected database.
     pub db: usize,
     /// The connection, or `None` while replaying the log.
-    meta: Option<&'a ClientMeta>,
+    pub(crate) meta: Option<&'a ClientMeta>,
     now: u64,
     /// Sequence number of the last log record appended, 0 if none.
     pub seq: u64,
@@ -489,6 +503,12 @@ impl<'a> Exec<'a> {
                 }
             }
         }
+        if let Some(meta) = self.meta {
+            if !meta.authenticated.load(Ordering::Relaxed) && !cmd.flags.contains(&"no_auth") && cmd.name != "quit" {
+                resp::error(self.out, crate::auth::NOAUTH);
+                return Call::Rejected;
+            }
+        }
         if self.meta.is_some() && cmd.denies_oom() {
             let max = self.sh.maxmemory.load(Ordering::Relaxed);
             if max > 0 && self.sh.store.used_memory() > max {
@@ -547,7 +567,7 @@ impl<'a> Exec<'a> {
     fn bulk_or_null(&mut self, v: Option<&[u8]>) -> Outcome {
         match v {
             Some(v) => resp::bulk(self.out, v),
-            None => resp::null(self.out),
+            None => self.out.null(),
         }
         Ok(())
     }
@@ -638,7 +658,7 @@ fn info(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     // This batch's earlier calls show, as they would in Redis.
     ex.tally.settle(&ex.sh.stats.calls);
     let text = crate::info::render(ex.sh, &sections);
-    resp::bulk(ex.out, text.as_bytes());
+    ex.out.verbatim(text.as_bytes());
     Ok(())
 }
 
@@ -646,39 +666,43 @@ fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Cow<'static, str> {
     format!("ERR unknown subcommand '{}'. Try {} HELP.", trunc(sub), cmd.to_ascii_uppercase()).into()
 }
 
-fn command_info(out: &mut Vec<u8>, c: &Command) {
+fn command_info(out: &mut Reply, c: &Command) {
     resp::array(out, 10);
     resp::bulk(out, c.name.as_bytes());
     resp::integer(out, c.arity as i64);
-    resp::array(out, c.flags.len());
+    out.set(c.flags.len());
     for f in c.flags {
         resp::simple(out, f);
     }
     resp::integer(out, c.keys.0 as i64);
     resp::integer(out, c.keys.1 as i64);
     resp::integer(out, c.keys.2 as i64);
-    resp::array(out, 1);
+    // Categories, tips, key specs and subcommands are sets under RESP3.
+    out.set(1);
     resp::simple(out, &format!("@{}", c.group));
-    resp::array(out, 0);
-    resp::array(out, 0);
-    resp::array(out, c.subcommands.len());
+    out.set(0);
+    out.set(0);
+    out.set(c.subcommands.len());
     for (sub, arity) in c.subcommands {
         resp::array(out, 10);
         resp::bulk(out, format!("{}|{}", c.name, sub).as_bytes());
         resp::integer(out, *arity as i64);
-        resp::array(out, 0);
+        out.set(0);
         for _ in 0..3 {
             resp::integer(out, 0);
         }
         for _ in 0..4 {
-            resp::array(out, 0);
+            out.set(0);
         }
     }
 }
 
-fn command_docs(out: &mut Vec<u8>, c: &Command) {
+fn command_docs(out: &mut Reply, c: &Command) {
     resp::bulk(out, c.name.as_bytes());
-    resp::array(out, 6);
+    if let Some(doc) = crate::docs::find(c.name) {
+        return crate::docs::write(out, doc);
+    }
+    out.map(3);
     resp::bulk(out, b"summary");
     resp::bulk(out, c.summary.as_bytes());
     resp::bulk(out, b"since");
@@ -714,7 +738,7 @@ fn command(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         for n in names {
             match n {
                 Some(i) => command_info(ex.out, &COMMANDS[i]),
-                None => resp::null_array(ex.out),
+                None => ex.out.null_array(),
             }
         }
         Ok(())
@@ -724,7 +748,7 @@ fn command(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         } else {
             a[2..].iter().filter_map(|n| ex.sh.table.find(n)).collect()
         };
-        resp::array(ex.out, found.len() * 2);
+        ex.out.map(found.len());
         for i in found {
             command_docs(ex.out, &COMMANDS[i]);
         }
@@ -740,12 +764,7 @@ fn client(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     if is(sub, "id") {
         ex.int(meta.id as i64)
     } else if is(sub, "setname") {
-        let name = &a[2];
-        if name.iter().any(|&c| !(b'!'..=b'~').contains(&c)) {
-            return Err("ERR Client names cannot contain spaces, newlines or special characters.".into());
-        }
-        *meta.name.lock().unwrap_or_else(|e| e.into_inner()) =
-            if name.is_empty() { None } else { Some(lossy(name).into_owned()) };
+        meta.set_name(&a[2])?;
         ex.ok()
     } else if is(sub, "getname") {
         let name = meta.name.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -755,10 +774,14 @@ fn client(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             return Err(format!("ERR Unrecognized option '{}'", trunc(&a[2])).into());
         }
         ex.ok()
+    } else if is(sub, "kill") {
+        crate::kill::client_kill(ex, a)
+    } else if is(sub, "no-evict") || is(sub, "no-touch") {
+        crate::kill::client_flag(ex, a)
     } else if is(sub, "info") {
         meta.db.store(ex.db, Ordering::Relaxed);
         let line = meta.line(&last_cmd_name(meta));
-        resp::bulk(ex.out, line.as_bytes());
+        ex.out.verbatim(line.as_bytes());
         Ok(())
     } else if is(sub, "list") {
         if a.len() > 2 && !(a.len() == 4 && is(&a[2], "type") && is(&a[3], "normal")) {
@@ -768,7 +791,7 @@ fn client(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         let mut clients: Vec<_> = ex.sh.clients.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
         clients.sort_by_key(|c| c.id);
         let text: String = clients.iter().map(|c| c.line(&last_cmd_name(c))).collect();
-        resp::bulk(ex.out, text.as_bytes());
+        ex.out.verbatim(text.as_bytes());
         Ok(())
     } else {
         Err(unknown_subcommand("client", sub))
@@ -823,6 +846,9 @@ fn config_params(ex: &Exec<'_>) -> Vec<(&'static str, String)> {
         ("auto-aof-rewrite-percentage", "100".into()),
         ("client-output-buffer-limit", output_buffer_limits(sh)),
         ("maxmemory-clients", sh.output_limits().total_bytes.to_string()),
+        // Shown, as Redis shows it, to clients that have authenticated.
+        ("requirepass", lossy(&sh.guard.password_text()).into_owned()),
+        ("protected-mode", if sh.guard.protected_mode() { "yes" } else { "no" }.into()),
     ]
 }
 
@@ -872,7 +898,7 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             .iter()
             .filter(|(name, _)| a[2..].iter().any(|p| crate::pattern::matches(p, name.as_bytes(), true)))
             .collect();
-        resp::array(ex.out, hits.len() * 2);
+        ex.out.map(hits.len());
         for (name, value) in hits {
             resp::bulk(ex.out, name.as_bytes());
             resp::bulk(ex.out, value.as_bytes());
@@ -884,12 +910,17 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         }
         let mut changes = Vec::new();
         let mut limits = Vec::new();
+        let mut guard_changes = Vec::new();
         for pair in a[2..].chunks(2) {
             let name = lossy(&pair[0]).to_ascii_lowercase();
             if name == "client-output-buffer-limit" {
                 let groups = parse_output_buffer_limits(&pair[1])
                     .map_err(|why| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"))?;
                 limits.extend(groups);
+                continue;
+            }
+            if let Some(change) = crate::auth::config_set(&name, &pair[1])? {
+                guard_changes.push(change);
                 continue;
             }
             let settable = ["maxmemory", "proto-max-bulk-len", "client-query-buffer-limit", "maxmemory-clients"];
@@ -929,6 +960,9 @@ fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             }
         }
         ex.sh.set_output_limits(output);
+        for change in guard_changes {
+            ex.sh.guard.apply(change);
+        }
         ex.ok()
     } else if is(sub, "resetstat") {
         ex.sh.stats.commands.store(0, Ordering::Relaxed);
@@ -1069,7 +1103,7 @@ fn set(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     } else if proceed {
         ex.ok()
     } else {
-        resp::null(ex.out);
+        ex.out.null();
         Ok(())
     }
 }
@@ -1527,7 +1561,7 @@ fn randomkey(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
             }
         }
     }
-    resp::null(ex.out);
+    ex.out.null();
     Ok(())
 }
 

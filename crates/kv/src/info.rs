@@ -113,6 +113,18 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
             "Connections closed for malformed RESP (a bulk past proto-max-bulk-len among them).",
             sh.stats.protocol_errors.load(Ordering::Relaxed),
         ),
+        (
+            "switchyard_kv_auth_failures_total",
+            "counter",
+            "AUTH and HELLO AUTH attempts with a wrong user or password.",
+            sh.guard.failures.load(Ordering::Relaxed),
+        ),
+        (
+            "switchyard_kv_protected_mode_denied_total",
+            "counter",
+            "Clients from other machines turned away by protected mode.",
+            sh.guard.denied.load(Ordering::Relaxed),
+        ),
         ("switchyard_kv_aof_size_bytes", "gauge", "Length of the append-only log.", a.size),
         ("switchyard_kv_aof_records_total", "counter", "Records appended to the log.", a.records),
         ("switchyard_kv_aof_fsyncs_total", "counter", "fsyncs of the log.", a.fsyncs),

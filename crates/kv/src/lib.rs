@@ -14,13 +14,17 @@
 //! otherwise until they are written to the file.
 
 mod aof;
+mod auth;
 mod bignum;
 mod bytes;
 mod client;
 mod command;
 mod commandstats;
 mod cron;
+mod docs;
+mod hello;
 mod info;
+mod kill;
 mod long_double;
 mod pattern;
 mod reply;
@@ -38,6 +42,7 @@ use switchyard_codec::resp;
 use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, OutputLimits, Reject, Service, Throttle};
 
 use crate::aof::Aof;
+pub use crate::auth::Password;
 use crate::client::{Client, ClientMeta};
 use crate::command::{Exec, Table};
 use crate::commandstats::CommandStats;
@@ -111,6 +116,11 @@ pub struct Options {
     /// The log is rewritten once it is past this size and twice its size
     /// after the last rewrite.
     pub aof_rewrite_min_bytes: u64,
+    /// The default user's password (`requirepass`); `None` for none.
+    pub requirepass: Option<Password>,
+    /// Without a password, turn away clients from other machines
+    /// (`protected-mode`).
+    pub protected_mode: bool,
 }
 
 impl Default for Options {
@@ -123,6 +133,8 @@ impl Default for Options {
             max_bulk: 512 << 20,
             query_buffer_limit: 1 << 30,
             aof_rewrite_min_bytes: 64 << 20,
+            requirepass: None,
+            protected_mode: true,
         }
     }
 }
@@ -157,6 +169,8 @@ pub(crate) struct Shared {
     /// `client-query-buffer-limit`, changeable with `CONFIG SET`.
     pub query_buffer_limit: AtomicUsize,
     pub stats: Stats,
+    /// The password and protected mode.
+    pub guard: auth::Guard,
     /// Keeps a flood of protocol errors to a log line a second.
     pub protocol_log: Throttle,
     /// Open connections by client id, for `CLIENT LIST` and `INFO clients`.
@@ -245,6 +259,7 @@ impl Kv {
             max_bulk: AtomicUsize::new(options.max_bulk),
             query_buffer_limit: AtomicUsize::new(options.query_buffer_limit),
             stats: Stats::default(),
+            guard: auth::Guard::new(options.requirepass.clone(), options.protected_mode),
             protocol_log: Throttle::default(),
             clients: Mutex::new(HashMap::new()),
             next_client_id: AtomicU64::new(1),
@@ -318,9 +333,18 @@ impl Service for Kv {
             sh.port.store(conn.local.port() as usize, Ordering::Relaxed);
         }
         let id = sh.next_client_id.fetch_add(1, Ordering::Relaxed);
-        let meta = Arc::new(ClientMeta::new(id, conn));
+        let meta = Arc::new(ClientMeta::new(id, conn, !sh.guard.required()));
+        if sh.guard.denies(conn.peer.ip()) {
+            // As Redis: the explanation at once, then the close, whatever
+            // the client sends meanwhile (see `handle`).
+            if let Some(control) = sh.control.get() {
+                control.send(conn.id, auth::DENIED.as_bytes().to_vec());
+                control.close(conn.id);
+            }
+            return Client { db: 0, meta, out: reply::Reply::default(), denied: true };
+        }
         sh.clients.lock().unwrap_or_else(|e| e.into_inner()).insert(id, meta.clone());
-        Client { db: 0, meta, out: reply::Reply::default() }
+        Client { db: 0, meta, out: reply::Reply::default(), denied: false }
     }
 
     /// Small batches of the cheap commands ([`command::Table::runs_inline`])
@@ -363,6 +387,15 @@ impl Service for Kv {
 
     fn handle(&self, client: &mut Client, cx: &mut Cx<'_>) {
         let sh = &*self.shared;
+        if client.denied {
+            let n = cx.input().len();
+            cx.consume(n);
+            if sh.control.get().is_none() {
+                cx.out().extend_from_slice(auth::DENIED.as_bytes());
+            }
+            cx.close();
+            return;
+        }
         let limits = resp::Limits { max_bulk_bytes: sh.max_bulk.load(Ordering::Relaxed) };
         let mut out = std::mem::take(&mut client.out);
         let mut consumed = 0;
@@ -646,6 +679,9 @@ mod tests {
             db: AtomicUsize::new(0),
             last_active_ms: AtomicU64::new(0),
             last_cmd: AtomicUsize::new(0),
+            conn: None,
+            resp: AtomicUsize::new(2),
+            authenticated: std::sync::atomic::AtomicBool::new(true),
         }
     }
 
@@ -680,7 +716,7 @@ mod tests {
     #[test]
     fn small_batches_of_cheap_commands_run_inline_and_the_rest_on_workers() {
         let kv = Kv::new(Options::default()).unwrap();
-        let client = Client { db: 0, meta: Arc::new(meta()), out: reply::Reply::default() };
+        let client = Client { db: 0, meta: Arc::new(meta()), out: reply::Reply::default(), denied: false };
         let wire = |cmds: &[&[&str]]| {
             let mut b = Vec::new();
             for c in cmds {

@@ -91,6 +91,20 @@ pub struct KvArgs {
     /// When the log reaches the disk: always, everysec or no [default: everysec].
     #[arg(long, value_name = "POLICY")]
     pub appendfsync: Option<switchyard_kv::Fsync>,
+    /// Password clients must give with AUTH (anyone on this machine can read a flag: prefer the config file) [default: none].
+    #[arg(long, value_name = "PASSWORD")]
+    pub requirepass: Option<String>,
+    /// Without a password, turn away clients from other machines: yes or no [default: yes].
+    #[arg(long, value_name = "yes|no", value_parser = yes_no)]
+    pub protected_mode: Option<bool>,
+}
+
+fn yes_no(s: &str) -> Result<bool, String> {
+    match s {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        other => Err(format!("`{other}` is not yes or no")),
+    }
 }
 
 /// Settings of the chat service.

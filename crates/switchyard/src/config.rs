@@ -96,6 +96,8 @@ struct KvTable {
     appendonly: Option<Spanned<PathBuf>>,
     #[serde(default, deserialize_with = "parsed")]
     appendfsync: Option<switchyard_kv::Fsync>,
+    requirepass: Option<String>,
+    protected_mode: Option<bool>,
 }
 
 /// `[chat]`
@@ -273,6 +275,8 @@ impl File {
         fill(&mut k.maxmemory, self.kv.maxmemory);
         fill(&mut k.appendonly, self.kv.appendonly.map(Spanned::into_inner));
         fill(&mut k.appendfsync, self.kv.appendfsync);
+        fill(&mut k.requirepass, self.kv.requirepass);
+        fill(&mut k.protected_mode, self.kv.protected_mode);
         fill(&mut c.server_name, self.chat.server_name);
         fill(&mut c.motd, self.chat.motd.map(Spanned::into_inner));
         fill(&mut c.ping_interval, self.chat.ping_interval);
@@ -377,6 +381,13 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
     }
     .ok();
     let _ = writeln!(w, "appendfsync = {}", quote(k.appendfsync.unwrap_or(kv.appendfsync).as_str()));
+    // The password itself is never printed.
+    match &k.requirepass {
+        Some(_) => writeln!(w, "# requirepass: set (not shown)"),
+        None => writeln!(w, "# requirepass: none"),
+    }
+    .ok();
+    let _ = writeln!(w, "protected_mode = {}", k.protected_mode.unwrap_or(kv.protected_mode));
 
     let _ = writeln!(w, "\n[chat]");
     let _ = writeln!(w, "server_name = {}", quote(c.server_name.as_deref().unwrap_or(&chat.server_name)));

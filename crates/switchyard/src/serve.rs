@@ -160,6 +160,10 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(f) = args.kv.appendfsync {
                 options.appendfsync = f;
             }
+            options.requirepass = args.kv.requirepass.clone().map(|p| switchyard_kv::Password(p.into_bytes()));
+            if let Some(on) = args.kv.protected_mode {
+                options.protected_mode = on;
+            }
             serve(name, config, inherited, admin, switchyard_kv::Kv::new(options).context("opening the store")?)
         }
         ServiceName::Chat => {

@@ -14,3 +14,4 @@ mod echo;
 mod fuzz;
 mod http;
 mod kv;
+mod kv_hello;

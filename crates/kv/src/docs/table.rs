@@ -1,0 +1,1617 @@
+//! Redis 7.0.15's `COMMAND DOCS` for each command kv has: summary,
+//! `since`, complexity, history and arguments, which `redis-cli` turns
+//! into its help and argument hints. Written by
+//! `scripts/kv-command-docs.py` from a real redis-server; do not edit.
+
+use crate::docs::Doc;
+
+/// `(name, docs)` of each command, in `COMMAND LIST` order.
+pub static DOCS: &[(&str, Doc)] = &[
+    ("ping", Doc::Map(&[
+        ("summary", Doc::Bulk("Ping the server")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("message")),
+                ("type", Doc::Bulk("string")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("echo", Doc::Map(&[
+        ("summary", Doc::Bulk("Echo the given string")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("message")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("quit", Doc::Map(&[
+        ("summary", Doc::Bulk("Close the connection")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("O(1)")),
+    ])),
+    ("hello", Doc::Map(&[
+        ("summary", Doc::Bulk("Handshake with Redis")),
+        ("since", Doc::Bulk("6.0.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("6.2.0"),
+                Doc::Bulk("`protover` made optional; when called without arguments the command reports the current connection's context."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("arguments")),
+                ("type", Doc::Bulk("block")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("protover")),
+                        ("type", Doc::Bulk("integer")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("username_password")),
+                        ("type", Doc::Bulk("block")),
+                        ("token", Doc::Bulk("AUTH")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("username")),
+                                ("type", Doc::Bulk("string")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("password")),
+                                ("type", Doc::Bulk("string")),
+                            ]),
+                        ])),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("clientname")),
+                        ("type", Doc::Bulk("string")),
+                        ("token", Doc::Bulk("SETNAME")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("auth", Doc::Map(&[
+        ("summary", Doc::Bulk("Authenticate to the server")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of passwords defined for the user")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("6.0.0"),
+                Doc::Bulk("Added ACL style (username and password)."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("username")),
+                ("type", Doc::Bulk("string")),
+                ("since", Doc::Bulk("6.0.0")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("password")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("select", Doc::Map(&[
+        ("summary", Doc::Bulk("Change the selected database for the current connection")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("index")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+        ])),
+    ])),
+    ("dbsize", Doc::Map(&[
+        ("summary", Doc::Bulk("Return the number of keys in the selected database")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("server")),
+        ("complexity", Doc::Bulk("O(1)")),
+    ])),
+    ("flushdb", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove all keys from the current database")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("server")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of keys in the selected database")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("4.0.0"),
+                Doc::Bulk("Added the `ASYNC` flushing mode modifier."),
+            ]),
+            Doc::Array(&[
+                Doc::Bulk("6.2.0"),
+                Doc::Bulk("Added the `SYNC` flushing mode modifier."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("async")),
+                ("type", Doc::Bulk("oneof")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("async")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("ASYNC")),
+                        ("since", Doc::Bulk("4.0.0")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("sync")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("SYNC")),
+                        ("since", Doc::Bulk("6.2.0")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("flushall", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove all keys from all databases")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("server")),
+        ("complexity", Doc::Bulk("O(N) where N is the total number of keys in all databases")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("4.0.0"),
+                Doc::Bulk("Added the `ASYNC` flushing mode modifier."),
+            ]),
+            Doc::Array(&[
+                Doc::Bulk("6.2.0"),
+                Doc::Bulk("Added the `SYNC` flushing mode modifier."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("async")),
+                ("type", Doc::Bulk("oneof")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("async")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("ASYNC")),
+                        ("since", Doc::Bulk("4.0.0")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("sync")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("SYNC")),
+                        ("since", Doc::Bulk("6.2.0")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("info", Doc::Map(&[
+        ("summary", Doc::Bulk("Get information and statistics about the server")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("server")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("7.0.0"),
+                Doc::Bulk("Added support for taking multiple section arguments."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("section")),
+                ("type", Doc::Bulk("string")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("command", Doc::Map(&[
+        ("summary", Doc::Bulk("Get array of Redis command details")),
+        ("since", Doc::Bulk("2.8.13")),
+        ("group", Doc::Bulk("server")),
+        ("complexity", Doc::Bulk("O(N) where N is the total number of Redis commands")),
+        ("subcommands", Doc::Map(&[
+            ("command|docs", Doc::Map(&[
+                ("summary", Doc::Bulk("Get array of specific Redis command documentation")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("command-name")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("command|list", Doc::Map(&[
+                ("summary", Doc::Bulk("Get an array of Redis command names")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(N) where N is the total number of Redis commands")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("filterby")),
+                        ("type", Doc::Bulk("oneof")),
+                        ("token", Doc::Bulk("FILTERBY")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("module-name")),
+                                ("type", Doc::Bulk("string")),
+                                ("token", Doc::Bulk("MODULE")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("category")),
+                                ("type", Doc::Bulk("string")),
+                                ("token", Doc::Bulk("ACLCAT")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("pattern")),
+                                ("type", Doc::Bulk("pattern")),
+                                ("token", Doc::Bulk("PATTERN")),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("command|count", Doc::Map(&[
+                ("summary", Doc::Bulk("Get total number of Redis commands")),
+                ("since", Doc::Bulk("2.8.13")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("command|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
+                ("since", Doc::Bulk("2.8.13")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("command-name")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+        ])),
+    ])),
+    ("client", Doc::Map(&[
+        ("summary", Doc::Bulk("A container for client connection commands")),
+        ("since", Doc::Bulk("2.4.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("Depends on subcommand.")),
+        ("subcommands", Doc::Map(&[
+            ("client|id", Doc::Map(&[
+                ("summary", Doc::Bulk("Returns the client ID for the current connection")),
+                ("since", Doc::Bulk("5.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|no-evict", Doc::Map(&[
+                ("summary", Doc::Bulk("Set client eviction mode for the current connection")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("enabled")),
+                        ("type", Doc::Bulk("oneof")),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("on")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("ON")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("off")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("OFF")),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("client|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Returns information about the current client connection.")),
+                ("since", Doc::Bulk("6.2.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|kill", Doc::Map(&[
+                ("summary", Doc::Bulk("Kill the connection of a client")),
+                ("since", Doc::Bulk("2.4.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of client connections")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("2.8.12"),
+                        Doc::Bulk("Added new filter format."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("2.8.12"),
+                        Doc::Bulk("`ID` option."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("3.2.0"),
+                        Doc::Bulk("Added `master` type in for `TYPE` option."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("5.0.0"),
+                        Doc::Bulk("Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("6.2.0"),
+                        Doc::Bulk("`LADDR` option."),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("filter")),
+                        ("type", Doc::Bulk("oneof")),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("ip:port")),
+                                ("type", Doc::Bulk("string")),
+                                ("deprecated_since", Doc::Bulk("2.8.12")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("new-format")),
+                                ("type", Doc::Bulk("oneof")),
+                                ("flags", Doc::Set(&[
+                                    Doc::Status("multiple"),
+                                ])),
+                                ("arguments", Doc::Array(&[
+                                    Doc::Map(&[
+                                        ("name", Doc::Bulk("client-id")),
+                                        ("type", Doc::Bulk("integer")),
+                                        ("token", Doc::Bulk("ID")),
+                                        ("since", Doc::Bulk("2.8.12")),
+                                        ("flags", Doc::Set(&[
+                                            Doc::Status("optional"),
+                                        ])),
+                                    ]),
+                                    Doc::Map(&[
+                                        ("name", Doc::Bulk("normal_master_slave_pubsub")),
+                                        ("type", Doc::Bulk("oneof")),
+                                        ("token", Doc::Bulk("TYPE")),
+                                        ("since", Doc::Bulk("2.8.12")),
+                                        ("flags", Doc::Set(&[
+                                            Doc::Status("optional"),
+                                        ])),
+                                        ("arguments", Doc::Array(&[
+                                            Doc::Map(&[
+                                                ("name", Doc::Bulk("normal")),
+                                                ("type", Doc::Bulk("pure-token")),
+                                                ("token", Doc::Bulk("NORMAL")),
+                                            ]),
+                                            Doc::Map(&[
+                                                ("name", Doc::Bulk("master")),
+                                                ("type", Doc::Bulk("pure-token")),
+                                                ("token", Doc::Bulk("MASTER")),
+                                                ("since", Doc::Bulk("3.2.0")),
+                                            ]),
+                                            Doc::Map(&[
+                                                ("name", Doc::Bulk("slave")),
+                                                ("type", Doc::Bulk("pure-token")),
+                                                ("token", Doc::Bulk("SLAVE")),
+                                            ]),
+                                            Doc::Map(&[
+                                                ("name", Doc::Bulk("replica")),
+                                                ("type", Doc::Bulk("pure-token")),
+                                                ("token", Doc::Bulk("REPLICA")),
+                                                ("since", Doc::Bulk("5.0.0")),
+                                            ]),
+                                            Doc::Map(&[
+                                                ("name", Doc::Bulk("pubsub")),
+                                                ("type", Doc::Bulk("pure-token")),
+                                                ("token", Doc::Bulk("PUBSUB")),
+                                            ]),
+                                        ])),
+                                    ]),
+                                    Doc::Map(&[
+                                        ("name", Doc::Bulk("username")),
+                                        ("type", Doc::Bulk("string")),
+                                        ("token", Doc::Bulk("USER")),
+                                        ("flags", Doc::Set(&[
+                                            Doc::Status("optional"),
+                                        ])),
+                                    ]),
+                                    Doc::Map(&[
+                                        ("name", Doc::Bulk("ip:port")),
+                                        ("type", Doc::Bulk("string")),
+                                        ("token", Doc::Bulk("ADDR")),
+                                        ("flags", Doc::Set(&[
+                                            Doc::Status("optional"),
+                                        ])),
+                                    ]),
+                                    Doc::Map(&[
+                                        ("name", Doc::Bulk("ip:port")),
+                                        ("type", Doc::Bulk("string")),
+                                        ("token", Doc::Bulk("LADDR")),
+                                        ("since", Doc::Bulk("6.2.0")),
+                                        ("flags", Doc::Set(&[
+                                            Doc::Status("optional"),
+                                        ])),
+                                    ]),
+                                    Doc::Map(&[
+                                        ("name", Doc::Bulk("yes/no")),
+                                        ("type", Doc::Bulk("string")),
+                                        ("token", Doc::Bulk("SKIPME")),
+                                        ("flags", Doc::Set(&[
+                                            Doc::Status("optional"),
+                                        ])),
+                                    ]),
+                                ])),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("client|list", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the list of client connections")),
+                ("since", Doc::Bulk("2.4.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of client connections")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("2.8.12"),
+                        Doc::Bulk("Added unique client `id` field."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("5.0.0"),
+                        Doc::Bulk("Added optional `TYPE` filter."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("6.0.0"),
+                        Doc::Bulk("Added `user` field."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("6.2.0"),
+                        Doc::Bulk("Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.3"),
+                        Doc::Bulk("Added `ssub` field."),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("normal_master_replica_pubsub")),
+                        ("type", Doc::Bulk("oneof")),
+                        ("token", Doc::Bulk("TYPE")),
+                        ("since", Doc::Bulk("5.0.0")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("normal")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("NORMAL")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("master")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("MASTER")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("replica")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("REPLICA")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("pubsub")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("PUBSUB")),
+                            ]),
+                        ])),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("id")),
+                        ("type", Doc::Bulk("block")),
+                        ("token", Doc::Bulk("ID")),
+                        ("since", Doc::Bulk("6.2.0")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("client-id")),
+                                ("type", Doc::Bulk("integer")),
+                                ("flags", Doc::Set(&[
+                                    Doc::Status("multiple"),
+                                ])),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("client|getname", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the current connection name")),
+                ("since", Doc::Bulk("2.6.9")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|setname", Doc::Map(&[
+                ("summary", Doc::Bulk("Set the current connection name")),
+                ("since", Doc::Bulk("2.6.9")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("connection-name")),
+                        ("type", Doc::Bulk("string")),
+                    ]),
+                ])),
+            ])),
+        ])),
+    ])),
+    ("config", Doc::Map(&[
+        ("summary", Doc::Bulk("A container for server configuration commands")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("server")),
+        ("complexity", Doc::Bulk("Depends on subcommand.")),
+        ("subcommands", Doc::Map(&[
+            ("config|get", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the values of configuration parameters")),
+                ("since", Doc::Bulk("2.0.0")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(N) when N is the number of configuration parameters provided")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Added the ability to pass multiple pattern parameters in one call"),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("parameter")),
+                        ("type", Doc::Bulk("block")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("multiple"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("parameter")),
+                                ("type", Doc::Bulk("string")),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("config|resetstat", Doc::Map(&[
+                ("summary", Doc::Bulk("Reset the stats returned by INFO")),
+                ("since", Doc::Bulk("2.0.0")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("config|set", Doc::Map(&[
+                ("summary", Doc::Bulk("Set configuration parameters to the given values")),
+                ("since", Doc::Bulk("2.0.0")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(N) when N is the number of configuration parameters provided")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Added the ability to set multiple parameters in one call."),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("parameter_value")),
+                        ("type", Doc::Bulk("block")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("multiple"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("parameter")),
+                                ("type", Doc::Bulk("string")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("value")),
+                                ("type", Doc::Bulk("string")),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
+        ])),
+    ])),
+    ("time", Doc::Map(&[
+        ("summary", Doc::Bulk("Return the current server time")),
+        ("since", Doc::Bulk("2.6.0")),
+        ("group", Doc::Bulk("server")),
+        ("complexity", Doc::Bulk("O(1)")),
+    ])),
+    ("bgrewriteaof", Doc::Map(&[
+        ("summary", Doc::Bulk("Asynchronously rewrite the append-only file")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("server")),
+        ("complexity", Doc::Bulk("O(1)")),
+    ])),
+    ("get", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the value of a key")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("set", Doc::Map(&[
+        ("summary", Doc::Bulk("Set the string value of a key")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("2.6.12"),
+                Doc::Bulk("Added the `EX`, `PX`, `NX` and `XX` options."),
+            ]),
+            Doc::Array(&[
+                Doc::Bulk("6.0.0"),
+                Doc::Bulk("Added the `KEEPTTL` option."),
+            ]),
+            Doc::Array(&[
+                Doc::Bulk("6.2.0"),
+                Doc::Bulk("Added the `GET`, `EXAT` and `PXAT` option."),
+            ]),
+            Doc::Array(&[
+                Doc::Bulk("7.0.0"),
+                Doc::Bulk("Allowed the `NX` and `GET` options to be used together."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("value")),
+                ("type", Doc::Bulk("string")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("condition")),
+                ("type", Doc::Bulk("oneof")),
+                ("since", Doc::Bulk("2.6.12")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("nx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("NX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("xx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("XX")),
+                    ]),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("get")),
+                ("type", Doc::Bulk("pure-token")),
+                ("token", Doc::Bulk("GET")),
+                ("since", Doc::Bulk("6.2.0")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("expiration")),
+                ("type", Doc::Bulk("oneof")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("seconds")),
+                        ("type", Doc::Bulk("integer")),
+                        ("token", Doc::Bulk("EX")),
+                        ("since", Doc::Bulk("2.6.12")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("milliseconds")),
+                        ("type", Doc::Bulk("integer")),
+                        ("token", Doc::Bulk("PX")),
+                        ("since", Doc::Bulk("2.6.12")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("unix-time-seconds")),
+                        ("type", Doc::Bulk("unix-time")),
+                        ("token", Doc::Bulk("EXAT")),
+                        ("since", Doc::Bulk("6.2.0")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("unix-time-milliseconds")),
+                        ("type", Doc::Bulk("unix-time")),
+                        ("token", Doc::Bulk("PXAT")),
+                        ("since", Doc::Bulk("6.2.0")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("keepttl")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("KEEPTTL")),
+                        ("since", Doc::Bulk("6.0.0")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("setnx", Doc::Map(&[
+        ("summary", Doc::Bulk("Set the value of a key, only if the key does not exist")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("value")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("setex", Doc::Map(&[
+        ("summary", Doc::Bulk("Set the value and expiration of a key")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("seconds")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("value")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("psetex", Doc::Map(&[
+        ("summary", Doc::Bulk("Set the value and expiration in milliseconds of a key")),
+        ("since", Doc::Bulk("2.6.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("milliseconds")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("value")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("getset", Doc::Map(&[
+        ("summary", Doc::Bulk("Set the string value of a key and return its old value")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("doc_flags", Doc::Set(&[
+            Doc::Status("deprecated"),
+        ])),
+        ("deprecated_since", Doc::Bulk("6.2.0")),
+        ("replaced_by", Doc::Bulk("`SET` with the `!GET` argument")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("value")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("getdel", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the value of a key and delete the key")),
+        ("since", Doc::Bulk("6.2.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("getex", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the value of a key and optionally set its expiration")),
+        ("since", Doc::Bulk("6.2.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("expiration")),
+                ("type", Doc::Bulk("oneof")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("seconds")),
+                        ("type", Doc::Bulk("integer")),
+                        ("token", Doc::Bulk("EX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("milliseconds")),
+                        ("type", Doc::Bulk("integer")),
+                        ("token", Doc::Bulk("PX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("unix-time-seconds")),
+                        ("type", Doc::Bulk("unix-time")),
+                        ("token", Doc::Bulk("EXAT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("unix-time-milliseconds")),
+                        ("type", Doc::Bulk("unix-time")),
+                        ("token", Doc::Bulk("PXAT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("persist")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("PERSIST")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("mget", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the values of all the given keys")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of keys to retrieve.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("mset", Doc::Map(&[
+        ("summary", Doc::Bulk("Set multiple keys to multiple values")),
+        ("since", Doc::Bulk("1.0.1")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of keys to set.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key_value")),
+                ("type", Doc::Bulk("block")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("key")),
+                        ("type", Doc::Bulk("key")),
+                        ("key_spec_index", Doc::Int(0)),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("value")),
+                        ("type", Doc::Bulk("string")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("msetnx", Doc::Map(&[
+        ("summary", Doc::Bulk("Set multiple keys to multiple values, only if none of the keys exist")),
+        ("since", Doc::Bulk("1.0.1")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of keys to set.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key_value")),
+                ("type", Doc::Bulk("block")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("key")),
+                        ("type", Doc::Bulk("key")),
+                        ("key_spec_index", Doc::Int(0)),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("value")),
+                        ("type", Doc::Bulk("string")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("append", Doc::Map(&[
+        ("summary", Doc::Bulk("Append a value to a key")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("value")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("strlen", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the length of the value stored in a key")),
+        ("since", Doc::Bulk("2.2.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("getrange", Doc::Map(&[
+        ("summary", Doc::Bulk("Get a substring of the string stored at a key")),
+        ("since", Doc::Bulk("2.4.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("start")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("end")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+        ])),
+    ])),
+    ("setrange", Doc::Map(&[
+        ("summary", Doc::Bulk("Overwrite part of a string at key starting at the specified offset")),
+        ("since", Doc::Bulk("2.2.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("offset")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("value")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("incr", Doc::Map(&[
+        ("summary", Doc::Bulk("Increment the integer value of a key by one")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("decr", Doc::Map(&[
+        ("summary", Doc::Bulk("Decrement the integer value of a key by one")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("incrby", Doc::Map(&[
+        ("summary", Doc::Bulk("Increment the integer value of a key by the given amount")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("increment")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+        ])),
+    ])),
+    ("decrby", Doc::Map(&[
+        ("summary", Doc::Bulk("Decrement the integer value of a key by the given number")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("decrement")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+        ])),
+    ])),
+    ("incrbyfloat", Doc::Map(&[
+        ("summary", Doc::Bulk("Increment the float value of a key by the given amount")),
+        ("since", Doc::Bulk("2.6.0")),
+        ("group", Doc::Bulk("string")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("increment")),
+                ("type", Doc::Bulk("double")),
+            ]),
+        ])),
+    ])),
+    ("del", Doc::Map(&[
+        ("summary", Doc::Bulk("Delete a key")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("unlink", Doc::Map(&[
+        ("summary", Doc::Bulk("Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.")),
+        ("since", Doc::Bulk("4.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("exists", Doc::Map(&[
+        ("summary", Doc::Bulk("Determine if a key exists")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of keys to check.")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("3.0.3"),
+                Doc::Bulk("Accepts multiple `key` arguments."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("type", Doc::Map(&[
+        ("summary", Doc::Bulk("Determine the type stored at key")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("keys", Doc::Map(&[
+        ("summary", Doc::Bulk("Find all keys matching the given pattern")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("pattern")),
+                ("type", Doc::Bulk("pattern")),
+            ]),
+        ])),
+    ])),
+    ("scan", Doc::Map(&[
+        ("summary", Doc::Bulk("Incrementally iterate the keys space")),
+        ("since", Doc::Bulk("2.8.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("6.0.0"),
+                Doc::Bulk("Added the `TYPE` subcommand."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("cursor")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("pattern")),
+                ("type", Doc::Bulk("pattern")),
+                ("token", Doc::Bulk("MATCH")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("count")),
+                ("type", Doc::Bulk("integer")),
+                ("token", Doc::Bulk("COUNT")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("type")),
+                ("type", Doc::Bulk("string")),
+                ("token", Doc::Bulk("TYPE")),
+                ("since", Doc::Bulk("6.0.0")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("randomkey", Doc::Map(&[
+        ("summary", Doc::Bulk("Return a random key from the keyspace")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+    ])),
+    ("rename", Doc::Map(&[
+        ("summary", Doc::Bulk("Rename a key")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("newkey")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(1)),
+            ]),
+        ])),
+    ])),
+    ("renamenx", Doc::Map(&[
+        ("summary", Doc::Bulk("Rename a key, only if the new key does not exist")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("3.2.0"),
+                Doc::Bulk("The command no longer returns an error when source and destination names are the same."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("newkey")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(1)),
+            ]),
+        ])),
+    ])),
+    ("expire", Doc::Map(&[
+        ("summary", Doc::Bulk("Set a key's time to live in seconds")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("7.0.0"),
+                Doc::Bulk("Added options: `NX`, `XX`, `GT` and `LT`."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("seconds")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("condition")),
+                ("type", Doc::Bulk("oneof")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("nx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("NX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("xx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("XX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("gt")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("GT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("lt")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("LT")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("pexpire", Doc::Map(&[
+        ("summary", Doc::Bulk("Set a key's time to live in milliseconds")),
+        ("since", Doc::Bulk("2.6.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("7.0.0"),
+                Doc::Bulk("Added options: `NX`, `XX`, `GT` and `LT`."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("milliseconds")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("condition")),
+                ("type", Doc::Bulk("oneof")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("nx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("NX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("xx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("XX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("gt")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("GT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("lt")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("LT")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("expireat", Doc::Map(&[
+        ("summary", Doc::Bulk("Set the expiration for a key as a UNIX timestamp")),
+        ("since", Doc::Bulk("1.2.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("7.0.0"),
+                Doc::Bulk("Added options: `NX`, `XX`, `GT` and `LT`."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("unix-time-seconds")),
+                ("type", Doc::Bulk("unix-time")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("condition")),
+                ("type", Doc::Bulk("oneof")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("nx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("NX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("xx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("XX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("gt")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("GT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("lt")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("LT")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("pexpireat", Doc::Map(&[
+        ("summary", Doc::Bulk("Set the expiration for a key as a UNIX timestamp specified in milliseconds")),
+        ("since", Doc::Bulk("2.6.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("7.0.0"),
+                Doc::Bulk("Added options: `NX`, `XX`, `GT` and `LT`."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("unix-time-milliseconds")),
+                ("type", Doc::Bulk("unix-time")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("condition")),
+                ("type", Doc::Bulk("oneof")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("nx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("NX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("xx")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("XX")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("gt")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("GT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("lt")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("LT")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("ttl", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the time to live for a key in seconds")),
+        ("since", Doc::Bulk("1.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("2.8.0"),
+                Doc::Bulk("Added the -2 reply."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("pttl", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the time to live for a key in milliseconds")),
+        ("since", Doc::Bulk("2.6.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("2.8.0"),
+                Doc::Bulk("Added the -2 reply."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("expiretime", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the expiration Unix timestamp for a key")),
+        ("since", Doc::Bulk("7.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("pexpiretime", Doc::Map(&[
+        ("summary", Doc::Bulk("Get the expiration Unix timestamp for a key in milliseconds")),
+        ("since", Doc::Bulk("7.0.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+    ("persist", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove the expiration from a key")),
+        ("since", Doc::Bulk("2.2.0")),
+        ("group", Doc::Bulk("generic")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+        ])),
+    ])),
+];
