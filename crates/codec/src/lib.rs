@@ -6,4 +6,5 @@
 
 pub mod http;
 pub mod irc;
+pub mod proxy;
 pub mod resp;
