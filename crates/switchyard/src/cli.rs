@@ -48,7 +48,7 @@ pub enum ServiceName {
     Chat,
 }
 
-#[derive(Args, Debug)]
+#[derive(Args, Clone, Debug)]
 pub struct ServeArgs {
     /// The service to run.
     #[arg(value_enum)]
@@ -64,7 +64,7 @@ pub struct ServeArgs {
 }
 
 /// Settings of the http service.
-#[derive(Args, Debug, Default)]
+#[derive(Args, Clone, Debug, Default)]
 #[command(next_help_heading = "http service")]
 pub struct HttpArgs {
     /// Folder to serve [default: the current folder].
@@ -76,7 +76,7 @@ pub struct HttpArgs {
 }
 
 /// Settings of the kv service.
-#[derive(Args, Debug, Default)]
+#[derive(Args, Clone, Debug, Default)]
 #[command(next_help_heading = "kv service")]
 pub struct KvArgs {
     /// Number of databases, 1 to 1000000 [default: 16].
@@ -108,7 +108,7 @@ fn yes_no(s: &str) -> Result<bool, String> {
 }
 
 /// Settings of the chat service.
-#[derive(Args, Debug, Default)]
+#[derive(Args, Clone, Debug, Default)]
 #[command(next_help_heading = "chat service")]
 pub struct ChatArgs {
     /// The server's name [default: switchyard].
@@ -161,7 +161,7 @@ fn databases(s: &str) -> Result<usize, String> {
 }
 
 /// Engine settings shared by every service.
-#[derive(Args, Debug, Default)]
+#[derive(Args, Clone, Debug, Default)]
 pub struct EngineArgs {
     /// Address to listen on; repeat for several [default: 127.0.0.1 on the service's port].
     #[arg(long, value_name = "ADDR")]

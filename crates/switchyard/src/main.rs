@@ -12,6 +12,7 @@ mod config;
 mod echo;
 mod logging;
 mod preflight;
+mod reload;
 mod serve;
 mod sys;
 mod units;

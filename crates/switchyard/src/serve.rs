@@ -89,6 +89,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         eprintln!("switchyard: {message}");
         return Ok(2);
     }
+    let flags = args.clone();
     if let Some(path) = args.engine.config.clone() {
         match crate::config::load(&path) {
             Ok(file) => file.fill(&mut args.engine, &mut args.http, &mut args.kv, &mut args.chat),
@@ -136,8 +137,9 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
     }
     let admin = e.admin;
     let name = args.service;
+    let reload = crate::reload::Reload::new(name, flags, args.clone(), config.clone());
     match args.service {
-        ServiceName::Echo => serve(name, config, inherited, admin, crate::echo::Echo),
+        ServiceName::Echo => serve(name, config, inherited, admin, reload, crate::echo::Echo),
         ServiceName::Http => {
             let root = match &args.http.root {
                 Some(r) => r.clone(),
@@ -146,7 +148,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             let options = switchyard_http::Options { root, autoindex: args.http.autoindex };
             let http = switchyard_http::Http::new(options.clone())
                 .with_context(|| format!("serving {}", options.root.display()))?;
-            serve(name, config, inherited, admin, http)
+            serve(name, config, inherited, admin, reload, http)
         }
         ServiceName::Kv => {
             let mut options = switchyard_kv::Options::default();
@@ -164,7 +166,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(on) = args.kv.protected_mode {
                 options.protected_mode = on;
             }
-            serve(name, config, inherited, admin, switchyard_kv::Kv::new(options).context("opening the store")?)
+            serve(name, config, inherited, admin, reload, switchyard_kv::Kv::new(options).context("opening the store")?)
         }
         ServiceName::Chat => {
             let motd = match &args.chat.motd {
@@ -186,7 +188,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
                 options.flood_lines_per_sec = r;
                 options.flood_burst_lines = r.saturating_mul(10);
             }
-            serve(name, config, inherited, admin, switchyard_chat::Chat::new(options))
+            serve(name, config, inherited, admin, reload, switchyard_chat::Chat::new(options))
         }
     }
 }
@@ -225,16 +227,17 @@ fn serve<S: Service>(
     config: Config,
     inherited: Vec<std::net::TcpListener>,
     admin: Option<SocketAddr>,
+    reload: crate::reload::Reload,
     service: S,
 ) -> anyhow::Result<i32> {
     let name = format!("{service_name:?}").to_lowercase();
     let name = name.as_str();
     // Only the upgrade thread takes SIGUSR2; the server's threads inherit
     // the blocked mask from here.
-    crate::upgrade::block_signal();
+    crate::upgrade::block_signals();
     let server = Server::bind_with(config, service, inherited).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
-    crate::upgrade::watch(server.control()).context("starting the upgrade thread")?;
+    crate::upgrade::watch(server.control(), reload).context("starting the signal thread")?;
     {
         let mut stdout = std::io::stdout().lock();
         for addr in server.local_addrs() {

@@ -8,29 +8,33 @@ use std::os::unix::process::CommandExt;
 use std::process::Command;
 use std::time::Duration;
 
-fn sigusr2_set() -> libc::sigset_t {
+/// The signals one thread waits for: `SIGUSR2` (live upgrade) and
+/// `SIGHUP` (configuration reload).
+fn control_signals() -> libc::sigset_t {
     // SAFETY: sigemptyset/sigaddset initialise a sigset_t on the stack.
     unsafe {
         let mut set: libc::sigset_t = std::mem::zeroed();
         libc::sigemptyset(&mut set);
         libc::sigaddset(&mut set, libc::SIGUSR2);
+        libc::sigaddset(&mut set, libc::SIGHUP);
         set
     }
 }
 
-/// Blocks `SIGUSR2` in the calling thread (and the threads it starts).
-pub fn block_sigusr2() {
-    let set = sigusr2_set();
+/// Blocks `SIGUSR2` and `SIGHUP` in the calling thread (and the threads it
+/// starts), so that only the thread in [`wait_control_signal`] takes them.
+pub fn block_control_signals() {
+    let set = control_signals();
     // SAFETY: pthread_sigmask on the calling thread with a live set.
     unsafe { libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
 }
 
-/// Waits for a `SIGUSR2` (blocked in every thread); true when one came.
-pub fn wait_sigusr2() -> bool {
-    let set = sigusr2_set();
+/// Waits for `SIGUSR2` or `SIGHUP` (blocked in every thread); which came.
+pub fn wait_control_signal() -> Option<libc::c_int> {
+    let set = control_signals();
     let mut signo: libc::c_int = 0;
     // SAFETY: sigwait(3) with a live set and a live c_int.
-    unsafe { libc::sigwait(&set, &mut signo) == 0 && signo == libc::SIGUSR2 }
+    (unsafe { libc::sigwait(&set, &mut signo) } == 0).then_some(signo)
 }
 
 /// The file behind descriptor `fd`, which this process was handed and
@@ -45,7 +49,7 @@ pub fn take_inherited_file(fd: RawFd) -> Option<File> {
 }
 
 /// Makes the child of `cmd` get `fds` as descriptors 3, 4, ... (open
-/// across `exec`) and `SIGUSR2` unblocked.
+/// across `exec`) and `SIGUSR2` and `SIGHUP` unblocked.
 pub fn pass_fds(cmd: &mut Command, mut fds: Vec<RawFd>) {
     // SAFETY: only async-signal-safe calls (fcntl, dup2, sigprocmask) on
     // descriptors open in the child until exec, in memory allocated before
@@ -65,7 +69,7 @@ pub fn pass_fds(cmd: &mut Command, mut fds: Vec<RawFd>) {
                     return Err(std::io::Error::last_os_error());
                 }
             }
-            let set = sigusr2_set();
+            let set = control_signals();
             libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
             Ok(())
         });

@@ -29,18 +29,21 @@ pub const LISTEN_FDS_VAR: &str = "SWITCHYARD_LISTEN_FDS";
 /// The variable naming the descriptor to write `ready` to.
 pub const READY_FD_VAR: &str = "SWITCHYARD_READY_FD";
 
-/// Blocks `SIGUSR2` in this thread and the threads it starts from now on,
-/// so that only the watcher thread ([`watch`]) takes it. Call before the
-/// server starts its threads.
-pub fn block_signal() {
-    sys::block_sigusr2();
+/// Blocks `SIGUSR2` and `SIGHUP` in this thread and the threads it starts
+/// from now on, so that only the watcher thread ([`watch`]) takes them.
+/// Call before the server starts its threads.
+pub fn block_signals() {
+    sys::block_control_signals();
 }
 
-/// Starts the thread that waits for `SIGUSR2` and upgrades.
-pub fn watch(control: Control) -> std::io::Result<()> {
-    std::thread::Builder::new().name("upgrade".into()).spawn(move || loop {
-        if sys::wait_sigusr2() {
-            upgrade(&control);
+/// Starts the thread that waits for `SIGUSR2` (upgrades) and `SIGHUP`
+/// (reloads the configuration file, see [`crate::reload`]).
+pub fn watch(control: Control, mut reload: crate::reload::Reload) -> std::io::Result<()> {
+    std::thread::Builder::new().name("signals".into()).spawn(move || loop {
+        match sys::wait_control_signal() {
+            Some(libc::SIGUSR2) => upgrade(&control),
+            Some(libc::SIGHUP) => reload.run(&control),
+            _ => {}
         }
     })?;
     Ok(())

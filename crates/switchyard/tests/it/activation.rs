@@ -200,3 +200,35 @@ fn an_upgrade_whose_new_process_fails_leaves_the_old_one_serving() {
     assert_eq!(old.stop().code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sighup_reloads_what_can_change_live_and_names_what_needs_a_restart() {
+    let dir = std::env::temp_dir().join(format!("switchyard-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("echo.toml");
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\nlog_level = \"info\"\nworkers = 2\n").unwrap();
+    let server = Server::start(&["serve", "echo", "--config", file.to_str().unwrap()], 1);
+    std::fs::write(
+        &file,
+        "listen = [\"127.0.0.1:0\"]\nlog_level = \"debug\"\nworkers = 3\noutput_hard_limit = \"1MiB\"\n",
+    )
+    .unwrap();
+    server.signal(libc::SIGHUP);
+    crate::support::wait_for(Duration::from_secs(10), "the reload", || {
+        server.stderr().contains("configuration reloaded")
+    });
+    assert_eq!(exchange(server.addr(), "after the reload\n"), Some(()));
+    crate::support::wait_for(Duration::from_secs(10), "a debug line", || server.stderr().contains("accepted"));
+    let log = server.stderr();
+    assert!(log.contains(r#"applied=["log_level", "output limits"]"#), "{log}");
+    assert!(log.contains(r#"settings=["workers"]"#), "workers need a restart: {log}");
+    // A file that no longer parses keeps what runs.
+    std::fs::write(&file, "workers = \"many\"\n").unwrap();
+    server.signal(libc::SIGHUP);
+    crate::support::wait_for(Duration::from_secs(10), "the refused reload", || {
+        server.stderr().contains("the running configuration stays")
+    });
+    assert_eq!(exchange(server.addr(), "still serving\n"), Some(()));
+    assert_eq!(server.stop().code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,115 @@
+//! `SIGHUP`: reads the configuration file again and applies the settings
+//! that can change while the server runs (the log level, the output
+//! limits); the log says which others changed and need a restart.
+//!
+//! Flags given at start still win over the file, as at start.
+
+use std::path::PathBuf;
+
+use switchyard_engine::{Config, Control};
+
+use crate::cli::{ServeArgs, ServiceName};
+
+/// What a reload compares against.
+pub struct Reload {
+    service: ServiceName,
+    /// The flags as given, before the file filled in the rest.
+    flags: ServeArgs,
+    path: Option<PathBuf>,
+    /// The settings in force.
+    running: ServeArgs,
+    engine: Config,
+}
+
+impl Reload {
+    pub fn new(service: ServiceName, flags: ServeArgs, running: ServeArgs, engine: Config) -> Reload {
+        Reload { service, path: flags.engine.config.clone(), flags, running, engine }
+    }
+
+    /// Re-reads the file and applies what can change now.
+    pub fn run(&mut self, control: &Control) {
+        let Some(path) = &self.path else {
+            tracing::warn!("SIGHUP, but the server was started without --config: nothing to reload");
+            return;
+        };
+        let file = match crate::config::load(path) {
+            Ok(file) => file,
+            Err(e) => {
+                tracing::error!("reloading the configuration: {e}; the running configuration stays");
+                return;
+            }
+        };
+        let mut fresh = self.flags.clone();
+        file.fill(&mut fresh.engine, &mut fresh.http, &mut fresh.kv, &mut fresh.chat);
+        let engine = crate::serve::engine_config(self.service, &fresh.engine);
+        if let Err(msg) = engine.validate_settings() {
+            tracing::error!("reloading the configuration: {}: {msg}; the running configuration stays", path.display());
+            return;
+        }
+        let mut applied = Vec::new();
+        let level = fresh.engine.log_level.clone().unwrap_or_else(|| "info".into());
+        if self.running.engine.log_level.as_deref().unwrap_or("info") != level {
+            match crate::logging::set_level(&level) {
+                Ok(()) => {
+                    applied.push("log_level");
+                    self.running.engine.log_level = Some(level);
+                }
+                Err(e) => tracing::warn!("reloading log_level: {e}"),
+            }
+        }
+        if engine.output_limits != self.engine.output_limits {
+            control.set_output_limits(engine.output_limits);
+            self.engine.output_limits = engine.output_limits;
+            applied.push("output limits");
+        }
+        let restart = needs_restart(&self.engine, &engine, &self.running, &fresh);
+        tracing::info!(file = %path.display(), applied = ?applied, "configuration reloaded");
+        if !restart.is_empty() {
+            tracing::warn!(settings = ?restart, "changed in the configuration file; they take effect at the next start");
+        }
+    }
+}
+
+/// The settings that differ between what runs and what the file now says,
+/// and that only a restart changes.
+fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeArgs) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    macro_rules! compare {
+        ($($field:ident),*) => {
+            $(if format!("{:?}", old.$field) != format!("{:?}", new.$field) {
+                changed.push(stringify!($field));
+            })*
+        };
+    }
+    compare!(
+        listen,
+        workers,
+        io_threads,
+        poller,
+        respond,
+        max_connections,
+        max_input_bytes,
+        max_output_bytes,
+        idle_timeout,
+        request_timeout,
+        write_timeout,
+        shutdown_timeout,
+        queue_capacity
+    );
+    if running.engine.admin != fresh.engine.admin {
+        changed.push("admin");
+    }
+    if format!("{:?}", running.engine.log_format) != format!("{:?}", fresh.engine.log_format) {
+        changed.push("log_format");
+    }
+    if format!("{:?}", running.http) != format!("{:?}", fresh.http) {
+        changed.push("[http]");
+    }
+    if format!("{:?}", running.kv) != format!("{:?}", fresh.kv) {
+        changed.push("[kv]");
+    }
+    if format!("{:?}", running.chat) != format!("{:?}", fresh.chat) {
+        changed.push("[chat]");
+    }
+    changed
+}
