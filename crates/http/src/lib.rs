@@ -297,17 +297,19 @@ impl Http {
                 match self.files.lookup(&index) {
                     Ok(index) if matches!(index.kind, Kind::File { .. }) => index,
                     Err(Missing::Forbidden) => return self.simple(&mut r, 403, None),
-                    _ if self.autoindex => match listing::render(&entry.path, target.raw_path) {
-                        Ok(html) => {
-                            self.begin(&mut r, 200);
-                            r.head.extend_from_slice(b"Content-Type: text/html; charset=utf-8\r\n");
-                            return r.finish(&html);
+                    _ if self.autoindex => {
+                        match listing::render(&entry.path, target.raw_path, listing::Sort::from_query(target.query)) {
+                            Ok(html) => {
+                                self.begin(&mut r, 200);
+                                r.head.extend_from_slice(b"Content-Type: text/html; charset=utf-8\r\n");
+                                return r.finish(&html);
+                            }
+                            Err(e) => {
+                                tracing::debug!(path = %entry.path.display(), error = %e, "cannot list a folder");
+                                return self.simple(&mut r, 403, None);
+                            }
                         }
-                        Err(e) => {
-                            tracing::debug!(path = %entry.path.display(), error = %e, "cannot list a folder");
-                            return self.simple(&mut r, 403, None);
-                        }
-                    },
+                    }
                     _ => return self.simple(&mut r, 403, None),
                 }
             }

@@ -878,3 +878,153 @@ fn a_file_changed_on_disk_is_served_new() {
     assert_eq!(resp.status(), 200, "the old tag no longer matches");
     assert_eq!(server.stop().code(), Some(0));
 }
+
+/// `curl -s` of `url` with `args`: its stdout, after checking it succeeded.
+fn curl(args: &[&str], url: &str) -> Vec<u8> {
+    let out = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "20"])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl runs (apt-get install -y curl)");
+    assert!(out.status.success(), "curl {args:?} {url}: {}", out.status);
+    out.stdout
+}
+
+/// The names in a listing's table, in order.
+fn listed_names(html: &str) -> Vec<String> {
+    html.split("<td class=\"n\"><a href=\"")
+        .skip(1)
+        .map(|row| row.split('>').nth(1).unwrap().split('<').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn curl_gets_a_listing_table_with_folders_first_in_the_order_asked() {
+    let site = Site::new();
+    let dir = site.dir.join("empty");
+    std::fs::create_dir(dir.join("Sub")).unwrap();
+    std::fs::create_dir(dir.join("a <dir>")).unwrap();
+    std::fs::write(dir.join("small.txt"), b"12345").unwrap();
+    std::fs::write(dir.join("Big.bin"), vec![7; 3 << 20]).unwrap();
+    std::fs::write(dir.join("mid & more.html"), vec![b'x'; 2048]).unwrap();
+    let old = std::fs::File::options().write(true).open(dir.join("small.txt")).unwrap();
+    old.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(951_782_400 + 3_661)).unwrap();
+    let server = serve(&site, &["--autoindex"]);
+    let page = |query: &str| String::from_utf8(curl(&[], &url(&server, &format!("/empty/{query}")))).unwrap();
+
+    let html = page("");
+    assert_eq!(listed_names(&html), ["../", "a &lt;dir&gt;/", "Sub/", "Big.bin", "mid &amp; more.html", "small.txt"]);
+    assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"));
+    assert!(html.contains("<a href=\"a%20%3Cdir%3E/\">a &lt;dir&gt;/</a>"), "{html}");
+    assert!(html.contains("<td class=\"s\" title=\"3145728 bytes\">3.0 MiB</td>"), "{html}");
+    assert!(html.contains("<td class=\"s\" title=\"2048 bytes\">2.0 KiB</td>"), "{html}");
+    assert!(html.contains("<td class=\"s\" title=\"5 bytes\">5 B</td>"), "{html}");
+    assert!(html.contains("<time datetime=\"2000-02-29T01:01Z\">2000-02-29<span class=\"t\"> 01:01</span></time>"));
+    assert!(html.contains("<th class=\"n\" aria-sort=\"ascending\"><a href=\"?C=N;O=D\">Name \u{25b2}</a></th>"));
+    assert!(html.contains("<p class=\"c\">2 folders, 3 files</p>"));
+
+    let by_size = page("?C=S;O=D");
+    assert_eq!(listed_names(&by_size)[3..], ["Big.bin", "mid &amp; more.html", "small.txt"]);
+    assert!(listed_names(&by_size)[1..3].iter().all(|n| n.ends_with("/")), "folders first");
+    assert!(by_size.contains("<a href=\"?C=S;O=A\">Size \u{25bc}</a>"));
+    let by_time = page("?C=M;O=A");
+    assert_eq!(listed_names(&by_time)[3], "small.txt", "the oldest file first");
+    assert_eq!(
+        listed_names(&page("?C=N;O=D")),
+        ["../", "Sub/", "a &lt;dir&gt;/", "small.txt", "mid &amp; more.html", "Big.bin"]
+    );
+    assert_eq!(page("?C=Q;O=Z"), html, "an unknown sort is the default");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// Headless Chromium's DOM and screenshot of `url` in a window of `size`
+/// (`width,height`); the screenshot is also kept in the target folder for
+/// a person to look at.
+fn chromium_shot(url: &str, size: &str, name: &str) -> (String, Vec<u8>) {
+    let browser = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {b}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("chromium is installed (apt-get install -y chromium)");
+    let dir = std::env::temp_dir().join(format!("switchyard-chromium-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shot = dir.join("shot.png");
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--user-data-dir={}", dir.join("profile").display()),
+            &format!("--screenshot={}", shot.display()),
+            &format!("--window-size={size}"),
+            "--dump-dom",
+            url,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut dom = String::new();
+        let _ = out.read_to_string(&mut dom);
+        dom
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let dom = reader.join().unwrap();
+    assert!(status.success(), "chromium failed: {status}");
+    let png = std::fs::read(&shot).expect("the screenshot was written");
+    let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
+    std::fs::write(&kept, &png).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (dom, png)
+}
+
+/// Width and height of a PNG, from its IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && &png[12..16] == b"IHDR", "not a PNG");
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+fn a_listing_renders_in_headless_chromium_at_phone_and_desktop_widths() {
+    let site = Site::new();
+    let dir = site.dir.join("empty");
+    std::fs::create_dir(dir.join("a folder whose name is far too long for a phone screen to show on one line"))
+        .unwrap();
+    std::fs::write(dir.join("report <final>.pdf"), vec![0; 150_000]).unwrap();
+    std::fs::write(dir.join("notes.txt"), b"x").unwrap();
+    let server = serve(&site, &["--autoindex"]);
+    for (size, name) in [("390,844", "listing-phone"), ("1200,700", "listing-desktop")] {
+        let (dom, png) = chromium_shot(&url(&server, "/empty/"), size, name);
+        assert_eq!(png_size(&png).0, size.split(',').next().unwrap().parse::<u32>().unwrap());
+        assert!(png.len() > 5_000, "a blank screenshot: {} bytes", png.len());
+        // The browser parsed one table with every entry, names escaped.
+        assert_eq!(dom.matches("<tr class=\"d\">").count(), 2, "{dom}");
+        assert_eq!(dom.matches("<tr class=\"f\">").count(), 2, "{dom}");
+        assert!(dom.contains(">report &lt;final&gt;.pdf</a>"), "{dom}");
+        assert!(dom.contains("146 KiB"), "{dom}");
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
