@@ -1028,3 +1028,135 @@ fn a_listing_renders_in_headless_chromium_at_phone_and_desktop_widths() {
     }
     assert_eq!(server.stop().code(), Some(0));
 }
+
+/// `curl -s -D -` of `url` with `args`: the last response's status, head
+/// and body.
+fn curl_response(args: &[&str], url: &str) -> (u16, String, Vec<u8>) {
+    let out = curl(&[&["-D", "-"], args].concat(), url);
+    let mut at = 0;
+    // -D - writes every head (a 100 or a redirect would come first).
+    loop {
+        let end = out[at..].windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + at + 4;
+        let head = String::from_utf8_lossy(&out[at..end]).to_string();
+        if !out[end..].starts_with(b"HTTP/") {
+            let status = head[9..12].parse().unwrap();
+            return (status, head, out[end..].to_vec());
+        }
+        at = end;
+    }
+}
+
+/// A header's value in a head, if present.
+fn field<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Compresses `file` beside itself with the named program (`gzip`, `brotli`).
+fn compress(program: &str, file: &std::path::Path) {
+    let status = std::process::Command::new(program)
+        .args(["-k", "-f", "-9"])
+        .arg(file)
+        .status()
+        .unwrap_or_else(|e| panic!("{program} runs (apt-get install -y {program}): {e}"));
+    assert!(status.success(), "{program} {}", file.display());
+}
+
+#[test]
+fn curl_gets_precompressed_twins_by_accept_encoding_as_from_nginx_gzip_static() {
+    let site = Site::new();
+    // Larger than the in-memory limit, so that both the copied and the
+    // sendfile paths are taken.
+    let text: Vec<u8> = (0..6000).flat_map(|i| format!("console.log({i});\n").into_bytes()).collect();
+    assert!(text.len() > 64 << 10);
+    std::fs::write(site.dir.join("app.js"), &text).unwrap();
+    compress("gzip", &site.dir.join("app.js"));
+    compress("brotli", &site.dir.join("app.js"));
+    std::fs::write(site.dir.join("docs/index.html.gz"), b"not really gzip").unwrap();
+    std::os::unix::fs::symlink(site.dir.parent().unwrap().join("outside/secret.txt"), site.dir.join("hello.txt.gz"))
+        .unwrap();
+    let gz = std::fs::read(site.dir.join("app.js.gz")).unwrap();
+    let br = std::fs::read(site.dir.join("app.js.br")).unwrap();
+    let server = serve(&site, &[]);
+    let app = url(&server, "/app.js");
+
+    // The file itself, to a client that takes neither: with Vary, ranges.
+    let (status, plain, body) = curl_response(&[], &app);
+    assert_eq!((status, body.len()), (200, text.len()), "{plain}");
+    assert_eq!(field(&plain, "Vary"), Some("Accept-Encoding"), "{plain}");
+    assert_eq!(field(&plain, "Content-Encoding"), None);
+    assert_eq!(field(&plain, "Accept-Ranges"), Some("bytes"));
+
+    // curl --compressed asks for br and gzip (and more): brotli, decoded.
+    let (status, head, body) = curl_response(&["--compressed"], &app);
+    assert_eq!(status, 200);
+    assert_eq!(field(&head, "Content-Encoding"), Some("br"), "{head}");
+    assert_eq!(body, text, "curl decodes the brotli twin to the file");
+
+    for (accept, coding, twin) in [("br", "br", &br), ("gzip", "gzip", &gz), ("gzip, br;q=0.5", "gzip", &gz)] {
+        let (status, head, body) = curl_response(&["-H", &format!("Accept-Encoding: {accept}")], &app);
+        assert_eq!(status, 200, "{head}");
+        assert!(body == *twin, "{accept}: the twin's bytes as stored");
+        assert_eq!(field(&head, "Content-Encoding"), Some(coding), "{head}");
+        assert_eq!(field(&head, "Vary"), Some("Accept-Encoding"));
+        assert_eq!(field(&head, "Content-Type"), Some("text/javascript; charset=utf-8"), "the file's type");
+        assert_eq!(field(&head, "Content-Length"), Some(twin.len().to_string().as_str()));
+        assert_eq!(field(&head, "Accept-Ranges"), None, "a twin goes whole, as from nginx");
+        assert_ne!(field(&head, "ETag"), field(&plain, "ETag"), "each representation its own tag");
+    }
+
+    // Ranges: of the file when it is sent, ignored for a twin (nginx's 200).
+    let (status, head, body) = curl_response(&["-r", "0-9"], &app);
+    assert_eq!((status, &body[..]), (206, &text[..10]), "{head}");
+    assert_eq!(field(&head, "Vary"), Some("Accept-Encoding"));
+    let (status, head, body) = curl_response(&["-r", "0-9", "-H", "Accept-Encoding: gzip"], &app);
+    assert_eq!(status, 200, "{head}");
+    assert!(body == gz);
+
+    // Validators are the twin's: its tag gets 304 only with its coding.
+    let (_, head, _) = curl_response(&["-H", "Accept-Encoding: gzip"], &app);
+    let gz_tag = field(&head, "ETag").unwrap().to_string();
+    let (status, head, body) =
+        curl_response(&["-H", "Accept-Encoding: gzip", "-H", &format!("If-None-Match: {gz_tag}")], &app);
+    assert_eq!((status, body.len()), (304, 0), "{head}");
+    assert_eq!(field(&head, "ETag"), Some(gz_tag.as_str()));
+    assert_eq!(field(&head, "Vary"), Some("Accept-Encoding"));
+    let (status, _, _) = curl_response(&["-H", &format!("If-None-Match: {gz_tag}")], &app);
+    assert_eq!(status, 200, "the gzip twin's tag does not validate the file");
+
+    // HEAD: the twin's headers, no body.
+    let head = String::from_utf8(curl(&["-I", "-H", "Accept-Encoding: br"], &app)).unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 ") && head.ends_with("\r\n\r\n"), "{head}");
+    assert_eq!(field(&head, "Content-Encoding"), Some("br"));
+    assert_eq!(field(&head, "Content-Length"), Some(br.len().to_string().as_str()));
+
+    // HTTP/1.0 gets the file, as nginx's gzip_http_version 1.1; q=0 refuses.
+    for args in [&["--http1.0", "-H", "Accept-Encoding: gzip"][..], &["-H", "Accept-Encoding: gzip;q=0, br;q=0"]] {
+        let (status, head, body) = curl_response(args, &app);
+        assert_eq!((status, field(&head, "Content-Encoding")), (200, None), "{args:?}: {head}");
+        assert_eq!(body, text);
+    }
+
+    // An index has its twin too; a twin that links out of the root is not
+    // sent; a file without twins does not vary.
+    let (_, head, body) = curl_response(&["-H", "Accept-Encoding: gzip"], &url(&server, "/docs/"));
+    assert_eq!((field(&head, "Content-Encoding"), &body[..]), (Some("gzip"), &b"not really gzip"[..]));
+    assert_eq!(field(&head, "Content-Type"), Some("text/html; charset=utf-8"));
+    let (_, head, body) = curl_response(&["-H", "Accept-Encoding: gzip"], &url(&server, "/hello.txt"));
+    assert_eq!((field(&head, "Content-Encoding"), &body[..]), (None, &b"hello, world\n"[..]), "{head}");
+    let (_, head, _) = curl_response(&["-H", "Accept-Encoding: gzip"], &url(&server, "/style.css"));
+    assert_eq!(field(&head, "Vary"), None, "{head}");
+
+    let metrics = String::from_utf8(curl(&[], &url(&server, "/metrics"))).unwrap();
+    assert!(metrics.contains("switchyard_http_precompressed_total{encoding=\"gzip\"} "), "{metrics}");
+    assert_eq!(server.stop().code(), Some(0));
+
+    // Off by a flag: the file, and no Vary.
+    let server = serve(&site, &["--no-precompressed"]);
+    let (status, head, body) = curl_response(&["-H", "Accept-Encoding: br, gzip"], &url(&server, "/app.js"));
+    assert_eq!((status, field(&head, "Content-Encoding"), field(&head, "Vary")), (200, None, None), "{head}");
+    assert_eq!(body, text);
+    assert_eq!(server.stop().code(), Some(0));
+}
