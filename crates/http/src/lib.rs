@@ -350,8 +350,9 @@ impl Http {
         }
     }
 
-    /// The precompressed twin to send for the file `rel` names, if any.
-    /// `Vary` is decided by [`Files::twins`] again when this says `None`.
+    /// What to send for the file `rel` names when it has precompressed
+    /// twins; `None` when it has none (or they are switched off), so the
+    /// response does not vary.
     fn twin(&self, req: &Request<'_>, rel: &[u8], entry: &Entry) -> Option<Twin> {
         if !self.precompressed {
             return None;
@@ -383,11 +384,9 @@ impl Http {
     /// the twin whole, with the file's `Content-Type` and the twin's
     /// validators, no ranges (as nginx's gzip_static).
     fn send_twin(&self, r: &mut Reply<'_>, req: &Request<'_>, entry: &Arc<Entry>, twin: &Twin) {
+        r.vary = true;
         let (encoding, file) = match twin {
-            Twin::Identity => {
-                r.vary = true;
-                return self.send_file(r, req, entry);
-            }
+            Twin::Identity => return self.send_file(r, req, entry),
             Twin::Encoded { encoding, file } => (*encoding, file),
         };
         self.counters.precompressed(encoding);
@@ -395,14 +394,12 @@ impl Http {
             self.begin(r, 304);
             codec::push_header(r.head, "Content-Type", entry.content_type().as_bytes());
             r.head.extend_from_slice(file.validators().as_bytes());
-            r.head.extend_from_slice(b"Vary: Accept-Encoding\r\n");
             return r.end();
         }
         self.begin(r, 200);
         codec::push_header(r.head, "Content-Type", entry.content_type().as_bytes());
         r.head.extend_from_slice(file.validators().as_bytes());
         codec::push_header(r.head, "Content-Encoding", encoding.token().as_bytes());
-        r.head.extend_from_slice(b"Vary: Accept-Encoding\r\n");
         codec::push_header_u64(r.head, "Content-Length", file.len);
         r.end();
         if !r.is_head {
