@@ -4,6 +4,7 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use crate::encoding::Encoding;
 use crate::files::CacheStats;
 
 /// Every status the service sends, in the order they are rendered.
@@ -48,6 +49,8 @@ pub struct Counters {
     classes: [AtomicU64; CLASSES.len()],
     /// Hits of each limit, indexed like `Limit::ALL`.
     limits: [AtomicU64; Limit::ALL.len()],
+    /// Precompressed twins sent (200 and 304), indexed like `Encoding::ALL`.
+    precompressed: [AtomicU64; Encoding::ALL.len()],
 }
 
 impl Counters {
@@ -63,6 +66,12 @@ impl Counters {
     /// Counts one hit of `limit`.
     pub fn limit(&self, limit: Limit) {
         self.limits[limit as usize].fetch_add(1, Relaxed);
+    }
+
+    /// Counts one response from a precompressed twin.
+    pub fn precompressed(&self, encoding: Encoding) {
+        let i = Encoding::ALL.iter().position(|&e| e == encoding).unwrap_or(0);
+        self.precompressed[i].fetch_add(1, Relaxed);
     }
 
     /// Appends every counter, and the file cache's.
@@ -85,6 +94,11 @@ impl Counters {
         );
         for (limit, n) in Limit::ALL.iter().zip(&self.limits) {
             let _ = writeln!(out, "{name}{{limit=\"{}\"}} {}", limit.as_str(), n.load(Relaxed));
+        }
+        let name = "switchyard_http_precompressed_total";
+        let _ = writeln!(out, "# HELP {name} Responses from a precompressed file, by coding.\n# TYPE {name} counter");
+        for (e, n) in Encoding::ALL.iter().zip(&self.precompressed) {
+            let _ = writeln!(out, "{name}{{encoding=\"{}\"}} {}", e.token(), n.load(Relaxed));
         }
         let simple = [
             ("switchyard_http_file_cache_hits_total", "counter", "File lookups served from the cache.", cache.hits),
@@ -118,6 +132,7 @@ mod tests {
         assert!(s.contains("switchyard_http_file_cache_entries 3\n"));
         assert!(s.contains("switchyard_http_file_cache_bytes 100\n"));
         assert!(s.contains("switchyard_http_file_cache_hits_total 7\n"));
+        assert!(s.contains("switchyard_http_precompressed_total{encoding=\"br\"} 0\n"));
     }
 
     #[test]

@@ -13,9 +13,11 @@ use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::encoding::{Encoding, Twins};
 
 /// Files this small are kept in memory and copied into responses; larger
 /// ones are sent from the page cache with `sendfile(2)`.
@@ -77,6 +79,10 @@ pub struct Entry {
     identity: Identity,
     /// The second this entry was last checked against the file system.
     checked_secs: AtomicU64,
+    /// Which precompressed twins were beside the file ([`Twins::bits`]).
+    twins: AtomicU8,
+    /// The second `twins` was last checked; `u64::MAX` before the first.
+    twins_checked_secs: AtomicU64,
 }
 
 /// What changes when a file is replaced or written.
@@ -189,6 +195,29 @@ impl Files {
         Ok(entry)
     }
 
+    /// Which precompressed twins (`rel.br`, `rel.gz`) lie beside the file
+    /// `entry` that `rel` names: regular files, looked for at most once a
+    /// second per entry, so that a site without them pays no system call
+    /// per request. (Whether a twin may be served, inside the root, is for
+    /// its own [`Files::lookup`] to say.)
+    pub fn twins(&self, rel: &[u8], entry: &Entry) -> Twins {
+        let now = now_secs();
+        if entry.twins_checked_secs.load(Relaxed) == now {
+            return Twins::from_bits(entry.twins.load(Relaxed));
+        }
+        let mut twins = Twins::default();
+        for e in Encoding::ALL {
+            let mut name = rel.to_vec();
+            name.extend_from_slice(e.suffix());
+            if std::fs::metadata(self.root.join(OsStr::from_bytes(&name))).is_ok_and(|m| m.is_file()) {
+                twins = twins.with(e);
+            }
+        }
+        entry.twins.store(twins.bits(), Relaxed);
+        entry.twins_checked_secs.store(now, Relaxed);
+        twins
+    }
+
     fn load(&self, rel: &[u8], now: u64) -> Result<Entry, Missing> {
         let joined = self.root.join(OsStr::from_bytes(rel));
         let path = std::fs::canonicalize(&joined)?;
@@ -234,6 +263,8 @@ impl Files {
             fields: fields.into_bytes().into_boxed_slice(),
             identity: Identity::of(&meta),
             checked_secs: AtomicU64::new(now),
+            twins: AtomicU8::new(0),
+            twins_checked_secs: AtomicU64::new(u64::MAX),
         })
     }
 
@@ -270,6 +301,13 @@ impl Entry {
     pub fn content_type(&self) -> &str {
         let fields = std::str::from_utf8(&self.fields).unwrap_or("");
         fields.strip_prefix("Content-Type: ").and_then(|f| f.split("\r\n").next()).unwrap_or("application/octet-stream")
+    }
+
+    /// The pre-rendered fields without `Content-Type`, which a twin takes
+    /// from the file it stands for, and without `Accept-Ranges`, since a
+    /// twin is sent whole (as nginx sends it).
+    pub fn validators(&self) -> String {
+        format!("Last-Modified: {}\r\nETag: {}\r\n", self.last_modified, self.etag)
     }
 
     /// Bytes of contents held in memory.
@@ -358,6 +396,23 @@ mod tests {
         assert_eq!(files.lookup(b"dirlink/secret").err(), Some(Missing::NotFound));
         std::fs::remove_dir_all(&root).unwrap();
         std::fs::remove_dir_all(&outside).unwrap();
+    }
+
+    #[test]
+    fn twins_beside_a_file_are_found_and_rechecked_once_due() {
+        let root = temp_root("twins");
+        std::fs::write(root.join("a.js"), b"x").unwrap();
+        std::fs::write(root.join("a.js.gz"), b"z").unwrap();
+        std::fs::create_dir(root.join("a.js.br")).unwrap();
+        let files = Files::new(&root).unwrap();
+        let e = files.lookup(b"a.js").unwrap();
+        let twins = files.twins(b"a.js", &e);
+        assert!(twins.has(Encoding::Gzip) && !twins.has(Encoding::Brotli), "a folder is no twin");
+        std::fs::remove_file(root.join("a.js.gz")).unwrap();
+        assert!(files.twins(b"a.js", &e).has(Encoding::Gzip), "remembered within the second");
+        e.twins_checked_secs.store(0, Relaxed);
+        assert!(files.twins(b"a.js", &e).is_empty());
+        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -16,6 +16,7 @@
 
 mod counters;
 mod date;
+pub mod encoding;
 pub mod files;
 mod listing;
 mod range;
@@ -29,6 +30,7 @@ use switchyard_codec::http::{self as codec, parse_request, Body, ChunkedBody, Li
 use switchyard_engine::{ConnInfo, Control, Cx, Output, Reject, Service};
 
 use crate::counters::{Counters, Limit};
+use crate::encoding::Encoding;
 use crate::files::{Entry, Files, Kind, Missing};
 use crate::range::Wanted;
 
@@ -59,12 +61,15 @@ pub struct Options {
     pub root: PathBuf,
     /// Serve an HTML listing of folders without an index.html.
     pub autoindex: bool,
+    /// Send `file.br` or `file.gz` for `file` to clients that accept them.
+    pub precompressed: bool,
 }
 
 /// The static file server.
 pub struct Http {
     files: Files,
     autoindex: bool,
+    precompressed: bool,
     /// The server's handle, for `/metrics`; set when the server starts.
     control: OnceLock<Control>,
     counters: Counters,
@@ -78,8 +83,19 @@ impl Http {
     /// The root folder cannot be opened.
     pub fn new(options: Options) -> std::io::Result<Http> {
         let files = Files::new(&options.root)?;
-        tracing::debug!(root = %files.root().display(), autoindex = options.autoindex, "serving");
-        Ok(Http { files, autoindex: options.autoindex, control: OnceLock::new(), counters: Counters::default() })
+        tracing::debug!(
+            root = %files.root().display(),
+            autoindex = options.autoindex,
+            precompressed = options.precompressed,
+            "serving"
+        );
+        Ok(Http {
+            files,
+            autoindex: options.autoindex,
+            precompressed: options.precompressed,
+            control: OnceLock::new(),
+            counters: Counters::default(),
+        })
     }
 }
 
@@ -127,8 +143,14 @@ impl Service for Http {
                         codec::Error::BodyTooLarge => self.counters.limit(Limit::Body),
                         _ => {}
                     }
-                    let mut r =
-                        Reply { out, head: &mut conn.head, version: Version::Http11, close: true, is_head: false };
+                    let mut r = Reply {
+                        out,
+                        head: &mut conn.head,
+                        version: Version::Http11,
+                        close: true,
+                        is_head: false,
+                        vary: false,
+                    };
                     self.simple(&mut r, e.status(), None);
                     close_after(cx);
                     return;
@@ -173,7 +195,14 @@ impl Service for Http {
             Reject::Panic => 500,
         };
         let (mut out, mut head) = (Output::new(), Vec::new());
-        let mut r = Reply { out: &mut out, head: &mut head, version: Version::Http11, close: true, is_head: false };
+        let mut r = Reply {
+            out: &mut out,
+            head: &mut head,
+            version: Version::Http11,
+            close: true,
+            is_head: false,
+            vary: false,
+        };
         self.simple(&mut r, status, None);
         out.to_vec().ok()
     }
@@ -243,6 +272,7 @@ impl Http {
                         version: Version::Http11,
                         close: true,
                         is_head: false,
+                        vary: false,
                     };
                     self.simple(&mut r, e.status(), None);
                     close_after(cx);
@@ -257,7 +287,7 @@ impl Http {
     /// Writes the response to one well-framed request.
     fn answer(&self, req: &Request<'_>, out: &mut Output, head: &mut Vec<u8>, close: bool) {
         let is_head = req.method == b"HEAD";
-        let mut r = Reply { out, head, version: req.version, close, is_head };
+        let mut r = Reply { out, head, version: req.version, close, is_head, vary: false };
         if req.method != b"GET" && !is_head {
             return self.simple(&mut r, 405, Some(("Allow", b"GET, HEAD")));
         }
@@ -280,9 +310,9 @@ impl Http {
             Ok(entry) => entry,
             Err(missing) => return self.simple(&mut r, missing_status(missing), None),
         };
-        let entry = match entry.kind {
+        let (entry, rel) = match entry.kind {
             Kind::File { .. } if target.trailing_slash => return self.simple(&mut r, 404, None),
-            Kind::File { .. } => entry,
+            Kind::File { .. } => (entry, target.rel),
             Kind::Dir if !target.trailing_slash => {
                 let mut location = target.raw_path.to_vec();
                 location.push(b'/');
@@ -295,37 +325,91 @@ impl Http {
                 }
                 index.extend_from_slice(b"index.html");
                 match self.files.lookup(&index) {
-                    Ok(index) if matches!(index.kind, Kind::File { .. }) => index,
+                    Ok(found) if matches!(found.kind, Kind::File { .. }) => (found, index),
                     Err(Missing::Forbidden) => return self.simple(&mut r, 403, None),
-                    _ if self.autoindex => match listing::render(&entry.path, target.raw_path) {
-                        Ok(html) => {
-                            self.begin(&mut r, 200);
-                            r.head.extend_from_slice(b"Content-Type: text/html; charset=utf-8\r\n");
-                            return r.finish(&html);
+                    _ if self.autoindex => {
+                        match listing::render(&entry.path, target.raw_path, listing::Sort::from_query(target.query)) {
+                            Ok(html) => {
+                                self.begin(&mut r, 200);
+                                r.head.extend_from_slice(b"Content-Type: text/html; charset=utf-8\r\n");
+                                return r.finish(&html);
+                            }
+                            Err(e) => {
+                                tracing::debug!(path = %entry.path.display(), error = %e, "cannot list a folder");
+                                return self.simple(&mut r, 403, None);
+                            }
                         }
-                        Err(e) => {
-                            tracing::debug!(path = %entry.path.display(), error = %e, "cannot list a folder");
-                            return self.simple(&mut r, 403, None);
-                        }
-                    },
+                    }
                     _ => return self.simple(&mut r, 403, None),
                 }
             }
         };
-        self.send_file(&mut r, req, &entry);
+        match self.twin(req, &rel, &entry) {
+            Some(twin) => self.send_twin(&mut r, req, &entry, &twin),
+            None => self.send_file(&mut r, req, &entry),
+        }
+    }
+
+    /// What to send for the file `rel` names when it has precompressed
+    /// twins; `None` when it has none (or they are switched off), so the
+    /// response does not vary.
+    fn twin(&self, req: &Request<'_>, rel: &[u8], entry: &Entry) -> Option<Twin> {
+        if !self.precompressed {
+            return None;
+        }
+        let twins = self.files.twins(rel, entry);
+        if twins.is_empty() {
+            return None;
+        }
+        // As nginx's gzip_http_version 1.1: an HTTP/1.0 cache may not know `Vary`.
+        let encoding = if req.version == Version::Http11 {
+            let accept = req.headers().filter(|(n, _)| n.eq_ignore_ascii_case(b"accept-encoding")).map(|(_, v)| v);
+            encoding::choose(accept, twins)
+        } else {
+            None
+        };
+        let Some(encoding) = encoding else {
+            return Some(Twin::Identity);
+        };
+        let mut name = rel.to_vec();
+        name.extend_from_slice(encoding.suffix());
+        match self.files.lookup(&name) {
+            Ok(file) if matches!(file.kind, Kind::File { .. }) => Some(Twin::Encoded { encoding, file }),
+            // Gone since it was seen, or a link out of the root.
+            _ => Some(Twin::Identity),
+        }
+    }
+
+    /// The response when a twin exists: the file itself with `Vary`, or
+    /// the twin whole, with the file's `Content-Type` and the twin's
+    /// validators, no ranges (as nginx's gzip_static).
+    fn send_twin(&self, r: &mut Reply<'_>, req: &Request<'_>, entry: &Arc<Entry>, twin: &Twin) {
+        r.vary = true;
+        let (encoding, file) = match twin {
+            Twin::Identity => return self.send_file(r, req, entry),
+            Twin::Encoded { encoding, file } => (*encoding, file),
+        };
+        self.counters.precompressed(encoding);
+        if not_modified(req, file) {
+            self.begin(r, 304);
+            codec::push_header(r.head, "Content-Type", entry.content_type().as_bytes());
+            r.head.extend_from_slice(file.validators().as_bytes());
+            return r.end();
+        }
+        self.begin(r, 200);
+        codec::push_header(r.head, "Content-Type", entry.content_type().as_bytes());
+        r.head.extend_from_slice(file.validators().as_bytes());
+        codec::push_header(r.head, "Content-Encoding", encoding.token().as_bytes());
+        codec::push_header_u64(r.head, "Content-Length", file.len);
+        r.end();
+        if !r.is_head {
+            push_bytes(r.out, file, 0, file.len);
+        }
     }
 
     /// A file's response: 304, 200, 206 or 416.
     fn send_file(&self, r: &mut Reply<'_>, req: &Request<'_>, entry: &Arc<Entry>) {
-        let not_modified = match req.if_none_match {
-            Some(tags) => etag_matches(tags, &entry.etag),
-            None => req
-                .if_modified_since
-                .and_then(|d| httpdate::parse_http_date(std::str::from_utf8(d).ok()?).ok())
-                .and_then(|d| d.duration_since(std::time::UNIX_EPOCH).ok())
-                .is_some_and(|since| entry.mtime_secs <= since.as_secs()),
-        };
-        if not_modified {
+        if not_modified(req, entry) {
             self.begin(r, 304);
             r.head.extend_from_slice(&entry.fields);
             return r.end();
@@ -446,11 +530,16 @@ struct Reply<'a> {
     close: bool,
     /// Headers only (a `HEAD` request).
     is_head: bool,
+    /// Add `Vary: Accept-Encoding`: the file has precompressed twins.
+    vary: bool,
 }
 
 impl Reply<'_> {
     /// Ends the head with the connection's fate and writes it.
     fn end(&mut self) {
+        if self.vary {
+            self.head.extend_from_slice(b"Vary: Accept-Encoding\r\n");
+        }
         if self.close {
             self.head.extend_from_slice(b"Connection: close\r\n");
         } else if self.version == Version::Http10 {
@@ -468,6 +557,27 @@ impl Reply<'_> {
             self.out.extend_from_slice(body);
         }
     }
+}
+
+/// `If-None-Match` if present, else `If-Modified-Since`, says the client's
+/// copy of `entry` is current.
+fn not_modified(req: &Request<'_>, entry: &Entry) -> bool {
+    match req.if_none_match {
+        Some(tags) => etag_matches(tags, &entry.etag),
+        None => req
+            .if_modified_since
+            .and_then(|d| httpdate::parse_http_date(std::str::from_utf8(d).ok()?).ok())
+            .and_then(|d| d.duration_since(std::time::UNIX_EPOCH).ok())
+            .is_some_and(|since| entry.mtime_secs <= since.as_secs()),
+    }
+}
+
+/// What stands in for a file that has precompressed twins.
+enum Twin {
+    /// The file itself: the client takes none of the twins.
+    Identity,
+    /// The twin in this coding.
+    Encoded { encoding: Encoding, file: Arc<Entry> },
 }
 
 /// `If-None-Match` (weak comparison): `*`, or a listed tag equal to ours.

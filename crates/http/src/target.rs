@@ -16,6 +16,9 @@ pub struct Target<'a> {
     pub rel: Vec<u8>,
     /// The path ended with `/` (a folder was asked for).
     pub trailing_slash: bool,
+    /// What follows `?`, up to a `#` (still percent-encoded); empty when
+    /// there is none.
+    pub query: &'a [u8],
 }
 
 /// Why a target was refused; each answers 400.
@@ -40,6 +43,13 @@ pub fn parse(target: &[u8]) -> Result<Target<'_>, Refused> {
     let path = strip_absolute_form(target)?;
     let end = path.iter().position(|&b| b == b'?' || b == b'#').unwrap_or(path.len());
     let raw_path = &path[..end];
+    let query = match path.get(end) {
+        Some(b'?') => {
+            let rest = &path[end + 1..];
+            &rest[..rest.iter().position(|&b| b == b'#').unwrap_or(rest.len())]
+        }
+        _ => b"",
+    };
     if raw_path.first() != Some(&b'/') {
         return Err(Refused::Form);
     }
@@ -57,7 +67,7 @@ pub fn parse(target: &[u8]) -> Result<Target<'_>, Refused> {
             }
         }
     }
-    Ok(Target { raw_path, rel, trailing_slash: decoded.ends_with(b"/") })
+    Ok(Target { raw_path, rel, trailing_slash: decoded.ends_with(b"/"), query })
 }
 
 /// `http://host/path?q` → `/path?q`; an origin-form target unchanged.
@@ -136,6 +146,8 @@ mod tests {
         assert!(parse(b"/a/").unwrap().trailing_slash);
         assert!(!parse(b"/a").unwrap().trailing_slash);
         assert_eq!(parse(b"/a%2Fb/?q").unwrap().raw_path, b"/a%2Fb/");
+        assert_eq!(parse(b"/a/?C=S;O=D#top").unwrap().query, b"C=S;O=D");
+        assert_eq!(parse(b"/a#x?y").unwrap().query, b"");
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub struct HttpArgs {
     /// List folders that have no index.html [default: off].
     #[arg(long)]
     pub autoindex: bool,
+    /// Never send file.br or file.gz in place of file, whatever the client accepts [default: off].
+    #[arg(long)]
+    pub no_precompressed: bool,
 }
 
 /// Settings of the kv service.

@@ -83,6 +83,7 @@ pub struct File {
 struct HttpTable {
     root: Option<Spanned<PathBuf>>,
     autoindex: Option<bool>,
+    precompressed: Option<bool>,
 }
 
 /// `[kv]`
@@ -271,6 +272,8 @@ impl File {
         fill(&mut h.root, self.http.root.map(Spanned::into_inner));
         // A flag can only switch the listing on, so the file decides when it is absent.
         h.autoindex |= self.http.autoindex.unwrap_or(false);
+        // And one can only switch precompressed files off.
+        h.no_precompressed |= !self.http.precompressed.unwrap_or(true);
         fill(&mut k.databases, self.kv.databases);
         fill(&mut k.maxmemory, self.kv.maxmemory);
         fill(&mut k.appendonly, self.kv.appendonly.map(Spanned::into_inner));
@@ -371,6 +374,7 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
     }
     .ok();
     let _ = writeln!(w, "autoindex = {}", h.autoindex);
+    let _ = writeln!(w, "precompressed = {}", !h.no_precompressed);
 
     let _ = writeln!(w, "\n[kv]");
     let _ = writeln!(w, "databases = {}", k.databases.unwrap_or(kv.databases));

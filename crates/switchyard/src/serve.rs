@@ -145,7 +145,11 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
                 Some(r) => r.clone(),
                 None => std::env::current_dir()?,
             };
-            let options = switchyard_http::Options { root, autoindex: args.http.autoindex };
+            let options = switchyard_http::Options {
+                root,
+                autoindex: args.http.autoindex,
+                precompressed: !args.http.no_precompressed,
+            };
             let http = switchyard_http::Http::new(options.clone())
                 .with_context(|| format!("serving {}", options.root.display()))?;
             serve(name, config, inherited, admin, reload, http)

@@ -61,7 +61,7 @@ fn pipelined_requests_are_answered_in_order_under_every_engine_mode() {
                     respond,
                     ..Config::default()
                 };
-                let http = Http::new(Options { root: root.clone(), autoindex: false }).unwrap();
+                let http = Http::new(Options { root: root.clone(), autoindex: false, precompressed: true }).unwrap();
                 let server = Server::bind(config, http).unwrap();
                 let addr = server.local_addrs()[0];
                 let control = server.control();

@@ -878,3 +878,285 @@ fn a_file_changed_on_disk_is_served_new() {
     assert_eq!(resp.status(), 200, "the old tag no longer matches");
     assert_eq!(server.stop().code(), Some(0));
 }
+
+/// `curl -s` of `url` with `args`: its stdout, after checking it succeeded.
+fn curl(args: &[&str], url: &str) -> Vec<u8> {
+    let out = std::process::Command::new("curl")
+        .args(["-s", "--max-time", "20"])
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("curl runs (apt-get install -y curl)");
+    assert!(out.status.success(), "curl {args:?} {url}: {}", out.status);
+    out.stdout
+}
+
+/// The names in a listing's table, in order.
+fn listed_names(html: &str) -> Vec<String> {
+    html.split("<td class=\"n\"><a href=\"")
+        .skip(1)
+        .map(|row| row.split('>').nth(1).unwrap().split('<').next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn curl_gets_a_listing_table_with_folders_first_in_the_order_asked() {
+    let site = Site::new();
+    let dir = site.dir.join("empty");
+    std::fs::create_dir(dir.join("Sub")).unwrap();
+    std::fs::create_dir(dir.join("a <dir>")).unwrap();
+    std::fs::write(dir.join("small.txt"), b"12345").unwrap();
+    std::fs::write(dir.join("Big.bin"), vec![7; 3 << 20]).unwrap();
+    std::fs::write(dir.join("mid & more.html"), vec![b'x'; 2048]).unwrap();
+    let old = std::fs::File::options().write(true).open(dir.join("small.txt")).unwrap();
+    old.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(951_782_400 + 3_661)).unwrap();
+    let server = serve(&site, &["--autoindex"]);
+    let page = |query: &str| String::from_utf8(curl(&[], &url(&server, &format!("/empty/{query}")))).unwrap();
+
+    let html = page("");
+    assert_eq!(listed_names(&html), ["../", "a &lt;dir&gt;/", "Sub/", "Big.bin", "mid &amp; more.html", "small.txt"]);
+    assert!(html.contains("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"));
+    assert!(html.contains("<a href=\"a%20%3Cdir%3E/\">a &lt;dir&gt;/</a>"), "{html}");
+    assert!(html.contains("<td class=\"s\" title=\"3145728 bytes\">3.0 MiB</td>"), "{html}");
+    assert!(html.contains("<td class=\"s\" title=\"2048 bytes\">2.0 KiB</td>"), "{html}");
+    assert!(html.contains("<td class=\"s\" title=\"5 bytes\">5 B</td>"), "{html}");
+    assert!(html.contains("<time datetime=\"2000-02-29T01:01Z\">2000-02-29<span class=\"t\"> 01:01</span></time>"));
+    assert!(html.contains("<th class=\"n\" aria-sort=\"ascending\"><a href=\"?C=N;O=D\">Name \u{25b2}</a></th>"));
+    assert!(html.contains("<p class=\"c\">2 folders, 3 files</p>"));
+
+    let by_size = page("?C=S;O=D");
+    assert_eq!(listed_names(&by_size)[3..], ["Big.bin", "mid &amp; more.html", "small.txt"]);
+    assert!(listed_names(&by_size)[1..3].iter().all(|n| n.ends_with("/")), "folders first");
+    assert!(by_size.contains("<a href=\"?C=S;O=A\">Size \u{25bc}</a>"));
+    let by_time = page("?C=M;O=A");
+    assert_eq!(listed_names(&by_time)[3], "small.txt", "the oldest file first");
+    assert_eq!(
+        listed_names(&page("?C=N;O=D")),
+        ["../", "Sub/", "a &lt;dir&gt;/", "small.txt", "mid &amp; more.html", "Big.bin"]
+    );
+    assert_eq!(page("?C=Q;O=Z"), html, "an unknown sort is the default");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// Headless Chromium's DOM and screenshot of `url` in a window of `size`
+/// (`width,height`); the screenshot is also kept in the target folder for
+/// a person to look at.
+fn chromium_shot(url: &str, size: &str, name: &str) -> (String, Vec<u8>) {
+    let browser = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find(|b| {
+            std::process::Command::new("sh")
+                .args(["-c", &format!("command -v {b}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("chromium is installed (apt-get install -y chromium)");
+    let dir = std::env::temp_dir().join(format!("switchyard-chromium-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let shot = dir.join("shot.png");
+    let mut child = std::process::Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            &format!("--user-data-dir={}", dir.join("profile").display()),
+            &format!("--screenshot={}", shot.display()),
+            &format!("--window-size={size}"),
+            "--dump-dom",
+            url,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut dom = String::new();
+        let _ = out.read_to_string(&mut dom);
+        dom
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not finish within a minute");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let dom = reader.join().unwrap();
+    assert!(status.success(), "chromium failed: {status}");
+    let png = std::fs::read(&shot).expect("the screenshot was written");
+    let kept = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}.png"));
+    std::fs::write(&kept, &png).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    (dom, png)
+}
+
+/// Width and height of a PNG, from its IHDR chunk.
+fn png_size(png: &[u8]) -> (u32, u32) {
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && &png[12..16] == b"IHDR", "not a PNG");
+    let be = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().unwrap());
+    (be(16), be(20))
+}
+
+#[test]
+fn a_listing_renders_in_headless_chromium_at_phone_and_desktop_widths() {
+    let site = Site::new();
+    let dir = site.dir.join("empty");
+    std::fs::create_dir(dir.join("a folder whose name is far too long for a phone screen to show on one line"))
+        .unwrap();
+    std::fs::write(dir.join("report <final>.pdf"), vec![0; 150_000]).unwrap();
+    std::fs::write(dir.join("notes.txt"), b"x").unwrap();
+    let server = serve(&site, &["--autoindex"]);
+    for (size, name) in [("390,844", "listing-phone"), ("1200,700", "listing-desktop")] {
+        let (dom, png) = chromium_shot(&url(&server, "/empty/"), size, name);
+        assert_eq!(png_size(&png).0, size.split(',').next().unwrap().parse::<u32>().unwrap());
+        assert!(png.len() > 5_000, "a blank screenshot: {} bytes", png.len());
+        // The browser parsed one table with every entry, names escaped.
+        assert_eq!(dom.matches("<tr class=\"d\">").count(), 2, "{dom}");
+        assert_eq!(dom.matches("<tr class=\"f\">").count(), 2, "{dom}");
+        assert!(dom.contains(">report &lt;final&gt;.pdf</a>"), "{dom}");
+        assert!(dom.contains("146 KiB"), "{dom}");
+    }
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// `curl -s -D -` of `url` with `args`: the last response's status, head
+/// and body.
+fn curl_response(args: &[&str], url: &str) -> (u16, String, Vec<u8>) {
+    let out = curl(&[&["-D", "-"], args].concat(), url);
+    let mut at = 0;
+    // -D - writes every head (a 100 or a redirect would come first).
+    loop {
+        let end = out[at..].windows(4).position(|w| w == b"\r\n\r\n").expect("a head") + at + 4;
+        let head = String::from_utf8_lossy(&out[at..end]).to_string();
+        if !out[end..].starts_with(b"HTTP/") {
+            let status = head[9..12].parse().unwrap();
+            return (status, head, out[end..].to_vec());
+        }
+        at = end;
+    }
+}
+
+/// A header's value in a head, if present.
+fn field<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// Compresses `file` beside itself with the named program (`gzip`, `brotli`).
+fn compress(program: &str, file: &std::path::Path) {
+    let status = std::process::Command::new(program)
+        .args(["-k", "-f", "-9"])
+        .arg(file)
+        .status()
+        .unwrap_or_else(|e| panic!("{program} runs (apt-get install -y {program}): {e}"));
+    assert!(status.success(), "{program} {}", file.display());
+}
+
+#[test]
+fn curl_gets_precompressed_twins_by_accept_encoding_as_from_nginx_gzip_static() {
+    let site = Site::new();
+    // Larger than the in-memory limit, so that both the copied and the
+    // sendfile paths are taken.
+    let text: Vec<u8> = (0..6000).flat_map(|i| format!("console.log({i});\n").into_bytes()).collect();
+    assert!(text.len() > 64 << 10);
+    std::fs::write(site.dir.join("app.js"), &text).unwrap();
+    compress("gzip", &site.dir.join("app.js"));
+    compress("brotli", &site.dir.join("app.js"));
+    std::fs::write(site.dir.join("docs/index.html.gz"), b"not really gzip").unwrap();
+    std::os::unix::fs::symlink(site.dir.parent().unwrap().join("outside/secret.txt"), site.dir.join("hello.txt.gz"))
+        .unwrap();
+    let gz = std::fs::read(site.dir.join("app.js.gz")).unwrap();
+    let br = std::fs::read(site.dir.join("app.js.br")).unwrap();
+    let server = serve(&site, &[]);
+    let app = url(&server, "/app.js");
+
+    // The file itself, to a client that takes neither: with Vary, ranges.
+    let (status, plain, body) = curl_response(&[], &app);
+    assert_eq!((status, body.len()), (200, text.len()), "{plain}");
+    assert_eq!(field(&plain, "Vary"), Some("Accept-Encoding"), "{plain}");
+    assert_eq!(field(&plain, "Content-Encoding"), None);
+    assert_eq!(field(&plain, "Accept-Ranges"), Some("bytes"));
+
+    // curl --compressed asks for br and gzip (and more): brotli, decoded.
+    let (status, head, body) = curl_response(&["--compressed"], &app);
+    assert_eq!(status, 200);
+    assert_eq!(field(&head, "Content-Encoding"), Some("br"), "{head}");
+    assert_eq!(body, text, "curl decodes the brotli twin to the file");
+
+    for (accept, coding, twin) in [("br", "br", &br), ("gzip", "gzip", &gz), ("gzip, br;q=0.5", "gzip", &gz)] {
+        let (status, head, body) = curl_response(&["-H", &format!("Accept-Encoding: {accept}")], &app);
+        assert_eq!(status, 200, "{head}");
+        assert!(body == *twin, "{accept}: the twin's bytes as stored");
+        assert_eq!(field(&head, "Content-Encoding"), Some(coding), "{head}");
+        assert_eq!(field(&head, "Vary"), Some("Accept-Encoding"));
+        assert_eq!(field(&head, "Content-Type"), Some("text/javascript; charset=utf-8"), "the file's type");
+        assert_eq!(field(&head, "Content-Length"), Some(twin.len().to_string().as_str()));
+        assert_eq!(field(&head, "Accept-Ranges"), None, "a twin goes whole, as from nginx");
+        assert_ne!(field(&head, "ETag"), field(&plain, "ETag"), "each representation its own tag");
+    }
+
+    // Ranges: of the file when it is sent, ignored for a twin (nginx's 200).
+    let (status, head, body) = curl_response(&["-r", "0-9"], &app);
+    assert_eq!((status, &body[..]), (206, &text[..10]), "{head}");
+    assert_eq!(field(&head, "Vary"), Some("Accept-Encoding"));
+    let (status, head, body) = curl_response(&["-r", "0-9", "-H", "Accept-Encoding: gzip"], &app);
+    assert_eq!(status, 200, "{head}");
+    assert!(body == gz);
+
+    // Validators are the twin's: its tag gets 304 only with its coding.
+    let (_, head, _) = curl_response(&["-H", "Accept-Encoding: gzip"], &app);
+    let gz_tag = field(&head, "ETag").unwrap().to_string();
+    let (status, head, body) =
+        curl_response(&["-H", "Accept-Encoding: gzip", "-H", &format!("If-None-Match: {gz_tag}")], &app);
+    assert_eq!((status, body.len()), (304, 0), "{head}");
+    assert_eq!(field(&head, "ETag"), Some(gz_tag.as_str()));
+    assert_eq!(field(&head, "Vary"), Some("Accept-Encoding"));
+    let (status, _, _) = curl_response(&["-H", &format!("If-None-Match: {gz_tag}")], &app);
+    assert_eq!(status, 200, "the gzip twin's tag does not validate the file");
+
+    // HEAD: the twin's headers, no body.
+    let head = String::from_utf8(curl(&["-I", "-H", "Accept-Encoding: br"], &app)).unwrap();
+    assert!(head.starts_with("HTTP/1.1 200 ") && head.ends_with("\r\n\r\n"), "{head}");
+    assert_eq!(field(&head, "Content-Encoding"), Some("br"));
+    assert_eq!(field(&head, "Content-Length"), Some(br.len().to_string().as_str()));
+
+    // HTTP/1.0 gets the file, as nginx's gzip_http_version 1.1; q=0 refuses.
+    for args in [&["--http1.0", "-H", "Accept-Encoding: gzip"][..], &["-H", "Accept-Encoding: gzip;q=0, br;q=0"]] {
+        let (status, head, body) = curl_response(args, &app);
+        assert_eq!((status, field(&head, "Content-Encoding")), (200, None), "{args:?}: {head}");
+        assert_eq!(body, text);
+    }
+
+    // An index has its twin too; a twin that links out of the root is not
+    // sent; a file without twins does not vary.
+    let (_, head, body) = curl_response(&["-H", "Accept-Encoding: gzip"], &url(&server, "/docs/"));
+    assert_eq!((field(&head, "Content-Encoding"), &body[..]), (Some("gzip"), &b"not really gzip"[..]));
+    assert_eq!(field(&head, "Content-Type"), Some("text/html; charset=utf-8"));
+    let (_, head, body) = curl_response(&["-H", "Accept-Encoding: gzip"], &url(&server, "/hello.txt"));
+    assert_eq!((field(&head, "Content-Encoding"), &body[..]), (None, &b"hello, world\n"[..]), "{head}");
+    let (_, head, _) = curl_response(&["-H", "Accept-Encoding: gzip"], &url(&server, "/style.css"));
+    assert_eq!(field(&head, "Vary"), None, "{head}");
+
+    let metrics = String::from_utf8(curl(&[], &url(&server, "/metrics"))).unwrap();
+    assert!(metrics.contains("switchyard_http_precompressed_total{encoding=\"gzip\"} "), "{metrics}");
+    assert_eq!(server.stop().code(), Some(0));
+
+    // Off by a flag: the file, and no Vary.
+    let server = serve(&site, &["--no-precompressed"]);
+    let (status, head, body) = curl_response(&["-H", "Accept-Encoding: br, gzip"], &url(&server, "/app.js"));
+    assert_eq!((status, field(&head, "Content-Encoding"), field(&head, "Vary")), (200, None, None), "{head}");
+    assert_eq!(body, text);
+    assert_eq!(server.stop().code(), Some(0));
+}
