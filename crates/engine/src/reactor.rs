@@ -213,6 +213,9 @@ impl<S: Service> Reactor<S> {
                     return Ok(self.force_close_all());
                 }
             }
+            // Mail taken in the last look may have pushed the output past
+            // the total: shed before sleeping, not at the next event.
+            self.shed_output();
             let timeout = self.next_timeout();
             self.poller.wait(&mut self.events, timeout)?;
             self.now = Instant::now();
