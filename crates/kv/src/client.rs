@@ -16,6 +16,8 @@ pub struct Client {
     pub(crate) meta: std::sync::Arc<ClientMeta>,
     /// Reply buffer, kept between calls to reuse its allocation.
     pub(crate) out: crate::reply::Reply,
+    /// `MULTI` and `WATCH` state.
+    pub(crate) multi: crate::multi::Conn,
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.

@@ -22,6 +22,7 @@ mod commandstats;
 mod cron;
 mod info;
 mod long_double;
+mod multi;
 mod pattern;
 mod reply;
 mod store;
@@ -140,6 +141,8 @@ pub(crate) struct Stats {
     pub protocol_errors: AtomicU64,
     /// Calls of each command, for `INFO commandstats`.
     pub calls: CommandStats,
+    /// `EXEC` outcomes and refused queueing.
+    pub transactions: multi::Counters,
 }
 
 /// Everything the connections share.
@@ -159,6 +162,8 @@ pub(crate) struct Shared {
     pub stats: Stats,
     /// Keeps a flood of protocol errors to a log line a second.
     pub protocol_log: Throttle,
+    /// Keeps warnings of overflowing transaction queues to a line a second.
+    pub multi_log: Throttle,
     /// Open connections by client id, for `CLIENT LIST` and `INFO clients`.
     pub clients: Mutex<HashMap<u64, Arc<ClientMeta>>>,
     pub next_client_id: AtomicU64,
@@ -246,6 +251,7 @@ impl Kv {
             query_buffer_limit: AtomicUsize::new(options.query_buffer_limit),
             stats: Stats::default(),
             protocol_log: Throttle::default(),
+            multi_log: Throttle::default(),
             clients: Mutex::new(HashMap::new()),
             next_client_id: AtomicU64::new(1),
             started: Instant::now(),
@@ -320,7 +326,7 @@ impl Service for Kv {
         let id = sh.next_client_id.fetch_add(1, Ordering::Relaxed);
         let meta = Arc::new(ClientMeta::new(id, conn));
         sh.clients.lock().unwrap_or_else(|e| e.into_inner()).insert(id, meta.clone());
-        Client { db: 0, meta, out: reply::Reply::default() }
+        Client { db: 0, meta, out: reply::Reply::default(), multi: multi::Conn::default() }
     }
 
     /// Small batches of the cheap commands ([`command::Table::runs_inline`])
@@ -373,7 +379,7 @@ impl Service for Kv {
         let seq;
         {
             let input = cx.input();
-            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta);
+            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta).with_conn(&mut client.multi);
             loop {
                 match resp::parse_request(&input[consumed..], &limits) {
                     Ok(Some((req, n))) => {
@@ -464,7 +470,8 @@ impl Service for Kv {
         }
     }
 
-    fn close(&self, client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+    fn close(&self, mut client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+        client.multi.release(&self.shared.store);
         self.shared.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&client.meta.id);
     }
 
@@ -659,7 +666,8 @@ mod tests {
     #[test]
     fn small_batches_of_cheap_commands_run_inline_and_the_rest_on_workers() {
         let kv = Kv::new(Options::default()).unwrap();
-        let client = Client { db: 0, meta: Arc::new(meta()), out: reply::Reply::default() };
+        let client =
+            Client { db: 0, meta: Arc::new(meta()), out: reply::Reply::default(), multi: multi::Conn::default() };
         let wire = |cmds: &[&[&str]]| {
             let mut b = Vec::new();
             for c in cmds {
