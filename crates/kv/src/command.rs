@@ -16,8 +16,8 @@ use crate::bytes::Bytes;
 use crate::client::ClientMeta;
 use crate::commandstats::{Call, Tally};
 use crate::long_double::LongDouble;
-use crate::reply::Reply;
 use crate::multi::{self, Records};
+use crate::reply::Reply;
 use crate::store::{Lend, Shard, Ttl, View, SHARDS};
 use crate::{now_ms, Shared};
 

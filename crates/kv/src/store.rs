@@ -27,8 +27,8 @@ use std::cell::{RefCell, RefMut};
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::bytes::Bytes;
@@ -377,10 +377,13 @@ impl DerefMut for ShardGuard<'_> {
     }
 }
 
+/// A shard's place: database index, shard number.
+type Place = (usize, usize);
+
 /// The shards a transaction locked before its first command ran, by
-/// database and shard number, ascending.
+/// [`Place`], ascending.
 pub struct Held<'a> {
-    guards: Vec<((usize, usize), RefCell<MutexGuard<'a, Shard>>)>,
+    guards: Vec<(Place, RefCell<MutexGuard<'a, Shard>>)>,
 }
 
 impl<'a> Held<'a> {
@@ -400,7 +403,6 @@ impl<'a> Held<'a> {
     pub fn everything(store: &Store) -> Vec<(usize, usize)> {
         (0..store.dbs.len()).flat_map(|d| (0..SHARDS).map(move |i| (d, i))).collect()
     }
-
 }
 
 /// What lends a transaction's shards to its commands ([`Held`]; a trait
