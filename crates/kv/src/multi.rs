@@ -342,3 +342,140 @@ pub fn exec(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Result<(), Cow<'static, str>> 
     counters.executed.fetch_add(1, Ordering::Relaxed);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    use super::*;
+    use crate::client::ClientMeta;
+    use crate::reply::Reply;
+    use crate::store::SHARDS;
+    use crate::{Kv, Options};
+
+    fn meta() -> ClientMeta {
+        ClientMeta {
+            id: 1,
+            addr: "127.0.0.1:1".parse().unwrap(),
+            laddr: "127.0.0.1:2".parse().unwrap(),
+            created: Instant::now(),
+            name: Mutex::new(None),
+            db: AtomicUsize::new(0),
+            last_active_ms: AtomicU64::new(0),
+            last_cmd: AtomicUsize::new(0),
+        }
+    }
+
+    /// Runs `commands` on one connection with transaction state `conn`;
+    /// the replies' text.
+    fn run(kv: &Kv, conn: &mut Conn, commands: &[&[&str]]) -> String {
+        let meta = meta();
+        let mut out = Reply::default();
+        {
+            let mut ex = Exec::new(&kv.shared, &mut out, 0, &meta).with_conn(conn);
+            for c in commands {
+                let args: Vec<Arg<'_>> = c.iter().map(|a| Cow::Borrowed(a.as_bytes())).collect();
+                ex.run(&args);
+            }
+        }
+        String::from_utf8(out.to_vec()).unwrap()
+    }
+
+    fn args<'a>(c: &[&'a str]) -> Vec<Arg<'a>> {
+        c.iter().map(|a| Cow::Borrowed(a.as_bytes())).collect()
+    }
+
+    #[test]
+    fn a_connection_moves_between_idle_and_queueing() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let mut conn = Conn::default();
+        assert!(!conn.queueing());
+        assert_eq!(run(&kv, &mut conn, &[&["MULTI"], &["SET", "a", "1"]]), "+OK\r\n+QUEUED\r\n");
+        assert!(conn.queueing());
+        assert_eq!(run(&kv, &mut conn, &[&["GET", "a"]]), "+QUEUED\r\n", "the queue lasts across batches");
+        assert_eq!(run(&kv, &mut conn, &[&["EXEC"]]), "*2\r\n+OK\r\n$1\r\n1\r\n");
+        assert!(!conn.queueing());
+        run(&kv, &mut conn, &[&["MULTI"], &["NOSUCH"]]);
+        assert!(matches!(&conn.state, State::Queueing(q) if q.refused && q.commands.is_empty()));
+        run(&kv, &mut conn, &[&["DISCARD"]]);
+        assert!(matches!(conn.state, State::Idle));
+    }
+
+    #[test]
+    fn watched_keys_are_registered_once_and_released_by_exec_discard_and_close() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let store = &kv.shared.store;
+        // Only a registered key has a version that changes count.
+        let registered = |key: &[u8]| {
+            let mut s = store.dbs[0].lock(key);
+            s.insert(key, Bytes::new(b"x"), crate::store::Ttl::Keep);
+            let bumped = s.version(key) > 0;
+            s.remove(key);
+            bumped
+        };
+        let mut conn = Conn::default();
+        run(&kv, &mut conn, &[&["WATCH", "a", "a", "b"]]);
+        assert_eq!(conn.watched.len(), 2);
+        assert!(registered(b"a") && registered(b"b"));
+        run(&kv, &mut conn, &[&["MULTI"], &["EXEC"]]);
+        assert!(conn.watched.is_empty());
+        assert!(!registered(b"a"), "EXEC released the watch");
+        run(&kv, &mut conn, &[&["WATCH", "a"], &["MULTI"], &["DISCARD"]]);
+        assert!(!registered(b"a"), "DISCARD released the watch");
+        run(&kv, &mut conn, &[&["WATCH", "a"]]);
+        conn.release(store);
+        assert!(!registered(b"a"), "a closing connection releases its watches");
+    }
+
+    #[test]
+    fn the_lock_set_follows_key_specs_select_and_whole_keyspace_commands() {
+        let kv = Kv::new(Options { databases: 4, ..Options::default() }).unwrap();
+        let sh = &*kv.shared;
+        let shard = |db: usize, k: &str| (db, sh.store.dbs[db].shard_of(k.as_bytes()));
+        let set = |cmds: &[&[&str]]| {
+            let cmds: Vec<Vec<Arg<'_>>> = cmds.iter().map(|c| args(c)).collect();
+            let mut s = lock_set(sh, 0, &cmds, &[]);
+            s.sort_unstable();
+            s.dedup();
+            s
+        };
+        let mut want = vec![shard(0, "a"), shard(0, "b"), shard(0, "c"), shard(2, "d")];
+        want.sort_unstable();
+        want.dedup();
+        assert_eq!(
+            set(&[&["SET", "a", "1"], &["MSET", "b", "1", "c", "2"], &["PING"], &["SELECT", "2"], &["GET", "d"]]),
+            want
+        );
+        assert_eq!(set(&[&["SELECT", "9"], &["GET", "a"]]), vec![shard(0, "a")], "a failing SELECT stays");
+        for walker in [&["KEYS", "*"][..], &["DBSIZE"], &["FLUSHALL"], &["INFO"], &["SCAN", "0"]] {
+            assert_eq!(set(&[&["GET", "a"], walker]).len(), 4 * SHARDS, "{walker:?}");
+        }
+        let watched = [Watched { db: 3, key: Bytes::new(b"w"), version: 0 }];
+        assert_eq!(lock_set(sh, 0, &[], &watched), vec![shard(3, "w")]);
+    }
+
+    #[test]
+    fn a_transaction_of_whole_keyspace_commands_runs_on_the_shards_it_holds() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let mut conn = Conn::default();
+        let out = run(
+            &kv,
+            &mut conn,
+            &[
+                &["MULTI"],
+                &["SET", "a", "1"],
+                &["INFO", "keyspace"],
+                &["DBSIZE"],
+                &["RANDOMKEY"],
+                &["FLUSHALL"],
+                &["DBSIZE"],
+                &["EXEC"],
+            ],
+        );
+        assert!(out.ends_with("+OK\r\n:0\r\n"), "{out}");
+        assert!(out.contains("db0:keys=1,expires=0"), "{out}");
+        assert!(out.contains(":1\r\n$1\r\na\r\n"), "{out}");
+    }
+}

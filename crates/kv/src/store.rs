@@ -659,4 +659,41 @@ mod tests {
         drop(locked);
         assert_eq!(store.dbs[0].counts(), (200, 0));
     }
+
+    #[test]
+    fn every_change_to_a_watched_key_bumps_its_version_and_nothing_else_does() {
+        let store = Store::new(1);
+        let mut s = store.dbs[0].lock(b"k");
+        let v0 = s.watch(b"k");
+        let mut last = v0;
+        let mut changed = |s: &mut Shard, what: &str| {
+            let v = s.version(b"k");
+            assert_ne!(v, last, "{what} is a change");
+            last = v;
+        };
+        s.insert(b"k", Bytes::new(b"1"), Ttl::Clear);
+        changed(&mut s, "a write");
+        s.update(b"k", 0, |v| v.make_mut().push(b'2'));
+        changed(&mut s, "an update in place");
+        s.set_expire(b"k", Some(100));
+        changed(&mut s, "a new time to live");
+        assert!(s.expire_if_due(b"k", 100));
+        changed(&mut s, "expiry on access");
+        s.insert(b"k", Bytes::new(b"1"), Ttl::At(100));
+        changed(&mut s, "a write");
+        assert_eq!(s.sweep(200, 10), 1);
+        changed(&mut s, "the expiry sweep");
+        s.insert(b"k", Bytes::new(b"1"), Ttl::Clear);
+        changed(&mut s, "a write");
+        drop(s.clear());
+        changed(&mut s, "a flush of the present key");
+        let before = s.version(b"k");
+        drop(s.clear());
+        s.insert(b"other", Bytes::new(b"1"), Ttl::Clear);
+        s.remove(b"other");
+        assert!(s.remove(b"k").is_none());
+        assert_eq!(s.version(b"k"), before, "a flush of an absent key and other keys' changes are not");
+        s.unwatch(b"k");
+        assert!(s.watched.is_empty());
+    }
 }
