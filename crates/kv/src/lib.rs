@@ -3,7 +3,8 @@
 //!
 //! Unlike Redis, commands from different connections run in parallel on the
 //! engine's workers; the keyspace is sharded ([`store`]) so that they rarely
-//! wait on each other. Each command is atomic, and each connection's
+//! wait on each other. Each command is atomic, so is each transaction
+//! ([`multi`]), and each connection's
 //! commands run in the order it sent them: one `handle` call answers every
 //! whole command buffered for the connection (a pipeline is one batch) and
 //! leaves a partial one for the next call.
