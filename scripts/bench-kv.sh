@@ -84,7 +84,8 @@ wait_until() { # what, command...
 
 # start_servers <none|everysec>: sets sy_port, rd_port, sy_pid, rd_pid.
 start_servers() {
-    local mode=$1 dir="$work/$mode"
+    local mode=$1
+    local dir="$work/$mode"
     rm -rf "$dir"
     mkdir -p "$dir"
     rd_port=$(free_port)

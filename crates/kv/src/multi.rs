@@ -54,6 +54,8 @@ pub struct Conn {
     state: State,
     /// The keys `WATCH`ed since the last `EXEC`, `DISCARD` or `UNWATCH`.
     watched: Vec<Watched>,
+    /// The last transaction's queue, emptied, kept for its allocations.
+    spare: Queue,
 }
 
 /// Whether a connection is inside `MULTI`.
@@ -66,14 +68,67 @@ enum State {
     Queueing(Queue),
 }
 
-/// The commands of an open transaction.
+/// The commands of an open transaction, stored flat: a block of
+/// arguments costs no allocation of its own.
 #[derive(Default)]
 struct Queue {
-    commands: Vec<Vec<Vec<u8>>>,
-    /// Their arguments' bytes plus [`QUEUED_OVERHEAD_BYTES`] each.
-    bytes: usize,
+    /// Every queued argument, back to back.
+    bytes: Vec<u8>,
+    /// Where each argument ends in `bytes`.
+    arg_ends: Vec<usize>,
+    /// Where each command's arguments end in `arg_ends`.
+    command_ends: Vec<usize>,
+    /// The arguments' bytes plus [`QUEUED_OVERHEAD_BYTES`] for each
+    /// command and argument, against the limit.
+    cost: usize,
     /// A command was refused while queueing: `EXEC` will abort.
     refused: bool,
+}
+
+impl Queue {
+    fn push(&mut self, args: &[Arg<'_>]) {
+        for a in args {
+            self.bytes.extend_from_slice(a);
+            self.arg_ends.push(self.bytes.len());
+        }
+        self.command_ends.push(self.arg_ends.len());
+    }
+
+    /// Every queued argument, borrowed.
+    fn args(&self) -> Vec<Arg<'_>> {
+        let mut start = 0;
+        self.arg_ends
+            .iter()
+            .map(|&end| {
+                let a = Cow::Borrowed(&self.bytes[start..end]);
+                start = end;
+                a
+            })
+            .collect()
+    }
+
+    /// The commands, as slices of `args` (from [`Queue::args`]).
+    fn commands<'q>(&'q self, args: &'q [Arg<'q>]) -> impl Iterator<Item = &'q [Arg<'q>]> + Clone + 'q {
+        self.command_ends.iter().scan(0, move |start, &end| {
+            let c = &args[*start..end];
+            *start = end;
+            Some(c)
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.command_ends.len()
+    }
+
+    /// Empties the queue, keeping its allocations.
+    fn cleared(mut self) -> Queue {
+        self.bytes.clear();
+        self.arg_ends.clear();
+        self.command_ends.clear();
+        self.cost = 0;
+        self.refused = false;
+        self
+    }
 }
 
 /// One watched key and its version when it was watched.
@@ -93,6 +148,13 @@ impl Conn {
     pub fn refused(&mut self) {
         if let State::Queueing(q) = &mut self.state {
             q.refused = true;
+        }
+    }
+
+    /// Leaves `MULTI`, keeping the queue's allocations for the next one.
+    fn end(&mut self) {
+        if let State::Queueing(q) = std::mem::take(&mut self.state) {
+            self.spare = q.cleared();
         }
     }
 
@@ -131,7 +193,7 @@ pub fn queue(ex: &mut Exec<'_>, args: &[Arg<'_>]) -> Call {
         return Call::Rejected;
     };
     let bytes = QUEUED_OVERHEAD_BYTES + args.iter().map(|a| a.len() + QUEUED_OVERHEAD_BYTES).sum::<usize>();
-    if q.bytes + bytes > limit {
+    if q.cost + bytes > limit {
         q.refused = true;
         sh.stats.transactions.queue_overflows.fetch_add(1, Ordering::Relaxed);
         if let Some(suppressed) = sh.multi_log.allow() {
@@ -145,8 +207,8 @@ pub fn queue(ex: &mut Exec<'_>, args: &[Arg<'_>]) -> Call {
         resp::error(ex.out, "ERR transaction queue exceeds client-query-buffer-limit");
         return Call::Rejected;
     }
-    q.bytes += bytes;
-    q.commands.push(args.iter().map(|a| a.to_vec()).collect());
+    q.cost += bytes;
+    q.push(args);
     resp::simple(ex.out, "QUEUED");
     Call::Queued
 }
@@ -188,7 +250,7 @@ pub fn multi(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Result<(), Cow<'static, str>>
     if conn.queueing() {
         return Err("ERR MULTI calls can not be nested".into());
     }
-    conn.state = State::Queueing(Queue::default());
+    conn.state = State::Queueing(std::mem::take(&mut conn.spare));
     resp::simple(ex.out, "OK");
     Ok(())
 }
@@ -198,7 +260,7 @@ pub fn multi(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Result<(), Cow<'static, str>>
 pub fn abort(ex: &mut Exec<'_>, refusal: &str) {
     let store = &ex.sh.store;
     if let Some(conn) = ex.conn.as_deref_mut() {
-        conn.state = State::Idle;
+        conn.end();
         conn.release(store);
     }
     ex.sh.stats.transactions.aborted.fetch_add(1, Ordering::Relaxed);
@@ -212,7 +274,7 @@ pub fn discard(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Result<(), Cow<'static, str
     let Some(conn) = ex.conn.as_deref_mut().filter(|c| c.queueing()) else {
         return Err("ERR DISCARD without MULTI".into());
     };
-    conn.state = State::Idle;
+    conn.end();
     conn.release(store);
     resp::simple(ex.out, "OK");
     Ok(())
@@ -254,7 +316,12 @@ pub fn unwatch(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Result<(), Cow<'static, str
 
 /// The (database, shard) pairs a transaction must hold: see the module
 /// docs.
-fn lock_set(sh: &Shared, mut db: usize, commands: &[Vec<Arg<'_>>], watched: &[Watched]) -> Vec<(usize, usize)> {
+fn lock_set<'q>(
+    sh: &Shared,
+    mut db: usize,
+    commands: impl Iterator<Item = &'q [Arg<'q>]>,
+    watched: &[Watched],
+) -> Vec<(usize, usize)> {
     let dbs = &sh.store.dbs;
     let mut wanted: Vec<(usize, usize)> = watched.iter().map(|w| (w.db, dbs[w.db].shard_of(&w.key))).collect();
     for args in commands {
@@ -286,38 +353,45 @@ fn lock_set(sh: &Shared, mut db: usize, commands: &[Vec<Arg<'_>>], watched: &[Wa
 
 /// `EXEC`.
 pub fn exec(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Result<(), Cow<'static, str>> {
-    let sh = ex.sh;
     let Some(conn) = ex.conn.as_deref_mut().filter(|c| c.queueing()) else {
         return Err("ERR EXEC without MULTI".into());
     };
     let State::Queueing(queue) = std::mem::take(&mut conn.state) else { unreachable!("checked above") };
     let watched = std::mem::take(&mut conn.watched);
+    let outcome = run_queue(ex, &queue, &watched);
+    release(&ex.sh.store, watched);
+    if let Some(conn) = ex.conn.as_deref_mut() {
+        conn.spare = queue.cleared();
+    }
+    outcome
+}
+
+/// Runs a transaction's queue as one unit, or answers why not.
+fn run_queue(ex: &mut Exec<'_>, queue: &Queue, watched: &[Watched]) -> Result<(), Cow<'static, str>> {
+    let sh = ex.sh;
     let counters = &sh.stats.transactions;
     if queue.refused {
-        release(&sh.store, watched);
         counters.aborted.fetch_add(1, Ordering::Relaxed);
         return Err(EXECABORT.into());
     }
-    let commands: Vec<Vec<Arg<'_>>> =
-        queue.commands.iter().map(|c| c.iter().map(|a| Cow::Borrowed(&a[..])).collect()).collect();
-    let held = Held::lock(&sh.store, lock_set(sh, ex.db, &commands, &watched));
-    let now = crate::now_ms();
+    let args = queue.args();
+    let commands = queue.commands(&args);
+    let held = Held::lock(&sh.store, lock_set(sh, ex.db, commands.clone(), watched));
+    let now = if watched.is_empty() { 0 } else { crate::now_ms() };
     let changed = watched.iter().any(|w| {
         let mut s = View::new(&sh.store, w.db, Some(&held)).lock(&w.key);
         s.expire_if_due(&w.key, now);
         s.version(&w.key) != w.version
     });
     if changed {
-        drop(held);
-        release(&sh.store, watched);
         counters.watch_failed.fetch_add(1, Ordering::Relaxed);
         resp::null_array(ex.out);
         return Ok(());
     }
-    resp::array(ex.out, commands.len());
+    resp::array(ex.out, queue.len());
     let mut inner = Exec::in_transaction(sh, ex.out, ex.db, ex.meta, &held);
-    for args in &commands {
-        inner.run(args);
+    for c in commands {
+        inner.run(c);
     }
     let records = inner.records.take();
     let db = inner.db;
@@ -331,8 +405,9 @@ pub fn exec(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Result<(), Cow<'static, str>> 
             });
         }
     }
+    // The shards are unlocked once the log holds the records (when `held`
+    // goes), so the log orders transactions as memory does.
     drop(held);
-    release(&sh.store, watched);
     if db != ex.db {
         ex.db = db;
         if let Some(meta) = ex.meta {
@@ -398,7 +473,7 @@ mod tests {
         assert_eq!(run(&kv, &mut conn, &[&["EXEC"]]), "*2\r\n+OK\r\n$1\r\n1\r\n");
         assert!(!conn.queueing());
         run(&kv, &mut conn, &[&["MULTI"], &["NOSUCH"]]);
-        assert!(matches!(&conn.state, State::Queueing(q) if q.refused && q.commands.is_empty()));
+        assert!(matches!(&conn.state, State::Queueing(q) if q.refused && q.len() == 0));
         run(&kv, &mut conn, &[&["DISCARD"]]);
         assert!(matches!(conn.state, State::Idle));
     }
@@ -436,7 +511,7 @@ mod tests {
         let shard = |db: usize, k: &str| (db, sh.store.dbs[db].shard_of(k.as_bytes()));
         let set = |cmds: &[&[&str]]| {
             let cmds: Vec<Vec<Arg<'_>>> = cmds.iter().map(|c| args(c)).collect();
-            let mut s = lock_set(sh, 0, &cmds, &[]);
+            let mut s = lock_set(sh, 0, cmds.iter().map(|c| &c[..]), &[]);
             s.sort_unstable();
             s.dedup();
             s
@@ -453,7 +528,7 @@ mod tests {
             assert_eq!(set(&[&["GET", "a"], walker]).len(), 4 * SHARDS, "{walker:?}");
         }
         let watched = [Watched { db: 3, key: Bytes::new(b"w"), version: 0 }];
-        assert_eq!(lock_set(sh, 0, &[], &watched), vec![shard(3, "w")]);
+        assert_eq!(lock_set(sh, 0, std::iter::empty(), &watched), vec![shard(3, "w")]);
     }
 
     #[test]
