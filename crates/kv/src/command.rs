@@ -481,16 +481,19 @@ impl<'a> Exec<'a> {
         Exec::base(sh, out, db, None)
     }
 
-    /// An `Exec` for the commands of a transaction, on the shards `held`
-    /// locks; their log records are collected in [`Exec::records`].
+    /// An `Exec` for the commands of a transaction, at time `now` (Unix
+    /// ms), on the shards `held` locks; their log records are collected in
+    /// [`Exec::records`].
     pub(crate) fn in_transaction(
         sh: &'a Shared,
         out: &'a mut Reply,
         db: usize,
         meta: Option<&'a ClientMeta>,
+        now: u64,
         held: &'a dyn Lend,
     ) -> Exec<'a> {
         let mut ex = Exec::base(sh, out, db, meta);
+        ex.now = now;
         ex.held = Some(held);
         ex.records = Some(Records::new(db));
         ex

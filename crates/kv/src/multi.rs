@@ -377,7 +377,7 @@ fn run_queue(ex: &mut Exec<'_>, queue: &Queue, watched: &[Watched]) -> Result<()
     let args = queue.args();
     let commands = queue.commands(&args);
     let held = Held::lock(&sh.store, lock_set(sh, ex.db, commands.clone(), watched));
-    let now = if watched.is_empty() { 0 } else { crate::now_ms() };
+    let now = crate::now_ms();
     let changed = watched.iter().any(|w| {
         let mut s = View::new(&sh.store, w.db, Some(&held)).lock(&w.key);
         s.expire_if_due(&w.key, now);
@@ -389,7 +389,7 @@ fn run_queue(ex: &mut Exec<'_>, queue: &Queue, watched: &[Watched]) -> Result<()
         return Ok(());
     }
     resp::array(ex.out, queue.len());
-    let mut inner = Exec::in_transaction(sh, ex.out, ex.db, ex.meta, &held);
+    let mut inner = Exec::in_transaction(sh, ex.out, ex.db, ex.meta, now, &held);
     for c in commands {
         inner.run(c);
     }
