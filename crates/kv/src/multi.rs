@@ -48,6 +48,10 @@ const TOUCHES_NO_DATA: &[&str] = &["ping", "echo", "time", "command", "client", 
 /// against the queue's limit (`client-query-buffer-limit`).
 const QUEUED_OVERHEAD_BYTES: usize = 32;
 
+/// The largest queue allocation a connection keeps for its next
+/// transaction; a bigger one (a transaction of big values) is freed.
+const SPARE_MAX_BYTES: usize = 64 << 10;
+
 /// A connection's transaction state.
 #[derive(Default)]
 pub struct Conn {
@@ -120,8 +124,12 @@ impl Queue {
         self.command_ends.len()
     }
 
-    /// Empties the queue, keeping its allocations.
+    /// Empties the queue, keeping its allocations unless they are larger
+    /// than [`SPARE_MAX_BYTES`].
     fn cleared(mut self) -> Queue {
+        if self.bytes.capacity() > SPARE_MAX_BYTES || self.arg_ends.capacity() * 8 > SPARE_MAX_BYTES {
+            return Queue::default();
+        }
         self.bytes.clear();
         self.arg_ends.clear();
         self.command_ends.clear();
@@ -158,7 +166,8 @@ impl Conn {
         }
     }
 
-    /// Forgets every watched key, for a connection that closes.
+    /// Forgets every watched key (`UNWATCH`, `DISCARD`, and a connection
+    /// that closes).
     pub fn release(&mut self, store: &Store) {
         release(store, std::mem::take(&mut self.watched));
     }
