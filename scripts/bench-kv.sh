@@ -16,15 +16,20 @@
 # server's CPU time per request (utime + stime of all its threads, from
 # /proc/PID/stat). Then resident memory (VmRSS from /proc/PID/status) of
 # each server, fresh, after loading 1,000,000 keys (key:000000000000 ...)
-# with 16-byte values through `redis-cli --pipe`.
+# with 16-byte values through `redis-cli --pipe`. Last, transactions:
+# TX_CLIENTS connections at once each send TX_BLOCKS blocks of
+# MULTI / SET / INCR / EXEC through `redis-cli --pipe`, to each server in
+# turn (ROUNDS alternating rounds), and the row shows each server's CPU
+# time per request (4 requests a block) and per block, medians.
 #
 # usage: scripts/bench-kv.sh
 # environment: REQUESTS (default 200000), CLIENTS (default 50), ROUNDS
 #   (default 3),
 #   KEYS (default 1000000), SWITCHYARD (a built binary; default: build release),
 #   SWITCHYARD_ARGS (extra engine flags, e.g. "--workers 0"; default none),
+#   TX_CLIENTS (default 8), TX_BLOCKS (blocks per client, default 25000),
 #   LARGE_BYTES, LARGE_CLIENTS, LARGE_GETS (the large-value rows, below),
-#   LARGE_ONLY (set: run only the large-value rows).
+#   PARTS (which parts to run: any of "rates memory multi large"; default all).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -33,6 +38,10 @@ CLIENTS=${CLIENTS:-50}
 ROUNDS=${ROUNDS:-3}
 KEYS=${KEYS:-1000000}
 REDIS=${REDIS:-/usr/bin/redis-server}
+TX_CLIENTS=${TX_CLIENTS:-8}
+TX_BLOCKS=${TX_BLOCKS:-25000}
+PARTS=${PARTS:-rates memory multi large}
+want() { [[ " $PARTS " == *" $1 "* ]]; }
 
 for tool in redis-benchmark redis-cli python3 "$REDIS"; do
     command -v "$tool" >/dev/null || { echo "bench-kv: $tool not found" >&2; exit 2; }
@@ -124,7 +133,7 @@ load() { # port server-pid test pipeline
 # shellcheck source=scripts/bench-common.sh
 . scripts/bench-common.sh
 
-if [[ -z "${LARGE_ONLY:-}" ]]; then
+if want rates; then
 echo "redis-benchmark -t <test> -c $CLIENTS -n $REQUESTS -q -P <depth>, median of $ROUNDS alternating rounds; $("$SWITCHYARD" --version 2>/dev/null || echo switchyard) vs $("$REDIS" --version | awk '{print $1, $2, $3}')"
 echo "client busy: redis-benchmark's CPU time over its wall time, median of all runs of the row;"
 echo "server us/req: each server's CPU time (all threads) per request, medians"
@@ -160,8 +169,10 @@ for mode in none everysec; do
     done
     stop_servers
 done
+fi
 
 # Memory: fresh servers without a log, the same keys loaded into each.
+if want memory; then
 python3 - "$KEYS" >"$work/load.resp" <<'PY'
 import sys
 out = sys.stdout.buffer
@@ -185,9 +196,64 @@ printf '%-12s %10s %14s %14s\n' server keys "empty KiB" "loaded KiB"
 printf '%-12s %10s %14s %14s\n' switchyard "$sy_keys" "$sy_base" "$sy_rss"
 printf '%-12s %10s %14s %14s\n' redis "$rd_keys" "$rd_base" "$rd_rss"
 awk -v a="$sy_rss" -v b="$rd_rss" 'BEGIN { printf "ratio (switchyard / redis): %.2fx\n", a / b }'
-fi
 stop_servers
+fi
 
+# Transactions: TX_CLIENTS pipes of MULTI/SET/INCR/EXEC blocks at once.
+if want multi; then
+for c in $(seq "$TX_CLIENTS"); do
+    python3 - "$c" "$TX_BLOCKS" >"$work/tx.$c.resp" <<'PY'
+import sys
+c, n = sys.argv[1], int(sys.argv[2])
+out = sys.stdout.buffer
+def cmd(*args):
+    out.write(b"*%d\r\n" % len(args))
+    for a in args:
+        out.write(b"$%d\r\n%s\r\n" % (len(a), a))
+for i in range(n):
+    cmd(b"MULTI")
+    cmd(b"SET", b"tx:%s:%d" % (c.encode(), i % 1000), b"v" * 16)
+    cmd(b"INCR", b"tx:%s:count" % c.encode())
+    cmd(b"EXEC")
+PY
+done
+tx_load() { # port server-pid: the server's CPU time per request, in us; call in $(...)
+    local before after
+    before=$(cpu_ticks "$2")
+    for c in $(seq "$TX_CLIENTS"); do
+        redis-cli -p "$1" --pipe <"$work/tx.$c.resp" >/dev/null &
+    done
+    wait # runs in $(...): a subshell whose only children are these pipes
+    after=$(cpu_ticks "$2")
+    awk -v ticks=$((after - before)) -v hz="$HZ" -v n=$((TX_CLIENTS * TX_BLOCKS * 4)) \
+        'BEGIN { printf "%.2f\n", ticks * 1e6 / hz / n }'
+}
+start_servers none
+sy_tx=() rd_tx=()
+for round in $(seq "$ROUNDS"); do
+    if ((round % 2)); then
+        sy_tx+=("$(tx_load "$sy_port" "$sy_pid")")
+        rd_tx+=("$(tx_load "$rd_port" "$rd_pid")")
+    else
+        rd_tx+=("$(tx_load "$rd_port" "$rd_pid")")
+        sy_tx+=("$(tx_load "$sy_port" "$sy_pid")")
+    fi
+done
+sy_count=$(redis-cli -p "$sy_port" get tx:1:count)
+rd_count=$(redis-cli -p "$rd_port" get tx:1:count)
+sy_us=$(printf '%s\n' "${sy_tx[@]}" | median)
+rd_us=$(printf '%s\n' "${rd_tx[@]}" | median)
+echo
+echo "transactions: $TX_CLIENTS connections x $TX_BLOCKS blocks of MULTI/SET/INCR/EXEC through redis-cli --pipe, no log,"
+echo "median of $ROUNDS alternating rounds (counter after all rounds: switchyard $sy_count, redis $rd_count)"
+printf '%-12s %14s %14s   %s\n' server "us/request" "us/block" "us/request per round"
+printf '%-12s %14s %14.2f   %s\n' switchyard "$sy_us" "$(awk -v u="$sy_us" 'BEGIN { print u * 4 }')" "${sy_tx[*]}"
+printf '%-12s %14s %14.2f   %s\n' redis "$rd_us" "$(awk -v u="$rd_us" 'BEGIN { print u * 4 }')" "${rd_tx[*]}"
+awk -v a="$sy_us" -v b="$rd_us" 'BEGIN { printf "ratio (switchyard / redis): %.2fx\n", a / b }'
+stop_servers
+fi
+
+if want large; then
 # Large values: one LARGE_BYTES value (64 MiB by default), fetched by
 # LARGE_CLIENTS clients (8) with GET, LARGE_GETS GETs in all per run
 # (64), alternating as above; fresh servers, so that the peak resident
@@ -231,3 +297,5 @@ printf '%-12s %8s %8s %14s %14s %14s\n' switchyard "$(printf '%s\n' "${sys[@]}" 
     "$(printf '%s\n' "${sy_mbs[@]}" | median)" "$(printf '%s\n' "${sy_ms[@]}" | median)" "$sy_set" "$(hwm_kib "$sy_pid")"
 printf '%-12s %8s %8s %14s %14s %14s\n' redis "$(printf '%s\n' "${rds[@]}" | median)" \
     "$(printf '%s\n' "${rd_mbs[@]}" | median)" "$(printf '%s\n' "${rd_ms[@]}" | median)" "$rd_set" "$(hwm_kib "$rd_pid")"
+stop_servers
+fi

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes crates/kv/src/docs.rs: Redis's `COMMAND DOCS` for every command
+"""Writes crates/kv/src/docs/table.rs: Redis's `COMMAND DOCS` for every command
 (and subcommand) kv has, read over RESP3 from a running redis-server so that
 the types (map, set, array, simple or bulk string) come with the text.
 
-    scripts/kv-command-docs.py KV_PORT REDIS_PORT > crates/kv/src/docs.rs
+    scripts/kv-command-docs.py KV_PORT REDIS_PORT > crates/kv/src/docs/table.rs
 
 KV_PORT is a running `switchyard serve kv` (for its command list),
 REDIS_PORT a redis-server of the version kv follows (7.0.15).

@@ -2,8 +2,11 @@
 //!
 //! Records are *effects*, not the commands clients sent: `SET key value
 //! [PXAT ms]`, `DEL`, `PEXPIREAT`, `PERSIST`, `MSET`, `FLUSHDB`, `FLUSHALL`,
-//! `SELECT`, and `MULTI`/`EXEC` around the records of one command that must
-//! land together (`RENAME`). Each sets absolute state, so replaying a
+//! `SELECT`, and `MULTI`/`EXEC` around records that must land together:
+//! those of one command (`RENAME`), or of one client transaction, which
+//! [`Aof::append_unit`] appends in one piece. Replay applies a
+//! `MULTI`...`EXEC` block only once it has read its `EXEC`, so a block torn
+//! at the end of the file is cut off whole. Each sets absolute state, so replaying a
 //! record whose effect is already present changes nothing: that is what
 //! lets a rewrite snapshot shards one at a time while clients keep writing.
 //!
@@ -147,6 +150,13 @@ impl Aof {
     /// sequence number for [`Aof::flush`]. Call with the shard locks of the
     /// keys they touch held.
     pub fn append(&self, db: usize, write: impl FnOnce(&mut Vec<u8>)) -> u64 {
+        self.append_unit(db, db, write)
+    }
+
+    /// Appends records that start in database `db` and end in `end_db`
+    /// (a transaction whose commands `SELECT` another database writes its
+    /// own `SELECT` records), as [`Aof::append`] does.
+    pub fn append_unit(&self, db: usize, end_db: usize, write: impl FnOnce(&mut Vec<u8>)) -> u64 {
         let mut p = lock(&self.pending);
         if p.db != Some(db) {
             select(&mut p.buf, db);
@@ -154,13 +164,14 @@ impl Aof {
         }
         let start = p.buf.len();
         write(&mut p.buf);
+        p.db = Some(end_db);
         let Pending { buf, rewrite, .. } = &mut *p;
         if let Some((rw, rw_db)) = rewrite {
             if *rw_db != Some(db) {
                 select(rw, db);
-                *rw_db = Some(db);
             }
             rw.extend_from_slice(&buf[start..]);
+            *rw_db = Some(end_db);
         }
         p.seq += 1;
         p.seq

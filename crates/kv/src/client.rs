@@ -20,6 +20,8 @@ pub struct Client {
     /// Turned away by protected mode: its input is dropped until the
     /// engine closes it.
     pub(crate) denied: bool,
+    /// `MULTI` and `WATCH` state.
+    pub(crate) multi: crate::multi::Conn,
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.

@@ -16,8 +16,9 @@ use crate::bytes::Bytes;
 use crate::client::ClientMeta;
 use crate::commandstats::{Call, Tally};
 use crate::long_double::LongDouble;
+use crate::multi::{self, Records};
 use crate::reply::Reply;
-use crate::store::{Db, Shard, Ttl, SHARDS};
+use crate::store::{Lend, Shard, Ttl, View, SHARDS};
 use crate::{now_ms, Shared};
 
 /// An argument as framed.
@@ -73,6 +74,7 @@ const RF: &[&str] = &["readonly", "fast"];
 const C: &[&str] = &["fast", "loading", "stale"];
 const A: &[&str] = &["admin", "noscript", "loading", "stale"];
 const NOAUTH: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"];
+const T: &[&str] = &["noscript", "loading", "stale", "fast", "allow_busy"];
 
 macro_rules! cmd {
     ($name:literal, $arity:expr, $flags:expr, $keys:expr, $group:literal, $summary:literal, $run:expr) => {
@@ -320,6 +322,27 @@ pub static COMMANDS: &[Command] = &[
         pexpiretime
     ),
     cmd!("persist", 2, DF, (1, 1, 1), "generic", "Removes the expiration time of a key.", persist),
+    cmd!("multi", 1, T, (0, 0, 0), "transactions", "Starts a transaction.", multi::multi),
+    cmd!(
+        "exec",
+        1,
+        &["noscript", "loading", "stale", "skip_slowlog"],
+        (0, 0, 0),
+        "transactions",
+        "Executes all commands in a transaction.",
+        multi::exec
+    ),
+    cmd!("discard", 1, T, (0, 0, 0), "transactions", "Discards a transaction.", multi::discard),
+    cmd!(
+        "watch",
+        -2,
+        T,
+        (1, -1, 1),
+        "transactions",
+        "Monitors changes to keys to determine the execution of a transaction.",
+        multi::watch
+    ),
+    cmd!("unwatch", 1, T, (0, 0, 0), "transactions", "Forgets about watched keys of a transaction.", multi::unwatch),
 ];
 
 /// The commands an I/O thread may run itself (`Service::run_inline`): each
@@ -413,7 +436,7 @@ pub struct Exec<'a> {
     pub db: usize,
     /// The connection, or `None` while replaying the log.
     pub(crate) meta: Option<&'a ClientMeta>,
-    now: u64,
+    pub(crate) now: u64,
     /// Sequence number of the last log record appended, 0 if none.
     pub seq: u64,
     /// `QUIT` ran: close after the replies.
@@ -421,6 +444,14 @@ pub struct Exec<'a> {
     /// This batch's per-command counts, added to the shared ones when the
     /// command changes and on drop.
     tally: Tally,
+    /// The connection's transaction state (`MULTI`, `WATCH`); `None` for
+    /// log replay and inside `EXEC`.
+    pub(crate) conn: Option<&'a mut multi::Conn>,
+    /// Inside `EXEC`: the shards the transaction holds.
+    held: Option<&'a dyn Lend>,
+    /// Inside `EXEC`: the log records of its commands, appended as one
+    /// unit when it ends.
+    pub(crate) records: Option<Records>,
 }
 
 fn lossy(a: &[u8]) -> Cow<'_, str> {
@@ -456,12 +487,57 @@ fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Bytes>) {
 impl<'a> Exec<'a> {
     /// An `Exec` for a connection.
     pub fn new(sh: &'a Shared, out: &'a mut Reply, db: usize, meta: &'a ClientMeta) -> Exec<'a> {
-        Exec { sh, out, db, meta: Some(meta), now: now_ms(), seq: 0, quit: false, tally: Tally::default() }
+        Exec::base(sh, out, db, Some(meta))
     }
 
     /// An `Exec` for log replay: no logging, no memory limit.
     pub fn replaying(sh: &'a Shared, out: &'a mut Reply, db: usize) -> Exec<'a> {
-        Exec { sh, out, db, meta: None, now: now_ms(), seq: 0, quit: false, tally: Tally::default() }
+        Exec::base(sh, out, db, None)
+    }
+
+    /// An `Exec` for the commands of a transaction, at time `now` (Unix
+    /// ms), on the shards `held` locks; their log records are collected in
+    /// [`Exec::records`].
+    pub(crate) fn in_transaction(
+        sh: &'a Shared,
+        out: &'a mut Reply,
+        db: usize,
+        meta: Option<&'a ClientMeta>,
+        now: u64,
+        held: &'a dyn Lend,
+    ) -> Exec<'a> {
+        let mut ex = Exec::base(sh, out, db, meta);
+        ex.now = now;
+        ex.held = Some(held);
+        ex.records = Some(Records::new(db));
+        ex
+    }
+
+    fn base(sh: &'a Shared, out: &'a mut Reply, db: usize, meta: Option<&'a ClientMeta>) -> Exec<'a> {
+        Exec {
+            sh,
+            out,
+            db,
+            meta,
+            now: now_ms(),
+            seq: 0,
+            quit: false,
+            tally: Tally::default(),
+            conn: None,
+            held: None,
+            records: None,
+        }
+    }
+
+    /// Gives the commands the connection's transaction state.
+    pub(crate) fn with_conn(mut self, conn: &'a mut multi::Conn) -> Exec<'a> {
+        self.conn = Some(conn);
+        self
+    }
+
+    /// The connection is between `MULTI` and `EXEC`.
+    fn queueing(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| c.queueing())
     }
 
     /// Runs one command and appends its reply. Calls from a connection
@@ -472,6 +548,9 @@ impl<'a> Exec<'a> {
             let mut msg = format!("ERR unknown command '{}', with args beginning with: ", trunc(&args[0]));
             for a in &args[1..] {
                 msg.push_str(&format!("'{}' ", trunc(a)));
+            }
+            if let Some(conn) = self.conn.as_deref_mut() {
+                conn.refused();
             }
             return resp::error(self.out, &msg);
         };
@@ -484,43 +563,26 @@ impl<'a> Exec<'a> {
         self.tally.end(outcome);
     }
 
-    /// Checks and runs command `i`.
+    /// Checks and runs command `i`, or queues it between `MULTI` and
+    /// `EXEC`.
     fn call(&mut self, i: usize, args: &[Arg<'_>]) -> Call {
         let cmd = &COMMANDS[i];
         if let Some(meta) = self.meta {
             meta.last_cmd.store(i, Ordering::Relaxed);
         }
-        let n = args.len() as i32;
-        if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
-            resp::error(self.out, &format!("ERR wrong number of arguments for '{}' command", cmd.name));
+        if let Err(refusal) = self.check(cmd, args) {
+            if cmd.name == "exec" && self.queueing() {
+                multi::abort(self, &refusal);
+                return Call::Rejected;
+            }
+            resp::error(self.out, &refusal);
+            if let Some(conn) = self.conn.as_deref_mut() {
+                conn.refused();
+            }
             return Call::Rejected;
         }
-        if !cmd.subcommands.is_empty() && n >= 2 {
-            if let Some(&(sub, arity)) = cmd.subcommands.iter().find(|(s, _)| is(&args[1], s)) {
-                if (arity > 0 && n != arity) || n < -arity {
-                    resp::error(self.out, &format!("ERR wrong number of arguments for '{}|{}' command", cmd.name, sub));
-                    return Call::Rejected;
-                }
-            }
-        }
-        if let Some(meta) = self.meta {
-            if !meta.authenticated.load(Ordering::Relaxed) && !cmd.flags.contains(&"no_auth") && cmd.name != "quit" {
-                resp::error(self.out, crate::auth::NOAUTH);
-                return Call::Rejected;
-            }
-        }
-        if self.meta.is_some() && cmd.denies_oom() {
-            let max = self.sh.maxmemory.load(Ordering::Relaxed);
-            if max > 0 && self.sh.store.used_memory() > max {
-                resp::error(self.out, OOM);
-                return Call::Rejected;
-            }
-        }
-        if self.meta.is_some() && cmd.needs_log() {
-            if let Some(why) = self.sh.aof.as_ref().and_then(|aof| aof.failure()) {
-                resp::error(self.out, &format!("MISCONF Errors writing to the AOF file: {why}"));
-                return Call::Rejected;
-            }
+        if self.queueing() && !multi::runs_at_once(cmd.name) {
+            return multi::queue(self, args);
         }
         match (cmd.run)(self, args) {
             Ok(()) => Call::Done,
@@ -531,13 +593,59 @@ impl<'a> Exec<'a> {
         }
     }
 
-    fn db(&self) -> &'a Db {
-        &self.sh.store.dbs[self.db]
+    /// Whether command `cmd` may run with `args` (Redis's checks before a
+    /// command runs or is queued): the refusal's error text if not.
+    fn check(&self, cmd: &Command, args: &[Arg<'_>]) -> Result<(), Cow<'static, str>> {
+        let n = args.len() as i32;
+        if (cmd.arity > 0 && n != cmd.arity) || n < -cmd.arity {
+            return Err(format!("ERR wrong number of arguments for '{}' command", cmd.name).into());
+        }
+        if !cmd.subcommands.is_empty() && n >= 2 {
+            if let Some(&(sub, arity)) = cmd.subcommands.iter().find(|(s, _)| is(&args[1], s)) {
+                if (arity > 0 && n != arity) || n < -arity {
+                    return Err(format!("ERR wrong number of arguments for '{}|{}' command", cmd.name, sub).into());
+                }
+            }
+        }
+        if let Some(meta) = self.meta {
+            if !meta.authenticated.load(Ordering::Relaxed) && !cmd.flags.contains(&"no_auth") && cmd.name != "quit" {
+                return Err(crate::auth::NOAUTH.into());
+            }
+        }
+        if self.meta.is_some() && cmd.denies_oom() {
+            let max = self.sh.maxmemory.load(Ordering::Relaxed);
+            if max > 0 && self.sh.store.used_memory() > max {
+                return Err(OOM.into());
+            }
+        }
+        if self.meta.is_some() && cmd.needs_log() {
+            if let Some(why) = self.sh.aof.as_ref().and_then(|aof| aof.failure()) {
+                return Err(format!("MISCONF Errors writing to the AOF file: {why}").into());
+            }
+        }
+        Ok(())
     }
 
-    /// Appends records to the log, unless replaying or logging is off.
+    /// The selected database, through the transaction's locks if any.
+    fn db(&self) -> View<'a> {
+        self.view(self.db)
+    }
+
+    /// Database `n`, through the transaction's locks if any.
+    fn view(&self, n: usize) -> View<'a> {
+        View::new(&self.sh.store, n, self.held)
+    }
+
+    /// Appends records to the log, unless replaying or logging is off;
+    /// inside `EXEC`, to the transaction's records.
     fn log(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
         if self.meta.is_none() {
+            return;
+        }
+        if let Some(records) = &mut self.records {
+            if self.sh.aof.is_some() {
+                records.push(self.db, write);
+            }
             return;
         }
         if let Some(aof) = &self.sh.aof {
@@ -645,7 +753,7 @@ fn flushdb(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 
 fn flushall(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     flush_mode(a)?;
-    let mut all: Vec<_> = ex.sh.store.dbs.iter().map(|d| d.lock_all()).collect();
+    let mut all: Vec<_> = (0..ex.sh.store.dbs.len()).map(|n| ex.view(n).lock_all()).collect();
     let cleared: Vec<_> = all.iter_mut().flatten().map(|s| s.clear()).collect();
     ex.log(|buf| resp::command(buf, &[&b"FLUSHALL"[..]]));
     drop(all);
@@ -657,7 +765,7 @@ fn info(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let sections: Vec<String> = a[1..].iter().map(|s| lossy(s).to_ascii_lowercase()).collect();
     // This batch's earlier calls show, as they would in Redis.
     ex.tally.settle(&ex.sh.stats.calls);
-    let text = crate::info::render(ex.sh, &sections);
+    let text = crate::info::render(ex.sh, &sections, ex.held);
     ex.out.verbatim(text.as_bytes());
     Ok(())
 }
@@ -1586,11 +1694,18 @@ fn rename_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], only_new: bool) -> Outcome {
     locked.shard(dst).insert(dst, value.clone(), ttl);
     if ex.meta.is_some() && ex.sh.aof.is_some() {
         let dst_shard = &*locked.shard(dst);
+        // Inside a transaction, its own MULTI/EXEC already holds these
+        // together, and the log has no nested transactions.
+        let unit = ex.records.is_none();
         let mut rec = Vec::new();
-        resp::command(&mut rec, &[&b"MULTI"[..]]);
+        if unit {
+            resp::command(&mut rec, &[&b"MULTI"[..]]);
+        }
         resp::command(&mut rec, &[&b"DEL"[..], src]);
         record(&mut rec, dst_shard, dst, Some(&value));
-        resp::command(&mut rec, &[&b"EXEC"[..]]);
+        if unit {
+            resp::command(&mut rec, &[&b"EXEC"[..]]);
+        }
         ex.log(|buf| buf.extend_from_slice(&rec));
     }
     drop(locked);

@@ -109,6 +109,8 @@ pub enum Call {
     Failed,
     /// It was refused before it ran.
     Rejected,
+    /// It was queued for `EXEC` (and counts when it runs there).
+    Queued,
 }
 
 /// A run of consecutive calls of one command in a batch.
@@ -145,6 +147,7 @@ impl Tally {
                 run.counts.failed += 1;
             }
             Call::Rejected => run.counts.rejected += 1,
+            Call::Queued => {}
         }
     }
 

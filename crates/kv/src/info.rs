@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
 use crate::command::COMMANDS;
-use crate::store::SHARDS;
+use crate::store::{Lend, View, SHARDS};
 use crate::Shared;
 
 /// Every section, in Redis's order.
@@ -67,10 +67,12 @@ fn aof_figures(sh: &Shared) -> AofFigures {
     }
 }
 
-/// Key lookups that hit, that missed, and keys expired, over every shard.
-fn lookup_totals(sh: &Shared) -> (u64, u64, u64) {
+/// Key lookups that hit, that missed, and keys expired, over every shard
+/// (through the shards `held` by a running transaction, if any).
+fn lookup_totals(sh: &Shared, held: Option<&dyn Lend>) -> (u64, u64, u64) {
     let (mut hits, mut misses, mut expired) = (0, 0, 0);
-    for db in sh.store.dbs.iter() {
+    for n in 0..sh.store.dbs.len() {
+        let db = View::new(&sh.store, n, held);
         for i in 0..SHARDS {
             let s = db.lock_shard(i);
             hits += s.hits;
@@ -91,9 +93,10 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
             let _ = writeln!(out, "{name}{{db=\"{i}\"}} {keys}");
         }
     }
-    let (hits, misses, expired) = lookup_totals(sh);
+    let (hits, misses, expired) = lookup_totals(sh, None);
     let a = aof_figures(sh);
     let clients = sh.clients.lock().unwrap_or_else(|e| e.into_inner()).len() as u64;
+    let tx = &sh.stats.transactions;
     let simple = [
         ("switchyard_kv_commands_total", "counter", "Commands run.", sh.stats.commands.load(Ordering::Relaxed)),
         ("switchyard_kv_keyspace_hits_total", "counter", "Key lookups that found the key.", hits),
@@ -136,6 +139,30 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
             "1 while the log's last write or fsync failed and writes are refused.",
             a.failing as u64,
         ),
+        (
+            "switchyard_kv_transactions_executed_total",
+            "counter",
+            "EXECs that ran their commands.",
+            tx.executed.load(Ordering::Relaxed),
+        ),
+        (
+            "switchyard_kv_transactions_aborted_total",
+            "counter",
+            "EXECs answered EXECABORT because a command was refused while queueing.",
+            tx.aborted.load(Ordering::Relaxed),
+        ),
+        (
+            "switchyard_kv_transactions_watch_failed_total",
+            "counter",
+            "EXECs answered null because a watched key changed.",
+            tx.watch_failed.load(Ordering::Relaxed),
+        ),
+        (
+            "switchyard_kv_transaction_queue_overflows_total",
+            "counter",
+            "Commands refused because a transaction's queue reached client-query-buffer-limit.",
+            tx.queue_overflows.load(Ordering::Relaxed),
+        ),
     ];
     for (name, kind, help, v) in simple {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
@@ -150,8 +177,9 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
     }
 }
 
-/// The `INFO` text for the `requested` sections (all by default).
-pub fn render(sh: &Shared, requested: &[String]) -> String {
+/// The `INFO` text for the `requested` sections (all by default); inside a
+/// transaction, `held` lends the shards it holds.
+pub fn render(sh: &Shared, requested: &[String], held: Option<&dyn Lend>) -> String {
     let asked = |name: &str| requested.iter().any(|s| s == name);
     let all = asked("all") || asked("everything");
     let default = requested.is_empty() || asked("default");
@@ -164,12 +192,12 @@ pub fn render(sh: &Shared, requested: &[String]) -> String {
         if !text.is_empty() {
             text.push_str("\r\n");
         }
-        section_text(sh, section, &mut text);
+        section_text(sh, section, held, &mut text);
     }
     text
 }
 
-fn section_text(sh: &Shared, section: &str, t: &mut String) {
+fn section_text(sh: &Shared, section: &str, held: Option<&dyn Lend>, t: &mut String) {
     let uptime = sh.started.elapsed().as_secs();
     match section {
         "server" => {
@@ -223,7 +251,7 @@ fn section_text(sh: &Shared, section: &str, t: &mut String) {
             );
         }
         "stats" => {
-            let (hits, misses, expired) = lookup_totals(sh);
+            let (hits, misses, expired) = lookup_totals(sh, held);
             let _ = write!(
                 t,
                 "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
@@ -245,8 +273,8 @@ fn section_text(sh: &Shared, section: &str, t: &mut String) {
         }
         "keyspace" => {
             t.push_str("# Keyspace\r\n");
-            for (i, db) in sh.store.dbs.iter().enumerate() {
-                let (keys, expires) = db.counts();
+            for i in 0..sh.store.dbs.len() {
+                let (keys, expires) = View::new(&sh.store, i, held).counts();
                 if keys > 0 {
                     let _ = write!(t, "db{i}:keys={keys},expires={expires},avg_ttl=0\r\n");
                 }

@@ -3,7 +3,8 @@
 //!
 //! Unlike Redis, commands from different connections run in parallel on the
 //! engine's workers; the keyspace is sharded ([`store`]) so that they rarely
-//! wait on each other. Each command is atomic, and each connection's
+//! wait on each other. Each command is atomic, so is each transaction
+//! ([`multi`]), and each connection's
 //! commands run in the order it sent them: one `handle` call answers every
 //! whole command buffered for the connection (a pipeline is one batch) and
 //! leaves a partial one for the next call.
@@ -26,6 +27,7 @@ mod hello;
 mod info;
 mod kill;
 mod long_double;
+mod multi;
 mod pattern;
 mod reply;
 mod store;
@@ -152,6 +154,8 @@ pub(crate) struct Stats {
     pub protocol_errors: AtomicU64,
     /// Calls of each command, for `INFO commandstats`.
     pub calls: CommandStats,
+    /// `EXEC` outcomes and refused queueing.
+    pub transactions: multi::Counters,
 }
 
 /// Everything the connections share.
@@ -173,6 +177,8 @@ pub(crate) struct Shared {
     pub guard: auth::Guard,
     /// Keeps a flood of protocol errors to a log line a second.
     pub protocol_log: Throttle,
+    /// Keeps warnings of overflowing transaction queues to a line a second.
+    pub multi_log: Throttle,
     /// Open connections by client id, for `CLIENT LIST` and `INFO clients`.
     pub clients: Mutex<HashMap<u64, Arc<ClientMeta>>>,
     pub next_client_id: AtomicU64,
@@ -261,6 +267,7 @@ impl Kv {
             stats: Stats::default(),
             guard: auth::Guard::new(options.requirepass.clone(), options.protected_mode),
             protocol_log: Throttle::default(),
+            multi_log: Throttle::default(),
             clients: Mutex::new(HashMap::new()),
             next_client_id: AtomicU64::new(1),
             started: Instant::now(),
@@ -341,10 +348,10 @@ impl Service for Kv {
                 control.send(conn.id, auth::DENIED.as_bytes().to_vec());
                 control.close(conn.id);
             }
-            return Client { db: 0, meta, out: reply::Reply::default(), denied: true };
+            return Client { db: 0, meta, out: reply::Reply::default(), denied: true, multi: multi::Conn::default() };
         }
         sh.clients.lock().unwrap_or_else(|e| e.into_inner()).insert(id, meta.clone());
-        Client { db: 0, meta, out: reply::Reply::default(), denied: false }
+        Client { db: 0, meta, out: reply::Reply::default(), denied: false, multi: multi::Conn::default() }
     }
 
     /// Small batches of the cheap commands ([`command::Table::runs_inline`])
@@ -406,7 +413,7 @@ impl Service for Kv {
         let seq;
         {
             let input = cx.input();
-            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta);
+            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta).with_conn(&mut client.multi);
             loop {
                 match resp::parse_request(&input[consumed..], &limits) {
                     Ok(Some((req, n))) => {
@@ -497,7 +504,8 @@ impl Service for Kv {
         }
     }
 
-    fn close(&self, client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+    fn close(&self, mut client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+        client.multi.release(&self.shared.store);
         self.shared.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&client.meta.id);
     }
 
@@ -716,7 +724,13 @@ mod tests {
     #[test]
     fn small_batches_of_cheap_commands_run_inline_and_the_rest_on_workers() {
         let kv = Kv::new(Options::default()).unwrap();
-        let client = Client { db: 0, meta: Arc::new(meta()), out: reply::Reply::default(), denied: false };
+        let client = Client {
+            db: 0,
+            meta: Arc::new(meta()),
+            out: reply::Reply::default(),
+            denied: false,
+            multi: multi::Conn::default(),
+        };
         let wire = |cmds: &[&[&str]]| {
             let mut b = Vec::new();
             for c in cmds {

@@ -6,6 +6,16 @@
 //! keys locks their shards together, in ascending shard order, so that it is
 //! atomic and two such commands cannot deadlock.
 //!
+//! A transaction (`EXEC`, [`crate::multi`]) locks every shard its
+//! commands touch up front, in the same ascending order (databases first,
+//! then shards), and lends them to those commands through [`View`]s over a
+//! [`Held`] set: inside it, a command's own locking finds the shard already
+//! held instead of locking it again.
+//!
+//! `WATCH` registers a key in its shard's table of watched keys; every
+//! change to a registered key (a write, a removal, expiry, a flush) bumps
+//! its version there, and `EXEC` compares versions.
+//!
 //! Expiry times are absolute Unix milliseconds, kept in a second map per
 //! shard that holds only the keys with a time to live. A key past its time
 //! is removed when it is next touched ([`Shard::expire_if_due`]) or by the
@@ -13,9 +23,11 @@
 //! structure ordered by expiry time: its work is the keys that expired,
 //! not all the keys with a time to live.
 
+use std::cell::{RefCell, RefMut};
 use std::collections::hash_map::RandomState;
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasher;
+use std::ops::{Deref, DerefMut};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -59,6 +71,16 @@ pub struct Shard {
     pub expired: u64,
     /// The store-wide estimate of memory used, shared by every shard.
     mem: Arc<AtomicI64>,
+    /// Keys some connection `WATCH`es: their version, bumped by every
+    /// change, and how many connections watch them.
+    watched: HashMap<Bytes, Watch>,
+}
+
+/// A watched key's entry in its shard.
+#[derive(Clone, Copy, Debug)]
+struct Watch {
+    version: u64,
+    watchers: usize,
 }
 
 fn cost(key: &[u8], value: &[u8]) -> i64 {
@@ -75,7 +97,40 @@ impl Shard {
             misses: 0,
             expired: 0,
             mem,
+            watched: HashMap::new(),
         }
+    }
+
+    /// Notes a change to `key` for its watchers.
+    fn touch(&mut self, key: &[u8]) {
+        if self.watched.is_empty() {
+            return;
+        }
+        if let Some(w) = self.watched.get_mut(key) {
+            w.version += 1;
+        }
+    }
+
+    /// Registers one more watcher of `key`; the key's current version.
+    pub fn watch(&mut self, key: &[u8]) -> u64 {
+        let w = self.watched.entry(Bytes::new(key)).or_insert(Watch { version: 0, watchers: 0 });
+        w.watchers += 1;
+        w.version
+    }
+
+    /// Removes one watcher of `key`; the entry goes with the last one.
+    pub fn unwatch(&mut self, key: &[u8]) {
+        if let Some(w) = self.watched.get_mut(key) {
+            w.watchers -= 1;
+            if w.watchers == 0 {
+                self.watched.remove(key);
+            }
+        }
+    }
+
+    /// The version of a watched `key` (0 if nobody watches it).
+    pub fn version(&self, key: &[u8]) -> u64 {
+        self.watched.get(key).map_or(0, |w| w.version)
     }
 
     /// Removes `key` if its time has passed; true if it did.
@@ -129,6 +184,7 @@ impl Shard {
 
     /// Sets `key` to `value`, and its time to live as `ttl` says.
     pub fn insert(&mut self, key: &[u8], value: Bytes, ttl: Ttl) {
+        self.touch(key);
         let added = cost(key, &value);
         let delta = match self.map.get_mut(key) {
             Some(old) => {
@@ -159,6 +215,11 @@ impl Shard {
     pub fn update<R>(&mut self, key: &[u8], now_ms: u64, f: impl FnOnce(&mut Bytes) -> R) -> Option<R> {
         self.expire_if_due(key, now_ms);
         let v = self.map.get_mut(key)?;
+        if !self.watched.is_empty() {
+            if let Some(w) = self.watched.get_mut(key) {
+                w.version += 1;
+            }
+        }
         let before = cost(key, v);
         let r = f(v);
         self.mem.fetch_add(cost(key, v) - before, Ordering::Relaxed);
@@ -168,6 +229,7 @@ impl Shard {
     /// Removes `key`; its value if it was there.
     pub fn remove(&mut self, key: &[u8]) -> Option<Bytes> {
         let old = self.map.remove(key)?;
+        self.touch(key);
         self.mem.fetch_sub(cost(key, &old), Ordering::Relaxed);
         self.set_expire(key, None);
         Some(old)
@@ -175,6 +237,7 @@ impl Shard {
 
     /// Sets or clears the expiry of a present `key`; true if it had one.
     pub fn set_expire(&mut self, key: &[u8], at: Option<u64>) -> bool {
+        self.touch(key);
         match at {
             None => {
                 if self.expires.is_empty() {
@@ -220,6 +283,14 @@ impl Shard {
         let freed: i64 =
             self.map.iter().map(|(k, v)| cost(k, v)).sum::<i64>() + self.expires.len() as i64 * ENTRY_OVERHEAD_BYTES;
         self.mem.fetch_sub(freed, Ordering::Relaxed);
+        // As Redis: a flush changes the watched keys it removes, and only
+        // those.
+        let Shard { map, watched, .. } = self;
+        for (k, w) in watched.iter_mut() {
+            if map.contains_key(k) {
+                w.version += 1;
+            }
+        }
         Cleared {
             _map: std::mem::take(&mut self.map),
             _expires: std::mem::take(&mut self.expires),
@@ -277,9 +348,142 @@ pub struct Db {
     seed: u64,
 }
 
+/// A locked shard: locked for this command alone, or lent by the
+/// transaction that holds it ([`Held`]).
+pub enum ShardGuard<'a> {
+    /// Locked here; unlocked when dropped.
+    Own(MutexGuard<'a, Shard>),
+    /// Held by the running transaction, which unlocks it when it ends.
+    Lent(RefMut<'a, Shard>),
+}
+
+impl Deref for ShardGuard<'_> {
+    type Target = Shard;
+
+    fn deref(&self) -> &Shard {
+        match self {
+            ShardGuard::Own(g) => g,
+            ShardGuard::Lent(g) => g,
+        }
+    }
+}
+
+impl DerefMut for ShardGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Shard {
+        match self {
+            ShardGuard::Own(g) => g,
+            ShardGuard::Lent(g) => g,
+        }
+    }
+}
+
+/// A shard's place: database index, shard number.
+type Place = (usize, usize);
+
+/// The shards a transaction locked before its first command ran, by
+/// [`Place`], ascending.
+pub struct Held<'a> {
+    guards: Vec<(Place, RefCell<MutexGuard<'a, Shard>>)>,
+}
+
+impl<'a> Held<'a> {
+    /// Locks the shards `wanted` names (database, shard), each once, in
+    /// ascending order: the order every other locker follows too, so two
+    /// transactions, or a transaction and a multi-key command, cannot
+    /// deadlock.
+    pub fn lock(store: &'a Store, mut wanted: Vec<(usize, usize)>) -> Held<'a> {
+        wanted.sort_unstable();
+        wanted.dedup();
+        Held {
+            guards: wanted.into_iter().map(|(d, i)| ((d, i), RefCell::new(lock(&store.dbs[d].shards[i])))).collect(),
+        }
+    }
+
+    /// Every shard of every database of `store`.
+    pub fn everything(store: &Store) -> Vec<(usize, usize)> {
+        (0..store.dbs.len()).flat_map(|d| (0..SHARDS).map(move |i| (d, i))).collect()
+    }
+}
+
+/// What lends a transaction's shards to its commands ([`Held`]; a trait
+/// so that a [`View`] need not name how long the locks live).
+pub trait Lend {
+    /// Shard `i` of database `db`, if the transaction holds it.
+    ///
+    /// # Panics
+    ///
+    /// If the shard is already lent (a command locking one shard twice,
+    /// which would deadlock outside a transaction).
+    fn lend(&self, db: usize, i: usize) -> Option<RefMut<'_, Shard>>;
+}
+
+impl Lend for Held<'_> {
+    fn lend(&self, db: usize, i: usize) -> Option<RefMut<'_, Shard>> {
+        let at = self.guards.binary_search_by_key(&(db, i), |(k, _)| *k).ok()?;
+        Some(RefMut::map(self.guards[at].1.borrow_mut(), |g| &mut **g))
+    }
+}
+
+/// One database as a command sees it: its shards are locked on demand, or
+/// lent by the transaction the command runs in.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    db: &'a Db,
+    /// This database's index.
+    n: usize,
+    held: Option<&'a dyn Lend>,
+}
+
+impl<'a> View<'a> {
+    /// Database `n` of `store`, within the transaction that holds `held`.
+    pub fn new(store: &'a Store, n: usize, held: Option<&'a dyn Lend>) -> View<'a> {
+        View { db: &store.dbs[n], n, held }
+    }
+
+    fn shard_at(&self, i: usize) -> ShardGuard<'a> {
+        if let Some(held) = self.held {
+            if let Some(g) = held.lend(self.n, i) {
+                return ShardGuard::Lent(g);
+            }
+            // The transaction's lock set misses a shard its commands use:
+            // locking it now could break the lock order.
+            debug_assert!(false, "shard {i} of db {} not held by the transaction", self.n);
+        }
+        ShardGuard::Own(lock(&self.db.shards[i]))
+    }
+
+    /// Locks the shard holding `key`.
+    pub fn lock(&self, key: &[u8]) -> ShardGuard<'a> {
+        self.shard_at(self.db.index(key))
+    }
+
+    /// Locks the shards holding `keys`, each once, in ascending order.
+    pub fn lock_keys<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) -> Locked<'a> {
+        let mut idx: Vec<usize> = keys.into_iter().map(|k| self.db.index(k)).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        Locked { guards: idx.into_iter().map(|i| (i, self.shard_at(i))).collect(), db: self.db }
+    }
+
+    /// Locks shard number `i` (for scans).
+    pub fn lock_shard(&self, i: usize) -> ShardGuard<'a> {
+        self.shard_at(i)
+    }
+
+    /// Locks every shard, in order.
+    pub fn lock_all(&self) -> Vec<ShardGuard<'a>> {
+        (0..SHARDS).map(|i| self.shard_at(i)).collect()
+    }
+
+    /// Keys stored and keys with a time to live, shard by shard.
+    pub fn counts(&self) -> (usize, usize) {
+        (0..SHARDS).map(|i| self.shard_at(i)).fold((0, 0), |(n, e), s| (n + s.len(), e + s.expires_len()))
+    }
+}
+
 /// Several shards of one database, locked together in ascending order.
 pub struct Locked<'a> {
-    guards: Vec<(usize, MutexGuard<'a, Shard>)>,
+    guards: Vec<(usize, ShardGuard<'a>)>,
     db: &'a Db,
 }
 
@@ -308,6 +512,11 @@ impl Db {
             shards: (0..SHARDS).map(|_| Mutex::new(Shard::new(mem.clone()))).collect(),
             seed: RandomState::new().hash_one(0u64) | 1,
         }
+    }
+
+    /// The number of the shard that holds `key`.
+    pub fn shard_of(&self, key: &[u8]) -> usize {
+        self.index(key)
     }
 
     /// The shard of `key`: a fast multiplicative hash over 8-byte words
@@ -340,22 +549,9 @@ impl Db {
         lock(&self.shards[self.index(key)])
     }
 
-    /// Locks the shards holding `keys`, each once, in ascending order.
-    pub fn lock_keys<'k>(&self, keys: impl IntoIterator<Item = &'k [u8]>) -> Locked<'_> {
-        let mut idx: Vec<usize> = keys.into_iter().map(|k| self.index(k)).collect();
-        idx.sort_unstable();
-        idx.dedup();
-        Locked { guards: idx.into_iter().map(|i| (i, lock(&self.shards[i]))).collect(), db: self }
-    }
-
     /// Locks shard number `i` (for scans).
     pub fn lock_shard(&self, i: usize) -> MutexGuard<'_, Shard> {
         lock(&self.shards[i])
-    }
-
-    /// Locks every shard, in order.
-    pub fn lock_all(&self) -> Vec<MutexGuard<'_, Shard>> {
-        self.shards.iter().map(lock).collect()
     }
 
     /// Keys stored and keys with a time to live, shard by shard.
@@ -436,7 +632,7 @@ mod tests {
         }
         assert_eq!(store.used_memory(), 0);
         store.dbs[0].lock(b"x").insert(b"x", Bytes::new(b"y"), Ttl::Clear);
-        for mut s in store.dbs[0].lock_all() {
+        for mut s in View::new(&store, 0, None).lock_all() {
             drop(s.clear());
         }
         assert_eq!(store.used_memory(), 0);
@@ -456,11 +652,48 @@ mod tests {
     fn locking_several_keys_reaches_each_shard() {
         let store = Store::new(1);
         let keys: Vec<Vec<u8>> = (0..200).map(|i| format!("k{i}").into_bytes()).collect();
-        let mut locked = store.dbs[0].lock_keys(keys.iter().map(|k| k.as_slice()));
+        let mut locked = View::new(&store, 0, None).lock_keys(keys.iter().map(|k| k.as_slice()));
         for k in &keys {
             locked.shard(k).insert(k, Bytes::new(k), Ttl::Clear);
         }
         drop(locked);
         assert_eq!(store.dbs[0].counts(), (200, 0));
+    }
+
+    #[test]
+    fn every_change_to_a_watched_key_bumps_its_version_and_nothing_else_does() {
+        let store = Store::new(1);
+        let mut s = store.dbs[0].lock(b"k");
+        let v0 = s.watch(b"k");
+        let mut last = v0;
+        let mut changed = |s: &mut Shard, what: &str| {
+            let v = s.version(b"k");
+            assert_ne!(v, last, "{what} is a change");
+            last = v;
+        };
+        s.insert(b"k", Bytes::new(b"1"), Ttl::Clear);
+        changed(&mut s, "a write");
+        s.update(b"k", 0, |v| v.make_mut().push(b'2'));
+        changed(&mut s, "an update in place");
+        s.set_expire(b"k", Some(100));
+        changed(&mut s, "a new time to live");
+        assert!(s.expire_if_due(b"k", 100));
+        changed(&mut s, "expiry on access");
+        s.insert(b"k", Bytes::new(b"1"), Ttl::At(100));
+        changed(&mut s, "a write");
+        assert_eq!(s.sweep(200, 10), 1);
+        changed(&mut s, "the expiry sweep");
+        s.insert(b"k", Bytes::new(b"1"), Ttl::Clear);
+        changed(&mut s, "a write");
+        drop(s.clear());
+        changed(&mut s, "a flush of the present key");
+        let before = s.version(b"k");
+        drop(s.clear());
+        s.insert(b"other", Bytes::new(b"1"), Ttl::Clear);
+        s.remove(b"other");
+        assert!(s.remove(b"k").is_none());
+        assert_eq!(s.version(b"k"), before, "a flush of an absent key and other keys' changes are not");
+        s.unwatch(b"k");
+        assert!(s.watched.is_empty());
     }
 }

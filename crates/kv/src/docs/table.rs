@@ -243,11 +243,39 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("server")),
         ("complexity", Doc::Bulk("O(N) where N is the total number of Redis commands")),
         ("subcommands", Doc::Map(&[
+            ("command|count", Doc::Map(&[
+                ("summary", Doc::Bulk("Get total number of Redis commands")),
+                ("since", Doc::Bulk("2.8.13")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
             ("command|docs", Doc::Map(&[
                 ("summary", Doc::Bulk("Get array of specific Redis command documentation")),
                 ("since", Doc::Bulk("7.0.0")),
                 ("group", Doc::Bulk("server")),
                 ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("command-name")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("command|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
+                ("since", Doc::Bulk("2.8.13")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
+                    ]),
+                ])),
                 ("arguments", Doc::Array(&[
                     Doc::Map(&[
                         ("name", Doc::Bulk("command-name")),
@@ -292,34 +320,6 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
-            ("command|count", Doc::Map(&[
-                ("summary", Doc::Bulk("Get total number of Redis commands")),
-                ("since", Doc::Bulk("2.8.13")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
-            ("command|info", Doc::Map(&[
-                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
-                ("since", Doc::Bulk("2.8.13")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
-                ("history", Doc::Set(&[
-                    Doc::Array(&[
-                        Doc::Bulk("7.0.0"),
-                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
-                    ]),
-                ])),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("command-name")),
-                        ("type", Doc::Bulk("string")),
-                        ("flags", Doc::Set(&[
-                            Doc::Status("optional"),
-                            Doc::Status("multiple"),
-                        ])),
-                    ]),
-                ])),
-            ])),
         ])),
     ])),
     ("client", Doc::Map(&[
@@ -328,6 +328,18 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("connection")),
         ("complexity", Doc::Bulk("Depends on subcommand.")),
         ("subcommands", Doc::Map(&[
+            ("client|setname", Doc::Map(&[
+                ("summary", Doc::Bulk("Set the current connection name")),
+                ("since", Doc::Bulk("2.6.9")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("connection-name")),
+                        ("type", Doc::Bulk("string")),
+                    ]),
+                ])),
+            ])),
             ("client|id", Doc::Map(&[
                 ("summary", Doc::Bulk("Returns the client ID for the current connection")),
                 ("since", Doc::Bulk("5.0.0")),
@@ -357,12 +369,6 @@ pub static DOCS: &[(&str, Doc)] = &[
                         ])),
                     ]),
                 ])),
-            ])),
-            ("client|info", Doc::Map(&[
-                ("summary", Doc::Bulk("Returns information about the current client connection.")),
-                ("since", Doc::Bulk("6.2.0")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
             ])),
             ("client|kill", Doc::Map(&[
                 ("summary", Doc::Bulk("Kill the connection of a client")),
@@ -494,6 +500,18 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
+            ("client|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Returns information about the current client connection.")),
+                ("since", Doc::Bulk("6.2.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|getname", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the current connection name")),
+                ("since", Doc::Bulk("2.6.9")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
             ("client|list", Doc::Map(&[
                 ("summary", Doc::Bulk("Get the list of client connections")),
                 ("since", Doc::Bulk("2.4.0")),
@@ -577,24 +595,6 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
-            ("client|getname", Doc::Map(&[
-                ("summary", Doc::Bulk("Get the current connection name")),
-                ("since", Doc::Bulk("2.6.9")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
-            ("client|setname", Doc::Map(&[
-                ("summary", Doc::Bulk("Set the current connection name")),
-                ("since", Doc::Bulk("2.6.9")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("connection-name")),
-                        ("type", Doc::Bulk("string")),
-                    ]),
-                ])),
-            ])),
         ])),
     ])),
     ("config", Doc::Map(&[
@@ -603,6 +603,12 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("server")),
         ("complexity", Doc::Bulk("Depends on subcommand.")),
         ("subcommands", Doc::Map(&[
+            ("config|resetstat", Doc::Map(&[
+                ("summary", Doc::Bulk("Reset the stats returned by INFO")),
+                ("since", Doc::Bulk("2.0.0")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
             ("config|get", Doc::Map(&[
                 ("summary", Doc::Bulk("Get the values of configuration parameters")),
                 ("since", Doc::Bulk("2.0.0")),
@@ -629,12 +635,6 @@ pub static DOCS: &[(&str, Doc)] = &[
                         ])),
                     ]),
                 ])),
-            ])),
-            ("config|resetstat", Doc::Map(&[
-                ("summary", Doc::Bulk("Reset the stats returned by INFO")),
-                ("since", Doc::Bulk("2.0.0")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(1)")),
             ])),
             ("config|set", Doc::Map(&[
                 ("summary", Doc::Bulk("Set configuration parameters to the given values")),
@@ -1613,5 +1613,45 @@ pub static DOCS: &[(&str, Doc)] = &[
                 ("key_spec_index", Doc::Int(0)),
             ]),
         ])),
+    ])),
+    ("multi", Doc::Map(&[
+        ("summary", Doc::Bulk("Mark the start of a transaction block")),
+        ("since", Doc::Bulk("1.2.0")),
+        ("group", Doc::Bulk("transactions")),
+        ("complexity", Doc::Bulk("O(1)")),
+    ])),
+    ("exec", Doc::Map(&[
+        ("summary", Doc::Bulk("Execute all commands issued after MULTI")),
+        ("since", Doc::Bulk("1.2.0")),
+        ("group", Doc::Bulk("transactions")),
+        ("complexity", Doc::Bulk("Depends on commands in the transaction")),
+    ])),
+    ("discard", Doc::Map(&[
+        ("summary", Doc::Bulk("Discard all commands issued after MULTI")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("transactions")),
+        ("complexity", Doc::Bulk("O(N), when N is the number of queued commands")),
+    ])),
+    ("watch", Doc::Map(&[
+        ("summary", Doc::Bulk("Watch the given keys to determine execution of the MULTI/EXEC block")),
+        ("since", Doc::Bulk("2.2.0")),
+        ("group", Doc::Bulk("transactions")),
+        ("complexity", Doc::Bulk("O(1) for every key.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("unwatch", Doc::Map(&[
+        ("summary", Doc::Bulk("Forget about all watched keys")),
+        ("since", Doc::Bulk("2.2.0")),
+        ("group", Doc::Bulk("transactions")),
+        ("complexity", Doc::Bulk("O(1)")),
     ])),
 ];

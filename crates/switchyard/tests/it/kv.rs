@@ -13,13 +13,13 @@ use switchyard_codec::resp::{self, Reply};
 
 use crate::support::{wait_for, Server};
 
-fn start(extra: &[&str]) -> Server {
+pub(crate) fn start(extra: &[&str]) -> Server {
     let mut args = vec!["serve", "kv", "--listen", "127.0.0.1:0", "--log-level", "warn"];
     args.extend_from_slice(extra);
     Server::start(&args, 1)
 }
 
-fn connect(server: &Server) -> redis::Connection {
+pub(crate) fn connect(server: &Server) -> redis::Connection {
     let client = redis::Client::open(format!("redis://{}/", server.addr())).unwrap();
     let con = client.get_connection_with_timeout(Duration::from_secs(10)).unwrap();
     con.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -27,7 +27,7 @@ fn connect(server: &Server) -> redis::Connection {
     con
 }
 
-fn cmd(args: &[&str]) -> redis::Cmd {
+pub(crate) fn cmd(args: &[&str]) -> redis::Cmd {
     let mut c = redis::cmd(args[0]);
     for a in &args[1..] {
         c.arg(*a);
@@ -37,7 +37,7 @@ fn cmd(args: &[&str]) -> redis::Cmd {
 
 /// Runs a command that must succeed.
 #[track_caller]
-fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
+pub(crate) fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
     match cmd(args).query(con) {
         Ok(v) => v,
         Err(e) => panic!("{args:?} failed: {e}"),
@@ -51,7 +51,7 @@ fn error_text(err: &redis::RedisError) -> String {
 
 /// Runs a command that must fail; its error text as sent (`ERR ...`).
 #[track_caller]
-fn e(con: &mut redis::Connection, args: &[&str]) -> String {
+pub(crate) fn e(con: &mut redis::Connection, args: &[&str]) -> String {
     match cmd(args).query::<redis::Value>(con) {
         Ok(v) => panic!("{args:?} should have failed, got {v:?}"),
         Err(err) => error_text(&err),
@@ -76,7 +76,7 @@ fn s(v: &str) -> Option<String> {
 
 /// Reads whole replies from a raw socket until `n` have arrived.
 #[track_caller]
-fn read_replies(stream: &mut TcpStream, n: usize) -> Vec<Reply> {
+pub(crate) fn read_replies(stream: &mut TcpStream, n: usize) -> Vec<Reply> {
     let mut buf = Vec::new();
     let mut replies = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -103,7 +103,7 @@ fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
     all
 }
 
-fn temp_log(name: &str) -> PathBuf {
+pub(crate) fn temp_log(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("switchyard-kv-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -1284,14 +1284,14 @@ fn incrbyfloat_answers_as_redis_7_prints() {
 
 /// A `redis-server` of the machine's own, on a free loopback port, for
 /// answers to compare with; stopped (by pid) on drop.
-struct RealRedis {
+pub(crate) struct RealRedis {
     child: std::process::Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl RealRedis {
     /// `None` when `redis-server` is not installed.
-    fn start() -> Option<RealRedis> {
+    pub(crate) fn start() -> Option<RealRedis> {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = std::process::Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
@@ -1304,7 +1304,7 @@ impl RealRedis {
         Some(redis)
     }
 
-    fn connect(&self) -> Option<redis::Connection> {
+    pub(crate) fn connect(&self) -> Option<redis::Connection> {
         let client = redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).ok()?;
         let con = client.get_connection_with_timeout(Duration::from_secs(1)).ok()?;
         con.set_read_timeout(Some(Duration::from_secs(10))).ok()?;

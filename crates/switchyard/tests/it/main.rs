@@ -15,3 +15,4 @@ mod fuzz;
 mod http;
 mod kv;
 mod kv_hello;
+mod kv_multi;
