@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Respond;
-use crate::conn::{Conn, Deadline};
+use crate::conn::{Conn, Deadline, Ending, Holder, Peer, Step, Turn};
 use crate::mailbox::{Completions, Inbox, Note};
 use crate::metrics::Limit;
 use crate::output::Written;
@@ -105,8 +105,8 @@ pub struct Reactor<S: Service> {
     /// A handler ran on this thread since `Service::before_write` last did.
     before_write_due: bool,
     done: Vec<Task<S>>,
-    /// Connections marked `Conn::awaited`: their task is out and the loop
-    /// has work for them once it is back.
+    /// Connections whose task is marked `awaited` (`conn::Holder::Task`):
+    /// it is out and the loop has work for them once it is back.
     awaiting: usize,
     /// Direct-mode tasks out now; quiet ones come back without a wake-up.
     direct_out: usize,
@@ -377,7 +377,10 @@ impl<S: Service> Reactor<S> {
         let Some(conn) = self.conn_mut(slot) else { return };
         if ev.closed {
             // A reset, or both directions shut: nothing more can be delivered.
-            let reason = conn.lingering.unwrap_or(CloseReason::Error);
+            let reason = match conn.ending {
+                Ending::Lingering { reason, .. } => reason,
+                _ => CloseReason::Error,
+            };
             self.kill(slot, reason);
             return;
         }
@@ -395,14 +398,14 @@ impl<S: Service> Reactor<S> {
         let now = self.now;
         let draining = self.drain_until.is_some();
         let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-        if conn.dead.is_some() || conn.peer_closed {
+        if conn.ending.is_dead() || conn.peer.closed() {
             return;
         }
         let max_input = conn.input_limit(&self.shared.config);
         let fd = conn.sock.as_raw_fd();
         let mut total = 0;
         let outcome = loop {
-            if let Some(reason) = conn.lingering {
+            if let Ending::Lingering { reason, .. } = conn.ending {
                 // The connection is closing, and only its EOF matters.
                 break discard_input(fd, &mut self.scratch).then_some(reason);
             }
@@ -415,7 +418,7 @@ impl<S: Service> Reactor<S> {
             let mut room = max_input.saturating_sub(conn.buffered()).min(chunk);
             if draining {
                 // Only what arrived before the signal.
-                room = if conn.closing.is_some() { 0 } else { room.min(conn.drain_quota) };
+                room = if matches!(conn.ending, Ending::Closing(_)) { 0 } else { room.min(conn.drain_quota) };
             }
             if room == 0 || total >= READ_BUDGET_BYTES {
                 break None;
@@ -431,7 +434,7 @@ impl<S: Service> Reactor<S> {
             };
             match got {
                 Ok(0) => {
-                    conn.peer_closed = true;
+                    conn.peer = Peer::Closed;
                     conn.drain_quota = 0;
                     break None;
                 }
@@ -481,7 +484,7 @@ impl<S: Service> Reactor<S> {
         }
         let now = self.now;
         let Some(conn) = self.conn_mut(slot) else { return };
-        if conn.direct_flight || conn.out.is_empty() || conn.dead.is_some() || conn.held.is_some() {
+        if conn.direct_out() || conn.out.is_empty() || conn.ending.is_dead() || conn.held.is_some() {
             return;
         }
         match conn.out.write_to(conn.sock.as_raw_fd()) {
@@ -507,109 +510,104 @@ impl<S: Service> Reactor<S> {
 
     /// Brings a connection up to date after anything happened to it: runs
     /// or queues its next task, writes, decides whether it is done, and
-    /// fixes its interest and deadline.
+    /// fixes its interest and deadline. What to do is `Conn::next_step`;
+    /// each arm does it, and either ends here or looks again.
     fn settle(&mut self, slot: u32) {
+        let mut wrote = false;
         loop {
-            let goodbyes = self.saying_goodbye;
+            let Some(conn) = self.slots[slot as usize].conn.as_ref() else { return };
+            if !conn.ending.is_dead() && self.limit_output(slot) {
+                return;
+            }
+            let turn = Turn { draining: self.drain_until.is_some(), goodbyes: self.saying_goodbye, wrote };
+            let low_water = self.shared.config.output_low_water_bytes as u64;
             let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            if let Some(reason) = conn.dead {
-                if conn.home() {
+            let step = conn.next_step(turn, low_water);
+            wrote = false;
+            match step {
+                Step::Bury(reason) | Step::Close(reason) => {
                     self.close_now(slot, reason);
-                } else {
-                    self.note_awaited(slot);
-                }
-                return;
-            }
-            if self.account_output(slot) {
-                return;
-            }
-            let config = &self.shared.config;
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            // Output hysteresis.
-            let pending = conn.out.len();
-            if !conn.output_paused && pending > config.output_high_water_bytes as u64 {
-                conn.output_paused = true;
-                self.shared.metrics.limit_hit(Limit::OutputHighWater);
-            } else if conn.output_paused && pending < config.output_low_water_bytes as u64 {
-                conn.output_paused = false;
-            }
-            if conn.out.mem_len() > config.max_output_bytes.saturating_add(conn.last_call_out) {
-                let id = conn.info.id;
-                self.shared.limit(
-                    Limit::MaxOutput,
-                    format_args!("{id}: output pending past max_output_bytes; closing a slow reader"),
-                );
-                self.kill(slot, CloseReason::OutputTooLarge);
-                return;
-            }
-            // Work to hand out?
-            if conn.home()
-                && conn.unseen
-                && !conn.awaits_announced(self.drain_until.is_some())
-                && !conn.output_paused
-                && !conn.queued_for_room
-                && conn.closing.is_none()
-                && conn.lingering.is_none()
-                && self.dispatch(slot)
-            {
-                continue; // inline mode ran it already
-            }
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            // Write before sleeping: at the end of the turn, together with
-            // every other connection's output (settled again then).
-            if !conn.out.is_empty() && !conn.interest.write && !conn.direct_flight {
-                if !self.flushing {
-                    if !conn.flush_queued {
-                        conn.flush_queued = true;
-                        self.to_flush.push(slot);
-                    }
                     return;
                 }
-                self.flush(slot);
-            }
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            if conn.output_paused && conn.out.len() < self.shared.config.output_low_water_bytes as u64 {
-                // The write drained it: read and dispatch again.
-                conn.output_paused = false;
-                continue;
-            }
-            if conn.home() && conn.lingering.is_none() && conn.out.is_empty() {
-                if let Some(reason) = conn.closing {
+                Step::AwaitTask => {
+                    self.note_awaited(slot);
+                    return;
+                }
+                Step::Dispatch => {
+                    self.dispatch(slot);
+                }
+                Step::Write => {
+                    // At the end of the turn, together with every other
+                    // connection's output (settled again then).
+                    if !self.flushing {
+                        if !conn.flush_queued {
+                            conn.flush_queued = true;
+                            self.to_flush.push(slot);
+                        }
+                        return;
+                    }
+                    self.flush(slot);
+                    wrote = true;
+                }
+                Step::Resume => conn.output_paused = false,
+                Step::Finish(reason) => {
                     self.finish(slot, reason);
                     return;
                 }
-                if conn.peer_closed && !conn.unseen {
-                    // Everything the client sent is answered; the service
-                    // may still have replies on their way (`input_ended`).
-                    if !std::mem::replace(&mut conn.input_ended, true) {
-                        let state = conn.state.as_mut().unwrap();
-                        let service = &self.service;
-                        let farewell = Self::guard(&self.shared, "input_ended", || service.input_ended(state));
-                        if farewell == Some(Farewell::Wait) {
-                            conn.service_close_by = Some(self.now + self.shared.config.linger_timeout);
-                        }
-                    }
-                    if conn.service_close_by.is_none() {
-                        self.close_now(slot, CloseReason::PeerClosed);
-                        return;
-                    }
+                Step::EndInput => {
+                    let state = conn.state_mut().expect("no task is out");
+                    let service = &self.service;
+                    let farewell = Self::guard(&self.shared, "input_ended", || service.input_ended(state));
+                    let service_close_by =
+                        (farewell == Some(Farewell::Wait)).then(|| self.now + self.shared.config.linger_timeout);
+                    conn.peer = Peer::Answered { service_close_by };
                 }
-                if goodbyes && !conn.unseen && conn.drain_quota == 0 && !conn.said_goodbye && !conn.input_ended {
+                Step::Goodbye => {
                     conn.said_goodbye = true;
-                    let state = conn.state.as_mut().unwrap();
+                    let Holder::Loop(state) = &mut conn.holder else { unreachable!("no task is out") };
                     let service = &self.service;
                     let farewell = Self::guard(&self.shared, "goodbye", || service.goodbye(state, &mut conn.out));
                     if farewell.unwrap_or(Farewell::Close) == Farewell::Close {
-                        conn.closing = Some(CloseReason::Shutdown);
+                        conn.ending = Ending::Closing(CloseReason::Shutdown);
                     }
-                    continue;
+                }
+                Step::Wait => {
+                    self.note_awaited(slot);
+                    self.sync_interest(slot);
+                    self.arm_timer(slot);
+                    return;
                 }
             }
-            self.note_awaited(slot);
-            self.sync_interest(slot);
-            self.arm_timer(slot);
-            return;
         }
+    }
+
+    /// Holds the connection to its output limits: counts its output,
+    /// pauses or resumes reading at the water marks, closes a slow reader.
+    /// Returns true if that closed the connection.
+    fn limit_output(&mut self, slot: u32) -> bool {
+        if self.account_output(slot) {
+            return true;
+        }
+        let config = &self.shared.config;
+        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return true };
+        // Output hysteresis.
+        let pending = conn.out.len();
+        if !conn.output_paused && pending > config.output_high_water_bytes as u64 {
+            conn.output_paused = true;
+            self.shared.metrics.limit_hit(Limit::OutputHighWater);
+        } else if conn.output_paused && pending < config.output_low_water_bytes as u64 {
+            conn.output_paused = false;
+        }
+        if conn.out.mem_len() > config.max_output_bytes.saturating_add(conn.last_call_out) {
+            let id = conn.info.id;
+            self.shared.limit(
+                Limit::MaxOutput,
+                format_args!("{id}: output pending past max_output_bytes; closing a slow reader"),
+            );
+            self.kill(slot, CloseReason::OutputTooLarge);
+            return true;
+        }
+        false
     }
 
     /// Counts the connection's owned output in the server-wide total and
@@ -618,7 +616,7 @@ impl<S: Service> Reactor<S> {
     fn account_output(&mut self, slot: u32) -> bool {
         let now = self.now;
         let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return true };
-        if conn.dead.is_some() {
+        if conn.ending.is_dead() {
             return false;
         }
         let mem = conn.out.mem_len();
@@ -702,8 +700,7 @@ impl<S: Service> Reactor<S> {
     /// work for it; the mark goes when the task comes back.
     fn note_awaited(&mut self, slot: u32) {
         let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-        if !conn.awaited && conn.awaits_task() {
-            conn.awaited = true;
+        if conn.mark_awaited() {
             self.awaiting += 1;
         }
     }
@@ -719,19 +716,18 @@ impl<S: Service> Reactor<S> {
     fn dispatch(&mut self, slot: u32) -> bool {
         let direct = self.shared.config.respond == Respond::Direct;
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        let state = conn.state.take().unwrap();
         let input = std::mem::take(&mut conn.input);
-        conn.input_out = input.len();
         conn.unseen = false;
         conn.expect = 0;
         let service = &self.service;
+        let state = conn.state().expect("dispatched with the state on the loop");
         let inline = self.queue.is_none()
-            || Self::guard(&self.shared, "run_inline", || service.run_inline(&state, &input)).unwrap_or(false);
+            || Self::guard(&self.shared, "run_inline", || service.run_inline(state, &input)).unwrap_or(false);
         let direct_fd =
             (direct && !inline && conn.out.is_empty() && conn.held.is_none()).then(|| conn.sock.as_raw_fd());
-        conn.direct_flight = direct_fd.is_some();
-        self.direct_out += usize::from(conn.direct_flight);
-        let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd, conn.gone.clone());
+        let state = conn.hand_out(direct_fd.is_some(), input.len());
+        self.direct_out += usize::from(direct_fd.is_some());
+        let mut task = Task::new(conn.info.id, state, input, conn.peer.closed(), direct_fd, conn.gone.clone());
         if inline {
             task.run(&*self.service, &self.control, &self.shared, true);
             self.before_write_due = true;
@@ -766,12 +762,10 @@ impl<S: Service> Reactor<S> {
             let mut input = task.input;
             input.append(&mut conn.input);
             conn.input = input;
-            conn.input_out = 0;
-            conn.state = Some(task.state);
+            let (direct, awaited) = conn.take_back(task.state);
             conn.unseen = true;
-            self.awaiting -= usize::from(std::mem::take(&mut conn.awaited));
-            self.direct_out -= usize::from(conn.direct_flight);
-            conn.direct_flight = false;
+            self.awaiting -= usize::from(awaited);
+            self.direct_out -= usize::from(direct);
             conn.queued_for_room = true;
             self.blocked.push_back(task.id);
             self.settle(slot);
@@ -783,8 +777,8 @@ impl<S: Service> Reactor<S> {
         let now = self.now;
         self.shared.metrics.bytes_out.fetch_add(task.written as u64, Relaxed);
         let conn = self.slots[slot as usize].conn.as_mut().expect("a task's connection stays open");
-        conn.state = Some(task.state);
-        self.awaiting -= usize::from(std::mem::take(&mut conn.awaited));
+        let (direct, awaited) = conn.take_back(task.state);
+        self.awaiting -= usize::from(awaited);
         if task.written > 0 {
             conn.last_active = now;
         }
@@ -793,7 +787,6 @@ impl<S: Service> Reactor<S> {
             input.extend_from_slice(&conn.input);
         }
         conn.input = input;
-        conn.input_out = 0;
         conn.mid_request = task.mid_request;
         conn.expect = task.expect;
         let max_input = conn.input_limit(&self.shared.config);
@@ -808,7 +801,7 @@ impl<S: Service> Reactor<S> {
             conn.request_since = Some(now);
         }
         conn.last_call_out = task.out.mem_len();
-        if conn.direct_flight {
+        if direct {
             conn.out.prepend(&mut task.out);
         } else {
             conn.out.append(&mut task.out);
@@ -819,18 +812,17 @@ impl<S: Service> Reactor<S> {
             conn.held = Some(conn.held.map_or(gate, |g| g.max(gate)));
             self.held.push(slot);
         }
-        self.direct_out -= usize::from(conn.direct_flight);
-        conn.direct_flight = false;
+        self.direct_out -= usize::from(direct);
         if task.write_failed {
             // Dead connections are out of the poller (see `kill`), or the
             // `poll` backend keeps the socket's entry for the slot's next
             // tenant, which then cannot be registered.
             let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
-            conn.dead = Some(CloseReason::Error);
+            conn.ending.die(CloseReason::Error);
         } else if task.panicked {
             self.reject(slot, Reject::Panic, CloseReason::Panic);
         } else if task.close {
-            conn.closing.get_or_insert(CloseReason::Service);
+            conn.ending.close(CloseReason::Service);
         } else if task.again {
             conn.unseen = true;
         } else if task.consumed == 0 && !conn.unseen && conn.input.len() >= max_input {
@@ -852,7 +844,7 @@ impl<S: Service> Reactor<S> {
         }
         conn.input.clear();
         conn.unseen = false;
-        conn.closing = Some(reason);
+        conn.ending.close_for(reason);
     }
 
     /// Closes once the output is written: at once if the client already
@@ -861,12 +853,11 @@ impl<S: Service> Reactor<S> {
         let linger = self.shared.config.linger_timeout;
         let until = self.drain_until.map_or(self.now + linger, |d| d.min(self.now + linger));
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        if conn.peer_closed || sys::shutdown_write(conn.sock.as_raw_fd()).is_err() {
+        if conn.peer.closed() || sys::shutdown_write(conn.sock.as_raw_fd()).is_err() {
             self.close_now(slot, reason);
             return;
         }
-        conn.lingering = Some(reason);
-        conn.linger_until = Some(until);
+        conn.ending = Ending::Lingering { reason, until };
         conn.input = Vec::new();
         conn.unseen = false;
         self.sync_interest(slot);
@@ -876,7 +867,7 @@ impl<S: Service> Reactor<S> {
     /// The socket is finished: close it now, or when its task comes back.
     fn kill(&mut self, slot: u32, reason: CloseReason) {
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        if conn.home() {
+        if !conn.task_out() {
             self.close_now(slot, reason);
             return;
         }
@@ -884,7 +875,7 @@ impl<S: Service> Reactor<S> {
         conn.gone.store(true, Relaxed);
         let counted = std::mem::take(&mut conn.counted_output);
         self.shared.metrics.output_memory.fetch_sub(counted as u64, Relaxed);
-        conn.dead = Some(reason);
+        conn.ending.die(reason);
         // Level-triggered hang-ups would report again every turn.
         let fd = conn.sock.as_raw_fd();
         let _ = self.poller.deregister(fd, slot as u64);
@@ -897,7 +888,7 @@ impl<S: Service> Reactor<S> {
         let Some(conn) = s.conn.take() else { return };
         s.generation = s.generation.wrapping_add(1) & 0xff_ffff;
         self.free.push(slot);
-        if conn.dead.is_none() {
+        if !conn.ending.is_dead() {
             let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
         }
         let m = &self.shared.metrics;
@@ -905,7 +896,7 @@ impl<S: Service> Reactor<S> {
         m.output_memory.fetch_sub(conn.counted_output as u64, Relaxed);
         m.closed(reason);
         tracing::debug!(conn = %conn.info.id, reason = reason.as_str(), "closed");
-        if let Some(state) = conn.state {
+        if let Holder::Loop(state) = conn.holder {
             self.guarded("close", || self.service.close(state, &conn.info, reason));
         }
     }
@@ -914,7 +905,7 @@ impl<S: Service> Reactor<S> {
         let draining = self.drain_until.is_some();
         let conn = self.slots[slot as usize].conn.as_mut().unwrap();
         let want = conn.wanted_interest(&self.shared.config, draining);
-        if want != conn.interest && conn.dead.is_none() {
+        if want != conn.interest && !conn.ending.is_dead() {
             if let Err(e) = self.poller.reregister(conn.sock.as_raw_fd(), slot as u64, want) {
                 tracing::debug!(conn = %conn.info.id, error = %e, "cannot change interest");
             }
@@ -969,7 +960,10 @@ impl<S: Service> Reactor<S> {
         let id = conn.info.id;
         match why {
             Deadline::Linger => {
-                let reason = conn.lingering.unwrap_or(CloseReason::Shutdown);
+                let reason = match conn.ending {
+                    Ending::Lingering { reason, .. } => reason,
+                    _ => CloseReason::Shutdown,
+                };
                 self.close_now(slot, reason);
             }
             Deadline::Write => {
@@ -994,13 +988,13 @@ impl<S: Service> Reactor<S> {
             }
             Deadline::ServiceClose => {
                 // The service did not close it in time after the EOF.
-                conn.service_close_by = None;
+                conn.peer = Peer::Answered { service_close_by: None };
                 self.settle(slot);
             }
             Deadline::Idle => {
                 self.shared.limit(Limit::IdleTimeout, format_args!("{id}: no traffic for idle_timeout; closing"));
                 let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-                conn.closing = Some(CloseReason::Idle);
+                conn.ending.close_for(CloseReason::Idle);
                 self.settle(slot);
             }
         }
@@ -1060,21 +1054,22 @@ impl<S: Service> Reactor<S> {
     fn deliver(&mut self, id: ConnId, bytes: Option<Vec<u8>>) -> Option<u32> {
         let slot = self.slot_of(id)?;
         let conn = self.conn_mut(slot).unwrap();
-        if conn.lingering.is_some() || conn.dead.is_some() {
+        if !conn.ending.live() {
             return None;
         }
         match bytes {
             Some(bytes) => conn.out.push_vec(bytes),
             None => {
-                let reason = if conn.input_ended {
+                let reason = if let Peer::Answered { .. } = conn.peer {
+                    // The service's close ends its wait.
+                    conn.peer = Peer::Answered { service_close_by: None };
                     CloseReason::PeerClosed
                 } else if conn.said_goodbye {
                     CloseReason::Shutdown
                 } else {
                     CloseReason::Service
                 };
-                conn.service_close_by = None;
-                conn.closing.get_or_insert(reason);
+                conn.ending.close(reason);
             }
         }
         Some(slot)
@@ -1138,7 +1133,7 @@ impl<S: Service> Reactor<S> {
         // listeners close, so a client that sees them refuse knows that
         // whatever it sends from then on is not read.
         for slot in &mut self.slots {
-            if let Some(conn) = slot.conn.as_mut().filter(|c| c.lingering.is_none() && c.dead.is_none()) {
+            if let Some(conn) = slot.conn.as_mut().filter(|c| c.ending.live()) {
                 conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
             }
         }
@@ -1184,7 +1179,7 @@ impl<S: Service> Reactor<S> {
         self.slots
             .iter()
             .filter_map(|s| s.conn.as_ref())
-            .any(|c| c.lingering.is_none() && c.dead.is_none() && (c.drain_quota > 0 || c.unseen || !c.home()))
+            .any(|c| c.ending.live() && (c.drain_quota > 0 || c.unseen || c.task_out()))
     }
 
     fn force_close_all(&mut self) -> LoopReport {
@@ -1192,7 +1187,7 @@ impl<S: Service> Reactor<S> {
         for slot in 0..self.slots.len() as u32 {
             let Some(conn) = self.conn_mut(slot) else { continue };
             report.forced += 1;
-            if conn.home() {
+            if !conn.task_out() {
                 self.close_now(slot, CloseReason::Shutdown);
             } else {
                 // A worker still has this connection (and maybe its socket):
