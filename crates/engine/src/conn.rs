@@ -450,26 +450,14 @@ impl<S: Service> Conn<S> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::service::Cx;
+    use crate::task::tests::Lines;
     use std::net::TcpListener;
-
-    struct Counter;
-
-    impl Service for Counter {
-        type State = u32;
-
-        fn open(&self, _: &ConnInfo) -> u32 {
-            7
-        }
-
-        fn handle(&self, _: &mut u32, _: &mut Cx<'_>) {}
-    }
 
     const LOW_WATER: u64 = 256 << 10;
 
     /// A connection as `admit` makes it. Its socket is a loopback one that
     /// nothing reads or writes: the decisions here are about state only.
-    fn conn() -> Conn<Counter> {
+    fn conn() -> Conn<Lines> {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let sock = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let info = ConnInfo {
@@ -477,10 +465,10 @@ mod tests {
             peer: sock.local_addr().unwrap(),
             local: listener.local_addr().unwrap(),
         };
-        Conn::new(sock, info, 7, Instant::now())
+        Conn::new(sock, info, 0, Instant::now())
     }
 
-    fn step(c: &Conn<Counter>) -> Step {
+    fn step(c: &Conn<Lines>) -> Step {
         c.next_step(Turn::default(), LOW_WATER)
     }
 
@@ -541,7 +529,7 @@ mod tests {
         c.input = vec![0; 10];
         let input = std::mem::take(&mut c.input);
         let state = c.hand_out(true, input.len());
-        assert_eq!(state, 7);
+        assert_eq!(state, 0);
         assert!(c.task_out() && c.direct_out() && c.state().is_none());
         c.input = vec![0; 3];
         assert_eq!(c.buffered(), 13);
@@ -568,7 +556,7 @@ mod tests {
         c.unseen = true;
         assert!(c.mark_awaited());
         assert!(!c.mark_awaited(), "marked already");
-        assert_eq!(c.take_back(7), (false, true));
+        assert_eq!(c.take_back(0), (false, true));
     }
 
     #[test]
@@ -621,7 +609,7 @@ mod tests {
         c.out = Output::new();
         c.hand_out(false, 0);
         assert_eq!(step(&c), Step::Wait);
-        c.take_back(7);
+        c.take_back(0);
         assert_eq!(step(&c), Step::Finish(CloseReason::Idle));
         c.ending = Ending::Lingering { reason: CloseReason::Idle, until: Instant::now() };
         assert_eq!(step(&c), Step::Wait, "lingering waits for the client's EOF");
@@ -634,7 +622,7 @@ mod tests {
         c.hand_out(false, 0);
         c.ending.die(CloseReason::Error);
         assert_eq!(step(&c), Step::AwaitTask);
-        c.take_back(7);
+        c.take_back(0);
         assert_eq!(step(&c), Step::Bury(CloseReason::Error));
     }
 
@@ -703,7 +691,7 @@ mod tests {
         assert_eq!(c.deadline(&config, soft).map(|(_, why)| why), Some(Deadline::Idle));
         c.hand_out(false, 0);
         assert_eq!(c.deadline(&config, soft), None);
-        c.take_back(7);
+        c.take_back(0);
         let until = Instant::now() + Duration::from_millis(5);
         c.ending = Ending::Lingering { reason: CloseReason::Idle, until };
         assert_eq!(c.deadline(&config, soft), Some((until, Deadline::Linger)));

@@ -34,6 +34,7 @@ use crate::shared::Shared;
 use crate::sys;
 use crate::task::Task;
 use crate::turnaway::{discard_input, TurnedAway};
+use crate::verdict::Next;
 
 /// Bytes read into per read call.
 const READ_CHUNK_BYTES: usize = 64 << 10;
@@ -779,6 +780,7 @@ impl<S: Service> Reactor<S> {
         let conn = self.slots[slot as usize].conn.as_mut().expect("a task's connection stays open");
         let (direct, awaited) = conn.take_back(task.state);
         self.awaiting -= usize::from(awaited);
+        let (verdict, failure) = (task.verdict, task.failure);
         if task.written > 0 {
             conn.last_active = now;
         }
@@ -787,17 +789,17 @@ impl<S: Service> Reactor<S> {
             input.extend_from_slice(&conn.input);
         }
         conn.input = input;
-        conn.mid_request = task.mid_request;
-        conn.expect = task.expect;
+        conn.mid_request = verdict.mid_request;
+        conn.expect = verdict.announced;
         let max_input = conn.input_limit(&self.shared.config);
-        if task.mid_request {
+        if verdict.mid_request {
             conn.request_since.get_or_insert(now);
         } else if conn.input.is_empty() {
             conn.request_since = None;
             if conn.input.capacity() > KEEP_INPUT_CAPACITY_BYTES {
                 conn.input = Vec::new();
             }
-        } else if task.consumed > 0 {
+        } else if verdict.consumed > 0 {
             conn.request_since = Some(now);
         }
         conn.last_call_out = task.out.mem_len();
@@ -808,30 +810,31 @@ impl<S: Service> Reactor<S> {
         }
         // Checked after the worker set it: a release that lands later
         // posts a note, which finds the connection in `held`.
-        if let Some(gate) = task.hold.filter(|&g| g > self.shared.released.load(SeqCst)) {
+        if let Some(gate) = verdict.hold.filter(|&g| g > self.shared.released.load(SeqCst)) {
             conn.held = Some(conn.held.map_or(gate, |g| g.max(gate)));
             self.held.push(slot);
         }
         self.direct_out -= usize::from(direct);
-        if task.write_failed {
-            // Dead connections are out of the poller (see `kill`), or the
-            // `poll` backend keeps the socket's entry for the slot's next
-            // tenant, which then cannot be registered.
-            let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
-            conn.ending.die(CloseReason::Error);
-        } else if task.panicked {
-            self.reject(slot, Reject::Panic, CloseReason::Panic);
-        } else if task.close {
-            conn.ending.close(CloseReason::Service);
-        } else if task.again {
-            conn.unseen = true;
-        } else if task.consumed == 0 && !conn.unseen && conn.input.len() >= max_input {
-            let id = conn.info.id;
-            self.shared.limit(
-                Limit::MaxInput,
-                format_args!("{id}: request larger than max_input_bytes ({max_input}); closing"),
-            );
-            self.reject(slot, Reject::InputTooLarge, CloseReason::InputTooLarge);
+        match verdict.next(failure, conn.unseen, conn.input.len(), max_input) {
+            Next::WriteFailed => {
+                // Dead connections are out of the poller (see `kill`), or
+                // the `poll` backend keeps the socket's entry for the slot's
+                // next tenant, which then cannot be registered.
+                let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
+                conn.ending.die(CloseReason::Error);
+            }
+            Next::Panicked => self.reject(slot, Reject::Panic, CloseReason::Panic),
+            Next::Close => conn.ending.close(CloseReason::Service),
+            Next::Again => conn.unseen = true,
+            Next::TooLarge => {
+                let id = conn.info.id;
+                self.shared.limit(
+                    Limit::MaxInput,
+                    format_args!("{id}: request larger than max_input_bytes ({max_input}); closing"),
+                );
+                self.reject(slot, Reject::InputTooLarge, CloseReason::InputTooLarge);
+            }
+            Next::Read => {}
         }
     }
 
