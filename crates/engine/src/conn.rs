@@ -448,7 +448,7 @@ impl<S: Service> Conn<S> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::task::tests::Lines;
     use std::net::TcpListener;
@@ -457,7 +457,7 @@ mod tests {
 
     /// A connection as `admit` makes it. Its socket is a loopback one that
     /// nothing reads or writes: the decisions here are about state only.
-    fn conn() -> Conn<Lines> {
+    pub(crate) fn conn() -> Conn<Lines> {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let sock = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let info = ConnInfo {

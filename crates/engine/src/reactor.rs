@@ -13,8 +13,12 @@
 //! read, take back finished tasks, fire due timers, then push the turn's new
 //! tasks to the pool in one batch.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+mod acceptor;
+mod drain;
+mod slab;
+mod timers;
+
+use std::collections::VecDeque;
 use std::io;
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
@@ -35,16 +39,16 @@ use crate::sys;
 use crate::task::Task;
 use crate::turnaway::{discard_input, TurnedAway};
 use crate::verdict::Next;
+use acceptor::{Accepted, Acceptor, ACCEPT_BUDGET, LISTENER_TOKEN_BASE};
+use drain::Drain;
+use slab::Slab;
+use timers::Timers;
 
 /// Bytes read into per read call.
 const READ_CHUNK_BYTES: usize = 64 << 10;
 /// Most bytes read from one connection per turn, so that one fast sender
 /// cannot starve the others.
 const READ_BUDGET_BYTES: usize = 256 << 10;
-/// Most connections accepted per listener per turn.
-const ACCEPT_BUDGET: usize = 64;
-/// How long accepting pauses after running out of file descriptors.
-const ACCEPT_PAUSE: Duration = Duration::from_millis(250);
 /// How soon the loop takes back a quiet direct-mode task (one that went
 /// back without waking it) when nothing else wakes it first.
 const QUIET_TASK_COLLECT: Duration = Duration::from_millis(50);
@@ -53,15 +57,7 @@ const KEEP_INPUT_CAPACITY_BYTES: usize = 16 << 10;
 
 const WAKE_TOKEN: u64 = u64::MAX;
 const SHUTDOWN_TOKEN: u64 = u64::MAX - 1;
-const LISTENER_TOKEN_BASE: u64 = 1 << 40;
 const TURNED_AWAY_TOKEN_BASE: u64 = 1 << 39;
-
-/// A slab entry: a connection, or a hole waiting for reuse.
-struct Slot<S: Service> {
-    /// Bumped on every close, so that old ids miss.
-    generation: u32,
-    conn: Option<Conn<S>>,
-}
 
 /// What a loop did, for the shutdown summary.
 #[derive(Debug, Default)]
@@ -80,15 +76,11 @@ pub struct Reactor<S: Service> {
     /// The pool's queue; `None` in inline mode.
     queue: Option<Arc<Queue<Task<S>>>>,
     poller: Poller,
-    listeners: Vec<TcpListener>,
-    /// Listener interest is armed (accepting is not paused).
-    accepting: bool,
-    accept_paused_until: Option<Instant>,
-    slots: Vec<Slot<S>>,
-    free: Vec<u32>,
-    /// Connection deadlines: (when, slot, generation). Entries go stale when
-    /// a deadline moves; `Conn::timer_at` says which entry is current.
-    timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+    acceptor: Acceptor,
+    /// The connections.
+    slab: Slab<S>,
+    /// The connections' deadlines.
+    timers: Timers,
     events: Vec<Event>,
     scratch: Box<[u8]>,
     /// Tasks made this turn, pushed to the queue in one batch.
@@ -116,12 +108,8 @@ pub struct Reactor<S: Service> {
     held: Vec<u32>,
     /// Clients turned away at the connection limit, lingering briefly.
     turned_away: TurnedAway,
-    /// Draining, this loop has finished every request it had received.
-    finished_work: bool,
-    /// Draining, every loop has: goodbyes are under way.
-    saying_goodbye: bool,
-    /// The drain deadline, once shutting down.
-    drain_until: Option<Instant>,
+    /// Where the loop is in a shutdown.
+    drain: Drain,
     now: Instant,
 }
 
@@ -140,9 +128,7 @@ impl<S: Service> Reactor<S> {
         let mut poller = Poller::new(shared.config.poller)?;
         poller.register(inbox.waker.fd(), WAKE_TOKEN, Interest::READ)?;
         poller.register(shared.shutdown_fd(), SHUTDOWN_TOKEN, Interest::READ)?;
-        for (i, l) in listeners.iter().enumerate() {
-            poller.register(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, Interest::READ)?;
-        }
+        let acceptor = Acceptor::new(listeners, &mut poller)?;
         Ok(Reactor {
             idx,
             service,
@@ -152,12 +138,9 @@ impl<S: Service> Reactor<S> {
             completions,
             queue,
             poller,
-            listeners,
-            accepting: true,
-            accept_paused_until: None,
-            slots: Vec::new(),
-            free: Vec::new(),
-            timers: BinaryHeap::new(),
+            acceptor,
+            slab: Slab::new(idx),
+            timers: Timers::default(),
             events: Vec::with_capacity(1024),
             scratch: vec![0; READ_CHUNK_BYTES].into_boxed_slice(),
             batch: Vec::new(),
@@ -172,9 +155,7 @@ impl<S: Service> Reactor<S> {
             direct_out: 0,
             held: Vec::new(),
             turned_away: TurnedAway::new(TURNED_AWAY_TOKEN_BASE),
-            finished_work: false,
-            saying_goodbye: false,
-            drain_until: None,
+            drain: Drain::Off,
             now: Instant::now(),
         })
     }
@@ -193,7 +174,7 @@ impl<S: Service> Reactor<S> {
             self.inbox.waker.arm();
             self.take_mail();
             self.submit();
-            if self.drain_until.is_some() {
+            if self.drain.draining() {
                 self.advance_drain();
             }
             if !self.to_flush.is_empty() {
@@ -206,8 +187,8 @@ impl<S: Service> Reactor<S> {
                 self.submit();
                 self.publish_awaited();
             }
-            if let Some(until) = self.drain_until {
-                if self.open_conns() == 0 {
+            if let Some(until) = self.drain.until() {
+                if self.slab.len() == 0 {
                     return Ok(LoopReport::default());
                 }
                 if self.now >= until {
@@ -241,18 +222,14 @@ impl<S: Service> Reactor<S> {
         }
     }
 
-    fn open_conns(&self) -> usize {
-        self.slots.len() - self.free.len()
-    }
-
     fn next_timeout(&mut self) -> Option<Duration> {
-        let mut next = self.drain_until;
+        let mut next = self.drain.until();
         let mut earliest = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
-        if let Some(t) = self.accept_paused_until {
+        if let Some(t) = self.acceptor.paused_until() {
             earliest(t);
         }
-        if let Some(Reverse((t, _, _))) = self.timers.peek() {
-            earliest(*t);
+        if let Some(t) = self.timers.next() {
+            earliest(t);
         }
         if let Some(t) = self.turned_away.next_deadline() {
             earliest(t);
@@ -270,62 +247,19 @@ impl<S: Service> Reactor<S> {
         next.map(|t| t.saturating_duration_since(Instant::now()))
     }
 
-    fn conn_mut(&mut self, slot: u32) -> Option<&mut Conn<S>> {
-        self.slots.get_mut(slot as usize).and_then(|s| s.conn.as_mut())
-    }
-
-    fn slot_of(&self, id: ConnId) -> Option<u32> {
-        let slot = id.slot();
-        let s = self.slots.get(slot as usize)?;
-        (s.conn.is_some() && ConnId::new(self.idx, slot, s.generation) == id).then_some(slot)
-    }
-
     // ----- accepting -------------------------------------------------
 
     /// Accepts up to a turn's budget of new connections. Returns true if
     /// the budget ran out with more possibly waiting.
     fn accept(&mut self, li: usize) -> bool {
         for _ in 0..ACCEPT_BUDGET {
-            let Some(listener) = self.listeners.get(li) else { return false };
-            match sys::accept(listener) {
-                Ok(sock) => self.admit(sock, li),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
-                Err(e) => match e.raw_os_error() {
-                    Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
-                        self.shared.limit(
-                            Limit::FdsExhausted,
-                            format_args!("accept failed ({e}); pausing accepting for {ACCEPT_PAUSE:?}"),
-                        );
-                        self.pause_accepting();
-                        return false;
-                    }
-                    Some(libc::EINTR | libc::ECONNABORTED | libc::EPERM | libc::EPROTO) => continue,
-                    _ => {
-                        tracing::warn!(error = %e, "accept failed");
-                        return false;
-                    }
-                },
+            match self.acceptor.accept(li, &mut self.poller, &self.shared, self.now) {
+                Accepted::Conn(sock) => self.admit(sock, li),
+                Accepted::Retry => continue,
+                Accepted::Done => return false,
             }
         }
         true
-    }
-
-    fn pause_accepting(&mut self) {
-        self.set_accepting(false);
-        self.accept_paused_until = Some(self.now + ACCEPT_PAUSE);
-    }
-
-    fn set_accepting(&mut self, on: bool) {
-        if self.accepting == on {
-            return;
-        }
-        self.accepting = on;
-        let interest = if on { Interest::READ } else { Interest::NONE };
-        for (i, l) in self.listeners.iter().enumerate() {
-            if let Err(e) = self.poller.reregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, interest) {
-                tracing::warn!(error = %e, "cannot change listener interest");
-            }
-        }
     }
 
     fn admit(&mut self, sock: std::net::TcpStream, li: usize) {
@@ -344,38 +278,31 @@ impl<S: Service> Reactor<S> {
             // The client is already gone.
             return;
         };
-        let slot = match self.free.pop() {
-            Some(s) => s,
-            None => {
-                self.slots.push(Slot { generation: 0, conn: None });
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let id = ConnId::new(self.idx, slot, self.slots[slot as usize].generation);
+        let (slot, id) = self.slab.vacant();
         let info = ConnInfo { id, peer, local };
         m.connections_accepted.fetch_add(1, Relaxed);
         let Some(state) = self.guarded("open", || self.service.open(&info)) else {
-            self.free.push(slot);
+            self.slab.release(slot);
             m.closed(CloseReason::Panic);
             return;
         };
         if let Err(e) = self.poller.register(sock.as_raw_fd(), slot as u64, Interest::READ) {
             tracing::warn!(error = %e, "cannot register a new connection");
-            self.free.push(slot);
+            self.slab.release(slot);
             m.closed(CloseReason::Error);
             self.guarded("close", || self.service.close(state, &info, CloseReason::Error));
             return;
         }
         m.connections_open.fetch_add(1, Relaxed);
         tracing::debug!(conn = %id, %peer, listener = li, "accepted");
-        self.slots[slot as usize].conn = Some(Conn::new(sock, info, state, self.now));
+        self.slab.insert(slot, Conn::new(sock, info, state, self.now));
         self.settle(slot);
     }
 
     // ----- readiness -------------------------------------------------
 
     fn on_conn_event(&mut self, slot: u32, ev: &Event) {
-        let Some(conn) = self.conn_mut(slot) else { return };
+        let Some(conn) = self.slab.get_mut(slot) else { return };
         if ev.closed {
             // A reset, or both directions shut: nothing more can be delivered.
             let reason = match conn.ending {
@@ -397,8 +324,8 @@ impl<S: Service> Reactor<S> {
     /// Reads what the socket has, up to the turn's budget and the buffer limit.
     fn read(&mut self, slot: u32) {
         let now = self.now;
-        let draining = self.drain_until.is_some();
-        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
+        let draining = self.drain.draining();
+        let Some(conn) = self.slab.get_mut(slot) else { return };
         if conn.ending.is_dead() || conn.peer.closed() {
             return;
         }
@@ -471,7 +398,7 @@ impl<S: Service> Reactor<S> {
             self.kill(slot, reason);
             return;
         }
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let conn = self.slab.get_mut(slot).unwrap();
         if conn.buffered() >= max_input && conn.unseen && conn.expect < max_input {
             self.shared.metrics.limit_hit(Limit::MaxInput);
         }
@@ -484,7 +411,7 @@ impl<S: Service> Reactor<S> {
             Self::guard(&self.shared, "before_write", || service.before_write());
         }
         let now = self.now;
-        let Some(conn) = self.conn_mut(slot) else { return };
+        let Some(conn) = self.slab.get_mut(slot) else { return };
         if conn.direct_out() || conn.out.is_empty() || conn.ending.is_dead() || conn.held.is_some() {
             return;
         }
@@ -516,13 +443,13 @@ impl<S: Service> Reactor<S> {
     fn settle(&mut self, slot: u32) {
         let mut wrote = false;
         loop {
-            let Some(conn) = self.slots[slot as usize].conn.as_ref() else { return };
+            let Some(conn) = self.slab.get(slot) else { return };
             if !conn.ending.is_dead() && self.limit_output(slot) {
                 return;
             }
-            let turn = Turn { draining: self.drain_until.is_some(), goodbyes: self.saying_goodbye, wrote };
+            let turn = Turn { draining: self.drain.draining(), goodbyes: self.drain.goodbyes(), wrote };
             let low_water = self.shared.config.output_low_water_bytes as u64;
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
+            let Some(conn) = self.slab.get_mut(slot) else { return };
             let step = conn.next_step(turn, low_water);
             wrote = false;
             match step {
@@ -590,7 +517,7 @@ impl<S: Service> Reactor<S> {
             return true;
         }
         let config = &self.shared.config;
-        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return true };
+        let Some(conn) = self.slab.get_mut(slot) else { return true };
         // Output hysteresis.
         let pending = conn.out.len();
         if !conn.output_paused && pending > config.output_high_water_bytes as u64 {
@@ -616,7 +543,7 @@ impl<S: Service> Reactor<S> {
     /// closed the connection.
     fn account_output(&mut self, slot: u32) -> bool {
         let now = self.now;
-        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return true };
+        let Some(conn) = self.slab.get_mut(slot) else { return true };
         if conn.ending.is_dead() {
             return false;
         }
@@ -661,14 +588,9 @@ impl<S: Service> Reactor<S> {
     /// most, largest first (as Redis's `maxmemory-clients` does).
     fn shed_output(&mut self) {
         while self.shared.output.total_exceeded(self.shared.metrics.output_memory.load(Relaxed)) {
-            let largest = self
-                .slots
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| s.conn.as_ref().map(|c| (c.counted_output, i as u32)))
-                .max();
+            let largest = self.slab.iter().map(|(slot, c)| (c.counted_output, slot)).max();
             let Some((held, slot)) = largest.filter(|&(held, _)| held > 0) else { return };
-            let id = self.slots[slot as usize].conn.as_ref().unwrap().info.id;
+            let id = self.slab.get(slot).unwrap().info.id;
             self.shared.limit(
                 Limit::OutputTotal,
                 format_args!("{id}: output of all clients past the total output limit; closing the one with the most ({held} bytes)"),
@@ -687,7 +609,7 @@ impl<S: Service> Reactor<S> {
         self.flushing = true;
         let mut slots = std::mem::take(&mut self.to_flush);
         for &slot in &slots {
-            let Some(conn) = self.conn_mut(slot) else { continue };
+            let Some(conn) = self.slab.get_mut(slot) else { continue };
             if std::mem::take(&mut conn.flush_queued) {
                 self.settle(slot);
             }
@@ -700,7 +622,7 @@ impl<S: Service> Reactor<S> {
     /// Marks (and counts) a connection whose task is out if the loop has
     /// work for it; the mark goes when the task comes back.
     fn note_awaited(&mut self, slot: u32) {
-        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
+        let Some(conn) = self.slab.get_mut(slot) else { return };
         if conn.mark_awaited() {
             self.awaiting += 1;
         }
@@ -709,14 +631,14 @@ impl<S: Service> Reactor<S> {
     /// Tells workers, before the last look, whether a quiet completion
     /// must wake this loop: while it awaits some task, or drains.
     fn publish_awaited(&self) {
-        self.inbox.waker.set_awaited(self.drain_until.is_some() || self.awaiting > 0);
+        self.inbox.waker.set_awaited(self.drain.draining() || self.awaiting > 0);
     }
 
     /// Hands the connection's input to a task. Returns true if it already
     /// ran (inline mode, or the service asked for it: `Service::run_inline`).
     fn dispatch(&mut self, slot: u32) -> bool {
         let direct = self.shared.config.respond == Respond::Direct;
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let conn = self.slab.get_mut(slot).unwrap();
         let input = std::mem::take(&mut conn.input);
         conn.unseen = false;
         conn.expect = 0;
@@ -759,7 +681,7 @@ impl<S: Service> Reactor<S> {
         for task in refused {
             self.shared.metrics.tasks_queued.fetch_sub(1, Relaxed);
             let slot = task.id.slot();
-            let conn = self.slots[slot as usize].conn.as_mut().expect("a queued task's connection is open");
+            let conn = self.slab.get_mut(slot).expect("a queued task's connection is open");
             let mut input = task.input;
             input.append(&mut conn.input);
             conn.input = input;
@@ -777,7 +699,7 @@ impl<S: Service> Reactor<S> {
     fn absorb(&mut self, slot: u32, mut task: Task<S>) {
         let now = self.now;
         self.shared.metrics.bytes_out.fetch_add(task.written as u64, Relaxed);
-        let conn = self.slots[slot as usize].conn.as_mut().expect("a task's connection stays open");
+        let conn = self.slab.get_mut(slot).expect("a task's connection stays open");
         let (direct, awaited) = conn.take_back(task.state);
         self.awaiting -= usize::from(awaited);
         let (verdict, failure) = (task.verdict, task.failure);
@@ -841,7 +763,7 @@ impl<S: Service> Reactor<S> {
     /// Sends the service's reply for `why` (if any) and closes after it.
     fn reject(&mut self, slot: u32, why: Reject, reason: CloseReason) {
         let reply = self.guarded("reject", || self.service.reject(why)).flatten();
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let conn = self.slab.get_mut(slot).unwrap();
         if let Some(reply) = reply {
             conn.out.push_vec(reply);
         }
@@ -854,8 +776,8 @@ impl<S: Service> Reactor<S> {
     /// closed its side, else after a lingering wait for its EOF.
     fn finish(&mut self, slot: u32, reason: CloseReason) {
         let linger = self.shared.config.linger_timeout;
-        let until = self.drain_until.map_or(self.now + linger, |d| d.min(self.now + linger));
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let until = self.drain.until().map_or(self.now + linger, |d| d.min(self.now + linger));
+        let conn = self.slab.get_mut(slot).unwrap();
         if conn.peer.closed() || sys::shutdown_write(conn.sock.as_raw_fd()).is_err() {
             self.close_now(slot, reason);
             return;
@@ -869,7 +791,7 @@ impl<S: Service> Reactor<S> {
 
     /// The socket is finished: close it now, or when its task comes back.
     fn kill(&mut self, slot: u32, reason: CloseReason) {
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let conn = self.slab.get_mut(slot).unwrap();
         if !conn.task_out() {
             self.close_now(slot, reason);
             return;
@@ -887,10 +809,7 @@ impl<S: Service> Reactor<S> {
     }
 
     fn close_now(&mut self, slot: u32, reason: CloseReason) {
-        let s = &mut self.slots[slot as usize];
-        let Some(conn) = s.conn.take() else { return };
-        s.generation = s.generation.wrapping_add(1) & 0xff_ffff;
-        self.free.push(slot);
+        let Some(conn) = self.slab.remove(slot) else { return };
         if !conn.ending.is_dead() {
             let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
         }
@@ -905,8 +824,8 @@ impl<S: Service> Reactor<S> {
     }
 
     fn sync_interest(&mut self, slot: u32) {
-        let draining = self.drain_until.is_some();
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let draining = self.drain.draining();
+        let conn = self.slab.get_mut(slot).unwrap();
         let want = conn.wanted_interest(&self.shared.config, draining);
         if want != conn.interest && !conn.ending.is_dead() {
             if let Err(e) = self.poller.reregister(conn.sock.as_raw_fd(), slot as u64, want) {
@@ -919,38 +838,22 @@ impl<S: Service> Reactor<S> {
     // ----- timers ----------------------------------------------------
 
     fn arm_timer(&mut self, slot: u32) {
-        let generation = self.slots[slot as usize].generation;
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let generation = self.slab.generation(slot);
+        let conn = self.slab.get_mut(slot).unwrap();
         let soft_time = self.shared.output.get().soft_time;
         let Some((at, _)) = conn.deadline(&self.shared.config, soft_time) else { return };
-        if conn.timer_at.is_none_or(|t| at < t) {
-            conn.timer_at = Some(at);
-            self.timers.push(Reverse((at, slot, generation)));
-        }
+        self.timers.arm(&mut conn.timer_at, at, slot, generation);
     }
 
     fn fire_timers(&mut self) {
         let now = Instant::now();
         self.now = now;
         self.turned_away.expire(&mut self.poller, now);
-        if self.accept_paused_until.is_some_and(|t| t <= now) && self.drain_until.is_none() {
-            self.accept_paused_until = None;
-            self.set_accepting(true);
+        if !self.drain.draining() {
+            self.acceptor.resume_if_due(&mut self.poller, now);
         }
-        while let Some(&Reverse((at, slot, generation))) = self.timers.peek() {
-            if at > now {
-                break;
-            }
-            self.timers.pop();
-            let s = &mut self.slots[slot as usize];
-            if s.generation != generation {
-                continue;
-            }
-            let Some(conn) = s.conn.as_mut() else { continue };
-            if conn.timer_at != Some(at) {
-                continue; // superseded by an earlier entry
-            }
-            conn.timer_at = None;
+        while let Some(slot) = self.timers.pop_due(now, &mut self.slab) {
+            let conn = self.slab.get_mut(slot).unwrap();
             match conn.deadline(&self.shared.config, self.shared.output.get().soft_time) {
                 Some((t, why)) if t <= now => self.expire(slot, why),
                 _ => self.arm_timer(slot),
@@ -959,7 +862,7 @@ impl<S: Service> Reactor<S> {
     }
 
     fn expire(&mut self, slot: u32, why: Deadline) {
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let conn = self.slab.get_mut(slot).unwrap();
         let id = conn.info.id;
         match why {
             Deadline::Linger => {
@@ -996,7 +899,7 @@ impl<S: Service> Reactor<S> {
             }
             Deadline::Idle => {
                 self.shared.limit(Limit::IdleTimeout, format_args!("{id}: no traffic for idle_timeout; closing"));
-                let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+                let conn = self.slab.get_mut(slot).unwrap();
                 conn.ending.close_for(CloseReason::Idle);
                 self.settle(slot);
             }
@@ -1045,8 +948,8 @@ impl<S: Service> Reactor<S> {
     /// that still do not fit go back to waiting in `submit`.
     fn retry_blocked(&mut self) {
         for id in std::mem::take(&mut self.blocked) {
-            if let Some(slot) = self.slot_of(id) {
-                self.conn_mut(slot).unwrap().queued_for_room = false;
+            if let Some(slot) = self.slab.slot_of(id) {
+                self.slab.get_mut(slot).unwrap().queued_for_room = false;
                 self.settle(slot);
             }
         }
@@ -1055,8 +958,8 @@ impl<S: Service> Reactor<S> {
     /// Applies a note (bytes to send, or a close when `None`) to its
     /// connection; returns the slot to settle, if any.
     fn deliver(&mut self, id: ConnId, bytes: Option<Vec<u8>>) -> Option<u32> {
-        let slot = self.slot_of(id)?;
-        let conn = self.conn_mut(slot).unwrap();
+        let slot = self.slab.slot_of(id)?;
+        let conn = self.slab.get_mut(slot).unwrap();
         if !conn.ending.live() {
             return None;
         }
@@ -1084,7 +987,7 @@ impl<S: Service> Reactor<S> {
         let released = self.shared.released.load(SeqCst);
         let mut held = std::mem::take(&mut self.held);
         held.retain(|&slot| {
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return false };
+            let Some(conn) = self.slab.get_mut(slot) else { return false };
             match conn.held {
                 Some(gate) if gate <= released => {
                     conn.held = None;
@@ -1116,7 +1019,7 @@ impl<S: Service> Reactor<S> {
     // ----- shutdown --------------------------------------------------
 
     fn begin_shutdown(&mut self) {
-        if self.drain_until.is_some() {
+        if self.drain.draining() {
             return;
         }
         self.shared.note_shutdown();
@@ -1124,30 +1027,25 @@ impl<S: Service> Reactor<S> {
         // may have sent whole requests: closing the listener would reset
         // them. Take them in (the backlog is finite), then stop accepting;
         // the last read below takes their requests.
-        if self.accepting {
-            for li in 0..self.listeners.len() {
+        if self.acceptor.accepting() {
+            for li in 0..self.acceptor.count() {
                 while self.accept(li) {}
             }
         }
-        self.drain_until = Some(self.now + self.shared.config.shutdown_timeout);
+        self.drain.begin(self.now + self.shared.config.shutdown_timeout);
         // What arrived before the signal is still answered: each connection
         // reads what its receive queue holds now, however many turns and
         // tasks that takes, and nothing after it. Measured before the
         // listeners close, so a client that sees them refuse knows that
         // whatever it sends from then on is not read.
-        for slot in &mut self.slots {
-            if let Some(conn) = slot.conn.as_mut().filter(|c| c.ending.live()) {
-                conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
-            }
+        for conn in self.slab.conns_mut().filter(|c| c.ending.live()) {
+            conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
         }
         let _ = self.poller.deregister(self.shared.shutdown_fd(), SHUTDOWN_TOKEN);
-        for (i, l) in std::mem::take(&mut self.listeners).into_iter().enumerate() {
-            let _ = self.poller.deregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64);
-        }
-        self.accept_paused_until = None;
-        tracing::debug!(io_loop = self.idx, open = self.open_conns(), "draining");
-        for slot in 0..self.slots.len() as u32 {
-            if self.conn_mut(slot).is_some() {
+        self.acceptor.close(&mut self.poller);
+        tracing::debug!(io_loop = self.idx, open = self.slab.len(), "draining");
+        for slot in self.slab.slots() {
+            if self.slab.get_mut(slot).is_some() {
                 self.read(slot);
                 self.settle(slot);
             }
@@ -1157,19 +1055,17 @@ impl<S: Service> Reactor<S> {
     /// The drain's two phases: first every loop finishes the requests it
     /// received; then, once all have, every connection hears its goodbye.
     fn advance_drain(&mut self) {
-        if !self.finished_work && !self.has_received_work() {
-            self.finished_work = true;
-            if self.shared.loop_finished_work() {
-                // The last loop to finish: the others may be asleep.
-                for inbox in self.control.inboxes.iter() {
-                    inbox.waker.wake();
-                }
+        let slab = &self.slab;
+        let advance = self.drain.advance(|| Self::has_received_work(slab), &self.shared);
+        if advance.wake_others {
+            // The last loop to finish: the others may be asleep.
+            for inbox in self.control.inboxes.iter() {
+                inbox.waker.wake();
             }
         }
-        if !self.saying_goodbye && self.shared.work_finished() {
-            self.saying_goodbye = true;
-            for slot in 0..self.slots.len() as u32 {
-                if self.conn_mut(slot).is_some() {
+        if advance.goodbyes_began {
+            for slot in self.slab.slots() {
+                if self.slab.get_mut(slot).is_some() {
                     self.settle(slot);
                 }
             }
@@ -1178,24 +1074,21 @@ impl<S: Service> Reactor<S> {
 
     /// Some connection still has received bytes to read or handle, or a
     /// task out.
-    fn has_received_work(&self) -> bool {
-        self.slots
-            .iter()
-            .filter_map(|s| s.conn.as_ref())
-            .any(|c| c.ending.live() && (c.drain_quota > 0 || c.unseen || c.task_out()))
+    fn has_received_work(slab: &Slab<S>) -> bool {
+        slab.iter().map(|(_, c)| c).any(|c| c.ending.live() && (c.drain_quota > 0 || c.unseen || c.task_out()))
     }
 
     fn force_close_all(&mut self) -> LoopReport {
         let mut report = LoopReport::default();
-        for slot in 0..self.slots.len() as u32 {
-            let Some(conn) = self.conn_mut(slot) else { continue };
+        for slot in self.slab.slots() {
+            let Some(conn) = self.slab.get_mut(slot) else { continue };
             report.forced += 1;
             if !conn.task_out() {
                 self.close_now(slot, CloseReason::Shutdown);
             } else {
                 // A worker still has this connection (and maybe its socket):
                 // leave the descriptor open for it; the process is exiting.
-                let conn = self.slots[slot as usize].conn.take().unwrap();
+                let conn = self.slab.remove(slot).unwrap();
                 self.shared.metrics.closed(CloseReason::Shutdown);
                 self.shared.metrics.connections_open.fetch_sub(1, Relaxed);
                 self.shared.metrics.output_memory.fetch_sub(conn.counted_output as u64, Relaxed);
