@@ -13,8 +13,9 @@
 //!   maybe waiting for the service to close the connection itself.
 //! - [`Ending`]: how the connection is ending: `Open`, `Closing` once its
 //!   output is written, `Lingering` for the client's EOF after our write
-//!   side is shut, or `Dead` (the socket is finished; close as soon as no
-//!   task is out). `Dead` overrides the others: nothing leads out of it.
+//!   side is shut, or `Aborted` (the socket is finished; close as soon as
+//!   no task is out). `Aborted` overrides the others: nothing leads out of
+//!   it.
 //!
 //! The table of transitions is in `docs/architecture.md`.
 
@@ -89,20 +90,20 @@ impl Peer {
 pub enum Ending {
     /// It is not.
     Open,
-    /// Close once the output is written and no task is out.
+    /// Close once the output is written and no task is out (then linger).
     Closing(CloseReason),
     /// Our write side is shut; waiting (briefly, until `until`) for the
     /// client's EOF. Only while no task is out.
     Lingering { reason: CloseReason, until: Instant },
-    /// The socket is finished (reset, error, a limit): close as soon as no
-    /// task is out.
-    Dead(CloseReason),
+    /// Aborted: the socket is finished (reset, error, a limit); nothing
+    /// more is read or written, and it closes as soon as no task is out.
+    Aborted(CloseReason),
 }
 
 impl Ending {
     /// Closes after the output, keeping the reason of a close already
-    /// decided. A lingering or dead connection stays so.
-    pub fn close(&mut self, reason: CloseReason) {
+    /// decided. A lingering or aborted connection stays so.
+    pub fn start_closing(&mut self, reason: CloseReason) {
         if *self == Ending::Open {
             *self = Ending::Closing(reason);
         }
@@ -110,24 +111,24 @@ impl Ending {
 
     /// Closes after the output for this reason, replacing the reason of a
     /// close already decided (a rejection says why in its reply). A
-    /// lingering or dead connection stays so.
-    pub fn close_for(&mut self, reason: CloseReason) {
+    /// lingering or aborted connection stays so.
+    pub fn start_closing_for(&mut self, reason: CloseReason) {
         if let Ending::Open | Ending::Closing(_) = *self {
             *self = Ending::Closing(reason);
         }
     }
 
     /// The socket is finished. Overrides any other ending, and the reason
-    /// of an earlier death: the latest failure is the one reported.
-    pub fn die(&mut self, reason: CloseReason) {
-        *self = Ending::Dead(reason);
+    /// of an earlier abort: the latest failure is the one reported.
+    pub fn abort(&mut self, reason: CloseReason) {
+        *self = Ending::Aborted(reason);
     }
 
-    pub fn is_dead(self) -> bool {
-        matches!(self, Ending::Dead(_))
+    pub fn aborted(self) -> bool {
+        matches!(self, Ending::Aborted(_))
     }
 
-    /// Still reading and answering: not lingering, not dead.
+    /// Still reading and answering: not lingering, not aborted.
     pub fn live(self) -> bool {
         matches!(self, Ending::Open | Ending::Closing(_))
     }
@@ -136,9 +137,7 @@ impl Ending {
 /// What `settle` does next for a connection (`Conn::next_step`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
-    /// The socket is finished and no task is out: close it.
-    Bury(CloseReason),
-    /// The socket is finished but a task is out: wait for it.
+    /// The connection aborted, but a task is out: wait for it.
     AwaitTask,
     /// Hand the input the service has not seen to a task.
     Dispatch,
@@ -146,12 +145,14 @@ pub enum Step {
     Write,
     /// The output fell below the low-water mark: read and dispatch again.
     Resume,
-    /// Everything is written: shut the write side and linger, or close.
-    Finish(CloseReason),
+    /// Closing, everything is written: shut the write side and linger for
+    /// the client's EOF, or close if it sent one.
+    Linger(CloseReason),
     /// Everything the client sent before its EOF is answered: tell the
     /// service (`Service::input_ended`).
     EndInput,
-    /// Close now, the output being written.
+    /// Close now: aborted with no task out, or the client's input ended
+    /// and the service has nothing more to say.
     Close(CloseReason),
     /// Draining, with everything answered: say goodbye (`Service::goodbye`).
     Goodbye,
@@ -214,8 +215,8 @@ pub struct Conn<S: Service> {
     /// The service said a request is still arriving (`Cx::request_in_progress`).
     pub mid_request: bool,
     /// The length the service announced for the request at the front of
-    /// `input` (`Cx::expect`); 0 for none.
-    pub expect: usize,
+    /// `input` (`Cx::announce_request_len`); 0 for none.
+    pub announced: usize,
     /// Listed in the loop's `to_flush`, to be written at the end of the turn.
     pub flush_queued: bool,
     /// Owned output bytes counted in the server-wide output total.
@@ -250,7 +251,7 @@ impl<S: Service> Conn<S> {
             held: None,
             drain_quota: 0,
             mid_request: false,
-            expect: 0,
+            announced: 0,
             flush_queued: false,
             counted_output: 0,
             soft_since: None,
@@ -337,22 +338,22 @@ impl<S: Service> Conn<S> {
     }
 
     /// How much input may be buffered: `max_input_bytes`, or more for a
-    /// request the service announced (`Cx::expect`).
+    /// request the service announced (`Cx::announce_request_len`).
     pub fn input_limit(&self, config: &Config) -> usize {
-        config.max_input_bytes.max(self.expect)
+        config.max_input_bytes.max(self.announced)
     }
 
     /// The announced request is not all in yet, and more may come: the
     /// service has nothing new to look at.
     pub fn awaits_announced(&self, draining: bool) -> bool {
-        self.input.len() < self.expect && !self.peer.closed() && !(draining && self.drain_quota == 0)
+        self.input.len() < self.announced && !self.peer.closed() && !(draining && self.drain_quota == 0)
     }
 
     /// The interest this connection should have now. `draining`: the server
     /// is shutting down and reads no new requests.
     pub fn wanted_interest(&self, config: &Config, draining: bool) -> Interest {
         match self.ending {
-            Ending::Dead(_) => Interest::NONE,
+            Ending::Aborted(_) => Interest::NONE,
             Ending::Lingering { .. } => Interest::READ,
             Ending::Open | Ending::Closing(_) => {
                 let read = self.ending == Ending::Open
@@ -406,11 +407,11 @@ impl<S: Service> Conn<S> {
     /// What the loop does next for this connection, its output limits
     /// being checked. `low_water`: `output_low_water_bytes`.
     pub fn next_step(&self, turn: Turn, low_water: u64) -> Step {
-        if let Ending::Dead(reason) = self.ending {
-            return if self.task_out() { Step::AwaitTask } else { Step::Bury(reason) };
+        if let Ending::Aborted(reason) = self.ending {
+            return if self.task_out() { Step::AwaitTask } else { Step::Close(reason) };
         }
-        let home = !self.task_out();
-        if home
+        let on_loop = !self.task_out();
+        if on_loop
             && self.unseen
             && self.ending == Ending::Open
             && !self.awaits_announced(turn.draining)
@@ -426,12 +427,12 @@ impl<S: Service> Conn<S> {
         if self.output_paused && self.out.len() < low_water {
             return Step::Resume;
         }
-        if !home || !self.out.is_empty() {
+        if !on_loop || !self.out.is_empty() {
             return Step::Wait;
         }
         match (self.ending, self.peer) {
-            (Ending::Closing(reason), _) => Step::Finish(reason),
-            (Ending::Lingering { .. } | Ending::Dead(_), _) => Step::Wait,
+            (Ending::Closing(reason), _) => Step::Linger(reason),
+            (Ending::Lingering { .. } | Ending::Aborted(_), _) => Step::Wait,
             // Everything the client sent is answered; the service may still
             // have replies on their way (`input_ended`).
             (Ending::Open, Peer::Closed) if !self.unseen => Step::EndInput,
@@ -475,42 +476,42 @@ pub(crate) mod tests {
     #[test]
     fn closing_keeps_the_first_reason() {
         let mut e = Ending::Open;
-        e.close(CloseReason::Service);
-        e.close(CloseReason::PeerClosed);
+        e.start_closing(CloseReason::Service);
+        e.start_closing(CloseReason::PeerClosed);
         assert_eq!(e, Ending::Closing(CloseReason::Service));
     }
 
     #[test]
     fn closing_for_a_reason_replaces_the_reason_of_a_close_under_way() {
         let mut e = Ending::Closing(CloseReason::Service);
-        e.close_for(CloseReason::Panic);
+        e.start_closing_for(CloseReason::Panic);
         assert_eq!(e, Ending::Closing(CloseReason::Panic));
     }
 
     #[test]
-    fn a_lingering_or_dead_connection_stays_so_when_asked_to_close() {
+    fn a_lingering_or_aborted_connection_stays_so_when_asked_to_close() {
         let until = Instant::now();
-        for start in [Ending::Lingering { reason: CloseReason::Idle, until }, Ending::Dead(CloseReason::Error)] {
+        for start in [Ending::Lingering { reason: CloseReason::Idle, until }, Ending::Aborted(CloseReason::Error)] {
             let mut e = start;
-            e.close(CloseReason::Service);
-            e.close_for(CloseReason::Panic);
+            e.start_closing(CloseReason::Service);
+            e.start_closing_for(CloseReason::Panic);
             assert_eq!(e, start);
         }
     }
 
     #[test]
-    fn death_overrides_every_ending_and_the_latest_reason_is_reported() {
+    fn an_abort_overrides_every_ending_and_the_latest_reason_is_reported() {
         let until = Instant::now();
         for start in [
             Ending::Open,
             Ending::Closing(CloseReason::Service),
             Ending::Lingering { reason: CloseReason::Idle, until },
-            Ending::Dead(CloseReason::WriteTimeout),
+            Ending::Aborted(CloseReason::WriteTimeout),
         ] {
             let mut e = start;
-            e.die(CloseReason::Error);
-            assert_eq!(e, Ending::Dead(CloseReason::Error));
-            assert!(e.is_dead() && !e.live());
+            e.abort(CloseReason::Error);
+            assert_eq!(e, Ending::Aborted(CloseReason::Error));
+            assert!(e.aborted() && !e.live());
         }
         assert!(Ending::Open.live() && Ending::Closing(CloseReason::Idle).live());
         assert!(!Ending::Lingering { reason: CloseReason::Idle, until }.live());
@@ -572,11 +573,11 @@ pub(crate) mod tests {
         c.output_paused = false;
         c.out = Output::new();
         c.interest = Interest::READ;
-        c.expect = 10;
+        c.announced = 10;
         assert_eq!(step(&c), Step::Wait, "the announced request is not all in");
-        c.expect = 0;
+        c.announced = 0;
         c.ending = Ending::Closing(CloseReason::Service);
-        assert_eq!(step(&c), Step::Finish(CloseReason::Service));
+        assert_eq!(step(&c), Step::Linger(CloseReason::Service));
         c.ending = Ending::Open;
         c.hand_out(false, 4);
         assert_eq!(step(&c), Step::Wait);
@@ -600,7 +601,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn a_closing_connection_finishes_once_its_output_is_written_and_its_task_is_back() {
+    fn a_closing_connection_lingers_once_its_output_is_written_and_its_task_is_back() {
         let mut c = conn();
         c.ending = Ending::Closing(CloseReason::Idle);
         c.out.push_vec(b"bye".to_vec());
@@ -610,20 +611,20 @@ pub(crate) mod tests {
         c.hand_out(false, 0);
         assert_eq!(step(&c), Step::Wait);
         c.take_back(0);
-        assert_eq!(step(&c), Step::Finish(CloseReason::Idle));
+        assert_eq!(step(&c), Step::Linger(CloseReason::Idle));
         c.ending = Ending::Lingering { reason: CloseReason::Idle, until: Instant::now() };
         assert_eq!(step(&c), Step::Wait, "lingering waits for the client's EOF");
     }
 
     #[test]
-    fn a_dead_connection_is_buried_when_its_task_is_back() {
+    fn an_aborted_connection_closes_when_its_task_is_back() {
         let mut c = conn();
         c.unseen = true;
         c.hand_out(false, 0);
-        c.ending.die(CloseReason::Error);
+        c.ending.abort(CloseReason::Error);
         assert_eq!(step(&c), Step::AwaitTask);
         c.take_back(0);
-        assert_eq!(step(&c), Step::Bury(CloseReason::Error));
+        assert_eq!(step(&c), Step::Close(CloseReason::Error));
     }
 
     #[test]
@@ -670,7 +671,7 @@ pub(crate) mod tests {
         assert_eq!(c.wanted_interest(&config, false), Interest { read: false, write: true });
         c.ending = Ending::Lingering { reason: CloseReason::Service, until: Instant::now() };
         assert_eq!(c.wanted_interest(&config, false), Interest::READ);
-        c.ending = Ending::Dead(CloseReason::Error);
+        c.ending = Ending::Aborted(CloseReason::Error);
         assert_eq!(c.wanted_interest(&config, false), Interest::NONE);
     }
 

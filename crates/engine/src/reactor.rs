@@ -7,7 +7,7 @@
 //! - a connection has at most one task out, so its requests are handled and
 //!   answered in arrival order;
 //! - a connection is closed exactly once, and its service state dropped
-//!   through `Service::close` exactly once.
+//!   through `Service::closed` exactly once.
 //!
 //! A turn: wait for readiness (the timeout is the nearest deadline), accept,
 //! read, take back finished tasks, fire due timers, then push the turn's new
@@ -290,7 +290,7 @@ impl<S: Service> Reactor<S> {
             tracing::warn!(error = %e, "cannot register a new connection");
             self.slab.release(slot);
             m.closed(CloseReason::Error);
-            self.guarded("close", || self.service.close(state, &info, CloseReason::Error));
+            self.guarded("closed", || self.service.closed(state, &info, CloseReason::Error));
             return;
         }
         m.connections_open.fetch_add(1, Relaxed);
@@ -309,7 +309,7 @@ impl<S: Service> Reactor<S> {
                 Ending::Lingering { reason, .. } => reason,
                 _ => CloseReason::Error,
             };
-            self.kill(slot, reason);
+            self.abort(slot, reason);
             return;
         }
         if ev.writable {
@@ -326,7 +326,7 @@ impl<S: Service> Reactor<S> {
         let now = self.now;
         let draining = self.drain.draining();
         let Some(conn) = self.slab.get_mut(slot) else { return };
-        if conn.ending.is_dead() || conn.peer.closed() {
+        if conn.ending.aborted() || conn.peer.closed() {
             return;
         }
         let max_input = conn.input_limit(&self.shared.config);
@@ -341,8 +341,8 @@ impl<S: Service> Reactor<S> {
             // buffer, reserved for it whole, in reads as large as the
             // turn's budget; anything else through the scratch buffer, so
             // that an idle connection's buffer stays empty.
-            let announced = conn.expect > conn.input.len();
-            let chunk = if announced { READ_BUDGET_BYTES } else { READ_CHUNK_BYTES };
+            let into_buffer = conn.announced > conn.input.len();
+            let chunk = if into_buffer { READ_BUDGET_BYTES } else { READ_CHUNK_BYTES };
             let mut room = max_input.saturating_sub(conn.buffered()).min(chunk);
             if draining {
                 // Only what arrived before the signal.
@@ -351,10 +351,10 @@ impl<S: Service> Reactor<S> {
             if room == 0 || total >= READ_BUDGET_BYTES {
                 break None;
             }
-            let got = if announced {
-                if conn.input.capacity() < conn.expect {
+            let got = if into_buffer {
+                if conn.input.capacity() < conn.announced {
                     // A failure leaves the buffer to grow as it reads.
-                    let _ = conn.input.try_reserve_exact(conn.expect - conn.input.len());
+                    let _ = conn.input.try_reserve_exact(conn.announced - conn.input.len());
                 }
                 sys::read_append(fd, &mut conn.input, room)
             } else {
@@ -371,7 +371,7 @@ impl<S: Service> Reactor<S> {
                     if conn.input.is_empty() && !conn.mid_request {
                         conn.request_since = Some(now);
                     }
-                    if !announced {
+                    if !into_buffer {
                         conn.input.extend_from_slice(&self.scratch[..n]);
                     }
                     conn.unseen = true;
@@ -395,11 +395,11 @@ impl<S: Service> Reactor<S> {
         };
         self.shared.metrics.bytes_in.fetch_add(total as u64, Relaxed);
         if let Some(reason) = outcome {
-            self.kill(slot, reason);
+            self.abort(slot, reason);
             return;
         }
         let conn = self.slab.get_mut(slot).unwrap();
-        if conn.buffered() >= max_input && conn.unseen && conn.expect < max_input {
+        if conn.buffered() >= max_input && conn.unseen && conn.announced < max_input {
             self.shared.metrics.limit_hit(Limit::MaxInput);
         }
     }
@@ -412,7 +412,7 @@ impl<S: Service> Reactor<S> {
         }
         let now = self.now;
         let Some(conn) = self.slab.get_mut(slot) else { return };
-        if conn.direct_out() || conn.out.is_empty() || conn.ending.is_dead() || conn.held.is_some() {
+        if conn.direct_out() || conn.out.is_empty() || conn.ending.aborted() || conn.held.is_some() {
             return;
         }
         match conn.out.write_to(conn.sock.as_raw_fd()) {
@@ -429,7 +429,7 @@ impl<S: Service> Reactor<S> {
             }
             Err(e) => {
                 tracing::debug!(conn = %conn.info.id, error = %e, "write failed");
-                self.kill(slot, CloseReason::Error);
+                self.abort(slot, CloseReason::Error);
             }
         }
     }
@@ -444,7 +444,7 @@ impl<S: Service> Reactor<S> {
         let mut wrote = false;
         loop {
             let Some(conn) = self.slab.get(slot) else { return };
-            if !conn.ending.is_dead() && self.limit_output(slot) {
+            if !conn.ending.aborted() && self.limit_output(slot) {
                 return;
             }
             let turn = Turn { draining: self.drain.draining(), goodbyes: self.drain.goodbyes(), wrote };
@@ -453,8 +453,8 @@ impl<S: Service> Reactor<S> {
             let step = conn.next_step(turn, low_water);
             wrote = false;
             match step {
-                Step::Bury(reason) | Step::Close(reason) => {
-                    self.close_now(slot, reason);
+                Step::Close(reason) => {
+                    self.close(slot, reason);
                     return;
                 }
                 Step::AwaitTask => {
@@ -478,8 +478,8 @@ impl<S: Service> Reactor<S> {
                     wrote = true;
                 }
                 Step::Resume => conn.output_paused = false,
-                Step::Finish(reason) => {
-                    self.finish(slot, reason);
+                Step::Linger(reason) => {
+                    self.linger(slot, reason);
                     return;
                 }
                 Step::EndInput => {
@@ -532,7 +532,7 @@ impl<S: Service> Reactor<S> {
                 Limit::MaxOutput,
                 format_args!("{id}: output pending past max_output_bytes; closing a slow reader"),
             );
-            self.kill(slot, CloseReason::OutputTooLarge);
+            self.abort(slot, CloseReason::OutputTooLarge);
             return true;
         }
         false
@@ -544,7 +544,7 @@ impl<S: Service> Reactor<S> {
     fn account_output(&mut self, slot: u32) -> bool {
         let now = self.now;
         let Some(conn) = self.slab.get_mut(slot) else { return true };
-        if conn.ending.is_dead() {
+        if conn.ending.aborted() {
             return false;
         }
         let mem = conn.out.mem_len();
@@ -564,7 +564,7 @@ impl<S: Service> Reactor<S> {
                 Limit::OutputHard,
                 format_args!("{id}: {mem} bytes of output pending, past the hard output limit; closing"),
             );
-            self.kill(slot, CloseReason::OutputTooLarge);
+            self.abort(slot, CloseReason::OutputTooLarge);
             return true;
         }
         if limits.soft_bytes > 0 && mem > limits.soft_bytes {
@@ -574,7 +574,7 @@ impl<S: Service> Reactor<S> {
                     Limit::OutputSoft,
                     format_args!("{id}: output held above the soft output limit too long; closing"),
                 );
-                self.kill(slot, CloseReason::OutputTooLarge);
+                self.abort(slot, CloseReason::OutputTooLarge);
                 return true;
             }
         } else {
@@ -595,7 +595,7 @@ impl<S: Service> Reactor<S> {
                 Limit::OutputTotal,
                 format_args!("{id}: output of all clients past the total output limit; closing the one with the most ({held} bytes)"),
             );
-            self.kill(slot, CloseReason::OutputTooLarge);
+            self.abort(slot, CloseReason::OutputTooLarge);
         }
     }
 
@@ -641,7 +641,7 @@ impl<S: Service> Reactor<S> {
         let conn = self.slab.get_mut(slot).unwrap();
         let input = std::mem::take(&mut conn.input);
         conn.unseen = false;
-        conn.expect = 0;
+        conn.announced = 0;
         let service = &self.service;
         let state = conn.state().expect("dispatched with the state on the loop");
         let inline = self.queue.is_none()
@@ -712,7 +712,7 @@ impl<S: Service> Reactor<S> {
         }
         conn.input = input;
         conn.mid_request = verdict.mid_request;
-        conn.expect = verdict.announced;
+        conn.announced = verdict.announced;
         let max_input = conn.input_limit(&self.shared.config);
         if verdict.mid_request {
             conn.request_since.get_or_insert(now);
@@ -739,14 +739,15 @@ impl<S: Service> Reactor<S> {
         self.direct_out -= usize::from(direct);
         match verdict.next(failure, conn.unseen, conn.input.len(), max_input) {
             Next::WriteFailed => {
-                // Dead connections are out of the poller (see `kill`), or
-                // the `poll` backend keeps the socket's entry for the slot's
-                // next tenant, which then cannot be registered.
-                let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
-                conn.ending.die(CloseReason::Error);
+                // Aborted connections are out of the poller (see `abort`);
+                // `close` does not deregister them again, and the `poll`
+                // backend would keep a closed descriptor's entry, which the
+                // next socket to get that descriptor could not register.
+                let _ = self.poller.deregister(conn.sock.as_raw_fd());
+                conn.ending.abort(CloseReason::Error);
             }
             Next::Panicked => self.reject(slot, Reject::Panic, CloseReason::Panic),
-            Next::Close => conn.ending.close(CloseReason::Service),
+            Next::Close => conn.ending.start_closing(CloseReason::Service),
             Next::Again => conn.unseen = true,
             Next::TooLarge => {
                 let id = conn.info.id;
@@ -760,6 +761,15 @@ impl<S: Service> Reactor<S> {
         }
     }
 
+    // ----- the ways a connection ends --------------------------------
+    //
+    // `reject`: reply as the service says for `why`, then close after the
+    // output (`Ending::Closing`). `linger`: the output is written; shut the
+    // write side and wait for the client's EOF (`Ending::Lingering`).
+    // `abort`: the socket is finished (`Ending::Aborted`). `close`: the
+    // socket is closed and the state dropped, now. What leads to each is
+    // decided in `Conn::next_step`, `absorb` and `expire`.
+
     /// Sends the service's reply for `why` (if any) and closes after it.
     fn reject(&mut self, slot: u32, why: Reject, reason: CloseReason) {
         let reply = self.guarded("reject", || self.service.reject(why)).flatten();
@@ -769,17 +779,17 @@ impl<S: Service> Reactor<S> {
         }
         conn.input.clear();
         conn.unseen = false;
-        conn.ending.close_for(reason);
+        conn.ending.start_closing_for(reason);
     }
 
     /// Closes once the output is written: at once if the client already
     /// closed its side, else after a lingering wait for its EOF.
-    fn finish(&mut self, slot: u32, reason: CloseReason) {
+    fn linger(&mut self, slot: u32, reason: CloseReason) {
         let linger = self.shared.config.linger_timeout;
         let until = self.drain.until().map_or(self.now + linger, |d| d.min(self.now + linger));
         let conn = self.slab.get_mut(slot).unwrap();
         if conn.peer.closed() || sys::shutdown_write(conn.sock.as_raw_fd()).is_err() {
-            self.close_now(slot, reason);
+            self.close(slot, reason);
             return;
         }
         conn.ending = Ending::Lingering { reason, until };
@@ -789,29 +799,31 @@ impl<S: Service> Reactor<S> {
         self.arm_timer(slot);
     }
 
-    /// The socket is finished: close it now, or when its task comes back.
-    fn kill(&mut self, slot: u32, reason: CloseReason) {
+    /// The socket is finished: close it now, or when its task comes back;
+    /// nothing more is read or written.
+    fn abort(&mut self, slot: u32, reason: CloseReason) {
         let conn = self.slab.get_mut(slot).unwrap();
         if !conn.task_out() {
-            self.close_now(slot, reason);
+            self.close(slot, reason);
             return;
         }
         // The worker may stop early: nothing it writes will be sent.
         conn.gone.store(true, Relaxed);
         let counted = std::mem::take(&mut conn.counted_output);
         self.shared.metrics.output_memory.fetch_sub(counted as u64, Relaxed);
-        conn.ending.die(reason);
+        conn.ending.abort(reason);
         // Level-triggered hang-ups would report again every turn.
         let fd = conn.sock.as_raw_fd();
-        let _ = self.poller.deregister(fd, slot as u64);
+        let _ = self.poller.deregister(fd);
         conn.interest = Interest::NONE;
         self.note_awaited(slot);
     }
 
-    fn close_now(&mut self, slot: u32, reason: CloseReason) {
+    /// Closes the socket and drops the service state (`Service::closed`).
+    fn close(&mut self, slot: u32, reason: CloseReason) {
         let Some(conn) = self.slab.remove(slot) else { return };
-        if !conn.ending.is_dead() {
-            let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
+        if !conn.ending.aborted() {
+            let _ = self.poller.deregister(conn.sock.as_raw_fd());
         }
         let m = &self.shared.metrics;
         m.connections_open.fetch_sub(1, Relaxed);
@@ -819,7 +831,7 @@ impl<S: Service> Reactor<S> {
         m.closed(reason);
         tracing::debug!(conn = %conn.info.id, reason = reason.as_str(), "closed");
         if let Holder::Loop(state) = conn.holder {
-            self.guarded("close", || self.service.close(state, &conn.info, reason));
+            self.guarded("closed", || self.service.closed(state, &conn.info, reason));
         }
     }
 
@@ -827,7 +839,7 @@ impl<S: Service> Reactor<S> {
         let draining = self.drain.draining();
         let conn = self.slab.get_mut(slot).unwrap();
         let want = conn.wanted_interest(&self.shared.config, draining);
-        if want != conn.interest && !conn.ending.is_dead() {
+        if want != conn.interest && !conn.ending.aborted() {
             if let Err(e) = self.poller.reregister(conn.sock.as_raw_fd(), slot as u64, want) {
                 tracing::debug!(conn = %conn.info.id, error = %e, "cannot change interest");
             }
@@ -870,12 +882,12 @@ impl<S: Service> Reactor<S> {
                     Ending::Lingering { reason, .. } => reason,
                     _ => CloseReason::Shutdown,
                 };
-                self.close_now(slot, reason);
+                self.close(slot, reason);
             }
             Deadline::Write => {
                 self.shared
                     .limit(Limit::WriteTimeout, format_args!("{id}: output stalled past write_timeout; closing"));
-                self.kill(slot, CloseReason::WriteTimeout);
+                self.abort(slot, CloseReason::WriteTimeout);
             }
             Deadline::Request => {
                 self.shared.limit(
@@ -890,7 +902,7 @@ impl<S: Service> Reactor<S> {
                     Limit::OutputSoft,
                     format_args!("{id}: output held above the soft output limit too long; closing"),
                 );
-                self.kill(slot, CloseReason::OutputTooLarge);
+                self.abort(slot, CloseReason::OutputTooLarge);
             }
             Deadline::ServiceClose => {
                 // The service did not close it in time after the EOF.
@@ -900,7 +912,7 @@ impl<S: Service> Reactor<S> {
             Deadline::Idle => {
                 self.shared.limit(Limit::IdleTimeout, format_args!("{id}: no traffic for idle_timeout; closing"));
                 let conn = self.slab.get_mut(slot).unwrap();
-                conn.ending.close_for(CloseReason::Idle);
+                conn.ending.start_closing_for(CloseReason::Idle);
                 self.settle(slot);
             }
         }
@@ -975,7 +987,7 @@ impl<S: Service> Reactor<S> {
                 } else {
                     CloseReason::Service
                 };
-                conn.ending.close(reason);
+                conn.ending.start_closing(reason);
             }
         }
         Some(slot)
@@ -1041,7 +1053,7 @@ impl<S: Service> Reactor<S> {
         for conn in self.slab.conns_mut().filter(|c| c.ending.live()) {
             conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
         }
-        let _ = self.poller.deregister(self.shared.shutdown_fd(), SHUTDOWN_TOKEN);
+        let _ = self.poller.deregister(self.shared.shutdown_fd());
         self.acceptor.close(&mut self.poller);
         tracing::debug!(io_loop = self.idx, open = self.slab.len(), "draining");
         for slot in self.slab.slots() {
@@ -1084,7 +1096,7 @@ impl<S: Service> Reactor<S> {
             let Some(conn) = self.slab.get_mut(slot) else { continue };
             report.forced += 1;
             if !conn.task_out() {
-                self.close_now(slot, CloseReason::Shutdown);
+                self.close(slot, CloseReason::Shutdown);
             } else {
                 // A worker still has this connection (and maybe its socket):
                 // leave the descriptor open for it; the process is exiting.

@@ -246,7 +246,7 @@ pub trait Service: Send + Sync + 'static {
 
     /// The connection is gone. Runs on its I/O thread, exactly once per
     /// opened connection.
-    fn close(&self, _state: Self::State, _conn: &ConnInfo, _reason: CloseReason) {}
+    fn closed(&self, _state: Self::State, _conn: &ConnInfo, _reason: CloseReason) {}
 
     /// The bytes to send before the engine closes a connection for `why`,
     /// where the protocol has such a reply (HTTP's 503, Redis's `-ERR`).
@@ -356,7 +356,7 @@ impl<'a> Cx<'a> {
     /// client closes, or the server drains). The service bounds `total`
     /// by its own limit; the engine takes it as given. Lasts for this
     /// call's result only.
-    pub fn expect(&mut self, total: usize) {
+    pub fn announce_request_len(&mut self, total: usize) {
         self.verdict.announced = total;
     }
 

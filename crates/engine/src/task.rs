@@ -149,7 +149,7 @@ pub(crate) mod tests {
                 }
                 b"body" => {
                     cx.request_in_progress();
-                    cx.expect(100);
+                    cx.announce_request_len(100);
                 }
                 b"panic" => panic!("asked to"),
                 _ => cx.out().push_vec(line),

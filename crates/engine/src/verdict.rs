@@ -19,7 +19,7 @@ pub struct Verdict {
     /// A request is still arriving (`Cx::request_in_progress`).
     pub mid_request: bool,
     /// The length announced for the request at the front of the
-    /// unconsumed input (`Cx::expect`); 0 for none.
+    /// unconsumed input (`Cx::announce_request_len`); 0 for none.
     pub announced: usize,
 }
 

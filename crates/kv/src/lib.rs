@@ -443,7 +443,7 @@ impl Service for Kv {
         }
         cx.consume(consumed);
         if announced > 0 && !close {
-            cx.expect(announced);
+            cx.announce_request_len(announced);
         }
         if again {
             cx.call_again();
@@ -464,7 +464,7 @@ impl Service for Kv {
         }
     }
 
-    fn close(&self, client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+    fn closed(&self, client: Client, _conn: &ConnInfo, _reason: CloseReason) {
         self.shared.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&client.meta.id);
     }
 

@@ -105,8 +105,8 @@ impl Acceptor {
 
     /// Closes the listeners: the loop accepts no more.
     pub fn close(&mut self, poller: &mut Poller) {
-        for (i, l) in std::mem::take(&mut self.listeners).into_iter().enumerate() {
-            let _ = poller.deregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64);
+        for l in std::mem::take(&mut self.listeners) {
+            let _ = poller.deregister(l.as_raw_fd());
         }
         self.paused_until = None;
     }
