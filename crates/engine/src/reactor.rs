@@ -442,11 +442,16 @@ impl<S: Service> Reactor<S> {
     /// each arm does it, and either ends here or looks again.
     fn settle(&mut self, slot: u32) {
         let mut wrote = false;
+        // Whether the output may have grown since the limits were checked:
+        // not after queueing a task, telling the service the input ended,
+        // or writing (which checks them itself).
+        let mut output_grew = true;
         loop {
             let Some(conn) = self.slab.get(slot) else { return };
-            if !conn.ending.aborted() && self.limit_output(slot) {
+            if output_grew && !conn.ending.aborted() && self.limit_output(slot) {
                 return;
             }
+            output_grew = true;
             let turn = Turn { draining: self.drain.draining(), goodbyes: self.drain.goodbyes(), wrote };
             let low_water = self.shared.config.output_low_water_bytes as u64;
             let Some(conn) = self.slab.get_mut(slot) else { return };
@@ -461,9 +466,7 @@ impl<S: Service> Reactor<S> {
                     self.note_awaited(slot);
                     return;
                 }
-                Step::Dispatch => {
-                    self.dispatch(slot);
-                }
+                Step::Dispatch => output_grew = self.dispatch(slot),
                 Step::Write => {
                     // At the end of the turn, together with every other
                     // connection's output (settled again then).
@@ -476,6 +479,7 @@ impl<S: Service> Reactor<S> {
                     }
                     self.flush(slot);
                     wrote = true;
+                    output_grew = false;
                 }
                 Step::Resume => conn.output_paused = false,
                 Step::Linger(reason) => {
@@ -489,6 +493,7 @@ impl<S: Service> Reactor<S> {
                     let service_close_by =
                         (farewell == Some(Farewell::Wait)).then(|| self.now + self.shared.config.linger_timeout);
                     conn.peer = Peer::Answered { service_close_by };
+                    output_grew = false;
                 }
                 Step::Goodbye => {
                     conn.said_goodbye = true;
