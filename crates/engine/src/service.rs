@@ -244,8 +244,10 @@ pub trait Service: Send + Sync + 'static {
         Farewell::Close
     }
 
-    /// The connection is gone. Runs on its I/O thread, exactly once per
-    /// opened connection.
+    /// Reports that the connection is closed, for `reason`, and hands back
+    /// its state to drop. Runs on its I/O thread, exactly once per opened
+    /// connection. (To close a connection, see [`Cx::close`] and
+    /// [`Control::close`].)
     fn closed(&self, _state: Self::State, _conn: &ConnInfo, _reason: CloseReason) {}
 
     /// The bytes to send before the engine closes a connection for `why`,
