@@ -15,7 +15,7 @@
 //! under one lock gives every client one global order of events. Messages
 //! from one sender reach every member in the order sent.
 //!
-//! A connection's end ([`Service::close`], whatever the reason) removes its
+//! A connection's end ([`Service::closed`], whatever the reason) removes its
 //! user and tells the channels `QUIT` with the reason (`Max SendQ exceeded`
 //! when the engine dropped a client that stopped reading). A background
 //! thread ([`keepalive`]) pings idle clients and drops those that do not
@@ -254,7 +254,7 @@ impl Service for Chat {
         Farewell::Wait
     }
 
-    fn close(&self, state: Conn, _conn: &ConnInfo, reason: CloseReason) {
+    fn closed(&self, state: Conn, _conn: &ConnInfo, reason: CloseReason) {
         let mut reg = self.lock();
         if reason == CloseReason::Shutdown {
             // Every client is told and leaving: no QUIT after their ERROR.

@@ -12,7 +12,7 @@
 //! What it shows: per-connection state without locks (`Member`), global
 //! state behind the service's own lock (`members`), framing in `handle`
 //! (only whole lines are consumed), messages to other connections through
-//! `Control::send`, and the `close`, `goodbye` and `reject` hooks.
+//! `Control::send`, and the `closed`, `goodbye` and `reject` hooks.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -79,7 +79,7 @@ impl Service for Room {
         }
     }
 
-    fn close(&self, me: Member, conn: &ConnInfo, _reason: CloseReason) {
+    fn closed(&self, me: Member, conn: &ConnInfo, _reason: CloseReason) {
         self.members.lock().unwrap().remove(&conn.id);
         println!("{} left", me.name);
     }

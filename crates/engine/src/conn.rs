@@ -1,9 +1,23 @@
 //! One connection as its I/O loop sees it.
 //!
-//! Only the owning loop touches a `Conn`. While a task is out, `state` is
-//! `None`: the worker has the service state and the input it was given,
-//! and the loop must neither close the socket nor (in direct mode) write to
-//! it until the task comes back.
+//! Only the owning loop touches a `Conn`. A connection's lifecycle is three
+//! small state machines, each an enum, so that a combination the loop must
+//! never reach cannot be written down:
+//!
+//! - [`Holder`]: who has the service state. While a task is out
+//!   (`Holder::Task`), the worker has the state and the input it was
+//!   given, and the loop must neither close the socket nor (when the task
+//!   writes directly) write to it until the task comes back.
+//! - [`Peer`]: the client's side: still sending, sent its EOF, or all it
+//!   sent is answered and the service was told (`Service::input_ended`),
+//!   maybe waiting for the service to close the connection itself.
+//! - [`Ending`]: how the connection is ending: `Open`, `Closing` once its
+//!   output is written, `Lingering` for the client's EOF after our write
+//!   side is shut, or `Aborted` (the socket is finished; close as soon as
+//!   no task is out). `Aborted` overrides the others: nothing leads out of
+//!   it.
+//!
+//! The table of transitions is in `docs/architecture.md`.
 
 use std::net::TcpStream;
 use std::sync::atomic::AtomicBool;
@@ -29,19 +43,145 @@ pub enum Deadline {
     ServiceClose,
 }
 
+/// Who has the connection's service state.
+#[derive(Debug)]
+pub enum Holder<St> {
+    /// The loop: no task is out.
+    Loop(St),
+    /// A task, out with the state and `input_len` bytes of input (which
+    /// count against the input limit with those the loop still has, or the
+    /// limit would grow by a buffer's worth each time a task is out).
+    Task {
+        /// The task may write to the socket itself (`Respond::Direct`).
+        direct: bool,
+        /// Bytes of input the task holds.
+        input_len: usize,
+        /// Counted in the loop's `awaiting`: the loop has work for this
+        /// connection once its task is back.
+        awaited: bool,
+    },
+}
+
+/// The client's side of the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Peer {
+    /// It may send more.
+    Open,
+    /// It sent its EOF; what it sent is not all answered yet.
+    Closed,
+    /// It sent its EOF, everything is answered, and `Service::input_ended`
+    /// ran.
+    Answered {
+        /// The service closes the connection itself (`Farewell::Wait`), at
+        /// the latest by then; `None` once it did, or the time ran out.
+        service_close_by: Option<Instant>,
+    },
+}
+
+impl Peer {
+    /// The client sent its EOF.
+    pub fn closed(self) -> bool {
+        self != Peer::Open
+    }
+}
+
+/// How the connection is ending.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// It is not.
+    Open,
+    /// Close once the output is written and no task is out (then linger).
+    Closing(CloseReason),
+    /// Our write side is shut; waiting (briefly, until `until`) for the
+    /// client's EOF. Only while no task is out.
+    Lingering { reason: CloseReason, until: Instant },
+    /// Aborted: the socket is finished (reset, error, a limit); nothing
+    /// more is read or written, and it closes as soon as no task is out.
+    Aborted(CloseReason),
+}
+
+impl Ending {
+    /// Closes after the output, keeping the reason of a close already
+    /// decided. A lingering or aborted connection stays so.
+    pub fn start_closing(&mut self, reason: CloseReason) {
+        if *self == Ending::Open {
+            *self = Ending::Closing(reason);
+        }
+    }
+
+    /// Closes after the output for this reason, replacing the reason of a
+    /// close already decided (a rejection says why in its reply). A
+    /// lingering or aborted connection stays so.
+    pub fn start_closing_for(&mut self, reason: CloseReason) {
+        if let Ending::Open | Ending::Closing(_) = *self {
+            *self = Ending::Closing(reason);
+        }
+    }
+
+    /// The socket is finished. Overrides any other ending, and the reason
+    /// of an earlier abort: the latest failure is the one reported.
+    pub fn abort(&mut self, reason: CloseReason) {
+        *self = Ending::Aborted(reason);
+    }
+
+    pub fn aborted(self) -> bool {
+        matches!(self, Ending::Aborted(_))
+    }
+
+    /// Still reading and answering: not lingering, not aborted.
+    pub fn live(self) -> bool {
+        matches!(self, Ending::Open | Ending::Closing(_))
+    }
+}
+
+/// What `settle` does next for a connection (`Conn::next_step`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The connection aborted, but a task is out: wait for it.
+    AwaitTask,
+    /// Hand the input the service has not seen to a task.
+    Dispatch,
+    /// Write the pending output (at the end of the turn).
+    Write,
+    /// The output fell below the low-water mark: read and dispatch again.
+    Resume,
+    /// Closing, everything is written: shut the write side and linger for
+    /// the client's EOF, or close if it sent one.
+    Linger(CloseReason),
+    /// Everything the client sent before its EOF is answered: tell the
+    /// service (`Service::input_ended`).
+    EndInput,
+    /// Close now: aborted with no task out, or the client's input ended
+    /// and the service has nothing more to say.
+    Close(CloseReason),
+    /// Draining, with everything answered: say goodbye (`Service::goodbye`).
+    Goodbye,
+    /// Nothing to do until the next event: fix interest and deadline.
+    Wait,
+}
+
+/// What the loop knows of its own state when it settles a connection.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Turn {
+    /// The server is shutting down and reads no new requests.
+    pub draining: bool,
+    /// Every loop has finished its requests: goodbyes are under way.
+    pub goodbyes: bool,
+    /// This pass already wrote the output.
+    pub wrote: bool,
+}
+
 pub struct Conn<S: Service> {
     pub sock: TcpStream,
     pub info: ConnInfo,
-    /// The service's state; `None` while a task has it.
-    pub state: Option<S::State>,
-    /// The task out now may write to the socket itself.
-    pub direct_flight: bool,
+    /// Who has the service state.
+    pub holder: Holder<S::State>,
+    /// The client's side.
+    pub peer: Peer,
+    /// How the connection is ending.
+    pub ending: Ending,
     /// Received bytes not yet handed to a task (or handed back unconsumed).
     pub input: Vec<u8>,
-    /// Bytes of input the task out now holds; with `input` they count
-    /// against the input limit, which would otherwise grow by a buffer's
-    /// worth each time a task is out.
-    pub input_out: usize,
     /// `input` holds bytes the service has not seen.
     pub unseen: bool,
     /// Output waiting for the socket.
@@ -50,14 +190,6 @@ pub struct Conn<S: Service> {
     /// `max_output_bytes`, which is for output piling up behind a reader
     /// that does not read, not for one long reply.
     pub last_call_out: usize,
-    /// The client sent EOF.
-    pub peer_closed: bool,
-    /// Close once the output is written and no task is out.
-    pub closing: Option<CloseReason>,
-    /// The socket is finished (reset, error): close as soon as no task is out.
-    pub dead: Option<CloseReason>,
-    /// Our write side is shut; waiting (briefly) for the client's EOF.
-    pub lingering: Option<CloseReason>,
     /// Reading paused because output passed the high-water mark.
     pub output_paused: bool,
     /// Waiting for room in the task queue.
@@ -72,11 +204,8 @@ pub struct Conn<S: Service> {
     pub request_since: Option<Instant>,
     /// Last write progress while output was pending.
     pub write_since: Option<Instant>,
-    pub linger_until: Option<Instant>,
     /// The deadline this connection has in the timer heap, if any.
     pub timer_at: Option<Instant>,
-    /// Counted in the loop's `awaiting`: its task is out and the loop has work for it.
-    pub awaited: bool,
     /// The output waits for this gate's release (`Cx::hold_output`).
     pub held: Option<u64>,
     /// While draining: bytes that were in the kernel's receive queue at
@@ -86,8 +215,8 @@ pub struct Conn<S: Service> {
     /// The service said a request is still arriving (`Cx::request_in_progress`).
     pub mid_request: bool,
     /// The length the service announced for the request at the front of
-    /// `input` (`Cx::expect`); 0 for none.
-    pub expect: usize,
+    /// `input` (`Cx::announce_request_len`); 0 for none.
+    pub announced: usize,
     /// Listed in the loop's `to_flush`, to be written at the end of the turn.
     pub flush_queued: bool,
     /// Owned output bytes counted in the server-wide output total.
@@ -97,11 +226,6 @@ pub struct Conn<S: Service> {
     /// Set when the socket is finished while a task is out, so that the
     /// worker can stop early (`Cx::gone`).
     pub gone: Arc<AtomicBool>,
-    /// `Service::input_ended` ran (the client's EOF, everything answered).
-    pub input_ended: bool,
-    /// The service closes the connection itself (`Farewell::Wait` from
-    /// `Service::input_ended`), at the latest by then.
-    pub service_close_by: Option<Instant>,
 }
 
 impl<S: Service> Conn<S> {
@@ -109,17 +233,13 @@ impl<S: Service> Conn<S> {
         Conn {
             sock,
             info,
-            state: Some(state),
-            direct_flight: false,
+            holder: Holder::Loop(state),
+            peer: Peer::Open,
+            ending: Ending::Open,
             input: Vec::new(),
-            input_out: 0,
             unseen: false,
             out: Output::new(),
             last_call_out: 0,
-            peer_closed: false,
-            closing: None,
-            dead: None,
-            lingering: None,
             output_paused: false,
             queued_for_room: false,
             said_goodbye: false,
@@ -127,77 +247,132 @@ impl<S: Service> Conn<S> {
             last_active: now,
             request_since: None,
             write_since: None,
-            linger_until: None,
             timer_at: None,
-            awaited: false,
             held: None,
             drain_quota: 0,
             mid_request: false,
-            expect: 0,
+            announced: 0,
             flush_queued: false,
             counted_output: 0,
             soft_since: None,
             gone: Arc::new(AtomicBool::new(false)),
-            input_ended: false,
-            service_close_by: None,
         }
     }
 
-    pub fn home(&self) -> bool {
-        self.state.is_some()
+    /// A task has the service state.
+    pub fn task_out(&self) -> bool {
+        matches!(self.holder, Holder::Task { .. })
+    }
+
+    /// The task out now writes to the socket itself.
+    pub fn direct_out(&self) -> bool {
+        matches!(self.holder, Holder::Task { direct: true, .. })
+    }
+
+    /// The service state, while the loop has it.
+    pub fn state(&self) -> Option<&S::State> {
+        match &self.holder {
+            Holder::Loop(state) => Some(state),
+            Holder::Task { .. } => None,
+        }
+    }
+
+    pub fn state_mut(&mut self) -> Option<&mut S::State> {
+        match &mut self.holder {
+            Holder::Loop(state) => Some(state),
+            Holder::Task { .. } => None,
+        }
+    }
+
+    /// Gives the service state to a task that takes `input_len` bytes of
+    /// input along.
+    ///
+    /// # Panics
+    ///
+    /// If a task is out already: a connection has one at a time.
+    pub fn hand_out(&mut self, direct: bool, input_len: usize) -> S::State {
+        match std::mem::replace(&mut self.holder, Holder::Task { direct, input_len, awaited: false }) {
+            Holder::Loop(state) => state,
+            Holder::Task { .. } => panic!("a connection has one task out at a time"),
+        }
+    }
+
+    /// Takes the service state back from the task; returns what the task
+    /// was: (`direct`, `awaited`).
+    ///
+    /// # Panics
+    ///
+    /// If no task is out.
+    pub fn take_back(&mut self, state: S::State) -> (bool, bool) {
+        match std::mem::replace(&mut self.holder, Holder::Loop(state)) {
+            Holder::Task { direct, awaited, .. } => (direct, awaited),
+            Holder::Loop(_) => panic!("no task is out to come back"),
+        }
+    }
+
+    /// Marks the connection awaited if its task is out and the loop has
+    /// work for it once it is back; true if it was not marked before.
+    pub fn mark_awaited(&mut self) -> bool {
+        let wanted = self.awaits_task();
+        match &mut self.holder {
+            Holder::Task { awaited, .. } if wanted && !*awaited => {
+                *awaited = true;
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Its task is out and the loop has something for it once it is back.
     pub fn awaits_task(&self) -> bool {
-        !self.home()
-            && (self.unseen
-                || self.peer_closed
-                || self.closing.is_some()
-                || self.dead.is_some()
-                || !self.out.is_empty())
+        self.task_out() && (self.unseen || self.peer.closed() || self.ending != Ending::Open || !self.out.is_empty())
     }
 
     /// Received bytes not yet consumed: those here and those a task holds.
     pub fn buffered(&self) -> usize {
-        self.input.len() + self.input_out
+        let out = match self.holder {
+            Holder::Task { input_len, .. } => input_len,
+            Holder::Loop(_) => 0,
+        };
+        self.input.len() + out
     }
 
     /// How much input may be buffered: `max_input_bytes`, or more for a
-    /// request the service announced (`Cx::expect`).
+    /// request the service announced (`Cx::announce_request_len`).
     pub fn input_limit(&self, config: &Config) -> usize {
-        config.max_input_bytes.max(self.expect)
+        config.max_input_bytes.max(self.announced)
     }
 
     /// The announced request is not all in yet, and more may come: the
     /// service has nothing new to look at.
     pub fn awaits_announced(&self, draining: bool) -> bool {
-        self.input.len() < self.expect && !self.peer_closed && !(draining && self.drain_quota == 0)
+        self.input.len() < self.announced && !self.peer.closed() && !(draining && self.drain_quota == 0)
     }
 
     /// The interest this connection should have now. `draining`: the server
     /// is shutting down and reads no new requests.
     pub fn wanted_interest(&self, config: &Config, draining: bool) -> Interest {
-        if self.dead.is_some() {
-            return Interest::NONE;
+        match self.ending {
+            Ending::Aborted(_) => Interest::NONE,
+            Ending::Lingering { .. } => Interest::READ,
+            Ending::Open | Ending::Closing(_) => {
+                let read = self.ending == Ending::Open
+                    && !self.peer.closed()
+                    && (!draining || self.drain_quota > 0)
+                    && !self.output_paused
+                    && !self.queued_for_room
+                    && self.buffered() < self.input_limit(config);
+                let write = !self.out.is_empty() && !self.direct_out() && self.held.is_none();
+                Interest { read, write }
+            }
         }
-        if self.lingering.is_some() {
-            return Interest::READ;
-        }
-        let read = !self.peer_closed
-            && (!draining || self.drain_quota > 0)
-            && self.closing.is_none()
-            && !self.output_paused
-            && !self.queued_for_room
-            && self.buffered() < self.input_limit(config);
-        let write = !self.out.is_empty() && !self.direct_flight && self.held.is_none();
-        Interest { read, write }
     }
 
     /// The nearest deadline, and what it is for. `soft_time`: how long
     /// output may stay above the soft output limit.
     pub fn deadline(&self, config: &Config, soft_time: Duration) -> Option<(Instant, Deadline)> {
-        if let Some(t) = self.linger_until {
-            return Some((t, Deadline::Linger));
+        if let Ending::Lingering { until, .. } = self.ending {
+            return Some((until, Deadline::Linger));
         }
         let mut best: Option<(Instant, Deadline)> = None;
         let mut consider = |t: Instant, why: Deadline| {
@@ -208,13 +383,13 @@ impl<S: Service> Conn<S> {
         if let Some(since) = self.soft_since {
             consider(since + soft_time, Deadline::SoftOutput);
         }
-        if let Some(t) = self.service_close_by {
+        if let Peer::Answered { service_close_by: Some(t) } = self.peer {
             consider(t, Deadline::ServiceClose);
         }
         if !self.out.is_empty() && self.held.is_none() {
             consider(self.write_since.unwrap_or(self.last_active) + config.write_timeout, Deadline::Write);
         }
-        if self.home() && self.closing.is_none() {
+        if !self.task_out() && self.ending == Ending::Open {
             if let (Some(since), Some(limit)) = (self.request_since, config.request_timeout) {
                 if !self.input.is_empty() || self.mid_request {
                     consider(since + limit, Deadline::Request);
@@ -227,5 +402,299 @@ impl<S: Service> Conn<S> {
             }
         }
         best
+    }
+
+    /// What the loop does next for this connection, its output limits
+    /// being checked. `low_water`: `output_low_water_bytes`.
+    pub fn next_step(&self, turn: Turn, low_water: u64) -> Step {
+        if let Ending::Aborted(reason) = self.ending {
+            return if self.task_out() { Step::AwaitTask } else { Step::Close(reason) };
+        }
+        let on_loop = !self.task_out();
+        if on_loop
+            && self.unseen
+            && self.ending == Ending::Open
+            && !self.awaits_announced(turn.draining)
+            && !self.output_paused
+            && !self.queued_for_room
+        {
+            return Step::Dispatch;
+        }
+        // Write before sleeping.
+        if !turn.wrote && !self.out.is_empty() && !self.interest.write && !self.direct_out() {
+            return Step::Write;
+        }
+        if self.output_paused && self.out.len() < low_water {
+            return Step::Resume;
+        }
+        if !on_loop || !self.out.is_empty() {
+            return Step::Wait;
+        }
+        match (self.ending, self.peer) {
+            (Ending::Closing(reason), _) => Step::Linger(reason),
+            (Ending::Lingering { .. } | Ending::Aborted(_), _) => Step::Wait,
+            // Everything the client sent is answered; the service may still
+            // have replies on their way (`input_ended`).
+            (Ending::Open, Peer::Closed) if !self.unseen => Step::EndInput,
+            (Ending::Open, Peer::Answered { service_close_by: None }) if !self.unseen => {
+                Step::Close(CloseReason::PeerClosed)
+            }
+            (Ending::Open, Peer::Answered { .. }) => Step::Wait,
+            (Ending::Open, _) if turn.goodbyes && !self.unseen && self.drain_quota == 0 && !self.said_goodbye => {
+                Step::Goodbye
+            }
+            (Ending::Open, _) => Step::Wait,
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::task::tests::Lines;
+    use std::net::TcpListener;
+
+    const LOW_WATER: u64 = 256 << 10;
+
+    /// A connection as `admit` makes it. Its socket is a loopback one that
+    /// nothing reads or writes: the decisions here are about state only.
+    pub(crate) fn conn() -> Conn<Lines> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let sock = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let info = ConnInfo {
+            id: crate::service::ConnId::new(0, 1, 0),
+            peer: sock.local_addr().unwrap(),
+            local: listener.local_addr().unwrap(),
+        };
+        Conn::new(sock, info, 0, Instant::now())
+    }
+
+    fn step(c: &Conn<Lines>) -> Step {
+        c.next_step(Turn::default(), LOW_WATER)
+    }
+
+    #[test]
+    fn closing_keeps_the_first_reason() {
+        let mut e = Ending::Open;
+        e.start_closing(CloseReason::Service);
+        e.start_closing(CloseReason::PeerClosed);
+        assert_eq!(e, Ending::Closing(CloseReason::Service));
+    }
+
+    #[test]
+    fn closing_for_a_reason_replaces_the_reason_of_a_close_under_way() {
+        let mut e = Ending::Closing(CloseReason::Service);
+        e.start_closing_for(CloseReason::Panic);
+        assert_eq!(e, Ending::Closing(CloseReason::Panic));
+    }
+
+    #[test]
+    fn a_lingering_or_aborted_connection_stays_so_when_asked_to_close() {
+        let until = Instant::now();
+        for start in [Ending::Lingering { reason: CloseReason::Idle, until }, Ending::Aborted(CloseReason::Error)] {
+            let mut e = start;
+            e.start_closing(CloseReason::Service);
+            e.start_closing_for(CloseReason::Panic);
+            assert_eq!(e, start);
+        }
+    }
+
+    #[test]
+    fn an_abort_overrides_every_ending_and_the_latest_reason_is_reported() {
+        let until = Instant::now();
+        for start in [
+            Ending::Open,
+            Ending::Closing(CloseReason::Service),
+            Ending::Lingering { reason: CloseReason::Idle, until },
+            Ending::Aborted(CloseReason::WriteTimeout),
+        ] {
+            let mut e = start;
+            e.abort(CloseReason::Error);
+            assert_eq!(e, Ending::Aborted(CloseReason::Error));
+            assert!(e.aborted() && !e.live());
+        }
+        assert!(Ending::Open.live() && Ending::Closing(CloseReason::Idle).live());
+        assert!(!Ending::Lingering { reason: CloseReason::Idle, until }.live());
+    }
+
+    #[test]
+    fn the_peer_is_closed_from_its_eof_on() {
+        assert!(!Peer::Open.closed());
+        assert!(Peer::Closed.closed());
+        assert!(Peer::Answered { service_close_by: None }.closed());
+    }
+
+    #[test]
+    fn a_task_takes_the_state_and_its_input_counts_while_it_is_out() {
+        let mut c = conn();
+        c.input = vec![0; 10];
+        let input = std::mem::take(&mut c.input);
+        let state = c.hand_out(true, input.len());
+        assert_eq!(state, 0);
+        assert!(c.task_out() && c.direct_out() && c.state().is_none());
+        c.input = vec![0; 3];
+        assert_eq!(c.buffered(), 13);
+        assert_eq!(c.take_back(8), (true, false));
+        assert_eq!(c.state(), Some(&8));
+        assert!(!c.task_out() && !c.direct_out());
+        assert_eq!(c.buffered(), 3);
+    }
+
+    #[test]
+    #[should_panic(expected = "one task out at a time")]
+    fn a_connection_never_has_two_tasks_out() {
+        let mut c = conn();
+        c.hand_out(false, 0);
+        c.hand_out(false, 0);
+    }
+
+    #[test]
+    fn a_task_is_awaited_once_and_only_when_the_loop_has_work_for_it() {
+        let mut c = conn();
+        assert!(!c.mark_awaited(), "no task is out");
+        c.hand_out(false, 0);
+        assert!(!c.mark_awaited(), "nothing waits for the task");
+        c.unseen = true;
+        assert!(c.mark_awaited());
+        assert!(!c.mark_awaited(), "marked already");
+        assert_eq!(c.take_back(0), (false, true));
+    }
+
+    #[test]
+    fn unseen_input_goes_to_a_task_unless_one_is_out_or_the_connection_ends() {
+        let mut c = conn();
+        c.input = b"ping".to_vec();
+        c.unseen = true;
+        assert_eq!(step(&c), Step::Dispatch);
+        c.output_paused = true;
+        c.out.push_vec(vec![0; LOW_WATER as usize]);
+        c.interest = Interest { read: false, write: true };
+        assert_eq!(step(&c), Step::Wait, "reading is paused for the output");
+        c.output_paused = false;
+        c.out = Output::new();
+        c.interest = Interest::READ;
+        c.announced = 10;
+        assert_eq!(step(&c), Step::Wait, "the announced request is not all in");
+        c.announced = 0;
+        c.ending = Ending::Closing(CloseReason::Service);
+        assert_eq!(step(&c), Step::Linger(CloseReason::Service));
+        c.ending = Ending::Open;
+        c.hand_out(false, 4);
+        assert_eq!(step(&c), Step::Wait);
+    }
+
+    #[test]
+    fn output_is_written_once_per_pass_and_never_while_a_task_writes_directly() {
+        let mut c = conn();
+        c.output_paused = true;
+        assert_eq!(step(&c), Step::Resume, "below the low-water mark, reading resumes");
+        c.output_paused = false;
+        c.out.push_vec(b"pong".to_vec());
+        assert_eq!(step(&c), Step::Write);
+        let wrote = Turn { wrote: true, ..Turn::default() };
+        assert_eq!(c.next_step(wrote, LOW_WATER), Step::Wait);
+        c.interest = Interest { read: true, write: true };
+        assert_eq!(step(&c), Step::Wait, "the poller reports when the socket has room");
+        c.interest = Interest::READ;
+        c.hand_out(true, 0);
+        assert!(c.direct_out() && step(&c) == Step::Wait, "the task writes it");
+    }
+
+    #[test]
+    fn a_closing_connection_lingers_once_its_output_is_written_and_its_task_is_back() {
+        let mut c = conn();
+        c.ending = Ending::Closing(CloseReason::Idle);
+        c.out.push_vec(b"bye".to_vec());
+        c.interest = Interest { read: false, write: true };
+        assert_eq!(step(&c), Step::Wait);
+        c.out = Output::new();
+        c.hand_out(false, 0);
+        assert_eq!(step(&c), Step::Wait);
+        c.take_back(0);
+        assert_eq!(step(&c), Step::Linger(CloseReason::Idle));
+        c.ending = Ending::Lingering { reason: CloseReason::Idle, until: Instant::now() };
+        assert_eq!(step(&c), Step::Wait, "lingering waits for the client's EOF");
+    }
+
+    #[test]
+    fn an_aborted_connection_closes_when_its_task_is_back() {
+        let mut c = conn();
+        c.unseen = true;
+        c.hand_out(false, 0);
+        c.ending.abort(CloseReason::Error);
+        assert_eq!(step(&c), Step::AwaitTask);
+        c.take_back(0);
+        assert_eq!(step(&c), Step::Close(CloseReason::Error));
+    }
+
+    #[test]
+    fn the_clients_eof_is_told_to_the_service_then_closes_unless_it_waits() {
+        let mut c = conn();
+        c.peer = Peer::Closed;
+        c.unseen = true;
+        c.input = b"last".to_vec();
+        assert_eq!(step(&c), Step::Dispatch, "what came before the EOF is answered first");
+        c.unseen = false;
+        c.input.clear();
+        assert_eq!(step(&c), Step::EndInput);
+        c.peer = Peer::Answered { service_close_by: None };
+        assert_eq!(step(&c), Step::Close(CloseReason::PeerClosed));
+        let by = Instant::now() + Duration::from_secs(2);
+        c.peer = Peer::Answered { service_close_by: Some(by) };
+        assert_eq!(step(&c), Step::Wait);
+        let config = Config::default();
+        assert_eq!(c.deadline(&config, Duration::from_secs(60)).map(|(_, why)| why), Some(Deadline::ServiceClose));
+    }
+
+    #[test]
+    fn goodbye_comes_once_when_everything_received_is_answered() {
+        let mut c = conn();
+        let goodbyes = Turn { draining: true, goodbyes: true, wrote: false };
+        assert_eq!(c.next_step(goodbyes, LOW_WATER), Step::Goodbye);
+        c.drain_quota = 5;
+        assert_eq!(c.next_step(goodbyes, LOW_WATER), Step::Wait, "bytes from before the signal are still read");
+        c.drain_quota = 0;
+        c.said_goodbye = true;
+        assert_eq!(c.next_step(goodbyes, LOW_WATER), Step::Wait);
+        assert_eq!(step(&c), Step::Wait, "no goodbyes before every loop finished its work");
+    }
+
+    #[test]
+    fn interest_follows_the_ending() {
+        let config = Config::default();
+        let mut c = conn();
+        assert_eq!(c.wanted_interest(&config, false), Interest::READ);
+        assert_eq!(c.wanted_interest(&config, true), Interest::NONE, "draining reads only the quota");
+        c.out.push_vec(b"x".to_vec());
+        assert_eq!(c.wanted_interest(&config, false), Interest { read: true, write: true });
+        c.ending = Ending::Closing(CloseReason::Service);
+        assert_eq!(c.wanted_interest(&config, false), Interest { read: false, write: true });
+        c.ending = Ending::Lingering { reason: CloseReason::Service, until: Instant::now() };
+        assert_eq!(c.wanted_interest(&config, false), Interest::READ);
+        c.ending = Ending::Aborted(CloseReason::Error);
+        assert_eq!(c.wanted_interest(&config, false), Interest::NONE);
+    }
+
+    #[test]
+    fn a_task_that_writes_directly_leaves_write_interest_alone() {
+        let config = Config::default();
+        let mut c = conn();
+        c.out.push_vec(b"x".to_vec());
+        c.hand_out(true, 0);
+        assert_eq!(c.wanted_interest(&config, false), Interest::READ);
+    }
+
+    #[test]
+    fn the_deadline_is_the_lingers_while_lingering_and_no_idle_one_while_a_task_is_out() {
+        let config = Config::default();
+        let soft = Duration::from_secs(60);
+        let mut c = conn();
+        assert_eq!(c.deadline(&config, soft).map(|(_, why)| why), Some(Deadline::Idle));
+        c.hand_out(false, 0);
+        assert_eq!(c.deadline(&config, soft), None);
+        c.take_back(0);
+        let until = Instant::now() + Duration::from_millis(5);
+        c.ending = Ending::Lingering { reason: CloseReason::Idle, until };
+        assert_eq!(c.deadline(&config, soft), Some((until, Deadline::Linger)));
     }
 }

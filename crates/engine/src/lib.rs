@@ -44,6 +44,8 @@ mod sys;
 mod task;
 #[cfg(not(loom))]
 mod turnaway;
+#[cfg(not(loom))]
+mod verdict;
 
 #[cfg(loom)]
 mod service {

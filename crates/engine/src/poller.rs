@@ -129,7 +129,8 @@ impl Poller {
     ///
     /// # Errors
     ///
-    /// `epoll_ctl(EPOLL_CTL_MOD)`'s error, or `NotFound` for an unknown token.
+    /// `epoll_ctl(EPOLL_CTL_MOD)`'s error, or `NotFound` for an unknown
+    /// descriptor.
     pub fn reregister(&mut self, fd: RawFd, token: u64, interest: Interest) -> io::Result<()> {
         match self {
             Poller::Epoll(p) => p.reregister(fd, token, interest),
@@ -141,11 +142,12 @@ impl Poller {
     ///
     /// # Errors
     ///
-    /// `epoll_ctl(EPOLL_CTL_DEL)`'s error, or `NotFound` for an unknown token.
-    pub fn deregister(&mut self, fd: RawFd, token: u64) -> io::Result<()> {
+    /// `epoll_ctl(EPOLL_CTL_DEL)`'s error, or `NotFound` for an unknown
+    /// descriptor.
+    pub fn deregister(&mut self, fd: RawFd) -> io::Result<()> {
         match self {
             Poller::Epoll(p) => p.deregister(fd),
-            Poller::Poll(p) => p.deregister(token),
+            Poller::Poll(p) => p.deregister(fd),
         }
     }
 
@@ -237,7 +239,7 @@ mod tests {
             let (mut c2, s2) = pair();
             p.register(s1.as_raw_fd(), 1, Interest::READ).unwrap();
             p.register(s2.as_raw_fd(), 2, Interest::READ).unwrap();
-            p.deregister(s1.as_raw_fd(), 1).unwrap();
+            p.deregister(s1.as_raw_fd()).unwrap();
             c1.write_all(b"x").unwrap();
             c2.write_all(b"x").unwrap();
             let ev = wait(&mut p);

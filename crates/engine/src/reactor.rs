@@ -7,14 +7,18 @@
 //! - a connection has at most one task out, so its requests are handled and
 //!   answered in arrival order;
 //! - a connection is closed exactly once, and its service state dropped
-//!   through `Service::close` exactly once.
+//!   through `Service::closed` exactly once.
 //!
 //! A turn: wait for readiness (the timeout is the nearest deadline), accept,
 //! read, take back finished tasks, fire due timers, then push the turn's new
 //! tasks to the pool in one batch.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+mod acceptor;
+mod drain;
+mod slab;
+mod timers;
+
+use std::collections::VecDeque;
 use std::io;
 use std::net::TcpListener;
 use std::os::fd::AsRawFd;
@@ -23,7 +27,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Respond;
-use crate::conn::{Conn, Deadline};
+use crate::conn::{Conn, Deadline, Ending, Holder, Peer, Step, Turn};
 use crate::mailbox::{Completions, Inbox, Note};
 use crate::metrics::Limit;
 use crate::output::Written;
@@ -34,16 +38,17 @@ use crate::shared::Shared;
 use crate::sys;
 use crate::task::Task;
 use crate::turnaway::{discard_input, TurnedAway};
+use crate::verdict::Next;
+use acceptor::{Accepted, Acceptor, ACCEPT_BUDGET, LISTENER_TOKEN_BASE};
+use drain::Drain;
+use slab::Slab;
+use timers::Timers;
 
 /// Bytes read into per read call.
 const READ_CHUNK_BYTES: usize = 64 << 10;
 /// Most bytes read from one connection per turn, so that one fast sender
 /// cannot starve the others.
 const READ_BUDGET_BYTES: usize = 256 << 10;
-/// Most connections accepted per listener per turn.
-const ACCEPT_BUDGET: usize = 64;
-/// How long accepting pauses after running out of file descriptors.
-const ACCEPT_PAUSE: Duration = Duration::from_millis(250);
 /// How soon the loop takes back a quiet direct-mode task (one that went
 /// back without waking it) when nothing else wakes it first.
 const QUIET_TASK_COLLECT: Duration = Duration::from_millis(50);
@@ -52,15 +57,7 @@ const KEEP_INPUT_CAPACITY_BYTES: usize = 16 << 10;
 
 const WAKE_TOKEN: u64 = u64::MAX;
 const SHUTDOWN_TOKEN: u64 = u64::MAX - 1;
-const LISTENER_TOKEN_BASE: u64 = 1 << 40;
 const TURNED_AWAY_TOKEN_BASE: u64 = 1 << 39;
-
-/// A slab entry: a connection, or a hole waiting for reuse.
-struct Slot<S: Service> {
-    /// Bumped on every close, so that old ids miss.
-    generation: u32,
-    conn: Option<Conn<S>>,
-}
 
 /// What a loop did, for the shutdown summary.
 #[derive(Debug, Default)]
@@ -79,15 +76,11 @@ pub struct Reactor<S: Service> {
     /// The pool's queue; `None` in inline mode.
     queue: Option<Arc<Queue<Task<S>>>>,
     poller: Poller,
-    listeners: Vec<TcpListener>,
-    /// Listener interest is armed (accepting is not paused).
-    accepting: bool,
-    accept_paused_until: Option<Instant>,
-    slots: Vec<Slot<S>>,
-    free: Vec<u32>,
-    /// Connection deadlines: (when, slot, generation). Entries go stale when
-    /// a deadline moves; `Conn::timer_at` says which entry is current.
-    timers: BinaryHeap<Reverse<(Instant, u32, u32)>>,
+    acceptor: Acceptor,
+    /// The connections.
+    slab: Slab<S>,
+    /// The connections' deadlines.
+    timers: Timers,
     events: Vec<Event>,
     scratch: Box<[u8]>,
     /// Tasks made this turn, pushed to the queue in one batch.
@@ -105,8 +98,8 @@ pub struct Reactor<S: Service> {
     /// A handler ran on this thread since `Service::before_write` last did.
     before_write_due: bool,
     done: Vec<Task<S>>,
-    /// Connections marked `Conn::awaited`: their task is out and the loop
-    /// has work for them once it is back.
+    /// Connections whose task is marked `awaited` (`conn::Holder::Task`):
+    /// it is out and the loop has work for them once it is back.
     awaiting: usize,
     /// Direct-mode tasks out now; quiet ones come back without a wake-up.
     direct_out: usize,
@@ -115,12 +108,8 @@ pub struct Reactor<S: Service> {
     held: Vec<u32>,
     /// Clients turned away at the connection limit, lingering briefly.
     turned_away: TurnedAway,
-    /// Draining, this loop has finished every request it had received.
-    finished_work: bool,
-    /// Draining, every loop has: goodbyes are under way.
-    saying_goodbye: bool,
-    /// The drain deadline, once shutting down.
-    drain_until: Option<Instant>,
+    /// Where the loop is in a shutdown.
+    drain: Drain,
     now: Instant,
 }
 
@@ -139,9 +128,7 @@ impl<S: Service> Reactor<S> {
         let mut poller = Poller::new(shared.config.poller)?;
         poller.register(inbox.waker.fd(), WAKE_TOKEN, Interest::READ)?;
         poller.register(shared.shutdown_fd(), SHUTDOWN_TOKEN, Interest::READ)?;
-        for (i, l) in listeners.iter().enumerate() {
-            poller.register(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, Interest::READ)?;
-        }
+        let acceptor = Acceptor::new(listeners, &mut poller)?;
         Ok(Reactor {
             idx,
             service,
@@ -151,12 +138,9 @@ impl<S: Service> Reactor<S> {
             completions,
             queue,
             poller,
-            listeners,
-            accepting: true,
-            accept_paused_until: None,
-            slots: Vec::new(),
-            free: Vec::new(),
-            timers: BinaryHeap::new(),
+            acceptor,
+            slab: Slab::new(idx),
+            timers: Timers::default(),
             events: Vec::with_capacity(1024),
             scratch: vec![0; READ_CHUNK_BYTES].into_boxed_slice(),
             batch: Vec::new(),
@@ -171,9 +155,7 @@ impl<S: Service> Reactor<S> {
             direct_out: 0,
             held: Vec::new(),
             turned_away: TurnedAway::new(TURNED_AWAY_TOKEN_BASE),
-            finished_work: false,
-            saying_goodbye: false,
-            drain_until: None,
+            drain: Drain::Off,
             now: Instant::now(),
         })
     }
@@ -192,7 +174,7 @@ impl<S: Service> Reactor<S> {
             self.inbox.waker.arm();
             self.take_mail();
             self.submit();
-            if self.drain_until.is_some() {
+            if self.drain.draining() {
                 self.advance_drain();
             }
             if !self.to_flush.is_empty() {
@@ -205,8 +187,8 @@ impl<S: Service> Reactor<S> {
                 self.submit();
                 self.publish_awaited();
             }
-            if let Some(until) = self.drain_until {
-                if self.open_conns() == 0 {
+            if let Some(until) = self.drain.until() {
+                if self.slab.len() == 0 {
                     return Ok(LoopReport::default());
                 }
                 if self.now >= until {
@@ -243,18 +225,14 @@ impl<S: Service> Reactor<S> {
         }
     }
 
-    fn open_conns(&self) -> usize {
-        self.slots.len() - self.free.len()
-    }
-
     fn next_timeout(&mut self) -> Option<Duration> {
-        let mut next = self.drain_until;
+        let mut next = self.drain.until();
         let mut earliest = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
-        if let Some(t) = self.accept_paused_until {
+        if let Some(t) = self.acceptor.paused_until() {
             earliest(t);
         }
-        if let Some(Reverse((t, _, _))) = self.timers.peek() {
-            earliest(*t);
+        if let Some(t) = self.timers.next() {
+            earliest(t);
         }
         if let Some(t) = self.turned_away.next_deadline() {
             earliest(t);
@@ -272,62 +250,19 @@ impl<S: Service> Reactor<S> {
         next.map(|t| t.saturating_duration_since(Instant::now()))
     }
 
-    fn conn_mut(&mut self, slot: u32) -> Option<&mut Conn<S>> {
-        self.slots.get_mut(slot as usize).and_then(|s| s.conn.as_mut())
-    }
-
-    fn slot_of(&self, id: ConnId) -> Option<u32> {
-        let slot = id.slot();
-        let s = self.slots.get(slot as usize)?;
-        (s.conn.is_some() && ConnId::new(self.idx, slot, s.generation) == id).then_some(slot)
-    }
-
     // ----- accepting -------------------------------------------------
 
     /// Accepts up to a turn's budget of new connections. Returns true if
     /// the budget ran out with more possibly waiting.
     fn accept(&mut self, li: usize) -> bool {
         for _ in 0..ACCEPT_BUDGET {
-            let Some(listener) = self.listeners.get(li) else { return false };
-            match sys::accept(listener) {
-                Ok(sock) => self.admit(sock, li),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
-                Err(e) => match e.raw_os_error() {
-                    Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM) => {
-                        self.shared.limit(
-                            Limit::FdsExhausted,
-                            format_args!("accept failed ({e}); pausing accepting for {ACCEPT_PAUSE:?}"),
-                        );
-                        self.pause_accepting();
-                        return false;
-                    }
-                    Some(libc::EINTR | libc::ECONNABORTED | libc::EPERM | libc::EPROTO) => continue,
-                    _ => {
-                        tracing::warn!(error = %e, "accept failed");
-                        return false;
-                    }
-                },
+            match self.acceptor.accept(li, &mut self.poller, &self.shared, self.now) {
+                Accepted::Conn(sock) => self.admit(sock, li),
+                Accepted::Retry => continue,
+                Accepted::Done => return false,
             }
         }
         true
-    }
-
-    fn pause_accepting(&mut self) {
-        self.set_accepting(false);
-        self.accept_paused_until = Some(self.now + ACCEPT_PAUSE);
-    }
-
-    fn set_accepting(&mut self, on: bool) {
-        if self.accepting == on {
-            return;
-        }
-        self.accepting = on;
-        let interest = if on { Interest::READ } else { Interest::NONE };
-        for (i, l) in self.listeners.iter().enumerate() {
-            if let Err(e) = self.poller.reregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, interest) {
-                tracing::warn!(error = %e, "cannot change listener interest");
-            }
-        }
     }
 
     fn admit(&mut self, sock: std::net::TcpStream, li: usize) {
@@ -346,42 +281,38 @@ impl<S: Service> Reactor<S> {
             // The client is already gone.
             return;
         };
-        let slot = match self.free.pop() {
-            Some(s) => s,
-            None => {
-                self.slots.push(Slot { generation: 0, conn: None });
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let id = ConnId::new(self.idx, slot, self.slots[slot as usize].generation);
+        let (slot, id) = self.slab.vacant();
         let info = ConnInfo { id, peer, local };
         m.connections_accepted.fetch_add(1, Relaxed);
         let Some(state) = self.guarded("open", || self.service.open(&info)) else {
-            self.free.push(slot);
+            self.slab.release(slot);
             m.closed(CloseReason::Panic);
             return;
         };
         if let Err(e) = self.poller.register(sock.as_raw_fd(), slot as u64, Interest::READ) {
             tracing::warn!(error = %e, "cannot register a new connection");
-            self.free.push(slot);
+            self.slab.release(slot);
             m.closed(CloseReason::Error);
-            self.guarded("close", || self.service.close(state, &info, CloseReason::Error));
+            self.guarded("closed", || self.service.closed(state, &info, CloseReason::Error));
             return;
         }
         m.connections_open.fetch_add(1, Relaxed);
         tracing::debug!(conn = %id, %peer, listener = li, "accepted");
-        self.slots[slot as usize].conn = Some(Conn::new(sock, info, state, self.now));
+        self.slab.insert(slot, Conn::new(sock, info, state, self.now));
         self.settle(slot);
     }
 
     // ----- readiness -------------------------------------------------
 
     fn on_conn_event(&mut self, slot: u32, ev: &Event) {
-        let Some(conn) = self.conn_mut(slot) else { return };
+        let Some(conn) = self.slab.get_mut(slot) else { return };
         if ev.closed {
             // A reset, or both directions shut: nothing more can be delivered.
-            let reason = conn.lingering.unwrap_or(CloseReason::Error);
-            self.kill(slot, reason);
+            let reason = match conn.ending {
+                Ending::Lingering { reason, .. } => reason,
+                _ => CloseReason::Error,
+            };
+            self.abort(slot, reason);
             return;
         }
         if ev.writable {
@@ -396,16 +327,16 @@ impl<S: Service> Reactor<S> {
     /// Reads what the socket has, up to the turn's budget and the buffer limit.
     fn read(&mut self, slot: u32) {
         let now = self.now;
-        let draining = self.drain_until.is_some();
-        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-        if conn.dead.is_some() || conn.peer_closed {
+        let draining = self.drain.draining();
+        let Some(conn) = self.slab.get_mut(slot) else { return };
+        if conn.ending.aborted() || conn.peer.closed() {
             return;
         }
         let max_input = conn.input_limit(&self.shared.config);
         let fd = conn.sock.as_raw_fd();
         let mut total = 0;
         let outcome = loop {
-            if let Some(reason) = conn.lingering {
+            if let Ending::Lingering { reason, .. } = conn.ending {
                 // The connection is closing, and only its EOF matters.
                 break discard_input(fd, &mut self.scratch).then_some(reason);
             }
@@ -413,20 +344,20 @@ impl<S: Service> Reactor<S> {
             // buffer, reserved for it whole, in reads as large as the
             // turn's budget; anything else through the scratch buffer, so
             // that an idle connection's buffer stays empty.
-            let announced = conn.expect > conn.input.len();
-            let chunk = if announced { READ_BUDGET_BYTES } else { READ_CHUNK_BYTES };
+            let into_buffer = conn.announced > conn.input.len();
+            let chunk = if into_buffer { READ_BUDGET_BYTES } else { READ_CHUNK_BYTES };
             let mut room = max_input.saturating_sub(conn.buffered()).min(chunk);
             if draining {
                 // Only what arrived before the signal.
-                room = if conn.closing.is_some() { 0 } else { room.min(conn.drain_quota) };
+                room = if matches!(conn.ending, Ending::Closing(_)) { 0 } else { room.min(conn.drain_quota) };
             }
             if room == 0 || total >= READ_BUDGET_BYTES {
                 break None;
             }
-            let got = if announced {
-                if conn.input.capacity() < conn.expect {
+            let got = if into_buffer {
+                if conn.input.capacity() < conn.announced {
                     // A failure leaves the buffer to grow as it reads.
-                    let _ = conn.input.try_reserve_exact(conn.expect - conn.input.len());
+                    let _ = conn.input.try_reserve_exact(conn.announced - conn.input.len());
                 }
                 sys::read_append(fd, &mut conn.input, room)
             } else {
@@ -434,7 +365,7 @@ impl<S: Service> Reactor<S> {
             };
             match got {
                 Ok(0) => {
-                    conn.peer_closed = true;
+                    conn.peer = Peer::Closed;
                     conn.drain_quota = 0;
                     break None;
                 }
@@ -443,7 +374,7 @@ impl<S: Service> Reactor<S> {
                     if conn.input.is_empty() && !conn.mid_request {
                         conn.request_since = Some(now);
                     }
-                    if !announced {
+                    if !into_buffer {
                         conn.input.extend_from_slice(&self.scratch[..n]);
                     }
                     conn.unseen = true;
@@ -467,11 +398,11 @@ impl<S: Service> Reactor<S> {
         };
         self.shared.metrics.bytes_in.fetch_add(total as u64, Relaxed);
         if let Some(reason) = outcome {
-            self.kill(slot, reason);
+            self.abort(slot, reason);
             return;
         }
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        if conn.buffered() >= max_input && conn.unseen && conn.expect < max_input {
+        let conn = self.slab.get_mut(slot).unwrap();
+        if conn.buffered() >= max_input && conn.unseen && conn.announced < max_input {
             self.shared.metrics.limit_hit(Limit::MaxInput);
         }
     }
@@ -483,8 +414,8 @@ impl<S: Service> Reactor<S> {
             Self::guard(&self.shared, "before_write", || service.before_write());
         }
         let now = self.now;
-        let Some(conn) = self.conn_mut(slot) else { return };
-        if conn.direct_flight || conn.out.is_empty() || conn.dead.is_some() || conn.held.is_some() {
+        let Some(conn) = self.slab.get_mut(slot) else { return };
+        if conn.direct_out() || conn.out.is_empty() || conn.ending.aborted() || conn.held.is_some() {
             return;
         }
         match conn.out.write_to(conn.sock.as_raw_fd()) {
@@ -501,7 +432,7 @@ impl<S: Service> Reactor<S> {
             }
             Err(e) => {
                 tracing::debug!(conn = %conn.info.id, error = %e, "write failed");
-                self.kill(slot, CloseReason::Error);
+                self.abort(slot, CloseReason::Error);
             }
         }
     }
@@ -510,109 +441,109 @@ impl<S: Service> Reactor<S> {
 
     /// Brings a connection up to date after anything happened to it: runs
     /// or queues its next task, writes, decides whether it is done, and
-    /// fixes its interest and deadline.
+    /// fixes its interest and deadline. What to do is `Conn::next_step`;
+    /// each arm does it, and either ends here or looks again.
     fn settle(&mut self, slot: u32) {
+        let mut wrote = false;
+        // Whether the output may have grown since the limits were checked:
+        // not after queueing a task, telling the service the input ended,
+        // or writing (which checks them itself).
+        let mut output_grew = true;
         loop {
-            let goodbyes = self.saying_goodbye;
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            if let Some(reason) = conn.dead {
-                if conn.home() {
-                    self.close_now(slot, reason);
-                } else {
+            let Some(conn) = self.slab.get(slot) else { return };
+            if output_grew && !conn.ending.aborted() && self.limit_output(slot) {
+                return;
+            }
+            output_grew = true;
+            let turn = Turn { draining: self.drain.draining(), goodbyes: self.drain.goodbyes(), wrote };
+            let low_water = self.shared.config.output_low_water_bytes as u64;
+            let Some(conn) = self.slab.get_mut(slot) else { return };
+            let step = conn.next_step(turn, low_water);
+            wrote = false;
+            match step {
+                Step::Close(reason) => {
+                    self.close(slot, reason);
+                    return;
+                }
+                Step::AwaitTask => {
                     self.note_awaited(slot);
-                }
-                return;
-            }
-            if self.account_output(slot) {
-                return;
-            }
-            let config = &self.shared.config;
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            // Output hysteresis.
-            let pending = conn.out.len();
-            if !conn.output_paused && pending > config.output_high_water_bytes as u64 {
-                conn.output_paused = true;
-                self.shared.metrics.limit_hit(Limit::OutputHighWater);
-            } else if conn.output_paused && pending < config.output_low_water_bytes as u64 {
-                conn.output_paused = false;
-            }
-            if conn.out.mem_len() > config.max_output_bytes.saturating_add(conn.last_call_out) {
-                let id = conn.info.id;
-                self.shared.limit(
-                    Limit::MaxOutput,
-                    format_args!("{id}: output pending past max_output_bytes; closing a slow reader"),
-                );
-                self.kill(slot, CloseReason::OutputTooLarge);
-                return;
-            }
-            // Work to hand out?
-            if conn.home()
-                && conn.unseen
-                && !conn.awaits_announced(self.drain_until.is_some())
-                && !conn.output_paused
-                && !conn.queued_for_room
-                && conn.closing.is_none()
-                && conn.lingering.is_none()
-                && self.dispatch(slot)
-            {
-                continue; // inline mode ran it already
-            }
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            // Write before sleeping: at the end of the turn, together with
-            // every other connection's output (settled again then).
-            if !conn.out.is_empty() && !conn.interest.write && !conn.direct_flight {
-                if !self.flushing {
-                    if !conn.flush_queued {
-                        conn.flush_queued = true;
-                        self.to_flush.push(slot);
-                    }
                     return;
                 }
-                self.flush(slot);
-            }
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-            if conn.output_paused && conn.out.len() < self.shared.config.output_low_water_bytes as u64 {
-                // The write drained it: read and dispatch again.
-                conn.output_paused = false;
-                continue;
-            }
-            if conn.home() && conn.lingering.is_none() && conn.out.is_empty() {
-                if let Some(reason) = conn.closing {
-                    self.finish(slot, reason);
-                    return;
-                }
-                if conn.peer_closed && !conn.unseen {
-                    // Everything the client sent is answered; the service
-                    // may still have replies on their way (`input_ended`).
-                    if !std::mem::replace(&mut conn.input_ended, true) {
-                        let state = conn.state.as_mut().unwrap();
-                        let service = &self.service;
-                        let farewell = Self::guard(&self.shared, "input_ended", || service.input_ended(state));
-                        if farewell == Some(Farewell::Wait) {
-                            conn.service_close_by = Some(self.now + self.shared.config.linger_timeout);
+                Step::Dispatch => output_grew = self.dispatch(slot),
+                Step::Write => {
+                    // At the end of the turn, together with every other
+                    // connection's output (settled again then).
+                    if !self.flushing {
+                        if !conn.flush_queued {
+                            conn.flush_queued = true;
+                            self.to_flush.push(slot);
                         }
-                    }
-                    if conn.service_close_by.is_none() {
-                        self.close_now(slot, CloseReason::PeerClosed);
                         return;
                     }
+                    self.flush(slot);
+                    wrote = true;
+                    output_grew = false;
                 }
-                if goodbyes && !conn.unseen && conn.drain_quota == 0 && !conn.said_goodbye && !conn.input_ended {
+                Step::Resume => conn.output_paused = false,
+                Step::Linger(reason) => {
+                    self.linger(slot, reason);
+                    return;
+                }
+                Step::EndInput => {
+                    let state = conn.state_mut().expect("no task is out");
+                    let service = &self.service;
+                    let farewell = Self::guard(&self.shared, "input_ended", || service.input_ended(state));
+                    let service_close_by =
+                        (farewell == Some(Farewell::Wait)).then(|| self.now + self.shared.config.linger_timeout);
+                    conn.peer = Peer::Answered { service_close_by };
+                    output_grew = false;
+                }
+                Step::Goodbye => {
                     conn.said_goodbye = true;
-                    let state = conn.state.as_mut().unwrap();
+                    let Holder::Loop(state) = &mut conn.holder else { unreachable!("no task is out") };
                     let service = &self.service;
                     let farewell = Self::guard(&self.shared, "goodbye", || service.goodbye(state, &mut conn.out));
                     if farewell.unwrap_or(Farewell::Close) == Farewell::Close {
-                        conn.closing = Some(CloseReason::Shutdown);
+                        conn.ending = Ending::Closing(CloseReason::Shutdown);
                     }
-                    continue;
+                }
+                Step::Wait => {
+                    self.note_awaited(slot);
+                    self.sync_interest(slot);
+                    self.arm_timer(slot);
+                    return;
                 }
             }
-            self.note_awaited(slot);
-            self.sync_interest(slot);
-            self.arm_timer(slot);
-            return;
         }
+    }
+
+    /// Holds the connection to its output limits: counts its output,
+    /// pauses or resumes reading at the water marks, closes a slow reader.
+    /// Returns true if that closed the connection.
+    fn limit_output(&mut self, slot: u32) -> bool {
+        if self.account_output(slot) {
+            return true;
+        }
+        let config = &self.shared.config;
+        let Some(conn) = self.slab.get_mut(slot) else { return true };
+        // Output hysteresis.
+        let pending = conn.out.len();
+        if !conn.output_paused && pending > config.output_high_water_bytes as u64 {
+            conn.output_paused = true;
+            self.shared.metrics.limit_hit(Limit::OutputHighWater);
+        } else if conn.output_paused && pending < config.output_low_water_bytes as u64 {
+            conn.output_paused = false;
+        }
+        if conn.out.mem_len() > config.max_output_bytes.saturating_add(conn.last_call_out) {
+            let id = conn.info.id;
+            self.shared.limit(
+                Limit::MaxOutput,
+                format_args!("{id}: output pending past max_output_bytes; closing a slow reader"),
+            );
+            self.abort(slot, CloseReason::OutputTooLarge);
+            return true;
+        }
+        false
     }
 
     /// Counts the connection's owned output in the server-wide total and
@@ -620,8 +551,8 @@ impl<S: Service> Reactor<S> {
     /// closed the connection.
     fn account_output(&mut self, slot: u32) -> bool {
         let now = self.now;
-        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return true };
-        if conn.dead.is_some() {
+        let Some(conn) = self.slab.get_mut(slot) else { return true };
+        if conn.ending.aborted() {
             return false;
         }
         let mem = conn.out.mem_len();
@@ -641,7 +572,7 @@ impl<S: Service> Reactor<S> {
                 Limit::OutputHard,
                 format_args!("{id}: {mem} bytes of output pending, past the hard output limit; closing"),
             );
-            self.kill(slot, CloseReason::OutputTooLarge);
+            self.abort(slot, CloseReason::OutputTooLarge);
             return true;
         }
         if limits.soft_bytes > 0 && mem > limits.soft_bytes {
@@ -651,7 +582,7 @@ impl<S: Service> Reactor<S> {
                     Limit::OutputSoft,
                     format_args!("{id}: output held above the soft output limit too long; closing"),
                 );
-                self.kill(slot, CloseReason::OutputTooLarge);
+                self.abort(slot, CloseReason::OutputTooLarge);
                 return true;
             }
         } else {
@@ -665,19 +596,14 @@ impl<S: Service> Reactor<S> {
     /// most, largest first (as Redis's `maxmemory-clients` does).
     fn shed_output(&mut self) {
         while self.shared.output.total_exceeded(self.shared.metrics.output_memory.load(Relaxed)) {
-            let largest = self
-                .slots
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| s.conn.as_ref().map(|c| (c.counted_output, i as u32)))
-                .max();
+            let largest = self.slab.iter().map(|(slot, c)| (c.counted_output, slot)).max();
             let Some((held, slot)) = largest.filter(|&(held, _)| held > 0) else { return };
-            let id = self.slots[slot as usize].conn.as_ref().unwrap().info.id;
+            let id = self.slab.get(slot).unwrap().info.id;
             self.shared.limit(
                 Limit::OutputTotal,
                 format_args!("{id}: output of all clients past the total output limit; closing the one with the most ({held} bytes)"),
             );
-            self.kill(slot, CloseReason::OutputTooLarge);
+            self.abort(slot, CloseReason::OutputTooLarge);
         }
     }
 
@@ -691,7 +617,7 @@ impl<S: Service> Reactor<S> {
         self.flushing = true;
         let mut slots = std::mem::take(&mut self.to_flush);
         for &slot in &slots {
-            let Some(conn) = self.conn_mut(slot) else { continue };
+            let Some(conn) = self.slab.get_mut(slot) else { continue };
             if std::mem::take(&mut conn.flush_queued) {
                 self.settle(slot);
             }
@@ -704,9 +630,8 @@ impl<S: Service> Reactor<S> {
     /// Marks (and counts) a connection whose task is out if the loop has
     /// work for it; the mark goes when the task comes back.
     fn note_awaited(&mut self, slot: u32) {
-        let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return };
-        if !conn.awaited && conn.awaits_task() {
-            conn.awaited = true;
+        let Some(conn) = self.slab.get_mut(slot) else { return };
+        if conn.mark_awaited() {
             self.awaiting += 1;
         }
     }
@@ -714,27 +639,26 @@ impl<S: Service> Reactor<S> {
     /// Tells workers, before the last look, whether a quiet completion
     /// must wake this loop: while it awaits some task, or drains.
     fn publish_awaited(&self) {
-        self.inbox.waker.set_awaited(self.drain_until.is_some() || self.awaiting > 0);
+        self.inbox.waker.set_awaited(self.drain.draining() || self.awaiting > 0);
     }
 
     /// Hands the connection's input to a task. Returns true if it already
     /// ran (inline mode, or the service asked for it: `Service::run_inline`).
     fn dispatch(&mut self, slot: u32) -> bool {
         let direct = self.shared.config.respond == Respond::Direct;
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        let state = conn.state.take().unwrap();
+        let conn = self.slab.get_mut(slot).unwrap();
         let input = std::mem::take(&mut conn.input);
-        conn.input_out = input.len();
         conn.unseen = false;
-        conn.expect = 0;
+        conn.announced = 0;
         let service = &self.service;
+        let state = conn.state().expect("dispatched with the state on the loop");
         let inline = self.queue.is_none()
-            || Self::guard(&self.shared, "run_inline", || service.run_inline(&state, &input)).unwrap_or(false);
+            || Self::guard(&self.shared, "run_inline", || service.run_inline(state, &input)).unwrap_or(false);
         let direct_fd =
             (direct && !inline && conn.out.is_empty() && conn.held.is_none()).then(|| conn.sock.as_raw_fd());
-        conn.direct_flight = direct_fd.is_some();
-        self.direct_out += usize::from(conn.direct_flight);
-        let mut task = Task::new(conn.info.id, state, input, conn.peer_closed, direct_fd, conn.gone.clone());
+        let state = conn.hand_out(direct_fd.is_some(), input.len());
+        self.direct_out += usize::from(direct_fd.is_some());
+        let mut task = Task::new(conn.info.id, state, input, conn.peer.closed(), direct_fd, conn.gone.clone());
         if inline {
             task.run(&*self.service, &self.control, &self.shared, true);
             self.before_write_due = true;
@@ -765,16 +689,14 @@ impl<S: Service> Reactor<S> {
         for task in refused {
             self.shared.metrics.tasks_queued.fetch_sub(1, Relaxed);
             let slot = task.id.slot();
-            let conn = self.slots[slot as usize].conn.as_mut().expect("a queued task's connection is open");
+            let conn = self.slab.get_mut(slot).expect("a queued task's connection is open");
             let mut input = task.input;
             input.append(&mut conn.input);
             conn.input = input;
-            conn.input_out = 0;
-            conn.state = Some(task.state);
+            let (direct, awaited) = conn.take_back(task.state);
             conn.unseen = true;
-            self.awaiting -= usize::from(std::mem::take(&mut conn.awaited));
-            self.direct_out -= usize::from(conn.direct_flight);
-            conn.direct_flight = false;
+            self.awaiting -= usize::from(awaited);
+            self.direct_out -= usize::from(direct);
             conn.queued_for_room = true;
             self.blocked.push_back(task.id);
             self.settle(slot);
@@ -785,9 +707,10 @@ impl<S: Service> Reactor<S> {
     fn absorb(&mut self, slot: u32, mut task: Task<S>) {
         let now = self.now;
         self.shared.metrics.bytes_out.fetch_add(task.written as u64, Relaxed);
-        let conn = self.slots[slot as usize].conn.as_mut().expect("a task's connection stays open");
-        conn.state = Some(task.state);
-        self.awaiting -= usize::from(std::mem::take(&mut conn.awaited));
+        let conn = self.slab.get_mut(slot).expect("a task's connection stays open");
+        let (direct, awaited) = conn.take_back(task.state);
+        self.awaiting -= usize::from(awaited);
+        let (verdict, failure) = (task.verdict, task.failure);
         if task.written > 0 {
             conn.last_active = now;
         }
@@ -796,128 +719,135 @@ impl<S: Service> Reactor<S> {
             input.extend_from_slice(&conn.input);
         }
         conn.input = input;
-        conn.input_out = 0;
-        conn.mid_request = task.mid_request;
-        conn.expect = task.expect;
+        conn.mid_request = verdict.mid_request;
+        conn.announced = verdict.announced;
         let max_input = conn.input_limit(&self.shared.config);
-        if task.mid_request {
+        if verdict.mid_request {
             conn.request_since.get_or_insert(now);
         } else if conn.input.is_empty() {
             conn.request_since = None;
             if conn.input.capacity() > KEEP_INPUT_CAPACITY_BYTES {
                 conn.input = Vec::new();
             }
-        } else if task.consumed > 0 {
+        } else if verdict.consumed > 0 {
             conn.request_since = Some(now);
         }
         conn.last_call_out = task.out.mem_len();
-        if conn.direct_flight {
+        if direct {
             conn.out.prepend(&mut task.out);
         } else {
             conn.out.append(&mut task.out);
         }
         // Checked after the worker set it: a release that lands later
         // posts a note, which finds the connection in `held`.
-        if let Some(gate) = task.hold.filter(|&g| g > self.shared.released.load(SeqCst)) {
+        if let Some(gate) = verdict.hold.filter(|&g| g > self.shared.released.load(SeqCst)) {
             conn.held = Some(conn.held.map_or(gate, |g| g.max(gate)));
             self.held.push(slot);
         }
-        self.direct_out -= usize::from(conn.direct_flight);
-        conn.direct_flight = false;
-        if task.write_failed {
-            // Dead connections are out of the poller (see `kill`), or the
-            // `poll` backend keeps the socket's entry for the slot's next
-            // tenant, which then cannot be registered.
-            let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
-            conn.dead = Some(CloseReason::Error);
-        } else if task.panicked {
-            self.reject(slot, Reject::Panic, CloseReason::Panic);
-        } else if task.close {
-            conn.closing.get_or_insert(CloseReason::Service);
-        } else if task.again {
-            conn.unseen = true;
-        } else if task.consumed == 0 && !conn.unseen && conn.input.len() >= max_input {
-            let id = conn.info.id;
-            self.shared.limit(
-                Limit::MaxInput,
-                format_args!("{id}: request larger than max_input_bytes ({max_input}); closing"),
-            );
-            self.reject(slot, Reject::InputTooLarge, CloseReason::InputTooLarge);
+        self.direct_out -= usize::from(direct);
+        match verdict.next(failure, conn.unseen, conn.input.len(), max_input) {
+            Next::WriteFailed => {
+                // Aborted connections are out of the poller (see `abort`);
+                // `close` does not deregister them again, and the `poll`
+                // backend would keep a closed descriptor's entry, which the
+                // next socket to get that descriptor could not register.
+                let _ = self.poller.deregister(conn.sock.as_raw_fd());
+                conn.ending.abort(CloseReason::Error);
+            }
+            Next::Panicked => self.reject(slot, Reject::Panic, CloseReason::Panic),
+            Next::Close => conn.ending.start_closing(CloseReason::Service),
+            Next::Again => conn.unseen = true,
+            Next::TooLarge => {
+                let id = conn.info.id;
+                self.shared.limit(
+                    Limit::MaxInput,
+                    format_args!("{id}: request larger than max_input_bytes ({max_input}); closing"),
+                );
+                self.reject(slot, Reject::InputTooLarge, CloseReason::InputTooLarge);
+            }
+            Next::Read => {}
         }
     }
+
+    // ----- the ways a connection ends --------------------------------
+    //
+    // `reject`: reply as the service says for `why`, then close after the
+    // output (`Ending::Closing`). `linger`: the output is written; shut the
+    // write side and wait for the client's EOF (`Ending::Lingering`).
+    // `abort`: the socket is finished (`Ending::Aborted`). `close`: the
+    // socket is closed and the state dropped, now. What leads to each is
+    // decided in `Conn::next_step`, `absorb` and `expire`.
 
     /// Sends the service's reply for `why` (if any) and closes after it.
     fn reject(&mut self, slot: u32, why: Reject, reason: CloseReason) {
         let reply = self.guarded("reject", || self.service.reject(why)).flatten();
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let conn = self.slab.get_mut(slot).unwrap();
         if let Some(reply) = reply {
             conn.out.push_vec(reply);
         }
         conn.input.clear();
         conn.unseen = false;
-        conn.closing = Some(reason);
+        conn.ending.start_closing_for(reason);
     }
 
     /// Closes once the output is written: at once if the client already
     /// closed its side, else after a lingering wait for its EOF.
-    fn finish(&mut self, slot: u32, reason: CloseReason) {
+    fn linger(&mut self, slot: u32, reason: CloseReason) {
         let linger = self.shared.config.linger_timeout;
-        let until = self.drain_until.map_or(self.now + linger, |d| d.min(self.now + linger));
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        if conn.peer_closed || sys::shutdown_write(conn.sock.as_raw_fd()).is_err() {
-            self.close_now(slot, reason);
+        let until = self.drain.until().map_or(self.now + linger, |d| d.min(self.now + linger));
+        let conn = self.slab.get_mut(slot).unwrap();
+        if conn.peer.closed() || sys::shutdown_write(conn.sock.as_raw_fd()).is_err() {
+            self.close(slot, reason);
             return;
         }
-        conn.lingering = Some(reason);
-        conn.linger_until = Some(until);
+        conn.ending = Ending::Lingering { reason, until };
         conn.input = Vec::new();
         conn.unseen = false;
         self.sync_interest(slot);
         self.arm_timer(slot);
     }
 
-    /// The socket is finished: close it now, or when its task comes back.
-    fn kill(&mut self, slot: u32, reason: CloseReason) {
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-        if conn.home() {
-            self.close_now(slot, reason);
+    /// The socket is finished: close it now, or when its task comes back;
+    /// nothing more is read or written.
+    fn abort(&mut self, slot: u32, reason: CloseReason) {
+        let conn = self.slab.get_mut(slot).unwrap();
+        if !conn.task_out() {
+            self.close(slot, reason);
             return;
         }
         // The worker may stop early: nothing it writes will be sent.
         conn.gone.store(true, Relaxed);
         let counted = std::mem::take(&mut conn.counted_output);
         self.shared.metrics.output_memory.fetch_sub(counted as u64, Relaxed);
-        conn.dead = Some(reason);
+        conn.ending.abort(reason);
         // Level-triggered hang-ups would report again every turn.
         let fd = conn.sock.as_raw_fd();
-        let _ = self.poller.deregister(fd, slot as u64);
+        let _ = self.poller.deregister(fd);
         conn.interest = Interest::NONE;
         self.note_awaited(slot);
     }
 
-    fn close_now(&mut self, slot: u32, reason: CloseReason) {
-        let s = &mut self.slots[slot as usize];
-        let Some(conn) = s.conn.take() else { return };
-        s.generation = s.generation.wrapping_add(1) & 0xff_ffff;
-        self.free.push(slot);
-        if conn.dead.is_none() {
-            let _ = self.poller.deregister(conn.sock.as_raw_fd(), slot as u64);
+    /// Closes the socket and drops the service state (`Service::closed`).
+    fn close(&mut self, slot: u32, reason: CloseReason) {
+        let Some(conn) = self.slab.remove(slot) else { return };
+        if !conn.ending.aborted() {
+            let _ = self.poller.deregister(conn.sock.as_raw_fd());
         }
         let m = &self.shared.metrics;
         m.connections_open.fetch_sub(1, Relaxed);
         m.output_memory.fetch_sub(conn.counted_output as u64, Relaxed);
         m.closed(reason);
         tracing::debug!(conn = %conn.info.id, reason = reason.as_str(), "closed");
-        if let Some(state) = conn.state {
-            self.guarded("close", || self.service.close(state, &conn.info, reason));
+        if let Holder::Loop(state) = conn.holder {
+            self.guarded("closed", || self.service.closed(state, &conn.info, reason));
         }
     }
 
     fn sync_interest(&mut self, slot: u32) {
-        let draining = self.drain_until.is_some();
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let draining = self.drain.draining();
+        let conn = self.slab.get_mut(slot).unwrap();
         let want = conn.wanted_interest(&self.shared.config, draining);
-        if want != conn.interest && conn.dead.is_none() {
+        if want != conn.interest && !conn.ending.aborted() {
             if let Err(e) = self.poller.reregister(conn.sock.as_raw_fd(), slot as u64, want) {
                 tracing::debug!(conn = %conn.info.id, error = %e, "cannot change interest");
             }
@@ -928,38 +858,22 @@ impl<S: Service> Reactor<S> {
     // ----- timers ----------------------------------------------------
 
     fn arm_timer(&mut self, slot: u32) {
-        let generation = self.slots[slot as usize].generation;
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let generation = self.slab.generation(slot);
+        let conn = self.slab.get_mut(slot).unwrap();
         let soft_time = self.shared.output.get().soft_time;
         let Some((at, _)) = conn.deadline(&self.shared.config, soft_time) else { return };
-        if conn.timer_at.is_none_or(|t| at < t) {
-            conn.timer_at = Some(at);
-            self.timers.push(Reverse((at, slot, generation)));
-        }
+        self.timers.arm(&mut conn.timer_at, at, slot, generation);
     }
 
     fn fire_timers(&mut self) {
         let now = Instant::now();
         self.now = now;
         self.turned_away.expire(&mut self.poller, now);
-        if self.accept_paused_until.is_some_and(|t| t <= now) && self.drain_until.is_none() {
-            self.accept_paused_until = None;
-            self.set_accepting(true);
+        if !self.drain.draining() {
+            self.acceptor.resume_if_due(&mut self.poller, now);
         }
-        while let Some(&Reverse((at, slot, generation))) = self.timers.peek() {
-            if at > now {
-                break;
-            }
-            self.timers.pop();
-            let s = &mut self.slots[slot as usize];
-            if s.generation != generation {
-                continue;
-            }
-            let Some(conn) = s.conn.as_mut() else { continue };
-            if conn.timer_at != Some(at) {
-                continue; // superseded by an earlier entry
-            }
-            conn.timer_at = None;
+        while let Some(slot) = self.timers.pop_due(now, &mut self.slab) {
+            let conn = self.slab.get_mut(slot).unwrap();
             match conn.deadline(&self.shared.config, self.shared.output.get().soft_time) {
                 Some((t, why)) if t <= now => self.expire(slot, why),
                 _ => self.arm_timer(slot),
@@ -968,17 +882,20 @@ impl<S: Service> Reactor<S> {
     }
 
     fn expire(&mut self, slot: u32, why: Deadline) {
-        let conn = self.slots[slot as usize].conn.as_mut().unwrap();
+        let conn = self.slab.get_mut(slot).unwrap();
         let id = conn.info.id;
         match why {
             Deadline::Linger => {
-                let reason = conn.lingering.unwrap_or(CloseReason::Shutdown);
-                self.close_now(slot, reason);
+                let reason = match conn.ending {
+                    Ending::Lingering { reason, .. } => reason,
+                    _ => CloseReason::Shutdown,
+                };
+                self.close(slot, reason);
             }
             Deadline::Write => {
                 self.shared
                     .limit(Limit::WriteTimeout, format_args!("{id}: output stalled past write_timeout; closing"));
-                self.kill(slot, CloseReason::WriteTimeout);
+                self.abort(slot, CloseReason::WriteTimeout);
             }
             Deadline::Request => {
                 self.shared.limit(
@@ -993,17 +910,17 @@ impl<S: Service> Reactor<S> {
                     Limit::OutputSoft,
                     format_args!("{id}: output held above the soft output limit too long; closing"),
                 );
-                self.kill(slot, CloseReason::OutputTooLarge);
+                self.abort(slot, CloseReason::OutputTooLarge);
             }
             Deadline::ServiceClose => {
                 // The service did not close it in time after the EOF.
-                conn.service_close_by = None;
+                conn.peer = Peer::Answered { service_close_by: None };
                 self.settle(slot);
             }
             Deadline::Idle => {
                 self.shared.limit(Limit::IdleTimeout, format_args!("{id}: no traffic for idle_timeout; closing"));
-                let conn = self.slots[slot as usize].conn.as_mut().unwrap();
-                conn.closing = Some(CloseReason::Idle);
+                let conn = self.slab.get_mut(slot).unwrap();
+                conn.ending.start_closing_for(CloseReason::Idle);
                 self.settle(slot);
             }
         }
@@ -1051,8 +968,8 @@ impl<S: Service> Reactor<S> {
     /// that still do not fit go back to waiting in `submit`.
     fn retry_blocked(&mut self) {
         for id in std::mem::take(&mut self.blocked) {
-            if let Some(slot) = self.slot_of(id) {
-                self.conn_mut(slot).unwrap().queued_for_room = false;
+            if let Some(slot) = self.slab.slot_of(id) {
+                self.slab.get_mut(slot).unwrap().queued_for_room = false;
                 self.settle(slot);
             }
         }
@@ -1061,23 +978,24 @@ impl<S: Service> Reactor<S> {
     /// Applies a note (bytes to send, or a close when `None`) to its
     /// connection; returns the slot to settle, if any.
     fn deliver(&mut self, id: ConnId, bytes: Option<Vec<u8>>) -> Option<u32> {
-        let slot = self.slot_of(id)?;
-        let conn = self.conn_mut(slot).unwrap();
-        if conn.lingering.is_some() || conn.dead.is_some() {
+        let slot = self.slab.slot_of(id)?;
+        let conn = self.slab.get_mut(slot).unwrap();
+        if !conn.ending.live() {
             return None;
         }
         match bytes {
             Some(bytes) => conn.out.push_vec(bytes),
             None => {
-                let reason = if conn.input_ended {
+                let reason = if let Peer::Answered { .. } = conn.peer {
+                    // The service's close ends its wait.
+                    conn.peer = Peer::Answered { service_close_by: None };
                     CloseReason::PeerClosed
                 } else if conn.said_goodbye {
                     CloseReason::Shutdown
                 } else {
                     CloseReason::Service
                 };
-                conn.service_close_by = None;
-                conn.closing.get_or_insert(reason);
+                conn.ending.start_closing(reason);
             }
         }
         Some(slot)
@@ -1089,7 +1007,7 @@ impl<S: Service> Reactor<S> {
         let released = self.shared.released.load(SeqCst);
         let mut held = std::mem::take(&mut self.held);
         held.retain(|&slot| {
-            let Some(conn) = self.slots[slot as usize].conn.as_mut() else { return false };
+            let Some(conn) = self.slab.get_mut(slot) else { return false };
             match conn.held {
                 Some(gate) if gate <= released => {
                     conn.held = None;
@@ -1121,7 +1039,7 @@ impl<S: Service> Reactor<S> {
     // ----- shutdown --------------------------------------------------
 
     fn begin_shutdown(&mut self) {
-        if self.drain_until.is_some() {
+        if self.drain.draining() {
             return;
         }
         self.shared.note_shutdown();
@@ -1129,30 +1047,25 @@ impl<S: Service> Reactor<S> {
         // may have sent whole requests: closing the listener would reset
         // them. Take them in (the backlog is finite), then stop accepting;
         // the last read below takes their requests.
-        if self.accepting {
-            for li in 0..self.listeners.len() {
+        if self.acceptor.accepting() {
+            for li in 0..self.acceptor.count() {
                 while self.accept(li) {}
             }
         }
-        self.drain_until = Some(self.now + self.shared.config.shutdown_timeout);
+        self.drain.begin(self.now + self.shared.config.shutdown_timeout);
         // What arrived before the signal is still answered: each connection
         // reads what its receive queue holds now, however many turns and
         // tasks that takes, and nothing after it. Measured before the
         // listeners close, so a client that sees them refuse knows that
         // whatever it sends from then on is not read.
-        for slot in &mut self.slots {
-            if let Some(conn) = slot.conn.as_mut().filter(|c| c.lingering.is_none() && c.dead.is_none()) {
-                conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
-            }
+        for conn in self.slab.conns_mut().filter(|c| c.ending.live()) {
+            conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
         }
-        let _ = self.poller.deregister(self.shared.shutdown_fd(), SHUTDOWN_TOKEN);
-        for (i, l) in std::mem::take(&mut self.listeners).into_iter().enumerate() {
-            let _ = self.poller.deregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64);
-        }
-        self.accept_paused_until = None;
-        tracing::debug!(io_loop = self.idx, open = self.open_conns(), "draining");
-        for slot in 0..self.slots.len() as u32 {
-            if self.conn_mut(slot).is_some() {
+        let _ = self.poller.deregister(self.shared.shutdown_fd());
+        self.acceptor.close(&mut self.poller);
+        tracing::debug!(io_loop = self.idx, open = self.slab.len(), "draining");
+        for slot in self.slab.slots() {
+            if self.slab.get_mut(slot).is_some() {
                 self.read(slot);
                 self.settle(slot);
             }
@@ -1162,19 +1075,17 @@ impl<S: Service> Reactor<S> {
     /// The drain's two phases: first every loop finishes the requests it
     /// received; then, once all have, every connection hears its goodbye.
     fn advance_drain(&mut self) {
-        if !self.finished_work && !self.has_received_work() {
-            self.finished_work = true;
-            if self.shared.loop_finished_work() {
-                // The last loop to finish: the others may be asleep.
-                for inbox in self.control.inboxes.iter() {
-                    inbox.waker.wake();
-                }
+        let slab = &self.slab;
+        let advance = self.drain.advance(|| Self::has_received_work(slab), &self.shared);
+        if advance.wake_others {
+            // The last loop to finish: the others may be asleep.
+            for inbox in self.control.inboxes.iter() {
+                inbox.waker.wake();
             }
         }
-        if !self.saying_goodbye && self.shared.work_finished() {
-            self.saying_goodbye = true;
-            for slot in 0..self.slots.len() as u32 {
-                if self.conn_mut(slot).is_some() {
+        if advance.goodbyes_began {
+            for slot in self.slab.slots() {
+                if self.slab.get_mut(slot).is_some() {
                     self.settle(slot);
                 }
             }
@@ -1183,24 +1094,21 @@ impl<S: Service> Reactor<S> {
 
     /// Some connection still has received bytes to read or handle, or a
     /// task out.
-    fn has_received_work(&self) -> bool {
-        self.slots
-            .iter()
-            .filter_map(|s| s.conn.as_ref())
-            .any(|c| c.lingering.is_none() && c.dead.is_none() && (c.drain_quota > 0 || c.unseen || !c.home()))
+    fn has_received_work(slab: &Slab<S>) -> bool {
+        slab.iter().map(|(_, c)| c).any(|c| c.ending.live() && (c.drain_quota > 0 || c.unseen || c.task_out()))
     }
 
     fn force_close_all(&mut self) -> LoopReport {
         let mut report = LoopReport::default();
-        for slot in 0..self.slots.len() as u32 {
-            let Some(conn) = self.conn_mut(slot) else { continue };
+        for slot in self.slab.slots() {
+            let Some(conn) = self.slab.get_mut(slot) else { continue };
             report.forced += 1;
-            if conn.home() {
-                self.close_now(slot, CloseReason::Shutdown);
+            if !conn.task_out() {
+                self.close(slot, CloseReason::Shutdown);
             } else {
                 // A worker still has this connection (and maybe its socket):
                 // leave the descriptor open for it; the process is exiting.
-                let conn = self.slots[slot as usize].conn.take().unwrap();
+                let conn = self.slab.remove(slot).unwrap();
                 self.shared.metrics.closed(CloseReason::Shutdown);
                 self.shared.metrics.connections_open.fetch_sub(1, Relaxed);
                 self.shared.metrics.output_memory.fetch_sub(conn.counted_output as u64, Relaxed);

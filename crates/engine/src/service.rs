@@ -12,6 +12,7 @@ use std::sync::Arc;
 use crate::mailbox::{Inbox, Note};
 use crate::output::Output;
 use crate::shared::Shared;
+use crate::verdict::Verdict;
 
 /// A connection's identity, unique for the life of the server: the loop
 /// that owns it, its slot there, and the slot's generation (so that an id
@@ -243,9 +244,11 @@ pub trait Service: Send + Sync + 'static {
         Farewell::Close
     }
 
-    /// The connection is gone. Runs on its I/O thread, exactly once per
-    /// opened connection.
-    fn close(&self, _state: Self::State, _conn: &ConnInfo, _reason: CloseReason) {}
+    /// Reports that the connection is closed, for `reason`, and hands back
+    /// its state to drop. Runs on its I/O thread, exactly once per opened
+    /// connection. (To close a connection, see [`Cx::close`] and
+    /// [`Control::close`].)
+    fn closed(&self, _state: Self::State, _conn: &ConnInfo, _reason: CloseReason) {}
 
     /// The bytes to send before the engine closes a connection for `why`,
     /// where the protocol has such a reply (HTTP's 503, Redis's `-ERR`).
@@ -268,15 +271,11 @@ pub trait Service: Send + Sync + 'static {
 pub struct Cx<'a> {
     pub(crate) id: ConnId,
     pub(crate) input: &'a [u8],
-    pub(crate) consumed: usize,
     pub(crate) out: &'a mut Output,
     pub(crate) control: &'a Control,
-    pub(crate) close: bool,
-    pub(crate) again: bool,
+    /// What this call decided, carried back by the task.
+    pub(crate) verdict: Verdict,
     pub(crate) peer_closed: bool,
-    pub(crate) hold: Option<u64>,
-    pub(crate) mid_request: bool,
-    pub(crate) expect: usize,
     pub(crate) on_io_thread: bool,
     pub(crate) gone: &'a std::sync::atomic::AtomicBool,
 }
@@ -289,7 +288,7 @@ impl<'a> Cx<'a> {
 
     /// The received bytes not consumed yet.
     pub fn input(&self) -> &[u8] {
-        &self.input[self.consumed..]
+        &self.input[self.verdict.consumed..]
     }
 
     /// Marks the first `n` bytes of [`Cx::input`] as handled.
@@ -298,8 +297,8 @@ impl<'a> Cx<'a> {
     ///
     /// If `n` is more than `input().len()`.
     pub fn consume(&mut self, n: usize) {
-        assert!(n <= self.input.len() - self.consumed, "consumed more input than there is");
-        self.consumed += n;
+        assert!(n <= self.input.len() - self.verdict.consumed, "consumed more input than there is");
+        self.verdict.consumed += n;
     }
 
     /// Where responses go; written in order after earlier responses.
@@ -310,12 +309,12 @@ impl<'a> Cx<'a> {
     /// The unconsumed input and the output at once, for handlers that
     /// write while they parse.
     pub fn io(&mut self) -> (&[u8], &mut Output) {
-        (&self.input[self.consumed..], &mut *self.out)
+        (&self.input[self.verdict.consumed..], &mut *self.out)
     }
 
     /// Closes the connection once its output is written.
     pub fn close(&mut self) {
-        self.close = true;
+        self.verdict.close = true;
     }
 
     /// Asks to be called again for the unconsumed input even if no new
@@ -324,7 +323,7 @@ impl<'a> Cx<'a> {
     /// the output written so far has drained below the high-water mark.
     /// Honoured only when this call consumed something.
     pub fn call_again(&mut self) {
-        self.again = true;
+        self.verdict.again = true;
     }
 
     /// Holds this connection's output back until [`Control::release`] has
@@ -340,7 +339,7 @@ impl<'a> Cx<'a> {
     /// released already is not held at all. Held output counts against
     /// the output limits, but not against `write_timeout`.
     pub fn hold_output(&mut self, gate: u64) {
-        self.hold = Some(self.hold.map_or(gate, |g| g.max(gate)));
+        self.verdict.hold = Some(self.verdict.hold.map_or(gate, |g| g.max(gate)));
     }
 
     /// Says that a request is still arriving although this call consumed
@@ -349,7 +348,7 @@ impl<'a> Cx<'a> {
     /// byte, keeps running, and more bytes do not restart it. Lasts until a
     /// call ends without saying so.
     pub fn request_in_progress(&mut self) {
-        self.mid_request = true;
+        self.verdict.mid_request = true;
     }
 
     /// Says how long the incomplete request left at the front of the
@@ -359,8 +358,8 @@ impl<'a> Cx<'a> {
     /// client closes, or the server drains). The service bounds `total`
     /// by its own limit; the engine takes it as given. Lasts for this
     /// call's result only.
-    pub fn expect(&mut self, total: usize) {
-        self.expect = total;
+    pub fn announce_request_len(&mut self, total: usize) {
+        self.verdict.announced = total;
     }
 
     /// This call runs on the I/O thread (inline mode, or

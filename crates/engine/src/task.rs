@@ -14,6 +14,7 @@ use std::time::Instant;
 use crate::output::{Output, Written};
 use crate::service::{ConnId, Control, Cx, Service};
 use crate::shared::Shared;
+use crate::verdict::{Failure, Verdict};
 
 pub struct Task<S: Service> {
     pub id: ConnId,
@@ -30,25 +31,12 @@ pub struct Task<S: Service> {
     /// Set by the loop if the connection is finished meanwhile.
     pub gone: Arc<AtomicBool>,
     // Results.
-    /// Bytes of input the service consumed.
-    pub consumed: usize,
+    /// What the service's call decided.
+    pub verdict: Verdict,
     /// Bytes the worker wrote to the socket itself.
     pub written: usize,
-    /// The service asked to close the connection.
-    pub close: bool,
-    /// The service asked to be called again for the unconsumed input.
-    pub again: bool,
-    /// The handler panicked.
-    pub panicked: bool,
-    /// The worker's write failed: the connection is finished.
-    pub write_failed: bool,
-    /// The service held the output until this gate is released.
-    pub hold: Option<u64>,
-    /// The service said a request is still arriving.
-    pub mid_request: bool,
-    /// The length the service announced for the request at the front of
-    /// the unconsumed input (`Cx::expect`); 0 for none.
-    pub expect: usize,
+    /// What went wrong around the call, if anything.
+    pub failure: Option<Failure>,
 }
 
 impl<S: Service> Task<S> {
@@ -69,25 +57,20 @@ impl<S: Service> Task<S> {
             direct_fd,
             queued_at: Instant::now(),
             gone,
-            consumed: 0,
+            verdict: Verdict::default(),
             written: 0,
-            close: false,
-            again: false,
-            panicked: false,
-            write_failed: false,
-            hold: None,
-            mid_request: false,
-            expect: 0,
+            failure: None,
         }
     }
 
     /// A direct-mode task that wrote all it had and asks nothing of the
     /// loop: it may go back without waking the loop (see `mailbox`).
     pub fn quiet(&self) -> bool {
+        let v = &self.verdict;
         self.direct_fd.is_some()
             && self.out.is_empty()
-            && self.hold.is_none()
-            && !(self.close || self.again || self.panicked || self.write_failed || self.peer_closed)
+            && v.hold.is_none()
+            && !(v.close || v.again || self.failure.is_some() || self.peer_closed)
     }
 
     /// Runs the service on the task's input, then, in direct mode, writes
@@ -98,33 +81,22 @@ impl<S: Service> Task<S> {
         let mut cx = Cx {
             id: self.id,
             input: &self.input,
-            consumed: 0,
             out: &mut self.out,
             control,
-            close: false,
-            again: false,
+            verdict: Verdict::default(),
             peer_closed: self.peer_closed,
-            hold: None,
-            mid_request: false,
-            expect: 0,
             on_io_thread,
             gone: &self.gone,
         };
         let state = &mut self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));
-        let (consumed, close, again) = (cx.consumed, cx.close, cx.again);
-        self.hold = cx.hold;
-        self.mid_request = cx.mid_request;
-        self.expect = cx.expect;
+        let mut verdict = cx.verdict;
         shared.metrics.service_time.observe(started.elapsed());
-        self.input.drain(..consumed);
-        self.consumed = consumed;
-        self.close = close;
-        // Only a call that made progress may ask for another, or a handler
-        // that never consumes would spin.
-        self.again = again && consumed > 0 && !self.input.is_empty();
+        self.input.drain(..verdict.consumed);
+        verdict.conclude(self.input.len());
+        self.verdict = verdict;
         if result.is_err() {
-            self.panicked = true;
+            self.failure = Some(Failure::Panicked);
             shared.metrics.panics.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::error!(conn = %self.id, "service handler panicked; closing the connection");
             return;
@@ -133,14 +105,102 @@ impl<S: Service> Task<S> {
             // Nobody to write to: the loop closes it when the task is back.
             return;
         }
-        if let (Some(fd), None) = (self.direct_fd, self.hold) {
+        if let (Some(fd), None) = (self.direct_fd, self.verdict.hold) {
             match self.out.write_to(fd) {
                 Ok(Written::All(n) | Written::Partial(n)) => self.written = n,
                 Err(e) => {
                     tracing::debug!(conn = %self.id, error = %e, "direct write failed");
-                    self.write_failed = true;
+                    self.failure = Some(Failure::WriteFailed);
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::mailbox::Inbox;
+    use crate::service::ConnInfo;
+
+    /// Consumes the first line of its input, if whole, and does what the
+    /// line says.
+    pub(crate) struct Lines;
+
+    impl Service for Lines {
+        type State = u32;
+
+        fn open(&self, _: &ConnInfo) -> u32 {
+            0
+        }
+
+        fn handle(&self, calls: &mut u32, cx: &mut Cx<'_>) {
+            *calls += 1;
+            let Some(end) = cx.input().iter().position(|&b| b == b'\n') else { return };
+            let line = cx.input()[..end].to_vec();
+            cx.consume(end + 1);
+            match &line[..] {
+                b"close" => cx.close(),
+                b"again" => cx.call_again(),
+                b"hold" => {
+                    cx.hold_output(3);
+                    cx.hold_output(2);
+                }
+                b"body" => {
+                    cx.request_in_progress();
+                    cx.announce_request_len(100);
+                }
+                b"panic" => panic!("asked to"),
+                _ => cx.out().push_vec(line),
+            }
+        }
+    }
+
+    fn run(input: &[u8], direct: bool) -> Task<Lines> {
+        let shared = Arc::new(Shared::new(Config::default()).unwrap());
+        let control = Control { inboxes: vec![Arc::new(Inbox::new().unwrap())].into(), shared: shared.clone() };
+        let id = ConnId::new(0, 0, 0);
+        // A direct task with no socket to write to: `gone` keeps it from
+        // trying, as for a connection that died meanwhile.
+        let gone = Arc::new(AtomicBool::new(direct));
+        let mut task = Task::new(id, 0, input.to_vec(), false, direct.then_some(-1), gone);
+        task.run(&Lines, &control, &shared, false);
+        task
+    }
+
+    #[test]
+    fn the_verdict_carries_what_the_handler_said() {
+        let task = run(b"close\nrest", false);
+        assert_eq!(task.verdict, Verdict { consumed: 6, close: true, ..Verdict::default() });
+        assert_eq!(task.input, b"rest", "the unconsumed input goes back");
+        let task = run(b"hold\n", false);
+        assert_eq!(task.verdict.hold, Some(3), "the latest gate of several");
+        let task = run(b"body\n", false);
+        assert!(task.verdict.mid_request);
+        assert_eq!(task.verdict.announced, 100);
+        assert_eq!(task.failure, None);
+    }
+
+    #[test]
+    fn a_call_again_that_left_nothing_is_dropped() {
+        assert!(run(b"again\nmore\n", false).verdict.again);
+        assert!(!run(b"again\n", false).verdict.again);
+    }
+
+    #[test]
+    fn a_panicking_handler_is_a_failure_of_its_task() {
+        let task = run(b"panic\n", false);
+        assert_eq!(task.failure, Some(Failure::Panicked));
+        assert_eq!(task.state, 1, "the state comes back");
+    }
+
+    #[test]
+    fn only_a_direct_task_that_asks_nothing_of_the_loop_is_quiet() {
+        assert!(run(b"partial", true).quiet());
+        assert!(!run(b"partial", false).quiet(), "the loop writes its output");
+        assert!(!run(b"close\n", true).quiet());
+        assert!(!run(b"hold\n", true).quiet());
+        assert!(!run(b"echo\n", true).quiet(), "its output is not written");
     }
 }

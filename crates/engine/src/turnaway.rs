@@ -114,7 +114,7 @@ impl TurnedAway {
 
     fn close(&mut self, poller: &mut Poller, slot: usize) {
         if let Some((sock, _)) = self.slots[slot].take() {
-            let _ = poller.deregister(sock.as_raw_fd(), self.token_base + slot as u64);
+            let _ = poller.deregister(sock.as_raw_fd());
             self.free.push(slot);
             self.live -= 1;
         }

@@ -483,7 +483,7 @@ impl Service for Kv {
         }
         cx.consume(consumed);
         if announced > 0 && !close {
-            cx.expect(announced);
+            cx.announce_request_len(announced);
         }
         if again {
             cx.call_again();
@@ -504,7 +504,7 @@ impl Service for Kv {
         }
     }
 
-    fn close(&self, mut client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+    fn closed(&self, mut client: Client, _conn: &ConnInfo, _reason: CloseReason) {
         client.multi.release(&self.shared.store);
         self.shared.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&client.meta.id);
     }

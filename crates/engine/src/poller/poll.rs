@@ -1,8 +1,9 @@
 //! The `poll(2)` backend.
 //!
 //! Keeps a dense `pollfd` array and a parallel token array; a map from
-//! token to index makes re-registration O(1), and removal swaps the last
-//! entry into the hole.
+//! descriptor to index makes re-registration O(1), and removal swaps the
+//! last entry into the hole. Keyed by descriptor, as epoll is: a descriptor
+//! is registered once.
 
 use super::{Event, Interest};
 use crate::sys;
@@ -18,8 +19,8 @@ pub struct PollSet {
     fds: Vec<libc::pollfd>,
     /// The token of each entry of `fds`, at the same index.
     tokens: Vec<u64>,
-    /// Where each token's entry is.
-    index: HashMap<u64, usize>,
+    /// Where each descriptor's entry is.
+    index: HashMap<RawFd, usize>,
 }
 
 /// The one mapping from an [`Interest`] to poll's event bits.
@@ -35,7 +36,7 @@ fn bits(interest: Interest) -> libc::c_short {
 }
 
 fn not_found() -> io::Error {
-    io::Error::new(io::ErrorKind::NotFound, "token not registered")
+    io::Error::new(io::ErrorKind::NotFound, "descriptor not registered")
 }
 
 impl PollSet {
@@ -44,27 +45,28 @@ impl PollSet {
     }
 
     pub fn register(&mut self, fd: RawFd, token: u64, interest: Interest) -> io::Result<()> {
-        if self.index.contains_key(&token) {
-            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "token already registered"));
+        if self.index.contains_key(&fd) {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, "descriptor already registered"));
         }
-        self.index.insert(token, self.fds.len());
+        self.index.insert(fd, self.fds.len());
         self.fds.push(libc::pollfd { fd, events: bits(interest), revents: 0 });
         self.tokens.push(token);
         Ok(())
     }
 
     pub fn reregister(&mut self, fd: RawFd, token: u64, interest: Interest) -> io::Result<()> {
-        let i = *self.index.get(&token).ok_or_else(not_found)?;
+        let i = *self.index.get(&fd).ok_or_else(not_found)?;
         self.fds[i] = libc::pollfd { fd, events: bits(interest), revents: 0 };
+        self.tokens[i] = token;
         Ok(())
     }
 
-    pub fn deregister(&mut self, token: u64) -> io::Result<()> {
-        let i = self.index.remove(&token).ok_or_else(not_found)?;
+    pub fn deregister(&mut self, fd: RawFd) -> io::Result<()> {
+        let i = self.index.remove(&fd).ok_or_else(not_found)?;
         self.fds.swap_remove(i);
         self.tokens.swap_remove(i);
-        if let Some(&moved) = self.tokens.get(i) {
-            self.index.insert(moved, i);
+        if let Some(moved) = self.fds.get(i) {
+            self.index.insert(moved.fd, i);
         }
         Ok(())
     }

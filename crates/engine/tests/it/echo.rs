@@ -162,7 +162,7 @@ impl Service for Room {
         }
     }
 
-    fn close(&self, _: (), conn: &ConnInfo, _: switchyard_engine::CloseReason) {
+    fn closed(&self, _: (), conn: &ConnInfo, _: switchyard_engine::CloseReason) {
         self.0.lock().unwrap().retain(|&id| id != conn.id);
     }
 }

@@ -77,7 +77,7 @@ fn a_request_larger_than_max_input_gets_the_error_reply_then_a_close() {
 }
 
 /// Echoes; its `open` panics for every other connection (the first, the
-/// third, ...), and its `goodbye` and `close` always panic.
+/// third, ...), and its `goodbye` and `closed` always panic.
 #[derive(Default)]
 struct FragileHooks {
     opened: AtomicUsize,
@@ -98,7 +98,7 @@ impl Service for FragileHooks {
         panic!("goodbye fails");
     }
 
-    fn close(&self, _: (), _: &ConnInfo, _: CloseReason) {
+    fn closed(&self, _: (), _: &ConnInfo, _: CloseReason) {
         panic!("close fails");
     }
 }
@@ -236,7 +236,7 @@ fn a_full_task_queue_pauses_reading_and_loses_nothing() {
 }
 
 /// Frames `<len>\n<len bytes>` and answers each with its length; announces
-/// the length of an incomplete one with `Cx::expect`. Counts its calls.
+/// the length of an incomplete one with `Cx::announce_request_len`. Counts its calls.
 struct Sized {
     calls: std::sync::Arc<AtomicUsize>,
     announce: bool,
@@ -255,7 +255,7 @@ impl Service for Sized {
             let len: usize = std::str::from_utf8(&input[..nl]).unwrap().parse().unwrap();
             if input.len() < nl + 1 + len {
                 if self.announce {
-                    cx.expect(nl + 1 + len);
+                    cx.announce_request_len(nl + 1 + len);
                 }
                 return;
             }

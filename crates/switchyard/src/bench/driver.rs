@@ -333,7 +333,7 @@ impl Client {
     fn fail(&mut self, token: usize, why: String) {
         if let Some(conn) = self.conns[token].take() {
             self.tally.error(format!("connection {}: {why}", conn.id));
-            let _ = self.poller.deregister(conn.stream.as_raw_fd(), token as u64);
+            let _ = self.poller.deregister(conn.stream.as_raw_fd());
             self.open -= 1;
         }
     }

@@ -1,0 +1,121 @@
+//! What one call of `Service::handle` decided: a [`Verdict`], which `Cx`
+//! fills, the task carries back and the loop acts on (`Task::next`).
+//!
+//! A new signal from a handler is one field here, one method on `Cx`, and
+//! where the loop must act on it, one arm of [`Next`].
+
+/// What a handler decided, through `Cx`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Verdict {
+    /// Bytes of input consumed (`Cx::consume`).
+    pub consumed: usize,
+    /// Close the connection once the output is written (`Cx::close`).
+    pub close: bool,
+    /// Call again for the unconsumed input (`Cx::call_again`); kept only
+    /// for a call that consumed something and left something.
+    pub again: bool,
+    /// Hold the output until this gate is released (`Cx::hold_output`).
+    pub hold: Option<u64>,
+    /// A request is still arriving (`Cx::request_in_progress`).
+    pub mid_request: bool,
+    /// The length announced for the request at the front of the
+    /// unconsumed input (`Cx::announce_request_len`); 0 for none.
+    pub announced: usize,
+}
+
+impl Verdict {
+    /// Closes the call, `left` bytes of input being left unconsumed. Only
+    /// a call that made progress may ask for another, or a handler that
+    /// never consumes would spin.
+    pub fn conclude(&mut self, left: usize) {
+        self.again &= self.consumed > 0 && left > 0;
+    }
+
+    /// What the connection needs next: a failure around the call first,
+    /// then what the call decided. `unseen`: input arrived while the task
+    /// was out; `buffered` and `max_input`: the input now held, and how
+    /// much may be.
+    pub fn next(&self, failure: Option<Failure>, unseen: bool, buffered: usize, max_input: usize) -> Next {
+        if let Some(failure) = failure {
+            return match failure {
+                Failure::WriteFailed => Next::WriteFailed,
+                Failure::Panicked => Next::Panicked,
+            };
+        }
+        if self.close {
+            Next::Close
+        } else if self.again {
+            Next::Again
+        } else if self.consumed == 0 && !unseen && buffered >= max_input {
+            Next::TooLarge
+        } else {
+            Next::Read
+        }
+    }
+}
+
+/// What went wrong around a call, on the worker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The handler panicked.
+    Panicked,
+    /// The worker's write failed: the connection is finished.
+    WriteFailed,
+}
+
+/// What the loop does with a connection whose task is back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// The worker's write failed: the socket is finished.
+    WriteFailed,
+    /// The handler panicked: reply as for `Reject::Panic`, and close.
+    Panicked,
+    /// The service closes the connection after its output.
+    Close,
+    /// Call the service again on what it left.
+    Again,
+    /// The service consumed nothing of a full buffer: the request is
+    /// larger than the input limit.
+    TooLarge,
+    /// Nothing more: read on.
+    Read,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_is_called_again_only_if_it_consumed_something_and_left_something() {
+        for (consumed, left, again) in [(3, 2, true), (0, 2, false), (3, 0, false)] {
+            let mut v = Verdict { consumed, again: true, ..Verdict::default() };
+            v.conclude(left);
+            assert_eq!(v.again, again, "consumed {consumed}, left {left}");
+        }
+    }
+
+    #[test]
+    fn a_failure_comes_before_what_the_call_decided() {
+        let v = Verdict { consumed: 1, close: true, ..Verdict::default() };
+        assert_eq!(v.next(Some(Failure::Panicked), false, 0, 100), Next::Panicked);
+        assert_eq!(v.next(Some(Failure::WriteFailed), false, 0, 100), Next::WriteFailed);
+    }
+
+    #[test]
+    fn close_comes_before_another_call() {
+        let v = Verdict { consumed: 1, close: true, again: true, ..Verdict::default() };
+        assert_eq!(v.next(None, false, 10, 100), Next::Close);
+        assert_eq!(Verdict { again: true, ..v }.next(None, false, 10, 100), Next::Close);
+        assert_eq!(Verdict { close: false, ..v }.next(None, false, 10, 100), Next::Again);
+    }
+
+    #[test]
+    fn a_request_is_too_large_only_when_nothing_was_consumed_of_a_full_buffer() {
+        let stuck = Verdict::default();
+        assert_eq!(stuck.next(None, false, 100, 100), Next::TooLarge);
+        assert_eq!(stuck.next(None, false, 99, 100), Next::Read, "room for more");
+        assert_eq!(stuck.next(None, true, 100, 100), Next::Read, "new input to look at");
+        let progress = Verdict { consumed: 1, ..Verdict::default() };
+        assert_eq!(progress.next(None, false, 100, 100), Next::Read);
+    }
+}
