@@ -18,17 +18,18 @@ use crate::commandstats::{Call, Tally};
 use crate::long_double::LongDouble;
 use crate::reply::Reply;
 use crate::store::{Db, Shard, Ttl, SHARDS};
+use crate::types::{self, Value};
 use crate::{now_ms, Shared};
 
 /// An argument as framed.
 pub type Arg<'a> = Cow<'a, [u8]>;
 
 /// A command's outcome when it is an error reply: the text after `-`.
-type Outcome = Result<(), Cow<'static, str>>;
+pub(crate) type Outcome = Result<(), Cow<'static, str>>;
 
-const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
-const NOT_FLOAT: &str = "ERR value is not a valid float";
-const SYNTAX: &str = "ERR syntax error";
+pub(crate) const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub(crate) const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub(crate) const SYNTAX: &str = "ERR syntax error";
 const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 
@@ -305,7 +306,66 @@ pub static COMMANDS: &[Command] = &[
         "Returns the expiration time of a key as a Unix milliseconds timestamp.",
         pexpiretime
     ),
-    cmd!("persist", 2, DF, (1, 1, 1), "generic", "Removes the expiration time of a key.", persist),
+    cmd!("persist", 2, DF, (1, 1, 1), "generic", "Removes the expiration time of a key.", persist),    cmd!(
+        "object",
+        -2,
+        &["readonly"],
+        (2, 2, 1),
+        "generic",
+        "A container for object introspection commands.",
+        &[("encoding", 3)],
+        object
+    ),
+    cmd!("hset", -4, WF, (1, 1, 1), "hash", "Creates or modifies the value of a field in a hash.", types::hash::hset),
+    cmd!("hsetnx", 4, WF, (1, 1, 1), "hash", "Sets the value of a field in a hash only when the field doesn't exist.", types::hash::hsetnx),
+    cmd!("hmset", -4, WF, (1, 1, 1), "hash", "Sets the values of multiple fields.", types::hash::hmset),
+    cmd!("hget", 3, RF, (1, 1, 1), "hash", "Returns the value of a field in a hash.", types::hash::hget),
+    cmd!("hmget", -3, RF, (1, 1, 1), "hash", "Returns the values of all fields in a hash.", types::hash::hmget),
+    cmd!("hgetall", 2, R, (1, 1, 1), "hash", "Returns all fields and values in a hash.", types::hash::hgetall),
+    cmd!("hkeys", 2, R, (1, 1, 1), "hash", "Returns all fields in a hash.", types::hash::hkeys),
+    cmd!("hvals", 2, R, (1, 1, 1), "hash", "Returns all values in a hash.", types::hash::hvals),
+    cmd!("hdel", -3, DF, (1, 1, 1), "hash", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", types::hash::hdel),
+    cmd!("hexists", 3, RF, (1, 1, 1), "hash", "Determines whether a field exists in a hash.", types::hash::hexists),
+    cmd!("hlen", 2, RF, (1, 1, 1), "hash", "Returns the number of fields in a hash.", types::hash::hlen),
+    cmd!("hstrlen", 3, RF, (1, 1, 1), "hash", "Returns the length of the value of a field.", types::hash::hstrlen),
+    cmd!("hincrby", 4, WF, (1, 1, 1), "hash", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", types::hash::hincrby),
+    cmd!("hincrbyfloat", 4, WF, (1, 1, 1), "hash", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", types::hash::hincrbyfloat),
+    cmd!("hrandfield", -2, R, (1, 1, 1), "hash", "Returns one or more random fields from a hash.", types::hash::hrandfield),
+    cmd!("hscan", -3, R, (1, 1, 1), "hash", "Iterates over fields and values of a hash.", types::hash::hscan),
+    cmd!("lpush", -3, WF, (1, 1, 1), "list", "Prepends one or more elements to a list. Creates the key if it doesn't exist.", types::list::lpush),
+    cmd!("rpush", -3, WF, (1, 1, 1), "list", "Appends one or more elements to a list. Creates the key if it doesn't exist.", types::list::rpush),
+    cmd!("lpushx", -3, WF, (1, 1, 1), "list", "Prepends one or more elements to a list only when the list exists.", types::list::lpushx),
+    cmd!("rpushx", -3, WF, (1, 1, 1), "list", "Appends an element to a list only when the list exists.", types::list::rpushx),
+    cmd!("lpop", -2, DF, (1, 1, 1), "list", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", types::list::lpop),
+    cmd!("rpop", -2, DF, (1, 1, 1), "list", "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", types::list::rpop),
+    cmd!("llen", 2, RF, (1, 1, 1), "list", "Returns the length of a list.", types::list::llen),
+    cmd!("lrange", 4, R, (1, 1, 1), "list", "Returns a range of elements from a list.", types::list::lrange),
+    cmd!("lindex", 3, R, (1, 1, 1), "list", "Returns an element from a list by its index.", types::list::lindex),
+    cmd!("lset", 4, W, (1, 1, 1), "list", "Sets the value of an element in a list by its index.", types::list::lset),
+    cmd!("linsert", 5, W, (1, 1, 1), "list", "Inserts an element before or after another element in a list.", types::list::linsert),
+    cmd!("lrem", 4, D, (1, 1, 1), "list", "Removes elements from a list. Deletes the list if the last element was removed.", types::list::lrem),
+    cmd!("ltrim", 4, D, (1, 1, 1), "list", "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", types::list::ltrim),
+    cmd!("lpos", -3, R, (1, 1, 1), "list", "Returns the index of matching elements in a list.", types::list::lpos),
+    cmd!("lmove", 5, W, (1, 2, 1), "list", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", types::list::lmove),
+    cmd!("rpoplpush", 3, W, (1, 2, 1), "list", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", types::list::rpoplpush),
+    cmd!("lmpop", -4, D, (0, 0, 0), "list", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", types::list::lmpop),
+    cmd!("sadd", -3, WF, (1, 1, 1), "set", "Adds one or more members to a set. Creates the key if it doesn't exist.", types::set::sadd),
+    cmd!("srem", -3, DF, (1, 1, 1), "set", "Removes one or more members from a set. Deletes the set if the last member was removed.", types::set::srem),
+    cmd!("smembers", 2, R, (1, 1, 1), "set", "Returns all members of a set.", types::set::smembers),
+    cmd!("sismember", 3, RF, (1, 1, 1), "set", "Determines whether a member belongs to a set.", types::set::sismember),
+    cmd!("smismember", -3, RF, (1, 1, 1), "set", "Determines whether multiple members belong to a set.", types::set::smismember),
+    cmd!("scard", 2, RF, (1, 1, 1), "set", "Returns the number of members in a set.", types::set::scard),
+    cmd!("spop", -2, DF, (1, 1, 1), "set", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", types::set::spop),
+    cmd!("srandmember", -2, R, (1, 1, 1), "set", "Get one or multiple random members from a set", types::set::srandmember),
+    cmd!("smove", 4, WF, (1, 2, 1), "set", "Moves a member from one set to another.", types::set::smove),
+    cmd!("sinter", -2, R, (1, -1, 1), "set", "Returns the intersect of multiple sets.", types::set::sinter),
+    cmd!("sunion", -2, R, (1, -1, 1), "set", "Returns the union of multiple sets.", types::set::sunion),
+    cmd!("sdiff", -2, R, (1, -1, 1), "set", "Returns the difference of multiple sets.", types::set::sdiff),
+    cmd!("sinterstore", -3, W, (1, -1, 1), "set", "Stores the intersect of multiple sets in a key.", types::set::sinterstore),
+    cmd!("sunionstore", -3, W, (1, -1, 1), "set", "Stores the union of multiple sets in a key.", types::set::sunionstore),
+    cmd!("sdiffstore", -3, W, (1, -1, 1), "set", "Stores the difference of multiple sets in a key.", types::set::sdiffstore),
+    cmd!("sintercard", -3, R, (0, 0, 0), "set", "Returns the number of members of the intersect of multiple sets.", types::set::sintercard),
+    cmd!("sscan", -3, R, (1, 1, 1), "set", "Iterates over members of a set.", types::set::sscan),
 ];
 
 /// The commands an I/O thread may run itself (`Service::run_inline`): each
@@ -354,6 +414,29 @@ const INLINE: &[&str] = &[
     "expiretime",
     "pexpiretime",
     "persist",
+    "hset",
+    "hsetnx",
+    "hget",
+    "hdel",
+    "hexists",
+    "hlen",
+    "hstrlen",
+    "hincrby",
+    "hincrbyfloat",
+    "lpush",
+    "rpush",
+    "lpushx",
+    "rpushx",
+    "llen",
+    "lindex",
+    "lset",
+    "lmove",
+    "rpoplpush",
+    "sadd",
+    "srem",
+    "sismember",
+    "scard",
+    "smove",
 ];
 
 /// Commands by lower-case name.
@@ -399,7 +482,8 @@ pub struct Exec<'a> {
     pub db: usize,
     /// The connection, or `None` while replaying the log.
     meta: Option<&'a ClientMeta>,
-    now: u64,
+    /// The time the command runs at, Unix milliseconds.
+    pub(crate) now: u64,
     /// Sequence number of the last log record appended, 0 if none.
     pub seq: u64,
     /// `QUIT` ran: close after the replies.
@@ -413,28 +497,35 @@ fn lossy(a: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(a)
 }
 
-fn int(a: &[u8]) -> Result<i64, Cow<'static, str>> {
+pub(crate) fn int(a: &[u8]) -> Result<i64, Cow<'static, str>> {
     string2ll(a).ok_or(Cow::Borrowed(NOT_INTEGER))
 }
 
-fn float(a: &[u8]) -> Result<LongDouble, Cow<'static, str>> {
+pub(crate) fn float(a: &[u8]) -> Result<LongDouble, Cow<'static, str>> {
     LongDouble::parse(a).ok_or(Cow::Borrowed(NOT_FLOAT))
 }
 
-fn is(a: &[u8], word: &str) -> bool {
+pub(crate) fn is(a: &[u8], word: &str) -> bool {
     a.eq_ignore_ascii_case(word.as_bytes())
 }
 
 /// Encodes the current state of `key` as one log record: `SET` with its
-/// expiry, or `DEL` if it is gone.
-fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Bytes>) {
+/// expiry, or `DEL` if it is gone; for a collection (whose elements are
+/// logged by its own commands), its expiry: `PEXPIREAT` or `PERSIST`.
+fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Value>) {
     match (value, shard.expire_at(key)) {
-        (Some(v), Some(at)) => {
+        (Some(Value::Str(v)), Some(at)) => {
             let mut n = Vec::with_capacity(20);
             resp::push_decimal(&mut n, at as i64);
             resp::command(buf, &[&b"SET"[..], key, v, b"PXAT", &n]);
         }
-        (Some(v), None) => resp::command(buf, &[&b"SET"[..], key, v]),
+        (Some(Value::Str(v)), None) => resp::command(buf, &[&b"SET"[..], key, v]),
+        (Some(_), Some(at)) => {
+            let mut n = Vec::with_capacity(20);
+            resp::push_decimal(&mut n, at as i64);
+            resp::command(buf, &[&b"PEXPIREAT"[..], key, &n]);
+        }
+        (Some(_), None) => resp::command(buf, &[&b"PERSIST"[..], key]),
         (None, _) => resp::command(buf, &[&b"DEL"[..], key]),
     }
 }
@@ -511,17 +602,29 @@ impl<'a> Exec<'a> {
         }
     }
 
-    fn db(&self) -> &'a Db {
+    pub(crate) fn db(&self) -> &'a Db {
         &self.sh.store.dbs[self.db]
     }
 
     /// Appends records to the log, unless replaying or logging is off.
-    fn log(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+    pub(crate) fn log(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
         if self.meta.is_none() {
             return;
         }
         if let Some(aof) = &self.sh.aof {
             self.seq = aof.append(self.db, write);
+        }
+    }
+
+    /// Appends `relative` records to the log, or `absolute` ones while a
+    /// rewrite collects records (see [`crate::aof::Aof::append_during`]).
+    pub(crate) fn log_either(&mut self, relative: impl FnOnce(&mut Vec<u8>), absolute: impl FnOnce(&mut Vec<u8>)) {
+        if self.meta.is_none() {
+            return;
+        }
+        if let Some(aof) = &self.sh.aof {
+            self.seq =
+                aof.append_during(self.db, |buf, rewriting| if rewriting { absolute(buf) } else { relative(buf) });
         }
     }
 
@@ -534,12 +637,12 @@ impl<'a> Exec<'a> {
         self.log(|buf| record(buf, shard, key, value));
     }
 
-    fn ok(&mut self) -> Outcome {
+    pub(crate) fn ok(&mut self) -> Outcome {
         resp::simple(self.out, "OK");
         Ok(())
     }
 
-    fn int(&mut self, n: i64) -> Outcome {
+    pub(crate) fn int(&mut self, n: i64) -> Outcome {
         resp::integer(self.out, n);
         Ok(())
     }
@@ -969,7 +1072,7 @@ fn bgrewriteaof(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
 fn get(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    ex.out.value_or_null(s.get(&a[1], now));
+    ex.out.value_or_null(s.get(&a[1], now)?);
     Ok(())
 }
 
@@ -1052,7 +1155,7 @@ fn set(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     // The copy of a long value is made before the lock, not under it.
     let value = Bytes::new(&a[2]);
     let mut s = ex.db().lock(&a[1]);
-    let old = if get { s.get(&a[1], now).cloned() } else { None };
+    let old = if get { s.get(&a[1], now)?.cloned() } else { None };
     let present = s.contains(&a[1], now);
     let proceed = match cond {
         Cond::Always => true,
@@ -1105,7 +1208,7 @@ fn psetex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn getset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let old = s.get(&a[1], now).cloned();
+    let old = s.get(&a[1], now)?.cloned();
     set_key(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
     drop(s);
     ex.out.value_or_null(old.as_ref());
@@ -1115,7 +1218,7 @@ fn getset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn getdel(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let old = s.get(&a[1], now).cloned();
+    let old = s.get(&a[1], now)?.cloned();
     if old.is_some() {
         s.remove(&a[1]);
         ex.log_key(&s, &a[1]);
@@ -1158,7 +1261,7 @@ fn getex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let v = s.get(&a[1], now).cloned();
+    let v = s.get(&a[1], now)?.cloned();
     if let (Some(_), Some(at)) = (&v, at) {
         match at {
             Some(at) if at <= now => {
@@ -1186,7 +1289,7 @@ fn mget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut locked = ex.db().lock_keys(a[1..].iter().map(|k| &k[..]));
     resp::array(ex.out, a.len() - 1);
     for k in &a[1..] {
-        ex.out.value_or_null(locked.shard(k).get(k, now));
+        ex.out.value_or_null(locked.shard(k).get(k, now).ok().flatten());
     }
     Ok(())
 }
@@ -1232,7 +1335,7 @@ fn append(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let max = ex.max_bulk();
     let mut s = ex.db().lock(&a[1]);
-    let cur = s.peek(&a[1], now).map_or(0, |v| v.len());
+    let cur = s.peek(&a[1], now)?.map_or(0, |v| v.len());
     if cur + a[2].len() > max {
         return Err(TOO_BIG.into());
     }
@@ -1241,7 +1344,7 @@ fn append(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         let v = v.make_mut();
         v.extend_from_slice(&a[2]);
         v.len()
-    }) {
+    })? {
         Some(len) => len,
         None => {
             s.insert(&a[1], Bytes::new(&a[2]), Ttl::Keep);
@@ -1255,7 +1358,7 @@ fn append(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 
 fn strlen(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
-    let n = ex.db().lock(&a[1]).get(&a[1], now).map_or(0, |v| v.len());
+    let n = ex.db().lock(&a[1]).get(&a[1], now)?.map_or(0, |v| v.len());
     ex.int(n as i64)
 }
 
@@ -1265,7 +1368,7 @@ fn getrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let s = ex.db();
     let mut s = s.lock(&a[1]);
     let empty = Bytes::new(b"");
-    let v = s.get(&a[1], now).unwrap_or(&empty);
+    let v = s.get(&a[1], now)?.unwrap_or(&empty);
     let len = v.len() as i64;
     if (start < 0 && end < 0 && start > end) || len == 0 {
         resp::bulk(ex.out, b"");
@@ -1297,7 +1400,7 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let max = ex.max_bulk();
     let mut s = ex.db().lock(&a[1]);
     if part.is_empty() {
-        let n = s.peek(&a[1], now).map_or(0, |v| v.len());
+        let n = s.peek(&a[1], now)?.map_or(0, |v| v.len());
         drop(s);
         return ex.int(n as i64);
     }
@@ -1313,7 +1416,7 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         v.len()
     };
     // In place, unless a reply still shares the value.
-    let len = match s.update(&a[1], now, |v| write(v.make_mut())) {
+    let len = match s.update(&a[1], now, |v| write(v.make_mut()))? {
         Some(len) => len,
         None => {
             let mut v = Vec::new();
@@ -1330,7 +1433,7 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn incr_by(ex: &mut Exec<'_>, key: &[u8], by: i64) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(key);
-    let cur = match s.peek(key, now) {
+    let cur = match s.peek(key, now)? {
         Some(v) => string2ll(v).ok_or(NOT_INTEGER)?,
         None => 0,
     };
@@ -1365,7 +1468,7 @@ fn incrbyfloat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let by = float(&a[2])?;
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let cur = match s.peek(&a[1], now) {
+    let cur = match s.peek(&a[1], now)? {
         Some(v) => float(v)?,
         None => LongDouble::ZERO,
     };
@@ -1413,8 +1516,8 @@ fn exists(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 
 fn type_(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
-    let present = ex.db().lock(&a[1]).contains(&a[1], now);
-    resp::simple(ex.out, if present { "string" } else { "none" });
+    let name = ex.db().lock(&a[1]).peek_value(&a[1], now).map_or("none", Value::type_name);
+    resp::simple(ex.out, name);
     Ok(())
 }
 
@@ -1440,7 +1543,7 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let cursor = std::str::from_utf8(&a[1]).ok().and_then(|s| s.parse::<u64>().ok()).ok_or("ERR invalid cursor")?;
     let mut count = 10i64;
     let mut pattern: Option<crate::pattern::Glob> = None;
-    let mut only_strings = true;
+    let mut only_type: Option<Vec<u8>> = None;
     let mut j = 2;
     while j < a.len() {
         let Some(v) = a.get(j + 1) else { return Err(SYNTAX.into()) };
@@ -1454,7 +1557,7 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             // does not match the empty key).
             pattern = (v.as_ref() != b"*").then(|| crate::pattern::Glob::new(v, false));
         } else if is(&a[j], "type") {
-            only_strings = is(v, "string");
+            only_type = Some(v.to_ascii_lowercase());
         } else {
             return Err(SYNTAX.into());
         }
@@ -1466,9 +1569,10 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut found = Vec::new();
     while shard < SHARDS && seen < count {
         let s = ex.db().lock_shard(shard);
-        for (k, _, _) in s.entries(now) {
+        for (k, v, _) in s.entries(now) {
             seen += 1;
-            if only_strings && pattern.as_ref().is_none_or(|g| g.matches(k)) {
+            let type_ok = only_type.as_ref().is_none_or(|t| t[..] == *v.type_name().as_bytes());
+            if type_ok && pattern.as_ref().is_none_or(|g| g.matches(k)) {
                 found.push(k.clone());
             }
         }
@@ -1484,7 +1588,7 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     Ok(())
 }
 
-fn random() -> u64 {
+pub(crate) fn random() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
@@ -1513,13 +1617,22 @@ fn randomkey(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
     Ok(())
 }
 
+fn object(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    if !is(&a[1], "encoding") {
+        return Err(unknown_subcommand("object", &a[1]));
+    }
+    let now = ex.now;
+    let encoding = ex.db().lock(&a[2]).peek_value(&a[2], now).map(Value::encoding);
+    ex.bulk_or_null(encoding.map(str::as_bytes))
+}
+
 fn rename_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], only_new: bool) -> Outcome {
     let (src, dst) = (&a[1][..], &a[2][..]);
     let now = ex.now;
     let mut locked = ex.db().lock_keys([src, dst]);
-    let Some(value) = locked.shard(src).peek(src, now).cloned() else {
+    if !locked.shard(src).contains(src, now) {
         return Err("ERR no such key".into());
-    };
+    }
     if src == dst {
         drop(locked);
         return if only_new { ex.int(0) } else { ex.ok() };
@@ -1529,18 +1642,19 @@ fn rename_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], only_new: bool) -> Outcome {
         return ex.int(0);
     }
     let at = locked.shard(src).expire_at(src);
-    locked.shard(src).remove(src);
+    let Some(value) = locked.shard(src).remove(src) else { return Err("ERR no such key".into()) };
     let ttl = at.map_or(Ttl::Clear, Ttl::At);
-    locked.shard(dst).insert(dst, value.clone(), ttl);
     if ex.meta.is_some() && ex.sh.aof.is_some() {
-        let dst_shard = &*locked.shard(dst);
+        // The new state of both keys, whatever the type: replaying it over
+        // a snapshot that already has it changes nothing.
         let mut rec = Vec::new();
         resp::command(&mut rec, &[&b"MULTI"[..]]);
-        resp::command(&mut rec, &[&b"DEL"[..], src]);
-        record(&mut rec, dst_shard, dst, Some(&value));
+        resp::command(&mut rec, &[&b"DEL"[..], src, dst]);
+        value.rewrite(dst, at, &mut rec);
         resp::command(&mut rec, &[&b"EXEC"[..]]);
         ex.log(|buf| buf.extend_from_slice(&rec));
     }
+    locked.shard(dst).insert_value(dst, value, ttl);
     drop(locked);
     if only_new {
         ex.int(1)

@@ -26,6 +26,7 @@ mod pattern;
 mod reply;
 mod store;
 mod syncer;
+mod types;
 
 use std::collections::HashMap;
 use std::io;

@@ -13,3 +13,4 @@ mod echo;
 mod fuzz;
 mod http;
 mod kv;
+mod kv_types;
