@@ -319,3 +319,6 @@ mod tests {
         assert!(text.ends_with("*3\r\n$9\r\nPEXPIREAT\r\n$1\r\nk\r\n$4\r\n5000\r\n"));
     }
 }
+
+#[cfg(test)]
+mod model_tests;
