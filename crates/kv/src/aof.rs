@@ -7,7 +7,7 @@
 //! record whose effect is already present changes nothing: that is what
 //! lets a rewrite snapshot shards one at a time while clients keep writing.
 //! Collections are logged element by element: `HSET`/`HDEL`, `SADD`/`SREM`
-//! set the absolute state of each element they name. List records
+//! and `ZADD`/`ZREM` set the absolute state of each element they name. List records
 //! (`LPUSH`, `RPUSH`, `LPOP`/`RPOP key n`, `LSET`, `LINSERT`, `LREM`,
 //! `LTRIM`, `LMOVE`) change state relative to what they find, so while a
 //! rewrite collects records they are written as the whole list instead
@@ -401,7 +401,7 @@ impl Aof {
 }
 
 /// The commands the log is written in (see the module docs).
-const RECORD_NAMES: [&[u8]; 23] = [
+const RECORD_NAMES: [&[u8]; 25] = [
     b"SET",
     b"DEL",
     b"PEXPIREAT",
@@ -425,6 +425,8 @@ const RECORD_NAMES: [&[u8]; 23] = [
     b"LMOVE",
     b"SADD",
     b"SREM",
+    b"ZADD",
+    b"ZREM",
 ];
 
 /// One record at the front of a log's bytes, read strictly: `*N\r\n`, then

@@ -1,5 +1,6 @@
 //! [`Value`]: what a key holds — a string, or one of the collections
-//! (hashes, lists, sets), each in its own module with its commands.
+//! (hashes, lists, sets, sorted sets), each in its own module with its
+//! commands.
 //!
 //! A string stays a [`Bytes`], shared with replies without copying; a
 //! collection is boxed so that a value is as wide as a `Bytes` (24 bytes)
@@ -10,7 +11,9 @@
 
 pub mod hash;
 pub mod list;
+pub mod order;
 pub mod set;
+pub mod zset;
 
 use std::borrow::Cow;
 
@@ -21,6 +24,7 @@ use crate::bytes::Bytes;
 pub use hash::Hash;
 pub use list::List;
 pub use set::Set;
+pub use zset::ZSet;
 
 /// Redis's error for a command meeting a key of another type.
 pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
@@ -55,6 +59,8 @@ pub enum Value {
     List(Box<List>),
     /// A set.
     Set(Box<Set>),
+    /// A sorted set.
+    ZSet(Box<ZSet>),
 }
 
 impl Value {
@@ -65,6 +71,7 @@ impl Value {
             Value::Hash(_) => "hash",
             Value::List(_) => "list",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -75,8 +82,9 @@ impl Value {
             Value::Str(Bytes::Inline { .. }) => "embstr",
             Value::Str(_) => "raw",
             Value::Hash(_) => "hashtable",
-            Value::List(_) => "quicklist",
+            Value::List(_) => "deque",
             Value::Set(_) => "hashtable",
+            Value::ZSet(_) => "treap",
         }
     }
 
@@ -87,6 +95,7 @@ impl Value {
             Value::Hash(h) => h.mem(),
             Value::List(l) => l.mem(),
             Value::Set(s) => s.mem(),
+            Value::ZSet(z) => z.mem(),
         }
     }
 
@@ -131,6 +140,7 @@ impl Value {
                     command_with(out, b"SADD", key, part);
                 }
             }
+            Value::ZSet(z) => zset::rewrite(z, key, out),
         }
         if let (Some(t), false) = (&at_text, matches!(self, Value::Str(_))) {
             resp::command(out, &[&b"PEXPIREAT"[..], key, t.as_bytes()]);
@@ -188,6 +198,7 @@ macro_rules! kind {
 kind!(Hash);
 kind!(List);
 kind!(Set);
+kind!(ZSet);
 
 /// A small, fast generator for random picks (`SPOP`, `HRANDFIELD`, ...),
 /// seeded per command from the process's random hasher.

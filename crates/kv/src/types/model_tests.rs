@@ -570,6 +570,147 @@ fn set_model_state(m: &Model<S>, key: &str) -> Vec<u8> {
     out
 }
 
+// Sorted sets.
+
+fn zset_op() -> impl Strategy<Value = Vec<String>> {
+    prop_oneof![
+        4 => (key(), small(), item()).prop_map(|(k, s, m)| vec!["ZADD".into(), k, s.to_string(), m]),
+        1 => (key(), small(), item()).prop_map(|(k, s, m)| vec!["ZADD".into(), k, "GT".into(), "CH".into(), s.to_string(), m]),
+        2 => (key(), small(), item()).prop_map(|(k, s, m)| vec!["ZINCRBY".into(), k, s.to_string(), m]),
+        2 => (key(), item()).prop_map(|(k, m)| vec!["ZREM".into(), k, m]),
+        1 => (key(), item()).prop_map(|(k, m)| vec!["ZRANK".into(), k, m]),
+        1 => (key(), item()).prop_map(|(k, m)| vec!["ZSCORE".into(), k, m]),
+        1 => (key(), small(), small()).prop_map(|(k, a, b)| vec!["ZRANGE".into(), k, a.to_string(), b.to_string(), "WITHSCORES".into()]),
+        1 => (key(), small(), small()).prop_map(|(k, a, b)| vec!["ZRANGEBYSCORE".into(), k, format!("({a}"), b.to_string()]),
+        1 => (key(), small(), small()).prop_map(|(k, a, b)| vec!["ZREMRANGEBYSCORE".into(), k, a.to_string(), b.to_string()]),
+        1 => key().prop_map(|k| vec!["ZPOPMIN".into(), k]),
+        1 => (key(), key(), key()).prop_map(|(d, a, b)| vec!["ZUNIONSTORE".into(), d, "2".into(), a, b]),
+        1 => common_op(),
+    ]
+}
+
+type Z = BTreeMap<String, i64>;
+
+fn sorted(z: &Z) -> Vec<(i64, String)> {
+    let mut v: Vec<(i64, String)> = z.iter().map(|(m, s)| (*s, m.clone())).collect();
+    v.sort();
+    v
+}
+
+fn zset_apply(m: &mut Model<Z>, op: &[String]) -> Vec<u8> {
+    if let Some(r) = common(m, op, "zset") {
+        return r;
+    }
+    let name = op[0].as_str();
+    if name == "ZUNIONSTORE" {
+        if op[3..].iter().any(|k| m.strings.contains_key(k)) {
+            return wrongtype();
+        }
+        let mut u = Z::new();
+        for k in &op[3..] {
+            for (mem, s) in m.colls.get(k).cloned().unwrap_or_default() {
+                *u.entry(mem).or_insert(0) += s;
+            }
+        }
+        let n = u.len();
+        m.strings.remove(&op[1]);
+        m.colls.remove(&op[1]);
+        if n > 0 {
+            m.colls.insert(op[1].clone(), u);
+        }
+        return int(n as i64);
+    }
+    if m.strings.contains_key(&op[1]) {
+        return wrongtype();
+    }
+    let k = op[1].clone();
+    let z = m.colls.entry(k.clone()).or_default();
+    let r = match name {
+        "ZADD" if op.len() == 4 => int(z.insert(op[3].clone(), op[2].parse().unwrap()).is_none() as i64),
+        "ZADD" => {
+            let (s, mem): (i64, &String) = (op[4].parse().unwrap(), &op[5]);
+            match z.get(mem) {
+                None => {
+                    z.insert(mem.clone(), s);
+                    int(1)
+                }
+                Some(&c) if s > c => {
+                    z.insert(mem.clone(), s);
+                    int(1)
+                }
+                Some(_) => int(0),
+            }
+        }
+        "ZINCRBY" => {
+            let v = z.entry(op[3].clone()).or_insert(0);
+            *v += op[2].parse::<i64>().unwrap();
+            bulk(Some(&v.to_string()))
+        }
+        "ZREM" => int(z.remove(&op[2]).is_some() as i64),
+        "ZSCORE" => bulk(z.get(&op[2]).map(|s| s.to_string()).as_deref()),
+        "ZRANK" => match z.get(&op[2]) {
+            Some(_) => int(sorted(z).iter().position(|(_, x)| *x == op[2]).unwrap() as i64),
+            None => bulk(None),
+        },
+        "ZRANGE" => {
+            let all = sorted(z);
+            let items: Vec<String> = match clip(op[2].parse().unwrap(), op[3].parse().unwrap(), all.len()) {
+                None => Vec::new(),
+                Some((a, b)) => all[a..=b].iter().flat_map(|(s, x)| [x.clone(), s.to_string()]).collect(),
+            };
+            array(items.iter())
+        }
+        "ZRANGEBYSCORE" => {
+            let lo: i64 = op[2][1..].parse().unwrap();
+            let hi: i64 = op[3].parse().unwrap();
+            let items: Vec<String> =
+                sorted(z).into_iter().filter(|(s, _)| *s > lo && *s <= hi).map(|(_, x)| x).collect();
+            array(items.iter())
+        }
+        "ZREMRANGEBYSCORE" => {
+            let (lo, hi): (i64, i64) = (op[2].parse().unwrap(), op[3].parse().unwrap());
+            let before = z.len();
+            z.retain(|_, s| !(*s >= lo && *s <= hi));
+            int((before - z.len()) as i64)
+        }
+        "ZPOPMIN" => {
+            let items: Vec<String> = match sorted(z).first() {
+                Some((s, x)) => {
+                    z.remove(x);
+                    vec![x.clone(), s.to_string()]
+                }
+                None => Vec::new(),
+            };
+            array(items.iter())
+        }
+        other => unreachable!("{other}"),
+    };
+    if z.is_empty() {
+        m.colls.remove(&k);
+    }
+    r
+}
+
+fn zset_state(kv: &Kv, meta: &ClientMeta, key: &str) -> Vec<u8> {
+    let mut out = run(kv, meta, &words(&["TYPE", key]));
+    out.extend(run(kv, meta, &words(&["ZRANGE", key, "0", "-1", "WITHSCORES"])));
+    out
+}
+
+fn zset_model_state(m: &Model<Z>, key: &str) -> Vec<u8> {
+    if m.strings.contains_key(key) {
+        let mut out = simple("string");
+        out.extend(wrongtype());
+        return out;
+    }
+    let z = m.colls.get(key);
+    let mut out = simple(if z.is_some() { "zset" } else { "none" });
+    let items: Vec<String> =
+        z.map(|z| sorted(z).into_iter().flat_map(|(s, x)| [x, s.to_string()]).collect()).unwrap_or_default();
+    out.extend(array(items.iter()));
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
@@ -586,5 +727,10 @@ proptest! {
     #[test]
     fn set_commands_agree_with_a_map_of_sets_and_replay_from_the_log(ops in proptest::collection::vec(set_op(), 1..60)) {
         check("set", &ops, set_apply, set_state, set_model_state)?;
+    }
+
+    #[test]
+    fn sorted_set_commands_agree_with_a_map_of_scores_and_replay_from_the_log(ops in proptest::collection::vec(zset_op(), 1..60)) {
+        check("zset", &ops, zset_apply, zset_state, zset_model_state)?;
     }
 }

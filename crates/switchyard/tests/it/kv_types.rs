@@ -1,5 +1,5 @@
-//! Tests of kv's collection types through the `redis` crate: hashes, lists
-//! and sets, their options and error replies, `WRONGTYPE` between every
+//! Tests of kv's collection types through the `redis` crate: hashes, lists,
+//! sets and sorted sets, their options and error replies, `WRONGTYPE` between every
 //! pair of types, the generic commands over every type, and the
 //! append-only log (replay and rewrite) of every type.
 
@@ -353,11 +353,12 @@ fn sets_behave_like_redis() {
 
 /// One key of each type, and a command of each type's family that must
 /// refuse every other type.
-const TYPED_KEYS: [(&str, &[&str]); 4] = [
+const TYPED_KEYS: [(&str, &[&str]); 5] = [
     ("string", &["SET", "string", "v"]),
     ("hash", &["HSET", "hash", "f", "v"]),
     ("list", &["RPUSH", "list", "a"]),
     ("set", &["SADD", "set", "a"]),
+    ("zset", &["ZADD", "zset", "1", "a"]),
 ];
 
 fn commands_on(key: &str) -> Vec<Vec<String>> {
@@ -403,6 +404,23 @@ fn commands_on(key: &str) -> Vec<Vec<String>> {
         &["SUNIONSTORE", "out", "K"],
         &["SMOVE", "K", "out", "a"],
         &["SSCAN", "K", "0"],
+        &["ZADD", "K", "1", "a"],
+        &["ZINCRBY", "K", "1", "a"],
+        &["ZSCORE", "K", "a"],
+        &["ZMSCORE", "K", "a"],
+        &["ZCARD", "K"],
+        &["ZCOUNT", "K", "-inf", "inf"],
+        &["ZLEXCOUNT", "K", "-", "+"],
+        &["ZRANGE", "K", "0", "-1"],
+        &["ZRANGEBYSCORE", "K", "-inf", "inf"],
+        &["ZREVRANGE", "K", "0", "-1"],
+        &["ZRANK", "K", "a"],
+        &["ZREM", "K", "a"],
+        &["ZREMRANGEBYRANK", "K", "0", "-1"],
+        &["ZPOPMIN", "K"],
+        &["ZRANDMEMBER", "K"],
+        &["ZRANGESTORE", "out", "K", "0", "-1"],
+        &["ZSCAN", "K", "0"],
     ];
     all.iter().map(|c| c.iter().map(|a| if *a == "K" { key.to_string() } else { a.to_string() }).collect()).collect()
 }
@@ -413,6 +431,7 @@ fn family(command: &str) -> &'static str {
         | "SET" => "string",
         c if c.starts_with('H') => "hash",
         c if c.starts_with('L') || c == "RPUSHX" => "list",
+        c if c.starts_with('Z') => "zset",
         _ => "set",
     }
 }
@@ -424,7 +443,7 @@ fn every_type_refuses_the_commands_of_every_other_type() {
     let mut checked = 0;
     for (key, _) in TYPED_KEYS {
         for c in commands_on(key) {
-            q::<redis::Value>(con, &["DEL", "string", "hash", "list", "set", "out"]);
+            q::<redis::Value>(con, &["DEL", "string", "hash", "list", "set", "zset", "out"]);
             for (_, create) in TYPED_KEYS {
                 q::<redis::Value>(con, create);
             }
@@ -460,21 +479,22 @@ fn generic_commands_work_on_every_type() {
     for (_, create) in TYPED_KEYS {
         q::<redis::Value>(con, create);
     }
-    assert_eq!(q::<i64>(con, &["DBSIZE"]), 4);
+    assert_eq!(q::<i64>(con, &["DBSIZE"]), 5);
     let info: String = q(con, &["INFO", "keyspace"]);
-    assert!(info.contains("db0:keys=4,expires=0"), "{info}");
-    assert_eq!(q::<i64>(con, &["EXISTS", "string", "hash", "list", "set"]), 4);
+    assert!(info.contains("db0:keys=5,expires=0"), "{info}");
+    assert_eq!(q::<i64>(con, &["EXISTS", "string", "hash", "list", "set", "zset"]), 5);
     // SCAN TYPE.
     for (key, _) in TYPED_KEYS {
         let (_, found): (String, Vec<String>) = q(con, &["SCAN", "0", "COUNT", "1000", "TYPE", key]);
         assert_eq!(found, vec![key.to_string()]);
     }
     let (_, found): (String, Vec<String>) = q(con, &["SCAN", "0", "COUNT", "1000"]);
-    assert_eq!(found.len(), 4);
-    assert_eq!(set_of(q(con, &["KEYS", "*"])), set_of(strs(&["string", "hash", "list", "set"])));
+    assert_eq!(found.len(), 5);
+    assert_eq!(set_of(q(con, &["KEYS", "*"])), set_of(strs(&["string", "hash", "list", "set", "zset"])));
     // OBJECT ENCODING.
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "hash"]), "hashtable");
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "list"]), "quicklist");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "list"]), "deque");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "zset"]), "treap");
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "set"]), "hashtable");
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "string"]), "embstr");
     q::<String>(con, &["SET", "n", "12"]);
@@ -496,7 +516,7 @@ fn generic_commands_work_on_every_type() {
     }
     assert_eq!(q::<Vec<String>>(con, &["LRANGE", "list-moved", "0", "-1"]), strs(&["a"]));
     assert_eq!(q::<i64>(con, &["RENAMENX", "hash-moved", "set-moved"]), 0);
-    assert_eq!(q::<i64>(con, &["DEL", "string-moved", "hash-moved", "list-moved", "set-moved"]), 4);
+    assert_eq!(q::<i64>(con, &["DEL", "string-moved", "hash-moved", "list-moved", "set-moved", "zset-moved"]), 5);
     assert_eq!(q::<i64>(con, &["DBSIZE"]), 1);
     // A collection past its time is gone for every command.
     q::<i64>(con, &["RPUSH", "brief", "a"]);
@@ -522,6 +542,7 @@ fn collections_count_against_maxmemory() {
         q::<i64>(con, &["RPUSH", "l", &value]);
         q::<i64>(con, &["HSET", "h", &i.to_string(), &value]);
         q::<i64>(con, &["SADD", "s", &format!("{i}{value}")]);
+        q::<i64>(con, &["ZADD", "z", &i.to_string(), &format!("{i}{value}")]);
     }
     let grown = used(con);
     assert!(grown >= before + 300_000, "{before} -> {grown}");
@@ -529,7 +550,8 @@ fn collections_count_against_maxmemory() {
     assert!(e(con, &["RPUSH", "l", "more"]).starts_with("OOM "));
     assert!(e(con, &["HSET", "h", "more", "v"]).starts_with("OOM "));
     assert!(e(con, &["SADD", "s", "more"]).starts_with("OOM "));
-    assert_eq!(q::<i64>(con, &["DEL", "l", "h", "s"]), 3, "deletes are allowed");
+    assert!(e(con, &["ZADD", "z", "1", "more"]).starts_with("OOM "));
+    assert_eq!(q::<i64>(con, &["DEL", "l", "h", "s", "z"]), 4, "deletes are allowed");
     assert_eq!(used(con), before);
     assert_eq!(q::<i64>(con, &["RPUSH", "l", "fits"]), 1);
     assert_eq!(server.stop().code(), Some(0));
@@ -560,6 +582,16 @@ fn write_every_type(con: &mut redis::Connection) {
     for i in 0..300 {
         q::<i64>(con, &["SADD", "bigset", &i.to_string()]);
     }
+    q::<i64>(con, &["ZADD", "z", "1", "a", "2", "b", "3", "c", "-inf", "low", "0.1", "tenth"]);
+    q::<String>(con, &["ZINCRBY", "z", "0.2", "tenth"]);
+    q::<i64>(con, &["ZREM", "z", "b"]);
+    q::<Vec<String>>(con, &["ZPOPMAX", "z"]);
+    q::<i64>(con, &["ZADD", "z2", "5", "a", "6", "x"]);
+    q::<i64>(con, &["ZUNIONSTORE", "zu", "2", "z", "z2", "WEIGHTS", "2", "1"]);
+    q::<i64>(con, &["ZREMRANGEBYSCORE", "z2", "6", "6"]);
+    for i in 0..130 {
+        q::<i64>(con, &["ZADD", "bigz", &i.to_string(), &format!("m{i}")]);
+    }
     q::<i64>(con, &["EXPIRE", "h", "1000"]);
     q::<String>(con, &["RENAME", "l2", "l3"]);
 }
@@ -576,6 +608,7 @@ fn dump(con: &mut redis::Connection) -> BTreeMap<String, (String, bool, Vec<Stri
             "hash" => q(con, &["HGETALL", &k]),
             "list" => q(con, &["LRANGE", &k, "0", "-1"]),
             "set" => q(con, &["SMEMBERS", &k]),
+            "zset" => q(con, &["ZRANGE", &k, "0", "-1", "WITHSCORES"]),
             other => panic!("type {other}"),
         };
         if t == "hash" {
@@ -603,6 +636,8 @@ fn every_type_survives_a_restart_and_a_log_rewrite() {
     assert_eq!(before["l"].2, strs(&["b", "b2"]));
     assert_eq!(before["l3"].2, strs(&["A"]));
     assert!(before["h"].1);
+    assert_eq!(before["z"].2, strs(&["low", "-inf", "tenth", "0.30000000000000004", "a", "1"]));
+    assert_eq!(before["zu"].2, strs(&["low", "-inf", "tenth", "0.60000000000000009", "x", "6", "a", "7"]));
     assert_eq!(server.stop().code(), Some(0));
 
     let server = start(&["--appendonly", path]);
@@ -618,6 +653,7 @@ fn every_type_survives_a_restart_and_a_log_rewrite() {
     let text = String::from_utf8_lossy(&std::fs::read(&log).unwrap()).into_owned();
     assert!(!text.contains("LPOP") && !text.contains("HDEL"), "compaction writes state, not history");
     assert_eq!(text.matches("\r\nSADD\r\n").count(), 3 + 300usize.div_ceil(64), "s, s2, s3, and bigset in pieces");
+    assert_eq!(text.matches("\r\nZADD\r\n").count(), 3 + 130usize.div_ceil(64), "z, z2, zu, and bigz in pieces");
     assert_eq!(server.stop().code(), Some(0));
 
     let server = start(&["--appendonly", path]);
@@ -625,4 +661,174 @@ fn every_type_survives_a_restart_and_a_log_rewrite() {
     assert_eq!(dump(con), before, "replayed from the rewritten log");
     assert_eq!(server.stop().code(), Some(0));
     let _ = std::fs::remove_dir_all(log.parent().unwrap());
+}
+
+#[test]
+fn sorted_sets_behave_like_redis() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    // ZADD and its options.
+    assert_eq!(q::<i64>(con, &["ZADD", "z", "1", "a", "2", "b", "3", "c"]), 3);
+    assert_eq!(q::<i64>(con, &["ZADD", "z", "NX", "10", "a", "4", "d"]), 1);
+    assert_eq!(q::<Option<String>>(con, &["ZSCORE", "z", "a"]), s("1"));
+    assert_eq!(q::<i64>(con, &["ZADD", "z", "XX", "5", "e"]), 0);
+    assert_eq!(q::<Option<String>>(con, &["ZSCORE", "z", "e"]), None);
+    assert_eq!(q::<i64>(con, &["ZADD", "z", "XX", "CH", "1.5", "a", "5", "e"]), 1);
+    assert_eq!(q::<i64>(con, &["ZADD", "z", "5", "e"]), 1);
+    assert_eq!(q::<i64>(con, &["ZADD", "z", "GT", "CH", "1", "a", "3", "b"]), 1, "only b rises");
+    assert_eq!(q::<i64>(con, &["ZADD", "z", "LT", "CH", "2", "a", "9", "b"]), 0, "2 > 1.5 and 9 > 3");
+    assert_eq!(q::<Option<String>>(con, &["ZADD", "z", "INCR", "0.25", "a"]), s("1.75"));
+    assert_eq!(q::<Option<String>>(con, &["ZADD", "z", "NX", "INCR", "1", "a"]), None);
+    assert_eq!(
+        e(con, &["ZADD", "z", "NX", "XX", "1", "a"]),
+        "ERR XX and NX options at the same time are not compatible"
+    );
+    assert_eq!(
+        e(con, &["ZADD", "z", "GT", "LT", "1", "a"]),
+        "ERR GT, LT, and/or NX options at the same time are not compatible"
+    );
+    assert_eq!(
+        e(con, &["ZADD", "z", "INCR", "1", "a", "2", "b"]),
+        "ERR INCR option supports a single increment-element pair"
+    );
+    assert_eq!(e(con, &["ZADD", "z", "1", "a", "2"]), "ERR syntax error");
+    assert_eq!(e(con, &["ZADD", "z", "x", "a"]), "ERR value is not a valid float");
+    assert_eq!(e(con, &["ZADD", "z", "nan", "a"]), "ERR value is not a valid float");
+    q::<i64>(con, &["ZADD", "inf", "inf", "a"]);
+    assert_eq!(e(con, &["ZINCRBY", "inf", "-inf", "a"]), "ERR resulting score is not a number (NaN)");
+    assert_eq!(q::<String>(con, &["ZINCRBY", "z", "0.1", "new"]), "0.10000000000000001");
+    assert_eq!(q::<String>(con, &["ZINCRBY", "z", "-0.1", "new"]), "0");
+    assert_eq!(e(con, &["ZINCRBY", "z", "x", "a"]), "ERR value is not a valid float");
+    assert_eq!(q::<Vec<Option<String>>>(con, &["ZMSCORE", "z", "a", "zz", "d"]), vec![s("1.75"), None, s("4")]);
+    assert_eq!(q::<Vec<Option<String>>>(con, &["ZMSCORE", "nozset", "a"]), vec![None]);
+    q::<i64>(con, &["ZREM", "z", "new", "nothere"]);
+    // z: a 1.75, b 3, c 3, d 4, e 5.
+    assert_eq!(q::<i64>(con, &["ZCARD", "z"]), 5);
+    assert_eq!(q::<i64>(con, &["ZCARD", "nozset"]), 0);
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "z", "0", "-1"]), strs(&["a", "b", "c", "d", "e"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "z", "1", "2", "WITHSCORES"]), strs(&["b", "3", "c", "3"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "z", "0", "1", "REV"]), strs(&["e", "d"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZREVRANGE", "z", "0", "1", "WITHSCORES"]), strs(&["e", "5", "d", "4"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "z", "(1.75", "4", "BYSCORE"]), strs(&["b", "c", "d"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "z", "+inf", "(3", "BYSCORE", "REV"]), strs(&["e", "d"]));
+    assert_eq!(
+        q::<Vec<String>>(con, &["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "1", "2"]),
+        strs(&["b", "c"])
+    );
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "-1", "2"]), strs(&[]));
+    assert_eq!(
+        q::<Vec<String>>(con, &["ZRANGE", "z", "-inf", "+inf", "BYSCORE", "LIMIT", "3", "-1"]),
+        strs(&["d", "e"])
+    );
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGEBYSCORE", "z", "3", "3", "WITHSCORES"]), strs(&["b", "3", "c", "3"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZREVRANGEBYSCORE", "z", "4", "-inf", "LIMIT", "0", "2"]), strs(&["d", "c"]));
+    assert_eq!(
+        e(con, &["ZRANGE", "z", "0", "1", "LIMIT", "0", "1"]),
+        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+    );
+    assert_eq!(
+        e(con, &["ZRANGE", "z", "-", "+", "BYLEX", "WITHSCORES"]),
+        "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+    );
+    assert_eq!(e(con, &["ZRANGE", "z", "x", "1", "BYSCORE"]), "ERR min or max is not a float");
+    assert_eq!(e(con, &["ZRANGE", "z", "x", "1"]), "ERR value is not an integer or out of range");
+    assert_eq!(e(con, &["ZRANGE", "z", "0", "1", "BOGUS"]), "ERR syntax error");
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "nozset", "0", "-1"]), strs(&[]));
+    assert_eq!(q::<i64>(con, &["ZCOUNT", "z", "(1.75", "+inf"]), 4);
+    assert_eq!(q::<i64>(con, &["ZCOUNT", "z", "5", "1"]), 0);
+    assert_eq!(e(con, &["ZCOUNT", "z", "a", "1"]), "ERR min or max is not a float");
+    // Lexicographic ranges over equal scores.
+    q::<i64>(con, &["ZADD", "lex", "0", "a", "0", "b", "0", "c", "0", "d", "0", "e"]);
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGEBYLEX", "lex", "-", "[c"]), strs(&["a", "b", "c"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGEBYLEX", "lex", "(a", "(d"]), strs(&["b", "c"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGEBYLEX", "lex", "-", "+", "LIMIT", "1", "2"]), strs(&["b", "c"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZREVRANGEBYLEX", "lex", "+", "[d"]), strs(&["e", "d"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "lex", "[e", "(b", "BYLEX", "REV"]), strs(&["e", "d", "c"]));
+    assert_eq!(q::<i64>(con, &["ZLEXCOUNT", "lex", "[b", "+"]), 4);
+    assert_eq!(e(con, &["ZLEXCOUNT", "lex", "b", "+"]), "ERR min or max not valid string range item");
+    // Ranks.
+    assert_eq!(q::<Option<i64>>(con, &["ZRANK", "z", "a"]), Some(0));
+    assert_eq!(q::<Option<i64>>(con, &["ZRANK", "z", "e"]), Some(4));
+    assert_eq!(q::<Option<i64>>(con, &["ZREVRANK", "z", "e"]), Some(0));
+    assert_eq!(q::<Option<i64>>(con, &["ZRANK", "z", "zz"]), None);
+    assert_eq!(q::<Option<i64>>(con, &["ZRANK", "nozset", "a"]), None);
+    // ZRANGESTORE.
+    assert_eq!(q::<i64>(con, &["ZRANGESTORE", "dst", "z", "0", "2"]), 3);
+    assert_eq!(
+        q::<Vec<String>>(con, &["ZRANGE", "dst", "0", "-1", "WITHSCORES"]),
+        strs(&["a", "1.75", "b", "3", "c", "3"])
+    );
+    assert_eq!(q::<i64>(con, &["ZRANGESTORE", "dst", "z", "(3", "+inf", "BYSCORE"]), 2);
+    assert_eq!(q::<i64>(con, &["ZRANGESTORE", "dst", "nozset", "0", "-1"]), 0);
+    assert_eq!(q::<i64>(con, &["EXISTS", "dst"]), 0);
+    // Removal by range, pops.
+    q::<i64>(con, &["ZADD", "r", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f"]);
+    assert_eq!(q::<i64>(con, &["ZREMRANGEBYRANK", "r", "0", "1"]), 2);
+    assert_eq!(q::<i64>(con, &["ZREMRANGEBYSCORE", "r", "(5", "+inf"]), 1);
+    assert_eq!(q::<i64>(con, &["ZREMRANGEBYLEX", "lex", "[b", "[c"]), 2);
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "r", "0", "-1"]), strs(&["c", "d", "e"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZPOPMIN", "r"]), strs(&["c", "3"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZPOPMAX", "r", "5"]), strs(&["e", "5", "d", "4"]));
+    assert_eq!(q::<i64>(con, &["EXISTS", "r"]), 0);
+    assert_eq!(q::<Vec<String>>(con, &["ZPOPMIN", "nozset"]), strs(&[]));
+    assert_eq!(e(con, &["ZPOPMIN", "z", "-1"]), "ERR value is out of range, must be positive");
+    // Union, intersection, difference, with sets as inputs.
+    q::<i64>(con, &["ZADD", "z1", "1", "a", "2", "b", "3", "c"]);
+    q::<i64>(con, &["ZADD", "z2", "10", "b", "20", "c", "30", "d"]);
+    q::<i64>(con, &["SADD", "plain", "c", "d"]);
+    assert_eq!(q::<i64>(con, &["ZUNIONSTORE", "u", "2", "z1", "z2"]), 4);
+    assert_eq!(
+        q::<Vec<String>>(con, &["ZRANGE", "u", "0", "-1", "WITHSCORES"]),
+        strs(&["a", "1", "b", "12", "c", "23", "d", "30"])
+    );
+    assert_eq!(q::<i64>(con, &["ZUNIONSTORE", "u", "2", "z1", "z2", "WEIGHTS", "2", "0.5", "AGGREGATE", "MAX"]), 4);
+    assert_eq!(
+        q::<Vec<String>>(con, &["ZRANGE", "u", "0", "-1", "WITHSCORES"]),
+        strs(&["a", "2", "b", "5", "c", "10", "d", "15"])
+    );
+    assert_eq!(q::<i64>(con, &["ZINTERSTORE", "i", "3", "z1", "z2", "plain", "AGGREGATE", "MIN"]), 1);
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "i", "0", "-1", "WITHSCORES"]), strs(&["c", "1"]));
+    assert_eq!(q::<i64>(con, &["ZDIFFSTORE", "d", "2", "z1", "plain"]), 2);
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "d", "0", "-1", "WITHSCORES"]), strs(&["a", "1", "b", "2"]));
+    assert_eq!(q::<i64>(con, &["ZINTERSTORE", "d", "2", "z1", "nozset"]), 0);
+    assert_eq!(q::<i64>(con, &["EXISTS", "d"]), 0);
+    assert_eq!(
+        e(con, &["ZUNIONSTORE", "u", "0", "z1"]),
+        "ERR at least 1 input key is needed for 'zunionstore' command"
+    );
+    assert_eq!(e(con, &["ZUNIONSTORE", "u", "3", "z1"]), "ERR syntax error");
+    assert_eq!(e(con, &["ZUNIONSTORE", "u", "1", "z1", "WEIGHTS", "x"]), "ERR weight value is not a float");
+    assert_eq!(e(con, &["ZUNIONSTORE", "u", "1", "z1", "AGGREGATE", "AVG"]), "ERR syntax error");
+    assert_eq!(e(con, &["ZDIFFSTORE", "u", "1", "z1", "WEIGHTS", "1"]), "ERR syntax error");
+    q::<String>(con, &["SET", "str", "v"]);
+    assert_eq!(e(con, &["ZUNIONSTORE", "u", "2", "z1", "str"]), WRONGTYPE);
+    // ZRANDMEMBER and ZSCAN.
+    let m: String = q(con, &["ZRANDMEMBER", "z1"]);
+    assert!(["a", "b", "c"].contains(&m.as_str()));
+    assert_eq!(set_of(q(con, &["ZRANDMEMBER", "z1", "10"])), set_of(strs(&["a", "b", "c"])));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANDMEMBER", "z1", "-6", "WITHSCORES"]).len(), 12);
+    assert_eq!(q::<Option<String>>(con, &["ZRANDMEMBER", "nozset"]), None);
+    let (cursor, items): (String, Vec<String>) = q(con, &["ZSCAN", "z1", "0", "MATCH", "[ab]"]);
+    assert_eq!((cursor.as_str(), items), ("0", strs(&["a", "1", "b", "2"])));
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn sorted_set_ranges_stay_right_over_many_members() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let mut pipe = redis::pipe();
+    for i in 0..20_000 {
+        pipe.cmd("ZADD").arg("big").arg(i * 2).arg(format!("m{i:05}")).ignore();
+    }
+    pipe.query::<()>(con).unwrap();
+    assert_eq!(q::<i64>(con, &["ZCARD", "big"]), 20_000);
+    assert_eq!(q::<Option<i64>>(con, &["ZRANK", "big", "m12345"]), Some(12345));
+    assert_eq!(q::<Option<i64>>(con, &["ZREVRANK", "big", "m12345"]), Some(20_000 - 1 - 12345));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGE", "big", "15000", "15001"]), strs(&["m15000", "m15001"]));
+    assert_eq!(q::<Vec<String>>(con, &["ZRANGEBYSCORE", "big", "(20000", "20004"]), strs(&["m10001", "m10002"]));
+    assert_eq!(q::<i64>(con, &["ZCOUNT", "big", "1000", "(2000"]), 500);
+    assert_eq!(q::<i64>(con, &["ZREMRANGEBYRANK", "big", "0", "9999"]), 10_000);
+    assert_eq!(q::<Option<i64>>(con, &["ZRANK", "big", "m12345"]), Some(2345));
+    assert_eq!(server.stop().code(), Some(0));
 }
