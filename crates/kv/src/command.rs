@@ -316,6 +316,7 @@ pub static COMMANDS: &[Command] = &[
         &[("encoding", 3)],
         object
     ),
+    cmd!("copy", -3, W, (1, 2, 1), "generic", "Copies the value of a key to a new key.", copy),
     cmd!("hset", -4, WF, (1, 1, 1), "hash", "Creates or modifies the value of a field in a hash.", types::hash::hset),
     cmd!("hsetnx", 4, WF, (1, 1, 1), "hash", "Sets the value of a field in a hash only when the field doesn't exist.", types::hash::hsetnx),
     cmd!("hmset", -4, WF, (1, 1, 1), "hash", "Sets the values of multiple fields.", types::hash::hmset),
@@ -1657,6 +1658,72 @@ fn object(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let encoding = ex.db().lock(&a[2]).peek_value(&a[2], now).map(Value::encoding);
     ex.bulk_or_null(encoding.map(str::as_bytes))
+}
+
+/// `COPY src dst [DB n] [REPLACE]`: within a database under both keys'
+/// locks; to another database, the value is copied under the source's lock
+/// and written under the destination's (never both at once, so two copies
+/// in opposite directions cannot deadlock).
+fn copy(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let (src, dst) = (&a[1][..], &a[2][..]);
+    let (mut to_db, mut replace) = (ex.db, false);
+    let mut j = 3;
+    while j < a.len() {
+        if is(&a[j], "replace") {
+            replace = true;
+        } else if is(&a[j], "db") && j + 1 < a.len() {
+            let n = int(&a[j + 1])?;
+            if n < 0 || n as u64 >= ex.sh.store.dbs.len() as u64 {
+                return Err("ERR DB index is out of range".into());
+            }
+            to_db = n as usize;
+            j += 1;
+        } else {
+            return Err(SYNTAX.into());
+        }
+        j += 1;
+    }
+    if to_db == ex.db && src == dst {
+        return Err("ERR source and destination objects are the same".into());
+    }
+    let now = ex.now;
+    let from = ex.db();
+    let to = &ex.sh.store.dbs[to_db];
+    let copy_into = |ex: &mut Exec<'_>, shard: &mut Shard, value: Value, at: Option<u64>| -> bool {
+        if !replace && shard.contains(dst, now) {
+            return false;
+        }
+        if ex.meta.is_some() {
+            if let Some(aof) = &ex.sh.aof {
+                let mut rec = Vec::new();
+                resp::command(&mut rec, &[&b"MULTI"[..]]);
+                resp::command(&mut rec, &[&b"DEL"[..], dst]);
+                value.rewrite(dst, at, &mut rec);
+                resp::command(&mut rec, &[&b"EXEC"[..]]);
+                ex.seq = aof.append(to_db, |buf| buf.extend_from_slice(&rec));
+            }
+        }
+        shard.insert_value(dst, value, at.map_or(Ttl::Clear, Ttl::At));
+        true
+    };
+    let done = if to_db == ex.db {
+        let mut locked = from.lock_keys([src, dst]);
+        let Some(value) = locked.shard(src).peek_value(src, now).cloned() else {
+            drop(locked);
+            return ex.int(0);
+        };
+        let at = locked.shard(src).expire_at(src);
+        copy_into(ex, locked.shard(dst), value, at)
+    } else {
+        let found = {
+            let mut s = from.lock(src);
+            s.peek_value(src, now).cloned().map(|v| (v, s.expire_at(src)))
+        };
+        let Some((value, at)) = found else { return ex.int(0) };
+        let mut s = to.lock(dst);
+        copy_into(ex, &mut s, value, at)
+    };
+    ex.int(done as i64)
 }
 
 fn rename_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], only_new: bool) -> Outcome {

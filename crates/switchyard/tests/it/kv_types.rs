@@ -501,6 +501,34 @@ fn generic_commands_work_on_every_type() {
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "n"]), "int");
     assert_eq!(q::<Option<String>>(con, &["OBJECT", "ENCODING", "nothing"]), None);
     assert_eq!(e(con, &["OBJECT", "FREQ", "n"]), "ERR unknown subcommand 'FREQ'. Try OBJECT HELP.");
+    // COPY, within a database and to another, keeping the time to live.
+    q::<i64>(con, &["EXPIRE", "zset", "500"]);
+    for (key, _) in TYPED_KEYS {
+        let copy = format!("{key}-copy");
+        assert_eq!(q::<i64>(con, &["COPY", key, &copy]), 1);
+        assert_eq!(q::<String>(con, &["TYPE", &copy]), key);
+        assert_eq!(q::<i64>(con, &["COPY", key, &copy]), 0, "the destination exists");
+        assert_eq!(q::<i64>(con, &["COPY", key, &copy, "DB", "3", "REPLACE"]), 1);
+    }
+    assert!(q::<i64>(con, &["TTL", "zset-copy"]) > 400);
+    q::<i64>(con, &["ZADD", "zset-copy", "2", "b"]);
+    assert_eq!(q::<i64>(con, &["ZCARD", "zset"]), 1, "a copy is independent of its source");
+    q::<i64>(con, &["PERSIST", "zset"]);
+    assert_eq!(q::<i64>(con, &["COPY", "hash", "list-copy", "REPLACE"]), 1);
+    assert_eq!(q::<String>(con, &["TYPE", "list-copy"]), "hash");
+    assert_eq!(q::<i64>(con, &["COPY", "nothing", "x"]), 0);
+    assert_eq!(e(con, &["COPY", "hash", "hash"]), "ERR source and destination objects are the same");
+    assert_eq!(e(con, &["COPY", "hash", "x", "DB", "99"]), "ERR DB index is out of range");
+    assert_eq!(e(con, &["COPY", "hash", "x", "BOGUS"]), "ERR syntax error");
+    q::<String>(con, &["SELECT", "3"]);
+    assert_eq!(q::<Vec<String>>(con, &["LRANGE", "list-copy", "0", "-1"]), strs(&["a"]));
+    assert_eq!(q::<i64>(con, &["DBSIZE"]), 5);
+    q::<String>(con, &["FLUSHDB"]);
+    q::<String>(con, &["SELECT", "0"]);
+    let copies: Vec<String> = TYPED_KEYS.iter().map(|(k, _)| format!("{k}-copy")).collect();
+    let mut del = vec!["DEL"];
+    del.extend(copies.iter().map(String::as_str));
+    assert_eq!(q::<i64>(con, &del), 5);
     // Expiry, RENAME, DEL.
     for (key, _) in TYPED_KEYS {
         assert_eq!(q::<i64>(con, &["EXPIRE", key, "100"]), 1);
@@ -594,6 +622,7 @@ fn write_every_type(con: &mut redis::Connection) {
     }
     q::<i64>(con, &["EXPIRE", "h", "1000"]);
     q::<String>(con, &["RENAME", "l2", "l3"]);
+    q::<i64>(con, &["COPY", "h", "hcopy"]);
 }
 
 /// Every key's type, TTL presence and contents, for comparing two servers'
