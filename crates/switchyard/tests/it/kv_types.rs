@@ -861,3 +861,59 @@ fn sorted_set_ranges_stay_right_over_many_members() {
     assert_eq!(q::<Option<i64>>(con, &["ZRANK", "big", "m12345"]), Some(2345));
     assert_eq!(server.stop().code(), Some(0));
 }
+
+#[test]
+fn smove_and_zunionstore_never_show_a_half_done_move_to_concurrent_readers() {
+    let server = start(&["--workers", "2"]);
+    let setup = &mut connect(&server);
+    q::<i64>(setup, &["SADD", "left", "m"]);
+    let first: Vec<String> = (0..20).map(|i| format!("a{i:02}")).collect();
+    let second: Vec<String> = (0..20).map(|i| format!("b{i:02}")).collect();
+    for (key, members) in [("z1", &first), ("z2", &second)] {
+        for (i, m) in members.iter().enumerate() {
+            q::<i64>(setup, &["ZADD", key, &i.to_string(), m]);
+        }
+    }
+    q::<i64>(setup, &["ZUNIONSTORE", "dst", "1", "z1"]);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let reading = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let (stop, reading) = (&stop, &reading);
+        let movers = scope.spawn(|| {
+            let con = &mut connect(&server);
+            wait_for(Duration::from_secs(20), "both readers", || {
+                reading.load(std::sync::atomic::Ordering::Relaxed) == 2
+            });
+            for i in 0..2000 {
+                let (from, to) = if i % 2 == 0 { ("left", "right") } else { ("right", "left") };
+                assert_eq!(q::<i64>(con, &["SMOVE", from, to, "m"]), 1);
+                q::<i64>(con, &["ZUNIONSTORE", "dst", "1", if i % 2 == 0 { "z2" } else { "z1" }]);
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    let con = &mut connect(&server);
+                    let mut reads = 0;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        assert_eq!(q::<Vec<String>>(con, &["SUNION", "left", "right"]), strs(&["m"]));
+                        assert_eq!(q::<Vec<String>>(con, &["SINTER", "left", "right"]), Vec::<String>::new());
+                        let seen: Vec<String> = q(con, &["ZRANGE", "dst", "0", "-1"]);
+                        assert!(seen == first || seen == second, "a half-made union: {seen:?}");
+                        reads += 1;
+                        if reads == 1 {
+                            reading.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                    reads
+                })
+            })
+            .collect();
+        movers.join().unwrap();
+        for r in readers {
+            assert!(r.join().unwrap() > 1);
+        }
+    });
+    assert_eq!(server.stop().code(), Some(0));
+}
