@@ -1,7 +1,8 @@
 //! Tests of kv's collection types through the `redis` crate: hashes, lists,
 //! sets and sorted sets, their options and error replies, `WRONGTYPE` between every
-//! pair of types, the generic commands over every type, and the
-//! append-only log (replay and rewrite) of every type.
+//! pair of types, the generic commands over every type, atomic moves
+//! under concurrent readers, and the append-only log of every type
+//! (replay, rewrite, and a SIGKILL under `appendfsync always`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -916,4 +917,70 @@ fn smove_and_zunionstore_never_show_a_half_done_move_to_concurrent_readers() {
         }
     });
     assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn every_acknowledged_write_of_every_type_survives_a_sigkill() {
+    let log = temp_log("crash");
+    let path = log.to_str().unwrap();
+    let server = start(&["--appendonly", path, "--appendfsync", "always"]);
+    // Per writer: the acknowledged hash fields, list pushes, set members
+    // and sorted-set members, in order.
+    let acked: std::sync::Mutex<Vec<(usize, Vec<i64>)>> = std::sync::Mutex::new(Vec::new());
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for t in 0..4 {
+            let (acked, count, stop, server) = (&acked, &count, &stop, &server);
+            scope.spawn(move || {
+                let con = &mut connect(server);
+                let mut mine = Vec::new();
+                for i in 0i64.. {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    let n = i.to_string();
+                    let r = match i % 4 {
+                        0 => cmd(&["HSET", &format!("h:{t}"), &n, &n]).query::<i64>(con),
+                        1 => cmd(&["RPUSH", &format!("l:{t}"), &n]).query::<i64>(con),
+                        2 => cmd(&["SADD", &format!("s:{t}"), &n]).query::<i64>(con),
+                        _ => cmd(&["ZADD", &format!("z:{t}"), &n, &n]).query::<i64>(con),
+                    };
+                    if r.is_err() {
+                        break;
+                    }
+                    mine.push(i);
+                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                acked.lock().unwrap().push((t, mine));
+            });
+        }
+        wait_for(Duration::from_secs(20), "a few hundred acknowledged writes", || {
+            count.load(std::sync::atomic::Ordering::Relaxed) >= 400
+        });
+        server.signal(libc::SIGKILL);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    drop(server);
+    let server = start(&["--appendonly", path]);
+    let con = &mut connect(&server);
+    for (t, writes) in acked.into_inner().unwrap() {
+        let pushes: Vec<String> = writes.iter().filter(|i| *i % 4 == 1).map(|i| i.to_string()).collect();
+        let list: Vec<String> = q(con, &["LRANGE", &format!("l:{t}"), "0", "-1"]);
+        assert!(
+            list.len() <= pushes.len() + 1 && list[..pushes.len()] == pushes[..],
+            "list {t}: {list:?} vs {pushes:?}"
+        );
+        for i in writes {
+            let n = i.to_string();
+            match i % 4 {
+                0 => assert_eq!(q::<Option<String>>(con, &["HGET", &format!("h:{t}"), &n]), Some(n.clone())),
+                1 => {}
+                2 => assert_eq!(q::<i64>(con, &["SISMEMBER", &format!("s:{t}"), &n]), 1),
+                _ => assert_eq!(q::<Option<String>>(con, &["ZSCORE", &format!("z:{t}"), &n]), Some(n.clone())),
+            }
+        }
+    }
+    assert_eq!(server.stop().code(), Some(0));
+    let _ = std::fs::remove_dir_all(log.parent().unwrap());
 }
