@@ -1,5 +1,6 @@
 //! The `kv` service: a Redis-protocol (RESP2) key-value store of strings,
-//! with expiry, counters and an append-only log.
+//! hashes, lists, sets and sorted sets ([`types`]), with expiry, counters
+//! and an append-only log.
 //!
 //! Unlike Redis, commands from different connections run in parallel on the
 //! engine's workers; the keyspace is sharded ([`store`]) so that they rarely
