@@ -8,7 +8,9 @@
 # For each, every row runs the same redis-benchmark command against
 # switchyard, then against Redis (alternating):
 #   redis-benchmark -t <test> -c 50 -n 200000 -q -P <1|16>
-# for the tests set, get, incr and mset, ROUNDS times per row, switchyard
+# for the tests set, get, incr and mset (and, without a log, the collection
+# tests lpush, rpush, lpop, rpop, sadd, hset, spop, zadd, zpopmin,
+# lrange_100 and lrange_600), ROUNDS times per row, switchyard
 # first in odd rounds and Redis first in even ones (whichever runs second
 # meets a warmer machine); each column is the median of its rounds. Beside
 # the rates: how busy redis-benchmark was (its CPU time over its wall time;
@@ -29,7 +31,13 @@
 #   SWITCHYARD_ARGS (extra engine flags, e.g. "--workers 0"; default none),
 #   TX_CLIENTS (default 8), TX_BLOCKS (blocks per client, default 25000),
 #   LARGE_BYTES, LARGE_CLIENTS, LARGE_GETS (the large-value rows, below),
-#   PARTS (which parts to run: any of "rates memory multi large"; default all).
+#   TESTS (the string rows' tests), COLLECTION_TESTS (the collection rows'
+#   tests; empty for none), COLLECTION_SCALE (default 1; 0.1 loads a tenth
+#   of each collection memory row: its part "collections" loads 1,000,000
+#   hashes of 10 short fields, 100,000 lists of 100 short elements, one
+#   sorted set of 1,000,000 members, one set of 1,000,000 integers),
+#   PARTS (which parts to run: any of "rates memory collections multi
+#   large"; default all).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,7 +48,10 @@ KEYS=${KEYS:-1000000}
 REDIS=${REDIS:-/usr/bin/redis-server}
 TX_CLIENTS=${TX_CLIENTS:-8}
 TX_BLOCKS=${TX_BLOCKS:-25000}
-PARTS=${PARTS:-rates memory multi large}
+TESTS=${TESTS-set get incr mset}
+COLLECTION_TESTS=${COLLECTION_TESTS-lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100 lrange_600}
+COLLECTION_SCALE=${COLLECTION_SCALE:-1}
+PARTS=${PARTS:-rates memory collections multi large}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 
 for tool in redis-benchmark redis-cli python3 "$REDIS"; do
@@ -137,35 +148,46 @@ if want rates; then
 echo "redis-benchmark -t <test> -c $CLIENTS -n $REQUESTS -q -P <depth>, median of $ROUNDS alternating rounds; $("$SWITCHYARD" --version 2>/dev/null || echo switchyard) vs $("$REDIS" --version | awk '{print $1, $2, $3}')"
 echo "client busy: redis-benchmark's CPU time over its wall time, median of all runs of the row;"
 echo "server us/req: each server's CPU time (all threads) per request, medians"
-printf '%-10s %-6s %3s %16s %14s %7s %8s %16s   %s\n' log test P "switchyard r/s" "redis r/s" ratio "client" "server us/req" "ratio per round"
-printf '%-10s %-6s %3s %16s %14s %7s %8s %16s\n' "" "" "" "" "" "" busy "switchyard redis"
+printf '%-10s %-10s %3s %16s %14s %7s %8s %16s   %s\n' log test P "switchyard r/s" "redis r/s" ratio "client" "server us/req" "ratio per round"
+printf '%-10s %-10s %3s %16s %14s %7s %8s %16s\n' "" "" "" "" "" "" busy "switchyard redis"
+# One row: every round of one test at one depth, against both servers.
+row() { # mode test depth
+    local mode=$1 test=$2 depth=$3
+    local sys=() rds=() ratios=() busy=() sy_cpu=() rd_cpu=() sy rd ratio round
+    for round in $(seq "$ROUNDS"); do
+        if ((round % 2)); then
+            read -r sy sy_busy sy_us < <(load "$sy_port" "$sy_pid" "$test" "$depth")
+            read -r rd rd_busy rd_us < <(load "$rd_port" "$rd_pid" "$test" "$depth")
+        else
+            read -r rd rd_busy rd_us < <(load "$rd_port" "$rd_pid" "$test" "$depth")
+            read -r sy sy_busy sy_us < <(load "$sy_port" "$sy_pid" "$test" "$depth")
+        fi
+        sys+=("$sy")
+        rds+=("$rd")
+        busy+=("$sy_busy" "$rd_busy")
+        sy_cpu+=("$sy_us")
+        rd_cpu+=("$rd_us")
+        ratios+=("$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')")
+    done
+    sy=$(printf '%s\n' "${sys[@]}" | median)
+    rd=$(printf '%s\n' "${rds[@]}" | median)
+    ratio=$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+    printf '%-10s %-10s %3s %16.0f %14.0f %7s %7s%% %10s %5s   %s\n' "$mode" "$test" "$depth" "$sy" "$rd" "$ratio" \
+        "$(printf '%s\n' "${busy[@]}" | median)" "$(printf '%s\n' "${sy_cpu[@]}" | median)" \
+        "$(printf '%s\n' "${rd_cpu[@]}" | median)" "${ratios[*]}"
+}
+
 for mode in none everysec; do
     start_servers "$mode"
     for depth in 1 16; do
-        for test in set get incr mset; do
-            sys=() rds=() ratios=() busy=() sy_cpu=() rd_cpu=()
-            for round in $(seq "$ROUNDS"); do
-                if ((round % 2)); then
-                    read -r sy sy_busy sy_us < <(load "$sy_port" "$sy_pid" "$test" "$depth")
-                    read -r rd rd_busy rd_us < <(load "$rd_port" "$rd_pid" "$test" "$depth")
-                else
-                    read -r rd rd_busy rd_us < <(load "$rd_port" "$rd_pid" "$test" "$depth")
-                    read -r sy sy_busy sy_us < <(load "$sy_port" "$sy_pid" "$test" "$depth")
-                fi
-                sys+=("$sy")
-                rds+=("$rd")
-                busy+=("$sy_busy" "$rd_busy")
-                sy_cpu+=("$sy_us")
-                rd_cpu+=("$rd_us")
-                ratios+=("$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')")
-            done
-            sy=$(printf '%s\n' "${sys[@]}" | median)
-            rd=$(printf '%s\n' "${rds[@]}" | median)
-            ratio=$(awk -v a="$sy" -v b="$rd" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-            printf '%-10s %-6s %3s %16.0f %14.0f %7s %7s%% %10s %5s   %s\n' "$mode" "$test" "$depth" "$sy" "$rd" "$ratio" \
-                "$(printf '%s\n' "${busy[@]}" | median)" "$(printf '%s\n' "${sy_cpu[@]}" | median)" \
-                "$(printf '%s\n' "${rd_cpu[@]}" | median)" "${ratios[*]}"
+        for test in $TESTS; do
+            row "$mode" "$test" "$depth"
         done
+        if [[ "$mode" == none ]]; then
+            for test in $COLLECTION_TESTS; do
+                row "$mode" "$test" "$depth"
+            done
+        fi
     done
     stop_servers
 done
@@ -197,6 +219,57 @@ printf '%-12s %10s %14s %14s\n' switchyard "$sy_keys" "$sy_base" "$sy_rss"
 printf '%-12s %10s %14s %14s\n' redis "$rd_keys" "$rd_base" "$rd_rss"
 awk -v a="$sy_rss" -v b="$rd_rss" 'BEGIN { printf "ratio (switchyard / redis): %.2fx\n", a / b }'
 stop_servers
+fi
+
+if want collections; then
+# Memory of the collection shapes: a fresh pair of servers for each.
+collection_rows() {
+    python3 - "$1" "$COLLECTION_SCALE" <<'PY'
+import sys
+shape, scale = sys.argv[1], float(sys.argv[2])
+out = sys.stdout.buffer
+def cmd(*args):
+    out.write(b"*%d\r\n" % len(args))
+    for a in args:
+        out.write(b"$%d\r\n%s\r\n" % (len(a), a))
+if shape == "hashes":
+    for i in range(int(1_000_000 * scale)):
+        args = [b"HSET", b"hash:%09d" % i]
+        for f in range(10):
+            args += [b"field%d" % f, b"value%d" % f]
+        cmd(*args)
+elif shape == "lists":
+    for i in range(int(100_000 * scale)):
+        cmd(b"RPUSH", b"list:%08d" % i, *[b"element%03d" % e for e in range(100)])
+elif shape == "zset":
+    n = int(1_000_000 * scale)
+    for start in range(0, n, 100):
+        args = [b"ZADD", b"board"]
+        for i in range(start, min(n, start + 100)):
+            args += [b"%d" % (i * 7 % 1000003), b"member:%09d" % i]
+        cmd(*args)
+elif shape == "intset":
+    n = int(1_000_000 * scale)
+    for start in range(0, n, 100):
+        cmd(b"SADD", b"ints", *[b"%d" % i for i in range(start, min(n, start + 100))])
+PY
+}
+echo
+echo "resident memory (VmRSS) after loading each collection shape (scale $COLLECTION_SCALE)"
+printf '%-8s %-12s %14s %14s %14s\n' shape server "empty KiB" "loaded KiB" "grown KiB"
+for shape in hashes lists zset intset; do
+    collection_rows "$shape" >"$work/shape.resp"
+    start_servers none
+    sy_base=$(rss_kib "$sy_pid")
+    rd_base=$(rss_kib "$rd_pid")
+    redis-cli -p "$sy_port" --pipe <"$work/shape.resp" >/dev/null
+    redis-cli -p "$rd_port" --pipe <"$work/shape.resp" >/dev/null
+    sy_rss=$(rss_kib "$sy_pid")
+    rd_rss=$(rss_kib "$rd_pid")
+    printf '%-8s %-12s %14s %14s %14s\n' "$shape" switchyard "$sy_base" "$sy_rss" $((sy_rss - sy_base))
+    printf '%-8s %-12s %14s %14s %14s\n' "$shape" redis "$rd_base" "$rd_rss" $((rd_rss - rd_base))
+    stop_servers
+done
 fi
 
 # Transactions: TX_CLIENTS pipes of MULTI/SET/INCR/EXEC blocks at once.

@@ -9,6 +9,12 @@
 //! at the end of the file is cut off whole. Each sets absolute state, so replaying a
 //! record whose effect is already present changes nothing: that is what
 //! lets a rewrite snapshot shards one at a time while clients keep writing.
+//! Collections are logged element by element: `HSET`/`HDEL`, `SADD`/`SREM`
+//! and `ZADD`/`ZREM` set the absolute state of each element they name. List records
+//! (`LPUSH`, `RPUSH`, `LPOP`/`RPOP key n`, `LSET`, `LINSERT`, `LREM`,
+//! `LTRIM`, `LMOVE`) change state relative to what they find, so while a
+//! rewrite collects records they are written as the whole list instead
+//! ([`Aof::append_during`]).
 //!
 //! Ordering: a command appends its records while it still holds its shard
 //! locks, so the log orders writes to a key as memory does.
@@ -35,6 +41,7 @@ use std::sync::{Mutex, MutexGuard};
 use switchyard_codec::resp;
 
 use crate::store::Store;
+use crate::types::Value;
 use crate::Fsync;
 
 /// Records buffered in memory, not yet written.
@@ -150,20 +157,33 @@ impl Aof {
     /// sequence number for [`Aof::flush`]. Call with the shard locks of the
     /// keys they touch held.
     pub fn append(&self, db: usize, write: impl FnOnce(&mut Vec<u8>)) -> u64 {
-        self.append_unit(db, db, write)
+        self.append_records(db, db, |buf, _| write(buf))
     }
 
     /// Appends records that start in database `db` and end in `end_db`
     /// (a transaction whose commands `SELECT` another database writes its
     /// own `SELECT` records), as [`Aof::append`] does.
     pub fn append_unit(&self, db: usize, end_db: usize, write: impl FnOnce(&mut Vec<u8>)) -> u64 {
+        self.append_records(db, end_db, |buf, _| write(buf))
+    }
+
+    /// As [`Aof::append`], telling `write` whether a rewrite is collecting
+    /// the records: a record that changes state relative to what it finds
+    /// (a list push) must then set absolute state instead, because the
+    /// rewrite's snapshot of its shard may already hold its effect.
+    pub fn append_during(&self, db: usize, write: impl FnOnce(&mut Vec<u8>, bool)) -> u64 {
+        self.append_records(db, db, write)
+    }
+
+    fn append_records(&self, db: usize, end_db: usize, write: impl FnOnce(&mut Vec<u8>, bool)) -> u64 {
         let mut p = lock(&self.pending);
         if p.db != Some(db) {
             select(&mut p.buf, db);
             p.db = Some(db);
         }
         let start = p.buf.len();
-        write(&mut p.buf);
+        let rewriting = p.rewrite.is_some();
+        write(&mut p.buf, rewriting);
         p.db = Some(end_db);
         let Pending { buf, rewrite, .. } = &mut *p;
         if let Some((rw, rw_db)) = rewrite {
@@ -334,21 +354,33 @@ impl Aof {
         for (n, db) in store.dbs.iter().enumerate() {
             let mut selected = false;
             for i in 0..crate::store::SHARDS {
-                // References to the shard's entries are taken under its
-                // lock; the values are written out after it is released.
-                let entries: Vec<_> = {
+                // A string is written out after the shard's lock is
+                // released, from a reference taken under it; a collection
+                // is encoded under the lock (its elements are not shared),
+                // as commands of at most `REWRITE_ITEMS_PER_COMMAND`
+                // elements each.
+                let mut collections = Vec::new();
+                let strings: Vec<_> = {
                     let shard = db.lock_shard(i);
-                    shard.entries(now_ms()).map(|(k, v, at)| (k.clone(), v.clone(), at)).collect()
+                    let mut strings = Vec::new();
+                    for (k, v, at) in shard.entries(now_ms()) {
+                        match v {
+                            Value::Str(b) => strings.push((k.clone(), b.clone(), at)),
+                            other => other.rewrite(k, at, &mut collections),
+                        }
+                    }
+                    strings
                 };
-                for (k, v, at) in &entries {
-                    if !selected {
-                        select(&mut chunk, n);
-                        selected = true;
-                    }
-                    match at {
-                        Some(at) => resp::command(&mut chunk, &[&b"SET"[..], k, v, b"PXAT", at.to_string().as_bytes()]),
-                        None => resp::command(&mut chunk, &[&b"SET"[..], k, v]),
-                    }
+                if !selected && (!strings.is_empty() || !collections.is_empty()) {
+                    select(&mut chunk, n);
+                    selected = true;
+                }
+                tmp.write_all(&chunk)?;
+                chunk.clear();
+                tmp.write_all(&collections)?;
+                drop(collections);
+                for (k, v, at) in strings {
+                    Value::Str(v).rewrite(&k, at, &mut chunk);
                     if chunk.len() >= 1 << 20 {
                         tmp.write_all(&chunk)?;
                         chunk.clear();
@@ -384,8 +416,33 @@ impl Aof {
 }
 
 /// The commands the log is written in (see the module docs).
-const RECORD_NAMES: [&[u8]; 10] =
-    [b"SET", b"DEL", b"PEXPIREAT", b"PERSIST", b"MSET", b"FLUSHDB", b"FLUSHALL", b"SELECT", b"MULTI", b"EXEC"];
+const RECORD_NAMES: [&[u8]; 25] = [
+    b"SET",
+    b"DEL",
+    b"PEXPIREAT",
+    b"PERSIST",
+    b"MSET",
+    b"FLUSHDB",
+    b"FLUSHALL",
+    b"SELECT",
+    b"MULTI",
+    b"EXEC",
+    b"HSET",
+    b"HDEL",
+    b"LPUSH",
+    b"RPUSH",
+    b"LPOP",
+    b"RPOP",
+    b"LSET",
+    b"LINSERT",
+    b"LREM",
+    b"LTRIM",
+    b"LMOVE",
+    b"SADD",
+    b"SREM",
+    b"ZADD",
+    b"ZREM",
+];
 
 /// One record at the front of a log's bytes, read strictly: `*N\r\n`, then
 /// N times `$L\r\n`, L bytes and `\r\n`. Unlike a client's request, every

@@ -111,3 +111,24 @@ impl ClientMeta {
         )
     }
 }
+
+#[cfg(test)]
+impl ClientMeta {
+    /// A connection from 127.0.0.1:1 to 127.0.0.1:2, authenticated, in
+    /// RESP2: for unit tests that run commands without a server.
+    pub fn for_tests() -> ClientMeta {
+        ClientMeta {
+            id: 1,
+            addr: "127.0.0.1:1".parse().unwrap(),
+            laddr: "127.0.0.1:2".parse().unwrap(),
+            created: Instant::now(),
+            name: Mutex::new(None),
+            db: AtomicUsize::new(0),
+            last_active_ms: AtomicU64::new(0),
+            last_cmd: AtomicUsize::new(0),
+            conn: None,
+            resp: AtomicUsize::new(2),
+            authenticated: std::sync::atomic::AtomicBool::new(true),
+        }
+    }
+}

@@ -19,6 +19,7 @@ use crate::long_double::LongDouble;
 use crate::multi::{self, Records};
 use crate::reply::Reply;
 use crate::store::{Lend, Shard, Ttl, View, SHARDS};
+use crate::types::{self, Value};
 use crate::{now_ms, Shared};
 
 /// An argument as framed.
@@ -27,8 +28,8 @@ pub type Arg<'a> = Cow<'a, [u8]>;
 /// A command's outcome when it is an error reply: the text after `-`.
 pub(crate) type Outcome = Result<(), Cow<'static, str>>;
 
-const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
-const NOT_FLOAT: &str = "ERR value is not a valid float";
+pub(crate) const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
+pub(crate) const NOT_FLOAT: &str = "ERR value is not a valid float";
 pub(crate) const SYNTAX: &str = "ERR syntax error";
 const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
 const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -343,6 +344,94 @@ pub static COMMANDS: &[Command] = &[
         multi::watch
     ),
     cmd!("unwatch", 1, T, (0, 0, 0), "transactions", "Forgets about watched keys of a transaction.", multi::unwatch),
+cmd!(
+        "object",
+        -2,
+        &["readonly"],
+        (2, 2, 1),
+        "generic",
+        "A container for object introspection commands.",
+        &[("encoding", 3)],
+        object
+    ),
+    cmd!("copy", -3, W, (1, 2, 1), "generic", "Copies the value of a key to a new key.", copy),
+    cmd!("hset", -4, WF, (1, 1, 1), "hash", "Creates or modifies the value of a field in a hash.", types::hash::hset),
+    cmd!("hsetnx", 4, WF, (1, 1, 1), "hash", "Sets the value of a field in a hash only when the field doesn't exist.", types::hash::hsetnx),
+    cmd!("hmset", -4, WF, (1, 1, 1), "hash", "Sets the values of multiple fields.", types::hash::hmset),
+    cmd!("hget", 3, RF, (1, 1, 1), "hash", "Returns the value of a field in a hash.", types::hash::hget),
+    cmd!("hmget", -3, RF, (1, 1, 1), "hash", "Returns the values of all fields in a hash.", types::hash::hmget),
+    cmd!("hgetall", 2, R, (1, 1, 1), "hash", "Returns all fields and values in a hash.", types::hash::hgetall),
+    cmd!("hkeys", 2, R, (1, 1, 1), "hash", "Returns all fields in a hash.", types::hash::hkeys),
+    cmd!("hvals", 2, R, (1, 1, 1), "hash", "Returns all values in a hash.", types::hash::hvals),
+    cmd!("hdel", -3, DF, (1, 1, 1), "hash", "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.", types::hash::hdel),
+    cmd!("hexists", 3, RF, (1, 1, 1), "hash", "Determines whether a field exists in a hash.", types::hash::hexists),
+    cmd!("hlen", 2, RF, (1, 1, 1), "hash", "Returns the number of fields in a hash.", types::hash::hlen),
+    cmd!("hstrlen", 3, RF, (1, 1, 1), "hash", "Returns the length of the value of a field.", types::hash::hstrlen),
+    cmd!("hincrby", 4, WF, (1, 1, 1), "hash", "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.", types::hash::hincrby),
+    cmd!("hincrbyfloat", 4, WF, (1, 1, 1), "hash", "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.", types::hash::hincrbyfloat),
+    cmd!("hrandfield", -2, R, (1, 1, 1), "hash", "Returns one or more random fields from a hash.", types::hash::hrandfield),
+    cmd!("hscan", -3, R, (1, 1, 1), "hash", "Iterates over fields and values of a hash.", types::hash::hscan),
+    cmd!("lpush", -3, WF, (1, 1, 1), "list", "Prepends one or more elements to a list. Creates the key if it doesn't exist.", types::list::lpush),
+    cmd!("rpush", -3, WF, (1, 1, 1), "list", "Appends one or more elements to a list. Creates the key if it doesn't exist.", types::list::rpush),
+    cmd!("lpushx", -3, WF, (1, 1, 1), "list", "Prepends one or more elements to a list only when the list exists.", types::list::lpushx),
+    cmd!("rpushx", -3, WF, (1, 1, 1), "list", "Appends an element to a list only when the list exists.", types::list::rpushx),
+    cmd!("lpop", -2, DF, (1, 1, 1), "list", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", types::list::lpop),
+    cmd!("rpop", -2, DF, (1, 1, 1), "list", "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", types::list::rpop),
+    cmd!("llen", 2, RF, (1, 1, 1), "list", "Returns the length of a list.", types::list::llen),
+    cmd!("lrange", 4, R, (1, 1, 1), "list", "Returns a range of elements from a list.", types::list::lrange),
+    cmd!("lindex", 3, R, (1, 1, 1), "list", "Returns an element from a list by its index.", types::list::lindex),
+    cmd!("lset", 4, W, (1, 1, 1), "list", "Sets the value of an element in a list by its index.", types::list::lset),
+    cmd!("linsert", 5, W, (1, 1, 1), "list", "Inserts an element before or after another element in a list.", types::list::linsert),
+    cmd!("lrem", 4, D, (1, 1, 1), "list", "Removes elements from a list. Deletes the list if the last element was removed.", types::list::lrem),
+    cmd!("ltrim", 4, D, (1, 1, 1), "list", "Removes elements from both ends a list. Deletes the list if all elements were trimmed.", types::list::ltrim),
+    cmd!("lpos", -3, R, (1, 1, 1), "list", "Returns the index of matching elements in a list.", types::list::lpos),
+    cmd!("lmove", 5, W, (1, 2, 1), "list", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", types::list::lmove),
+    cmd!("rpoplpush", 3, W, (1, 2, 1), "list", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", types::list::rpoplpush),
+    cmd!("lmpop", -4, D, (0, 0, 0), "list", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", types::list::lmpop),
+    cmd!("sadd", -3, WF, (1, 1, 1), "set", "Adds one or more members to a set. Creates the key if it doesn't exist.", types::set::sadd),
+    cmd!("srem", -3, DF, (1, 1, 1), "set", "Removes one or more members from a set. Deletes the set if the last member was removed.", types::set::srem),
+    cmd!("smembers", 2, R, (1, 1, 1), "set", "Returns all members of a set.", types::set::smembers),
+    cmd!("sismember", 3, RF, (1, 1, 1), "set", "Determines whether a member belongs to a set.", types::set::sismember),
+    cmd!("smismember", -3, RF, (1, 1, 1), "set", "Determines whether multiple members belong to a set.", types::set::smismember),
+    cmd!("scard", 2, RF, (1, 1, 1), "set", "Returns the number of members in a set.", types::set::scard),
+    cmd!("spop", -2, DF, (1, 1, 1), "set", "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.", types::set::spop),
+    cmd!("srandmember", -2, R, (1, 1, 1), "set", "Get one or multiple random members from a set", types::set::srandmember),
+    cmd!("smove", 4, WF, (1, 2, 1), "set", "Moves a member from one set to another.", types::set::smove),
+    cmd!("sinter", -2, R, (1, -1, 1), "set", "Returns the intersect of multiple sets.", types::set::sinter),
+    cmd!("sunion", -2, R, (1, -1, 1), "set", "Returns the union of multiple sets.", types::set::sunion),
+    cmd!("sdiff", -2, R, (1, -1, 1), "set", "Returns the difference of multiple sets.", types::set::sdiff),
+    cmd!("sinterstore", -3, W, (1, -1, 1), "set", "Stores the intersect of multiple sets in a key.", types::set::sinterstore),
+    cmd!("sunionstore", -3, W, (1, -1, 1), "set", "Stores the union of multiple sets in a key.", types::set::sunionstore),
+    cmd!("sdiffstore", -3, W, (1, -1, 1), "set", "Stores the difference of multiple sets in a key.", types::set::sdiffstore),
+    cmd!("sintercard", -3, R, (0, 0, 0), "set", "Returns the number of members of the intersect of multiple sets.", types::set::sintercard),
+    cmd!("sscan", -3, R, (1, 1, 1), "set", "Iterates over members of a set.", types::set::sscan),
+    cmd!("zadd", -4, WF, (1, 1, 1), "sorted-set", "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.", types::zset::zadd),
+    cmd!("zincrby", 4, WF, (1, 1, 1), "sorted-set", "Increments the score of a member in a sorted set.", types::zset::zincrby),
+    cmd!("zscore", 3, RF, (1, 1, 1), "sorted-set", "Returns the score of a member in a sorted set.", types::zset::zscore),
+    cmd!("zmscore", -3, RF, (1, 1, 1), "sorted-set", "Returns the score of one or more members in a sorted set.", types::zset::zmscore),
+    cmd!("zcard", 2, RF, (1, 1, 1), "sorted-set", "Returns the number of members in a sorted set.", types::zset::zcard),
+    cmd!("zcount", 4, RF, (1, 1, 1), "sorted-set", "Returns the count of members in a sorted set that have scores within a range.", types::zset::zcount),
+    cmd!("zlexcount", 4, RF, (1, 1, 1), "sorted-set", "Returns the number of members in a sorted set within a lexicographical range.", types::zset::zlexcount),
+    cmd!("zrange", -4, R, (1, 1, 1), "sorted-set", "Returns members in a sorted set within a range of indexes.", types::zset::zrange),
+    cmd!("zrangestore", -5, W, (1, 2, 1), "sorted-set", "Stores a range of members from sorted set in a key.", types::zset::zrangestore),
+    cmd!("zrangebyscore", -4, R, (1, 1, 1), "sorted-set", "Returns members in a sorted set within a range of scores.", types::zset::zrangebyscore),
+    cmd!("zrevrangebyscore", -4, R, (1, 1, 1), "sorted-set", "Returns members in a sorted set within a range of scores in reverse order.", types::zset::zrevrangebyscore),
+    cmd!("zrangebylex", -4, R, (1, 1, 1), "sorted-set", "Returns members in a sorted set within a lexicographical range.", types::zset::zrangebylex),
+    cmd!("zrevrangebylex", -4, R, (1, 1, 1), "sorted-set", "Returns members in a sorted set within a lexicographical range in reverse order.", types::zset::zrevrangebylex),
+    cmd!("zrevrange", -4, R, (1, 1, 1), "sorted-set", "Returns members in a sorted set within a range of indexes in reverse order.", types::zset::zrevrange),
+    cmd!("zrank", 3, RF, (1, 1, 1), "sorted-set", "Returns the index of a member in a sorted set ordered by ascending scores.", types::zset::zrank),
+    cmd!("zrevrank", 3, RF, (1, 1, 1), "sorted-set", "Returns the index of a member in a sorted set ordered by descending scores.", types::zset::zrevrank),
+    cmd!("zrem", -3, DF, (1, 1, 1), "sorted-set", "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.", types::zset::zrem),
+    cmd!("zremrangebyrank", 4, D, (1, 1, 1), "sorted-set", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", types::zset::zremrangebyrank),
+    cmd!("zremrangebyscore", 4, D, (1, 1, 1), "sorted-set", "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", types::zset::zremrangebyscore),
+    cmd!("zremrangebylex", 4, D, (1, 1, 1), "sorted-set", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", types::zset::zremrangebylex),
+    cmd!("zpopmin", -2, DF, (1, 1, 1), "sorted-set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", types::zset::zpopmin),
+    cmd!("zpopmax", -2, DF, (1, 1, 1), "sorted-set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", types::zset::zpopmax),
+    cmd!("zunionstore", -4, W, (1, 1, 1), "sorted-set", "Stores the union of multiple sorted sets in a key.", types::zset::zunionstore),
+    cmd!("zinterstore", -4, W, (1, 1, 1), "sorted-set", "Stores the intersect of multiple sorted sets in a key.", types::zset::zinterstore),
+    cmd!("zdiffstore", -4, W, (1, 1, 1), "sorted-set", "Stores the difference of multiple sorted sets in a key.", types::zset::zdiffstore),
+    cmd!("zrandmember", -2, R, (1, 1, 1), "sorted-set", "Returns one or more random members from a sorted set.", types::zset::zrandmember),
+    cmd!("zscan", -3, R, (1, 1, 1), "sorted-set", "Iterates over members and scores of a sorted set.", types::zset::zscan),
 ];
 
 /// The commands an I/O thread may run itself (`Service::run_inline`): each
@@ -391,6 +480,35 @@ const INLINE: &[&str] = &[
     "expiretime",
     "pexpiretime",
     "persist",
+    "hset",
+    "hsetnx",
+    "hget",
+    "hdel",
+    "hexists",
+    "hlen",
+    "hstrlen",
+    "hincrby",
+    "hincrbyfloat",
+    "lpush",
+    "rpush",
+    "lpushx",
+    "rpushx",
+    "llen",
+    "lindex",
+    "lset",
+    "lmove",
+    "rpoplpush",
+    "sadd",
+    "srem",
+    "sismember",
+    "scard",
+    "smove",
+    "zadd",
+    "zincrby",
+    "zscore",
+    "zcard",
+    "zrank",
+    "zrevrank",
 ];
 
 /// Commands by lower-case name.
@@ -436,6 +554,7 @@ pub struct Exec<'a> {
     pub db: usize,
     /// The connection, or `None` while replaying the log.
     pub(crate) meta: Option<&'a ClientMeta>,
+    /// The time the command runs at, Unix milliseconds.
     pub(crate) now: u64,
     /// Sequence number of the last log record appended, 0 if none.
     pub seq: u64,
@@ -458,28 +577,35 @@ fn lossy(a: &[u8]) -> Cow<'_, str> {
     String::from_utf8_lossy(a)
 }
 
-fn int(a: &[u8]) -> Result<i64, Cow<'static, str>> {
+pub(crate) fn int(a: &[u8]) -> Result<i64, Cow<'static, str>> {
     string2ll(a).ok_or(Cow::Borrowed(NOT_INTEGER))
 }
 
-fn float(a: &[u8]) -> Result<LongDouble, Cow<'static, str>> {
+pub(crate) fn float(a: &[u8]) -> Result<LongDouble, Cow<'static, str>> {
     LongDouble::parse(a).ok_or(Cow::Borrowed(NOT_FLOAT))
 }
 
-fn is(a: &[u8], word: &str) -> bool {
+pub(crate) fn is(a: &[u8], word: &str) -> bool {
     a.eq_ignore_ascii_case(word.as_bytes())
 }
 
 /// Encodes the current state of `key` as one log record: `SET` with its
-/// expiry, or `DEL` if it is gone.
-fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Bytes>) {
+/// expiry, or `DEL` if it is gone; for a collection (whose elements are
+/// logged by its own commands), its expiry: `PEXPIREAT` or `PERSIST`.
+fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Value>) {
     match (value, shard.expire_at(key)) {
-        (Some(v), Some(at)) => {
+        (Some(Value::Str(v)), Some(at)) => {
             let mut n = Vec::with_capacity(20);
             resp::push_decimal(&mut n, at as i64);
             resp::command(buf, &[&b"SET"[..], key, v, b"PXAT", &n]);
         }
-        (Some(v), None) => resp::command(buf, &[&b"SET"[..], key, v]),
+        (Some(Value::Str(v)), None) => resp::command(buf, &[&b"SET"[..], key, v]),
+        (Some(_), Some(at)) => {
+            let mut n = Vec::with_capacity(20);
+            resp::push_decimal(&mut n, at as i64);
+            resp::command(buf, &[&b"PEXPIREAT"[..], key, &n]);
+        }
+        (Some(_), None) => resp::command(buf, &[&b"PERSIST"[..], key]),
         (None, _) => resp::command(buf, &[&b"DEL"[..], key]),
     }
 }
@@ -627,7 +753,7 @@ impl<'a> Exec<'a> {
     }
 
     /// The selected database, through the transaction's locks if any.
-    fn db(&self) -> View<'a> {
+    pub(crate) fn db(&self) -> View<'a> {
         self.view(self.db)
     }
 
@@ -638,7 +764,7 @@ impl<'a> Exec<'a> {
 
     /// Appends records to the log, unless replaying or logging is off;
     /// inside `EXEC`, to the transaction's records.
-    fn log(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+    pub(crate) fn log(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
         if self.meta.is_none() {
             return;
         }
@@ -653,6 +779,18 @@ impl<'a> Exec<'a> {
         }
     }
 
+    /// Appends `relative` records to the log, or `absolute` ones while a
+    /// rewrite collects records (see [`crate::aof::Aof::append_during`]).
+    pub(crate) fn log_either(&mut self, relative: impl FnOnce(&mut Vec<u8>), absolute: impl FnOnce(&mut Vec<u8>)) {
+        if self.meta.is_none() {
+            return;
+        }
+        if let Some(aof) = &self.sh.aof {
+            self.seq =
+                aof.append_during(self.db, |buf, rewriting| if rewriting { absolute(buf) } else { relative(buf) });
+        }
+    }
+
     /// Logs the state of `key` in `shard`.
     fn log_key(&mut self, shard: &Shard, key: &[u8]) {
         if self.meta.is_none() || self.sh.aof.is_none() {
@@ -662,12 +800,12 @@ impl<'a> Exec<'a> {
         self.log(|buf| record(buf, shard, key, value));
     }
 
-    fn ok(&mut self) -> Outcome {
+    pub(crate) fn ok(&mut self) -> Outcome {
         resp::simple(self.out, "OK");
         Ok(())
     }
 
-    fn int(&mut self, n: i64) -> Outcome {
+    pub(crate) fn int(&mut self, n: i64) -> Outcome {
         resp::integer(self.out, n);
         Ok(())
     }
@@ -1111,7 +1249,7 @@ fn bgrewriteaof(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
 fn get(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    ex.out.value_or_null(s.get(&a[1], now));
+    ex.out.value_or_null(s.get(&a[1], now)?);
     Ok(())
 }
 
@@ -1194,7 +1332,7 @@ fn set(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     // The copy of a long value is made before the lock, not under it.
     let value = Bytes::new(&a[2]);
     let mut s = ex.db().lock(&a[1]);
-    let old = if get { s.get(&a[1], now).cloned() } else { None };
+    let old = if get { s.get(&a[1], now)?.cloned() } else { None };
     let present = s.contains(&a[1], now);
     let proceed = match cond {
         Cond::Always => true,
@@ -1247,7 +1385,7 @@ fn psetex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn getset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let old = s.get(&a[1], now).cloned();
+    let old = s.get(&a[1], now)?.cloned();
     set_key(ex, &mut s, &a[1], Bytes::new(&a[2]), Ttl::Clear);
     drop(s);
     ex.out.value_or_null(old.as_ref());
@@ -1257,7 +1395,7 @@ fn getset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn getdel(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let old = s.get(&a[1], now).cloned();
+    let old = s.get(&a[1], now)?.cloned();
     if old.is_some() {
         s.remove(&a[1]);
         ex.log_key(&s, &a[1]);
@@ -1300,7 +1438,7 @@ fn getex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let v = s.get(&a[1], now).cloned();
+    let v = s.get(&a[1], now)?.cloned();
     if let (Some(_), Some(at)) = (&v, at) {
         match at {
             Some(at) if at <= now => {
@@ -1328,7 +1466,7 @@ fn mget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut locked = ex.db().lock_keys(a[1..].iter().map(|k| &k[..]));
     resp::array(ex.out, a.len() - 1);
     for k in &a[1..] {
-        ex.out.value_or_null(locked.shard(k).get(k, now));
+        ex.out.value_or_null(locked.shard(k).get(k, now).ok().flatten());
     }
     Ok(())
 }
@@ -1399,14 +1537,14 @@ fn change_value(
     let max = ex.max_bulk();
     loop {
         let mut s = ex.db().lock(key);
-        let current = s.peek(key, now);
+        let current = s.peek(key, now)?;
         let len = new_len(current.map_or(0, |v| v.len()));
         if len > max {
             return Err(TOO_BIG.into());
         }
         let shared = current.filter(|v| v.len() >= COPY_OUTSIDE_LOCK_BYTES && v.is_shared()).cloned();
         let Some(snapshot) = shared else {
-            if s.update(key, now, |v| write(v.make_mut())).is_none() {
+            if s.update(key, now, |v| write(v.make_mut()))?.is_none() {
                 let mut v = Vec::new();
                 write(&mut v);
                 s.insert(key, Bytes::from_vec(v), Ttl::Keep);
@@ -1419,9 +1557,9 @@ fn change_value(
         copy.extend_from_slice(&snapshot);
         write(&mut copy);
         let mut s = ex.db().lock(key);
-        if s.peek(key, now).is_some_and(|v| v.same(&snapshot)) {
+        if s.peek(key, now)?.is_some_and(|v| v.same(&snapshot)) {
             drop(snapshot);
-            s.update(key, now, |v| *v = Bytes::from_vec(copy));
+            s.update(key, now, |v| *v = Bytes::from_vec(copy))?;
             ex.log_key(&s, key);
             return Ok(len);
         }
@@ -1430,7 +1568,7 @@ fn change_value(
 
 fn strlen(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
-    let n = ex.db().lock(&a[1]).get(&a[1], now).map_or(0, |v| v.len());
+    let n = ex.db().lock(&a[1]).get(&a[1], now)?.map_or(0, |v| v.len());
     ex.int(n as i64)
 }
 
@@ -1440,7 +1578,7 @@ fn getrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let s = ex.db();
     let mut s = s.lock(&a[1]);
     let empty = Bytes::new(b"");
-    let v = s.get(&a[1], now).unwrap_or(&empty);
+    let v = s.get(&a[1], now)?.unwrap_or(&empty);
     let len = v.len() as i64;
     if (start < 0 && end < 0 && start > end) || len == 0 {
         resp::bulk(ex.out, b"");
@@ -1470,7 +1608,7 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let part = &a[3];
     let now = ex.now;
     if part.is_empty() {
-        let n = ex.db().lock(&a[1]).peek(&a[1], now).map_or(0, |v| v.len());
+        let n = ex.db().lock(&a[1]).peek(&a[1], now)?.map_or(0, |v| v.len());
         return ex.int(n as i64);
     }
     if offset as u64 + part.len() as u64 > ex.max_bulk() as u64 {
@@ -1490,7 +1628,7 @@ fn setrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 fn incr_by(ex: &mut Exec<'_>, key: &[u8], by: i64) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(key);
-    let cur = match s.peek(key, now) {
+    let cur = match s.peek(key, now)? {
         Some(v) => string2ll(v).ok_or(NOT_INTEGER)?,
         None => 0,
     };
@@ -1525,7 +1663,7 @@ fn incrbyfloat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let by = float(&a[2])?;
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let cur = match s.peek(&a[1], now) {
+    let cur = match s.peek(&a[1], now)? {
         Some(v) => float(v)?,
         None => LongDouble::ZERO,
     };
@@ -1573,8 +1711,8 @@ fn exists(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 
 fn type_(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
-    let present = ex.db().lock(&a[1]).contains(&a[1], now);
-    resp::simple(ex.out, if present { "string" } else { "none" });
+    let name = ex.db().lock(&a[1]).peek_value(&a[1], now).map_or("none", Value::type_name);
+    resp::simple(ex.out, name);
     Ok(())
 }
 
@@ -1600,7 +1738,7 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let cursor = std::str::from_utf8(&a[1]).ok().and_then(|s| s.parse::<u64>().ok()).ok_or("ERR invalid cursor")?;
     let mut count = 10i64;
     let mut pattern: Option<crate::pattern::Glob> = None;
-    let mut only_strings = true;
+    let mut only_type: Option<Vec<u8>> = None;
     let mut j = 2;
     while j < a.len() {
         let Some(v) = a.get(j + 1) else { return Err(SYNTAX.into()) };
@@ -1614,7 +1752,7 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             // does not match the empty key).
             pattern = (v.as_ref() != b"*").then(|| crate::pattern::Glob::new(v, false));
         } else if is(&a[j], "type") {
-            only_strings = is(v, "string");
+            only_type = Some(v.to_ascii_lowercase());
         } else {
             return Err(SYNTAX.into());
         }
@@ -1626,9 +1764,10 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut found = Vec::new();
     while shard < SHARDS && seen < count {
         let s = ex.db().lock_shard(shard);
-        for (k, _, _) in s.entries(now) {
+        for (k, v, _) in s.entries(now) {
             seen += 1;
-            if only_strings && pattern.as_ref().is_none_or(|g| g.matches(k)) {
+            let type_ok = only_type.as_ref().is_none_or(|t| t[..] == *v.type_name().as_bytes());
+            if type_ok && pattern.as_ref().is_none_or(|g| g.matches(k)) {
                 found.push(k.clone());
             }
         }
@@ -1644,7 +1783,7 @@ fn scan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     Ok(())
 }
 
-fn random() -> u64 {
+pub(crate) fn random() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
@@ -1673,13 +1812,88 @@ fn randomkey(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Outcome {
     Ok(())
 }
 
+fn object(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    if !is(&a[1], "encoding") {
+        return Err(unknown_subcommand("object", &a[1]));
+    }
+    let now = ex.now;
+    let encoding = ex.db().lock(&a[2]).peek_value(&a[2], now).map(Value::encoding);
+    ex.bulk_or_null(encoding.map(str::as_bytes))
+}
+
+/// `COPY src dst [DB n] [REPLACE]`: within a database under both keys'
+/// locks; to another database, the value is copied under the source's lock
+/// and written under the destination's (never both at once, so two copies
+/// in opposite directions cannot deadlock).
+fn copy(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let (src, dst) = (&a[1][..], &a[2][..]);
+    let (mut to_db, mut replace) = (ex.db, false);
+    let mut j = 3;
+    while j < a.len() {
+        if is(&a[j], "replace") {
+            replace = true;
+        } else if is(&a[j], "db") && j + 1 < a.len() {
+            let n = int(&a[j + 1])?;
+            if n < 0 || n as u64 >= ex.sh.store.dbs.len() as u64 {
+                return Err("ERR DB index is out of range".into());
+            }
+            to_db = n as usize;
+            j += 1;
+        } else {
+            return Err(SYNTAX.into());
+        }
+        j += 1;
+    }
+    if to_db == ex.db && src == dst {
+        return Err("ERR source and destination objects are the same".into());
+    }
+    let now = ex.now;
+    let from = ex.db();
+    let to = &ex.sh.store.dbs[to_db];
+    let copy_into = |ex: &mut Exec<'_>, shard: &mut Shard, value: Value, at: Option<u64>| -> bool {
+        if !replace && shard.contains(dst, now) {
+            return false;
+        }
+        if ex.meta.is_some() {
+            if let Some(aof) = &ex.sh.aof {
+                let mut rec = Vec::new();
+                resp::command(&mut rec, &[&b"MULTI"[..]]);
+                resp::command(&mut rec, &[&b"DEL"[..], dst]);
+                value.rewrite(dst, at, &mut rec);
+                resp::command(&mut rec, &[&b"EXEC"[..]]);
+                ex.seq = aof.append(to_db, |buf| buf.extend_from_slice(&rec));
+            }
+        }
+        shard.insert_value(dst, value, at.map_or(Ttl::Clear, Ttl::At));
+        true
+    };
+    let done = if to_db == ex.db {
+        let mut locked = from.lock_keys([src, dst]);
+        let Some(value) = locked.shard(src).peek_value(src, now).cloned() else {
+            drop(locked);
+            return ex.int(0);
+        };
+        let at = locked.shard(src).expire_at(src);
+        copy_into(ex, locked.shard(dst), value, at)
+    } else {
+        let found = {
+            let mut s = from.lock(src);
+            s.peek_value(src, now).cloned().map(|v| (v, s.expire_at(src)))
+        };
+        let Some((value, at)) = found else { return ex.int(0) };
+        let mut s = to.lock(dst);
+        copy_into(ex, &mut s, value, at)
+    };
+    ex.int(done as i64)
+}
+
 fn rename_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], only_new: bool) -> Outcome {
     let (src, dst) = (&a[1][..], &a[2][..]);
     let now = ex.now;
     let mut locked = ex.db().lock_keys([src, dst]);
-    let Some(value) = locked.shard(src).peek(src, now).cloned() else {
+    if !locked.shard(src).contains(src, now) {
         return Err("ERR no such key".into());
-    };
+    }
     if src == dst {
         drop(locked);
         return if only_new { ex.int(0) } else { ex.ok() };
@@ -1689,25 +1903,26 @@ fn rename_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], only_new: bool) -> Outcome {
         return ex.int(0);
     }
     let at = locked.shard(src).expire_at(src);
-    locked.shard(src).remove(src);
+    let Some(value) = locked.shard(src).remove(src) else { return Err("ERR no such key".into()) };
     let ttl = at.map_or(Ttl::Clear, Ttl::At);
-    locked.shard(dst).insert(dst, value.clone(), ttl);
     if ex.meta.is_some() && ex.sh.aof.is_some() {
-        let dst_shard = &*locked.shard(dst);
-        // Inside a transaction, its own MULTI/EXEC already holds these
-        // together, and the log has no nested transactions.
+        // The new state of both keys, whatever the type: replaying it over
+        // a snapshot that already has it changes nothing. Inside a
+        // transaction, its own MULTI/EXEC already holds these together,
+        // and the log has no nested transactions.
         let unit = ex.records.is_none();
         let mut rec = Vec::new();
         if unit {
             resp::command(&mut rec, &[&b"MULTI"[..]]);
         }
-        resp::command(&mut rec, &[&b"DEL"[..], src]);
-        record(&mut rec, dst_shard, dst, Some(&value));
+        resp::command(&mut rec, &[&b"DEL"[..], src, dst]);
+        value.rewrite(dst, at, &mut rec);
         if unit {
             resp::command(&mut rec, &[&b"EXEC"[..]]);
         }
         ex.log(|buf| buf.extend_from_slice(&rec));
     }
+    locked.shard(dst).insert_value(dst, value, ttl);
     drop(locked);
     if only_new {
         ex.int(1)

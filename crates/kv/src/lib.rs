@@ -1,5 +1,6 @@
 //! The `kv` service: a Redis-protocol (RESP2) key-value store of strings,
-//! with expiry, counters and an append-only log.
+//! hashes, lists, sets and sorted sets ([`types`]), with expiry, counters
+//! and an append-only log.
 //!
 //! Unlike Redis, commands from different connections run in parallel on the
 //! engine's workers; the keyspace is sharded ([`store`]) so that they rarely
@@ -32,6 +33,7 @@ mod pattern;
 mod reply;
 mod store;
 mod syncer;
+mod types;
 
 use std::collections::HashMap;
 use std::io;
@@ -678,19 +680,7 @@ mod tests {
     }
 
     fn meta() -> ClientMeta {
-        ClientMeta {
-            id: 1,
-            addr: "127.0.0.1:1".parse().unwrap(),
-            laddr: "127.0.0.1:2".parse().unwrap(),
-            created: Instant::now(),
-            name: Mutex::new(None),
-            db: AtomicUsize::new(0),
-            last_active_ms: AtomicU64::new(0),
-            last_cmd: AtomicUsize::new(0),
-            conn: None,
-            resp: AtomicUsize::new(2),
-            authenticated: std::sync::atomic::AtomicBool::new(true),
-        }
+        ClientMeta::for_tests()
     }
 
     fn run(kv: &Kv, meta: &ClientMeta, args: &[String]) -> Vec<u8> {

@@ -429,10 +429,6 @@ fn run_queue(ex: &mut Exec<'_>, queue: &Queue, watched: &[Watched]) -> Result<()
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::AtomicUsize;
-    use std::sync::Mutex;
-    use std::time::Instant;
-
     use super::*;
     use crate::client::ClientMeta;
     use crate::reply::Reply;
@@ -440,19 +436,7 @@ mod tests {
     use crate::{Kv, Options};
 
     fn meta() -> ClientMeta {
-        ClientMeta {
-            id: 1,
-            addr: "127.0.0.1:1".parse().unwrap(),
-            laddr: "127.0.0.1:2".parse().unwrap(),
-            created: Instant::now(),
-            name: Mutex::new(None),
-            db: AtomicUsize::new(0),
-            last_active_ms: AtomicU64::new(0),
-            last_cmd: AtomicUsize::new(0),
-            conn: None,
-            resp: AtomicUsize::new(2),
-            authenticated: std::sync::atomic::AtomicBool::new(true),
-        }
+        ClientMeta::for_tests()
     }
 
     /// Runs `commands` on one connection with transaction state `conn`;

@@ -1,4 +1,5 @@
-//! The keyspace: databases of string keys, each split into shards.
+//! The keyspace: databases of keys, each split into shards. A key holds a
+//! [`Value`]: a string or a collection.
 //!
 //! Each database is [`SHARDS`] hash maps, each behind its own mutex, chosen
 //! by a hash of the key: commands on different keys from different
@@ -32,6 +33,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::bytes::Bytes;
+use crate::types::{Kind, Value, WrongType};
 
 /// Shards per database. Not a power of two on purpose: a hash map's table
 /// doubles, so with a power-of-two count every shard crosses a doubling at
@@ -57,7 +59,7 @@ pub enum Ttl {
 /// One shard of one database.
 pub struct Shard {
     /// Every key and its value.
-    map: HashMap<Bytes, Bytes>,
+    map: HashMap<Bytes, Value>,
     /// The keys that have a time to live, and when they expire.
     expires: HashMap<Bytes, u64>,
     /// The same keys ordered by expiry, so the sweep finds the due ones
@@ -83,8 +85,8 @@ struct Watch {
     watchers: usize,
 }
 
-fn cost(key: &[u8], value: &[u8]) -> i64 {
-    ENTRY_OVERHEAD_BYTES + key.len() as i64 + value.len() as i64
+fn cost(key: &[u8], value: &Value) -> i64 {
+    ENTRY_OVERHEAD_BYTES + key.len() as i64 + value.mem() as i64
 }
 
 impl Shard {
@@ -148,8 +150,8 @@ impl Shard {
         }
     }
 
-    /// The live value of `key`, counting a hit or a miss.
-    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Option<&Bytes> {
+    /// The live value of `key`, of any type, counting a hit or a miss.
+    pub fn value(&mut self, key: &[u8], now_ms: u64) -> Option<&Value> {
         self.expire_if_due(key, now_ms);
         let v = self.map.get(key);
         if v.is_some() {
@@ -160,21 +162,83 @@ impl Shard {
         v
     }
 
+    /// The live string at `key`, counting a hit or a miss; [`WrongType`]
+    /// if it holds a collection.
+    pub fn get(&mut self, key: &[u8], now_ms: u64) -> Result<Option<&Bytes>, WrongType> {
+        self.value(key, now_ms).map(Value::as_str).transpose()
+    }
+
     /// Whether `key` is live, without counting a hit or a miss.
     pub fn contains(&mut self, key: &[u8], now_ms: u64) -> bool {
         self.expire_if_due(key, now_ms);
         self.map.contains_key(key)
     }
 
-    /// The live value of `key`, without counting.
-    pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Option<&Bytes> {
+    /// The live value of `key`, of any type, without counting.
+    pub fn peek_value(&mut self, key: &[u8], now_ms: u64) -> Option<&Value> {
         self.expire_if_due(key, now_ms);
         self.map.get(key)
     }
 
+    /// The live string at `key`, without counting; [`WrongType`] if it
+    /// holds a collection.
+    pub fn peek(&mut self, key: &[u8], now_ms: u64) -> Result<Option<&Bytes>, WrongType> {
+        self.peek_value(key, now_ms).map(Value::as_str).transpose()
+    }
+
     /// The stored value of `key`, expired or not (for logging).
-    pub fn stored(&self, key: &[u8]) -> Option<&Bytes> {
+    pub fn stored(&self, key: &[u8]) -> Option<&Value> {
         self.map.get(key)
+    }
+
+    /// The live collection of type `T` at `key`, counting a hit or a miss;
+    /// [`WrongType`] if the key holds another type.
+    pub fn read<T: Kind>(&mut self, key: &[u8], now_ms: u64) -> Result<Option<&T>, WrongType> {
+        self.value(key, now_ms).map(T::of).transpose()
+    }
+
+    /// Changes the collection of type `T` at `key` with `f`, creating an
+    /// empty one first if the key is absent and `create` is set; removes the
+    /// key if `f` left it empty. `Ok(None)` (and `f` not called) if the key
+    /// is absent and not to be created; [`WrongType`] if it holds another
+    /// type. Keeps the memory estimate right.
+    pub fn write<T: Kind, R>(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        create: bool,
+        f: impl FnOnce(&mut T) -> R,
+    ) -> Result<Option<R>, WrongType> {
+        self.expire_if_due(key, now_ms);
+        let (r, empty) = match self.map.get_mut(key) {
+            Some(v) => {
+                let before = cost(key, v);
+                let c = T::of_mut(v)?;
+                // A change for the key's watchers (`WATCH`), even if `f`
+                // turns out to change nothing: an EXEC may fail needlessly,
+                // never succeed wrongly.
+                if let Some(w) = self.watched.get_mut(key) {
+                    w.version += 1;
+                }
+                let r = f(c);
+                let empty = c.is_empty();
+                self.mem.fetch_add(cost(key, v) - before, Ordering::Relaxed);
+                (r, empty)
+            }
+            None if create => {
+                let mut c = T::default();
+                let r = f(&mut c);
+                if !c.is_empty() {
+                    self.insert_value(key, c.wrap(), Ttl::Keep);
+                }
+                return Ok(Some(r));
+            }
+            None => return Ok(None),
+        };
+        if empty {
+            self.remove(key);
+        }
+        Ok(Some(r))
     }
 
     /// When `key` expires; `None` if it has no time to live (or is absent).
@@ -182,8 +246,15 @@ impl Shard {
         self.expires.get(key).copied()
     }
 
-    /// Sets `key` to `value`, and its time to live as `ttl` says.
+    /// Sets `key` to the string `value`, whatever it held, and its time to
+    /// live as `ttl` says.
     pub fn insert(&mut self, key: &[u8], value: Bytes, ttl: Ttl) {
+        self.insert_value(key, Value::Str(value), ttl)
+    }
+
+    /// Sets `key` to `value`, whatever it held, and its time to live as
+    /// `ttl` says.
+    pub fn insert_value(&mut self, key: &[u8], value: Value, ttl: Ttl) {
         self.touch(key);
         let added = cost(key, &value);
         let delta = match self.map.get_mut(key) {
@@ -209,25 +280,31 @@ impl Shard {
         }
     }
 
-    /// Changes the live value of `key` in place with `f`, keeping its
-    /// time to live and the memory estimate right; `None` (and `f` not
-    /// called) if the key is absent.
-    pub fn update<R>(&mut self, key: &[u8], now_ms: u64, f: impl FnOnce(&mut Bytes) -> R) -> Option<R> {
+    /// Changes the live string at `key` in place with `f`, keeping its
+    /// time to live and the memory estimate right; `Ok(None)` (and `f` not
+    /// called) if the key is absent, [`WrongType`] if it holds a collection.
+    pub fn update<R>(
+        &mut self,
+        key: &[u8],
+        now_ms: u64,
+        f: impl FnOnce(&mut Bytes) -> R,
+    ) -> Result<Option<R>, WrongType> {
         self.expire_if_due(key, now_ms);
-        let v = self.map.get_mut(key)?;
+        let Some(v) = self.map.get_mut(key) else { return Ok(None) };
         if !self.watched.is_empty() {
             if let Some(w) = self.watched.get_mut(key) {
                 w.version += 1;
             }
         }
         let before = cost(key, v);
-        let r = f(v);
+        let Value::Str(b) = v else { return Err(WrongType) };
+        let r = f(b);
         self.mem.fetch_add(cost(key, v) - before, Ordering::Relaxed);
-        Some(r)
+        Ok(Some(r))
     }
 
     /// Removes `key`; its value if it was there.
-    pub fn remove(&mut self, key: &[u8]) -> Option<Bytes> {
+    pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
         let old = self.map.remove(key)?;
         self.touch(key);
         self.mem.fetch_sub(cost(key, &old), Ordering::Relaxed);
@@ -318,7 +395,7 @@ impl Shard {
     }
 
     /// Every live key, its value and its expiry.
-    pub fn entries(&self, now_ms: u64) -> impl Iterator<Item = (&Bytes, &Bytes, Option<u64>)> {
+    pub fn entries(&self, now_ms: u64) -> impl Iterator<Item = (&Bytes, &Value, Option<u64>)> {
         self.map.iter().filter_map(move |(k, v)| {
             let at = if self.expires.is_empty() { None } else { self.expires.get(k.as_slice()).copied() };
             match at {
@@ -336,7 +413,7 @@ impl Shard {
 
 /// The keys a [`Shard::clear`] removed, freed when this is dropped.
 pub struct Cleared {
-    _map: HashMap<Bytes, Bytes>,
+    _map: HashMap<Bytes, Value>,
     _expires: HashMap<Bytes, u64>,
     _by_time: BTreeSet<(u64, Bytes)>,
 }
@@ -498,6 +575,26 @@ impl Locked<'_> {
         let at = self.guards.binary_search_by_key(&i, |(j, _)| *j).expect("the shard of a key that was not locked");
         &mut self.guards[at].1
     }
+
+    /// The live collections of type `T` at `keys`, all at once (for
+    /// commands that combine several); [`WrongType`] if any key holds
+    /// another type.
+    ///
+    /// # Panics
+    ///
+    /// If a key's shard was not among those locked.
+    pub fn read_many<T: Kind>(&mut self, keys: &[&[u8]], now_ms: u64) -> Result<Vec<Option<&T>>, WrongType> {
+        for k in keys {
+            self.shard(k).expire_if_due(k, now_ms);
+        }
+        let mut found = Vec::with_capacity(keys.len());
+        for k in keys {
+            let i = self.db.index(k);
+            let at = self.guards.binary_search_by_key(&i, |(j, _)| *j).expect("the shard of a key that was not locked");
+            found.push(self.guards[at].1.map.get(*k).map(T::of).transpose()?);
+        }
+        Ok(found)
+    }
 }
 
 fn lock(m: &Mutex<Shard>) -> MutexGuard<'_, Shard> {
@@ -554,7 +651,8 @@ impl Db {
         lock(&self.shards[i])
     }
 
-    /// Keys stored and keys with a time to live, shard by shard.
+    /// Keys stored and keys with a time to live, shard by shard. A
+    /// collection is one key, as in Redis's `DBSIZE` and `INFO keyspace`.
     pub fn counts(&self) -> (usize, usize) {
         self.shards.iter().map(lock).fold((0, 0), |(n, e), s| (n + s.len(), e + s.expires_len()))
     }
@@ -592,8 +690,8 @@ mod tests {
         s.insert(b"a", Bytes::new(b"1"), Ttl::At(100));
         s.insert(b"b", Bytes::new(b"2"), Ttl::At(100));
         s.insert(b"c", Bytes::new(b"3"), Ttl::At(300));
-        assert_eq!(s.get(b"a", 99).map(|v| v.to_vec()), Some(b"1".to_vec()));
-        assert!(s.get(b"a", 100).is_none());
+        assert_eq!(s.get(b"a", 99).unwrap().map(|v| v.to_vec()), Some(b"1".to_vec()));
+        assert!(s.get(b"a", 100).unwrap().is_none());
         assert_eq!(s.sweep(200, 100), 1);
         assert_eq!(s.len(), 1);
         assert_eq!(s.expired, 2);
@@ -673,7 +771,7 @@ mod tests {
         };
         s.insert(b"k", Bytes::new(b"1"), Ttl::Clear);
         changed(&mut s, "a write");
-        s.update(b"k", 0, |v| v.make_mut().push(b'2'));
+        s.update(b"k", 0, |v| v.make_mut().push(b'2')).unwrap();
         changed(&mut s, "an update in place");
         s.set_expire(b"k", Some(100));
         changed(&mut s, "a new time to live");

@@ -16,3 +16,4 @@ mod http;
 mod kv;
 mod kv_hello;
 mod kv_multi;
+mod kv_types;

@@ -1,0 +1,558 @@
+//! Lists: a double-ended queue of elements, and the `L*`/`R*` commands.
+//!
+//! Writes are logged under the lock of their keys: pushes, `LSET`,
+//! `LINSERT`, `LREM`, `LTRIM` and `LMOVE` as sent (each is deterministic
+//! given the list it found); pops as `LPOP`/`RPOP key count` of what they
+//! really removed.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use switchyard_codec::resp;
+
+use super::{Kind, ELEMENT_OVERHEAD_BYTES};
+use crate::bytes::Bytes;
+use crate::command::{int, is, Arg, Exec, Outcome, SYNTAX};
+use crate::store::Shard;
+
+/// A list, with a running count of its elements' bytes.
+#[derive(Clone, Debug, Default)]
+pub struct List {
+    items: VecDeque<Bytes>,
+    bytes: usize,
+}
+
+impl List {
+    /// Elements held.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Estimated bytes held.
+    pub fn mem(&self) -> usize {
+        self.bytes + self.items.len() * ELEMENT_OVERHEAD_BYTES
+    }
+
+    /// Appends `v`.
+    pub fn push_back(&mut self, v: Bytes) {
+        self.bytes += v.len();
+        self.items.push_back(v);
+    }
+
+    /// Prepends `v`.
+    pub fn push_front(&mut self, v: Bytes) {
+        self.bytes += v.len();
+        self.items.push_front(v);
+    }
+
+    /// Removes the first (`left`) or last element.
+    pub fn pop(&mut self, left: bool) -> Option<Bytes> {
+        let v = if left { self.items.pop_front() } else { self.items.pop_back() }?;
+        self.bytes -= v.len();
+        Some(v)
+    }
+
+    /// Adds `v` at the front (`left`) or back.
+    pub fn push(&mut self, left: bool, v: Bytes) {
+        if left {
+            self.push_front(v)
+        } else {
+            self.push_back(v)
+        }
+    }
+
+    /// Every element, front to back.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Bytes> + ExactSizeIterator {
+        self.items.iter()
+    }
+
+    /// Element `i` from the front.
+    pub fn get(&self, i: usize) -> Option<&Bytes> {
+        self.items.get(i)
+    }
+
+    fn set(&mut self, i: usize, v: Bytes) {
+        self.bytes = self.bytes + v.len() - self.items[i].len();
+        self.items[i] = v;
+    }
+
+    fn insert(&mut self, i: usize, v: Bytes) {
+        self.bytes += v.len();
+        self.items.insert(i, v);
+    }
+
+    fn remove(&mut self, i: usize) {
+        if let Some(v) = self.items.remove(i) {
+            self.bytes -= v.len();
+        }
+    }
+
+    /// Keeps only elements `start..=stop`.
+    fn keep(&mut self, range: Option<(usize, usize)>) {
+        match range {
+            None => {
+                self.items.clear();
+                self.bytes = 0;
+            }
+            Some((start, stop)) => {
+                for v in self.items.drain(stop + 1..) {
+                    self.bytes -= v.len();
+                }
+                for v in self.items.drain(..start) {
+                    self.bytes -= v.len();
+                }
+            }
+        }
+    }
+}
+
+/// Redis's index ranges: negative counts from the end; the inclusive range
+/// of a list of `len`, or `None` if it is empty.
+pub fn range(mut start: i64, mut stop: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    if start < 0 {
+        start += len;
+    }
+    if stop < 0 {
+        stop += len;
+    }
+    start = start.max(0);
+    if start > stop || start >= len {
+        return None;
+    }
+    Some((start as usize, stop.min(len - 1) as usize))
+}
+
+fn side(a: &[u8]) -> Result<bool, Cow<'static, str>> {
+    if is(a, "left") {
+        Ok(true)
+    } else if is(a, "right") {
+        Ok(false)
+    } else {
+        Err(SYNTAX.into())
+    }
+}
+
+/// Logs a change to the list at `key`: `relative` records, or, while a
+/// rewrite collects records, the whole list as it now is.
+fn log_list(ex: &mut Exec<'_>, shard: &Shard, key: &[u8], relative: impl FnOnce(&mut Vec<u8>)) {
+    ex.log_either(relative, |buf| {
+        resp::command(buf, &[&b"MULTI"[..]]);
+        absolute(buf, shard, key);
+        resp::command(buf, &[&b"EXEC"[..]]);
+    });
+}
+
+/// The records that set `key` to its state in `shard`.
+fn absolute(buf: &mut Vec<u8>, shard: &Shard, key: &[u8]) {
+    resp::command(buf, &[&b"DEL"[..], key]);
+    if let Some(v) = shard.stored(key) {
+        v.rewrite(key, shard.expire_at(key), buf);
+    }
+}
+
+fn push_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], left: bool, only_existing: bool) -> Outcome {
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let len = s
+        .write::<List, _>(&a[1], now, !only_existing, |l| {
+            for v in &a[2..] {
+                l.push(left, Bytes::new(v));
+            }
+            l.len()
+        })?
+        .unwrap_or(0);
+    if len > 0 {
+        let name: &[u8] = if left { b"LPUSH" } else { b"RPUSH" };
+        log_list(ex, &s, &a[1], |buf| {
+            resp::array(buf, a.len());
+            resp::bulk(buf, name);
+            for x in &a[1..] {
+                resp::bulk(buf, x);
+            }
+        });
+    }
+    drop(s);
+    ex.int(len as i64)
+}
+
+pub fn lpush(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    push_generic(ex, a, true, false)
+}
+
+pub fn rpush(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    push_generic(ex, a, false, false)
+}
+
+pub fn lpushx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    push_generic(ex, a, true, true)
+}
+
+pub fn rpushx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    push_generic(ex, a, false, true)
+}
+
+/// Logs that `n` elements were popped from the `left` or right of `key`.
+pub fn log_pop(ex: &mut Exec<'_>, shard: &Shard, key: &[u8], left: bool, n: usize) {
+    let name: &[u8] = if left { b"LPOP" } else { b"RPOP" };
+    log_list(ex, shard, key, |buf| resp::command(buf, &[name, key, n.to_string().as_bytes()]));
+}
+
+fn positive_count(a: &[u8]) -> Result<usize, Cow<'static, str>> {
+    let n = int(a).map_err(|_| Cow::Borrowed("ERR value is out of range, must be positive"))?;
+    if n < 0 {
+        return Err("ERR value is out of range, must be positive".into());
+    }
+    Ok(n as usize)
+}
+
+fn pop_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], left: bool) -> Outcome {
+    if a.len() > 3 {
+        let name = if left { "lpop" } else { "rpop" };
+        return Err(format!("ERR wrong number of arguments for '{name}' command").into());
+    }
+    let count = a.get(2).map(|c| positive_count(c)).transpose()?;
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let want = count.unwrap_or(1);
+    let popped: Option<Vec<Bytes>> =
+        s.write::<List, _>(&a[1], now, false, |l| (0..want).map_while(|_| l.pop(left)).collect())?;
+    if let Some(p) = &popped {
+        if !p.is_empty() {
+            log_pop(ex, &s, &a[1], left, p.len());
+        }
+    }
+    drop(s);
+    match (count, popped) {
+        (None, p) => ex.out.value_or_null(p.as_ref().and_then(|p| p.first())),
+        (Some(_), None) => resp::null_array(ex.out),
+        (Some(_), Some(p)) => {
+            resp::array(ex.out, p.len());
+            for v in &p {
+                ex.out.value(v);
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn lpop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    pop_generic(ex, a, true)
+}
+
+pub fn rpop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    pop_generic(ex, a, false)
+}
+
+pub fn llen(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let now = ex.now;
+    let n = ex.db().lock(&a[1]).read::<List>(&a[1], now)?.map_or(0, List::len);
+    ex.int(n as i64)
+}
+
+pub fn lrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let (start, stop) = (int(&a[2])?, int(&a[3])?);
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let l = s.read::<List>(&a[1], now)?;
+    match l.and_then(|l| range(start, stop, l.len()).map(|r| (l, r))) {
+        None => resp::array(ex.out, 0),
+        Some((l, (from, to))) => {
+            resp::array(ex.out, to - from + 1);
+            for v in l.items.range(from..=to) {
+                ex.out.value(v);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Position `i` (negative from the end) in a list of `len`.
+fn index(i: i64, len: usize) -> Option<usize> {
+    let i = if i < 0 { i + len as i64 } else { i };
+    (0..len as i64).contains(&i).then_some(i as usize)
+}
+
+pub fn lindex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let i = int(&a[2])?;
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let v = s.read::<List>(&a[1], now)?.and_then(|l| index(i, l.len()).and_then(|i| l.get(i)));
+    ex.out.value_or_null(v);
+    Ok(())
+}
+
+pub fn lset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let i = int(&a[2])?;
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let done = s.write::<List, _>(&a[1], now, false, |l| match index(i, l.len()) {
+        Some(i) => {
+            l.set(i, Bytes::new(&a[3]));
+            true
+        }
+        None => false,
+    })?;
+    match done {
+        None => Err("ERR no such key".into()),
+        Some(false) => Err("ERR index out of range".into()),
+        Some(true) => {
+            log_list(ex, &s, &a[1], |buf| resp::command(buf, a));
+            drop(s);
+            ex.ok()
+        }
+    }
+}
+
+pub fn linsert(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let after = if is(&a[2], "after") {
+        true
+    } else if is(&a[2], "before") {
+        false
+    } else {
+        return Err(SYNTAX.into());
+    };
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let n = s
+        .write::<List, _>(&a[1], now, false, |l| match l.items.iter().position(|v| v[..] == a[3][..]) {
+            Some(i) => {
+                l.insert(i + after as usize, Bytes::new(&a[4]));
+                l.len() as i64
+            }
+            None => -1,
+        })?
+        .unwrap_or(0);
+    if n > 0 {
+        log_list(ex, &s, &a[1], |buf| resp::command(buf, a));
+    }
+    drop(s);
+    ex.int(n)
+}
+
+pub fn lrem(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let count = int(&a[2])?;
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let removed = s
+        .write::<List, _>(&a[1], now, false, |l| {
+            let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+            let hits: Vec<usize> = if count >= 0 {
+                l.iter().enumerate().filter(|(_, v)| v[..] == a[3][..]).map(|(i, _)| i).take(limit).collect()
+            } else {
+                l.iter().enumerate().rev().filter(|(_, v)| v[..] == a[3][..]).map(|(i, _)| i).take(limit).collect()
+            };
+            let mut hits = hits;
+            hits.sort_unstable_by(|x, y| y.cmp(x));
+            for &i in &hits {
+                l.remove(i);
+            }
+            hits.len()
+        })?
+        .unwrap_or(0);
+    if removed > 0 {
+        log_list(ex, &s, &a[1], |buf| resp::command(buf, a));
+    }
+    drop(s);
+    ex.int(removed as i64)
+}
+
+pub fn ltrim(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let (start, stop) = (int(&a[2])?, int(&a[3])?);
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let changed = s
+        .write::<List, _>(&a[1], now, false, |l| {
+            let before = l.len();
+            l.keep(range(start, stop, l.len()));
+            l.len() != before
+        })?
+        .unwrap_or(false);
+    if changed {
+        log_list(ex, &s, &a[1], |buf| resp::command(buf, a));
+    }
+    drop(s);
+    ex.ok()
+}
+
+pub fn lpos(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let (mut rank, mut count, mut maxlen) = (1i64, None, 0i64);
+    let mut j = 3;
+    while j < a.len() {
+        let Some(v) = a.get(j + 1) else { return Err(SYNTAX.into()) };
+        if is(&a[j], "rank") {
+            rank = int(v)?;
+            if rank == i64::MIN {
+                return Err(
+                    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807".into(),
+                );
+            }
+            if rank == 0 {
+                return Err("ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the last match".into());
+            }
+        } else if is(&a[j], "count") {
+            let n = int(v)?;
+            if n < 0 {
+                return Err("ERR COUNT can't be negative".into());
+            }
+            count = Some(n);
+        } else if is(&a[j], "maxlen") {
+            maxlen = int(v)?;
+            if maxlen < 0 {
+                return Err("ERR MAXLEN can't be negative".into());
+            }
+        } else {
+            return Err(SYNTAX.into());
+        }
+        j += 2;
+    }
+    let now = ex.now;
+    let mut s = ex.db().lock(&a[1]);
+    let l = s.read::<List>(&a[1], now)?;
+    let want = match count {
+        Some(0) => usize::MAX,
+        Some(n) => n as usize,
+        None => 1,
+    };
+    let scan = if maxlen == 0 { usize::MAX } else { maxlen as usize };
+    let mut found = Vec::new();
+    if let Some(l) = l {
+        let len = l.len();
+        let mut skip = rank.unsigned_abs() - 1;
+        let positions: Box<dyn Iterator<Item = usize>> =
+            if rank > 0 { Box::new(0..len) } else { Box::new((0..len).rev()) };
+        for i in positions.take(scan) {
+            if l.items[i][..] == a[2][..] {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                found.push(i as i64);
+                if found.len() >= want {
+                    break;
+                }
+            }
+        }
+    }
+    drop(s);
+    match count {
+        Some(_) => {
+            resp::array(ex.out, found.len());
+            for i in found {
+                resp::integer(ex.out, i);
+            }
+        }
+        None => match found.first() {
+            Some(&i) => resp::integer(ex.out, i),
+            None => resp::null(ex.out),
+        },
+    }
+    Ok(())
+}
+
+/// Moves one element from `src` to `dst` under both locks; the element, or
+/// `None` if `src` is empty. Checks both types before changing either.
+fn move_generic(ex: &mut Exec<'_>, src: &[u8], dst: &[u8], from_left: bool, to_left: bool) -> Outcome {
+    let now = ex.now;
+    let mut locked = ex.db().lock_keys([src, dst]);
+    if locked.shard(src).read::<List>(src, now)?.is_none() {
+        drop(locked);
+        resp::null(ex.out);
+        return Ok(());
+    }
+    if let Some(v) = locked.shard(dst).peek_value(dst, now) {
+        List::of(v)?;
+    }
+    let v = locked.shard(src).write::<List, _>(src, now, false, |l| l.pop(from_left))?.flatten();
+    let Some(v) = v else {
+        drop(locked);
+        resp::null(ex.out);
+        return Ok(());
+    };
+    locked.shard(dst).write::<List, _>(dst, now, true, |l| l.push(to_left, v.clone()))?;
+    let sides = |left: bool| -> &'static [u8] {
+        if left {
+            b"LEFT"
+        } else {
+            b"RIGHT"
+        }
+    };
+    ex.log_either(
+        |buf| resp::command(buf, &[&b"LMOVE"[..], src, dst, sides(from_left), sides(to_left)]),
+        |buf| {
+            resp::command(buf, &[&b"MULTI"[..]]);
+            absolute(buf, locked.shard(src), src);
+            absolute(buf, locked.shard(dst), dst);
+            resp::command(buf, &[&b"EXEC"[..]]);
+        },
+    );
+    drop(locked);
+    ex.out.value(&v);
+    Ok(())
+}
+
+pub fn lmove(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let (from, to) = (side(&a[3])?, side(&a[4])?);
+    move_generic(ex, &a[1], &a[2], from, to)
+}
+
+pub fn rpoplpush(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    move_generic(ex, &a[1], &a[2], false, true)
+}
+
+pub fn lmpop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let n = int(&a[1]).map_err(|_| Cow::Borrowed("ERR numkeys should be greater than 0"))?;
+    if n <= 0 {
+        return Err("ERR numkeys should be greater than 0".into());
+    }
+    let n = n as usize;
+    if n > a.len().saturating_sub(3) {
+        return Err(SYNTAX.into());
+    }
+    let keys = &a[2..2 + n];
+    let left = side(&a[2 + n])?;
+    let mut count = 1usize;
+    let rest = &a[3 + n..];
+    match rest {
+        [] => {}
+        [c, v] if is(c, "count") => {
+            let v = int(v).ok().filter(|&v| v > 0).ok_or("ERR count should be greater than 0")?;
+            count = v as usize;
+        }
+        _ => return Err(SYNTAX.into()),
+    }
+    let now = ex.now;
+    for key in keys {
+        let mut s = ex.db().lock(key);
+        let popped: Option<Vec<Bytes>> =
+            s.write::<List, _>(key, now, false, |l| (0..count).map_while(|_| l.pop(left)).collect())?;
+        if let Some(p) = popped.filter(|p| !p.is_empty()) {
+            log_pop(ex, &s, key, left, p.len());
+            drop(s);
+            resp::array(ex.out, 2);
+            resp::bulk(ex.out, key);
+            resp::array(ex.out, p.len());
+            for v in &p {
+                ex.out.value(v);
+            }
+            return Ok(());
+        }
+    }
+    resp::null_array(ex.out);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_count_from_either_end_and_clip_like_redis() {
+        assert_eq!(range(0, -1, 3), Some((0, 2)));
+        assert_eq!(range(-100, 100, 3), Some((0, 2)));
+        assert_eq!(range(2, 1, 3), None);
+        assert_eq!(range(5, 10, 3), None);
+        assert_eq!(range(-1, -1, 3), Some((2, 2)));
+        assert_eq!(range(0, 0, 0), None);
+    }
+}
