@@ -765,17 +765,22 @@ impl<'a> Exec<'a> {
     /// Appends records to the log, unless replaying or logging is off;
     /// inside `EXEC`, to the transaction's records.
     pub(crate) fn log(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        self.log_in(self.db, write);
+    }
+
+    /// [`Exec::log`] for records of database `db`.
+    pub(crate) fn log_in(&mut self, db: usize, write: impl FnOnce(&mut Vec<u8>)) {
         if self.meta.is_none() {
             return;
         }
         if let Some(records) = &mut self.records {
             if self.sh.aof.is_some() {
-                records.push(self.db, write);
+                records.push(db, write);
             }
             return;
         }
         if let Some(aof) = &self.sh.aof {
-            self.seq = aof.append(self.db, write);
+            self.seq = aof.append(db, write);
         }
     }
 
@@ -784,6 +789,12 @@ impl<'a> Exec<'a> {
     pub(crate) fn log_either(&mut self, relative: impl FnOnce(&mut Vec<u8>), absolute: impl FnOnce(&mut Vec<u8>)) {
         if self.meta.is_none() {
             return;
+        }
+        if self.records.is_some() {
+            // Inside EXEC the records are appended later, as one unit,
+            // when a rewrite may have started: the form that is right
+            // either way.
+            return self.log(absolute);
         }
         if let Some(aof) = &self.sh.aof {
             self.seq =
@@ -1849,20 +1860,24 @@ fn copy(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     }
     let now = ex.now;
     let from = ex.db();
-    let to = &ex.sh.store.dbs[to_db];
+    let to = ex.view(to_db);
     let copy_into = |ex: &mut Exec<'_>, shard: &mut Shard, value: Value, at: Option<u64>| -> bool {
         if !replace && shard.contains(dst, now) {
             return false;
         }
-        if ex.meta.is_some() {
-            if let Some(aof) = &ex.sh.aof {
-                let mut rec = Vec::new();
+        if ex.meta.is_some() && ex.sh.aof.is_some() {
+            // No MULTI of its own inside a transaction's (no nesting).
+            let unit = ex.records.is_none();
+            let mut rec = Vec::new();
+            if unit {
                 resp::command(&mut rec, &[&b"MULTI"[..]]);
-                resp::command(&mut rec, &[&b"DEL"[..], dst]);
-                value.rewrite(dst, at, &mut rec);
-                resp::command(&mut rec, &[&b"EXEC"[..]]);
-                ex.seq = aof.append(to_db, |buf| buf.extend_from_slice(&rec));
             }
+            resp::command(&mut rec, &[&b"DEL"[..], dst]);
+            value.rewrite(dst, at, &mut rec);
+            if unit {
+                resp::command(&mut rec, &[&b"EXEC"[..]]);
+            }
+            ex.log_in(to_db, |buf| buf.extend_from_slice(&rec));
         }
         shard.insert_value(dst, value, at.map_or(Ttl::Clear, Ttl::At));
         true

@@ -323,6 +323,10 @@ pub fn unwatch(ex: &mut Exec<'_>, _a: &[Arg<'_>]) -> Result<(), Cow<'static, str
     Ok(())
 }
 
+/// Commands whose keys their key spec does not list: the ones after a
+/// count (`ZUNIONSTORE dst 2 a b`) and `COPY ... DB n`.
+const MOVABLE_KEYS: &[&str] = &["zunionstore", "zinterstore", "zdiffstore", "copy"];
+
 /// The (database, shard) pairs a transaction must hold: see the module
 /// docs.
 fn lock_set<'q>(
@@ -346,7 +350,9 @@ fn lock_set<'q>(
             continue;
         }
         let (first, last, step) = cmd.keys;
-        if first <= 0 || step <= 0 {
+        // Keys the spec cannot name (after a count, or in another database):
+        // every shard, rather than a lock taken out of order mid-EXEC.
+        if first <= 0 || step <= 0 || MOVABLE_KEYS.contains(&cmd.name) {
             return Held::everything(&sh.store);
         }
         let n = args.len() as i32;

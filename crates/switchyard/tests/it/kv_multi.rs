@@ -525,3 +525,30 @@ fn a_queue_past_client_query_buffer_limit_aborts_the_transaction() {
     assert_eq!(q::<i64>(con, &["EXISTS", "big:0"]), 0);
     assert_eq!(server.stop().code(), Some(0));
 }
+
+#[test]
+fn a_transaction_may_use_commands_whose_keys_follow_a_count() {
+    let server = crate::kv::start(&[]);
+    let mut raw = server.connect();
+    let mut script = Vec::new();
+    for cmd in [
+        &["ZADD", "za", "1", "a"][..],
+        &["ZADD", "zb", "2", "b"],
+        &["MULTI"],
+        &["ZUNIONSTORE", "zu", "2", "za", "zb"],
+        &["ZINTERSTORE", "zi", "2", "za", "zb"],
+        &["ZDIFFSTORE", "zd", "2", "za", "zb"],
+        &["COPY", "za", "zc", "DB", "1"],
+        &["EXEC"],
+    ] {
+        switchyard_codec::resp::command(&mut script, cmd);
+    }
+    raw.write_all(&script).unwrap();
+    let replies = crate::kv::read_replies(&mut raw, 8);
+    assert_eq!(
+        format!("{:?}", replies[7]),
+        "Array(Some([Integer(2), Integer(0), Integer(1), Integer(1)]))",
+        "{replies:?}"
+    );
+    assert_eq!(server.stop().code(), Some(0));
+}
