@@ -63,22 +63,20 @@ fn exchange(addr: SocketAddr, token: &str) -> Option<()> {
     Some(())
 }
 
-#[test]
-fn a_socket_activated_server_serves_the_socket_it_is_given_and_a_restart_refuses_nobody() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let mut first = start_activated(&listener, &["serve", "echo", "--log-level", "info", "--listen", "127.0.0.1:1"]);
-    assert_eq!(first.addr(), addr, "the given socket, not --listen");
+/// Runs echo exchanges on new connections, one every 2 ms, while `switch`
+/// replaces the server (it returns once the old one is gone), then 300 ms
+/// more, which the new one must answer. A connection the stopping server
+/// took but closed before reading is retried, as clients retry a closed
+/// keep-alive connection: the request was never seen. Returns what
+/// `switch` returned, the requests answered and those retried.
+fn under_load<T>(addr: SocketAddr, switch: impl FnOnce() -> T) -> (T, usize, usize) {
     let stop = AtomicBool::new(false);
     let (answered, retried) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    std::thread::scope(|s| {
+    let result = std::thread::scope(|s| {
         let load = s.spawn(|| {
             let mut i = 0;
             while !stop.load(Ordering::Relaxed) {
                 let token = format!("request {i}\n");
-                // A connection the stopping server took but closed before
-                // reading is retried, as clients retry a closed keep-alive
-                // connection: the request was never seen.
                 while exchange(addr, &token).is_none() {
                     retried.fetch_add(1, Ordering::Relaxed);
                 }
@@ -88,22 +86,37 @@ fn a_socket_activated_server_serves_the_socket_it_is_given_and_a_restart_refuses
             }
         });
         std::thread::sleep(Duration::from_millis(300));
-        // The restart: the old server drains while the new one starts on
-        // the same socket; connections wait in its queue meanwhile.
-        first.signal(libc::SIGTERM);
-        let second = start_activated(&listener, &["serve", "echo", "--log-level", "warn"]);
-        assert_eq!(first.wait(Duration::from_secs(30)).code(), Some(0), "{}", first.stderr());
+        let result = switch();
         let before = answered.load(Ordering::Relaxed);
         std::thread::sleep(Duration::from_millis(300));
         assert!(answered.load(Ordering::Relaxed) > before, "the new server answers");
         stop.store(true, Ordering::Relaxed);
         load.join().unwrap();
-        assert_eq!(second.stop().code(), Some(0));
+        result
     });
-    assert!(answered.load(Ordering::Relaxed) > 100);
+    let (answered, retried) = (answered.into_inner(), retried.into_inner());
+    eprintln!("{answered} answered, {retried} retried");
+    assert!(answered > 100);
+    (result, answered, retried)
+}
+
+#[test]
+fn a_socket_activated_server_serves_the_socket_it_is_given_and_a_restart_refuses_nobody() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut first = start_activated(&listener, &["serve", "echo", "--log-level", "info", "--listen", "127.0.0.1:1"]);
+    assert_eq!(first.addr(), addr, "the given socket, not --listen");
+    let (second, _, _) = under_load(addr, || {
+        // The restart: the old server drains while the new one starts on
+        // the same socket; connections wait in its queue meanwhile.
+        first.signal(libc::SIGTERM);
+        let second = start_activated(&listener, &["serve", "echo", "--log-level", "warn"]);
+        assert_eq!(first.wait(Duration::from_secs(30)).code(), Some(0), "{}", first.stderr());
+        second
+    });
+    assert_eq!(second.stop().code(), Some(0));
     let log = first.stderr();
     assert!(log.contains("socket-activated"), "{log}");
-    eprintln!("{} answered, {} retried", answered.load(Ordering::Relaxed), retried.load(Ordering::Relaxed));
 }
 
 #[test]
@@ -147,38 +160,15 @@ fn wait_gone(pid: u32, limit: Duration) {
 fn sigusr2_hands_the_sockets_to_a_new_process_and_refuses_nobody() {
     let mut old = Server::start(&["serve", "echo", "--listen", "127.0.0.1:0", "--log-level", "info"], 1);
     let addr = old.addr();
-    let stop = AtomicBool::new(false);
-    let (answered, retried) = (AtomicUsize::new(0), AtomicUsize::new(0));
-    let new_pid = std::thread::scope(|s| {
-        let load = s.spawn(|| {
-            let mut i = 0;
-            while !stop.load(Ordering::Relaxed) {
-                let token = format!("request {i}\n");
-                while exchange(addr, &token).is_none() {
-                    retried.fetch_add(1, Ordering::Relaxed);
-                }
-                answered.fetch_add(1, Ordering::Relaxed);
-                i += 1;
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        });
-        std::thread::sleep(Duration::from_millis(300));
+    let (new_pid, _, _) = under_load(addr, || {
         old.signal(libc::SIGUSR2);
         assert_eq!(old.wait(Duration::from_secs(30)).code(), Some(0), "{}", old.stderr());
         let log = old.stderr();
-        let new_pid = logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"));
-        let before = answered.load(Ordering::Relaxed);
-        std::thread::sleep(Duration::from_millis(300));
-        assert!(answered.load(Ordering::Relaxed) > before, "the new process answers");
-        stop.store(true, Ordering::Relaxed);
-        load.join().unwrap();
-        new_pid
+        logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"))
     });
     // SAFETY: kill(2) of the process the old server started.
     assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
     wait_gone(new_pid, Duration::from_secs(30));
-    assert!(answered.load(Ordering::Relaxed) > 100);
-    eprintln!("{} answered, {} retried", answered.load(Ordering::Relaxed), retried.load(Ordering::Relaxed));
 }
 
 #[test]
