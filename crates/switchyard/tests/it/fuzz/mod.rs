@@ -484,7 +484,8 @@ fn open(addr: SocketAddr) -> Result<Option<TcpStream>, String> {
 
 /// Reads whatever arrives within `wait`, without asserting anything.
 fn glance(s: &mut TcpStream, wait: Duration) {
-    s.set_read_timeout(Some(wait)).unwrap();
+    // A zero timeout is refused (it would mean "block forever").
+    s.set_read_timeout(Some(wait.max(Duration::from_millis(1)))).unwrap();
     let mut buf = [0; 64 << 10];
     for _ in 0..16 {
         match s.read(&mut buf) {
