@@ -803,43 +803,17 @@ fn every_acknowledged_write_survives_a_sigkill() {
     let log = temp_log("crash");
     let path = log.to_str().unwrap();
     let server = start(&["--appendonly", path, "--appendfsync", "always"]);
-    let acked: Mutex<Vec<(String, i64)>> = Mutex::new(Vec::new());
-    let count = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for t in 0..4 {
-            let (acked, count, stop, server) = (&acked, &count, &stop, &server);
-            scope.spawn(move || {
-                let con = &mut connect(server);
-                let mut mine = Vec::new();
-                for i in 0.. {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let key = format!("crash:{t}:{i}");
-                    let r = if i % 2 == 0 {
-                        cmd(&["SET", &key, &i.to_string()]).query::<String>(con).map(|_| i)
-                    } else {
-                        cmd(&["INCRBY", &format!("crash:{t}:ctr"), "1"]).query::<i64>(con)
-                    };
-                    match r {
-                        Ok(v) => {
-                            let k = if i % 2 == 0 { key } else { format!("crash:{t}:ctr") };
-                            mine.push((k, v));
-                            count.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                acked.lock().unwrap().extend(mine);
-            });
+    let by_writer = acknowledged_until_sigkill(&server, 4, 400, Duration::from_secs(8), |t, i, con| {
+        let key = format!("crash:{t}:{i}");
+        if i % 2 == 0 {
+            cmd(&["SET", &key, &i.to_string()]).query::<String>(con).map(|_| (key, i as i64))
+        } else {
+            let k = format!("crash:{t}:ctr");
+            cmd(&["INCRBY", &k, "1"]).query::<i64>(con).map(|v| (k, v))
         }
-        wait_for(Duration::from_secs(8), "a few hundred acknowledged writes", || count.load(Ordering::Relaxed) >= 400);
-        server.signal(libc::SIGKILL);
-        stop.store(true, Ordering::Relaxed);
     });
     drop(server);
-    let acked = acked.into_inner().unwrap();
+    let acked: Vec<(String, i64)> = by_writer.into_iter().flatten().collect();
     assert!(acked.len() >= 400);
     let server = start(&["--appendonly", path]);
     let con = &mut connect(&server);
@@ -1439,4 +1413,44 @@ fn patterns_and_floats_agree_with_a_real_redis_server() {
         assert_eq!(answer(ours, &args), answer(theirs, &args), "INCRBYFLOAT {key} {by}");
     }
     assert_eq!(server.stop().code(), Some(0));
+}
+
+/// Writes from `writers` connections at once, writer `t` calling
+/// `write(t, i, connection)` for i = 0, 1, ... until a write fails, until
+/// at least `min` writes are acknowledged (within `limit`); then kills the
+/// server with SIGKILL. What each writer's acknowledged writes returned,
+/// in order, by writer.
+pub(crate) fn acknowledged_until_sigkill<T: Send>(
+    server: &Server,
+    writers: usize,
+    min: usize,
+    limit: Duration,
+    write: impl Fn(usize, usize, &mut redis::Connection) -> redis::RedisResult<T> + Sync,
+) -> Vec<Vec<T>> {
+    let count = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..writers)
+            .map(|t| {
+                let (count, stop, write) = (&count, &stop, &write);
+                scope.spawn(move || {
+                    let con = &mut connect(server);
+                    let mut mine = Vec::new();
+                    for i in 0.. {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        let Ok(v) = write(t, i, con) else { break };
+                        mine.push(v);
+                        count.fetch_add(1, Ordering::Relaxed);
+                    }
+                    mine
+                })
+            })
+            .collect();
+        wait_for(limit, "enough acknowledged writes", || count.load(Ordering::Relaxed) >= min);
+        server.signal(libc::SIGKILL);
+        stop.store(true, Ordering::Relaxed);
+        threads.into_iter().map(|h| h.join().unwrap()).collect()
+    })
 }

@@ -6,13 +6,12 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use switchyard_codec::resp::{self, Reply};
 
-use crate::kv::{cmd, connect, e, q, read_replies, start, temp_log, RealRedis};
+use crate::kv::{acknowledged_until_sigkill, cmd, connect, e, q, read_replies, start, temp_log, RealRedis};
 use crate::support::wait_for;
 
 fn raw(addr: std::net::SocketAddr) -> TcpStream {
@@ -424,45 +423,21 @@ fn every_acknowledged_exec_survives_a_sigkill_whole_and_no_other_in_part() {
     let log = temp_log("multi-crash");
     let path = log.to_str().unwrap();
     let server = start(&["--appendonly", path, "--appendfsync", "always"]);
-    let acked: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
-    let count = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for t in 0..WRITERS {
-            let (acked, count, stop, server) = (&acked, &count, &stop, &server);
-            scope.spawn(move || {
-                let con = &mut connect(server);
-                let mut mine = Vec::new();
-                for i in 0.. {
-                    if stop.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    // Three keys in (most likely) three shards, and a
-                    // counter of this writer's transactions.
-                    let mut p = redis::pipe();
-                    p.atomic();
-                    for part in ["a", "b", "c"] {
-                        p.cmd("SET").arg(format!("tx:{t}:{i}:{part}")).arg(i);
-                    }
-                    p.cmd("INCR").arg(format!("tx:{t}:count"));
-                    match p.query::<(String, String, String, i64)>(con) {
-                        Ok((_, _, _, n)) => {
-                            assert_eq!(n as usize, i + 1);
-                            mine.push((t, i));
-                            count.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                acked.lock().unwrap().extend(mine);
-            });
+    let by_writer = acknowledged_until_sigkill(&server, WRITERS, 300, Duration::from_secs(20), |t, i, con| {
+        // Three keys in (most likely) three shards, and a counter of this
+        // writer's transactions.
+        let mut p = redis::pipe();
+        p.atomic();
+        for part in ["a", "b", "c"] {
+            p.cmd("SET").arg(format!("tx:{t}:{i}:{part}")).arg(i);
         }
-        wait_for(Duration::from_secs(20), "a few hundred acknowledged EXECs", || count.load(Ordering::Relaxed) >= 300);
-        server.signal(libc::SIGKILL);
-        stop.store(true, Ordering::Relaxed);
+        p.cmd("INCR").arg(format!("tx:{t}:count"));
+        let (_, _, _, n) = p.query::<(String, String, String, i64)>(con)?;
+        assert_eq!(n as usize, i + 1);
+        Ok((t, i))
     });
     drop(server);
-    let acked = acked.into_inner().unwrap();
+    let acked: Vec<(usize, usize)> = by_writer.into_iter().flatten().collect();
     let server = start(&["--appendonly", path]);
     let con = &mut connect(&server);
     for &(t, i) in &acked {

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::kv::acknowledged_until_sigkill;
 use crate::support::{wait_for, Server};
 
 fn start(extra: &[&str]) -> Server {
@@ -926,45 +927,20 @@ fn every_acknowledged_write_of_every_type_survives_a_sigkill() {
     let server = start(&["--appendonly", path, "--appendfsync", "always"]);
     // Per writer: the acknowledged hash fields, list pushes, set members
     // and sorted-set members, in order.
-    let acked: std::sync::Mutex<Vec<(usize, Vec<i64>)>> = std::sync::Mutex::new(Vec::new());
-    let count = std::sync::atomic::AtomicUsize::new(0);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for t in 0..4 {
-            let (acked, count, stop, server) = (&acked, &count, &stop, &server);
-            scope.spawn(move || {
-                let con = &mut connect(server);
-                let mut mine = Vec::new();
-                for i in 0i64.. {
-                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                        break;
-                    }
-                    let n = i.to_string();
-                    let r = match i % 4 {
-                        0 => cmd(&["HSET", &format!("h:{t}"), &n, &n]).query::<i64>(con),
-                        1 => cmd(&["RPUSH", &format!("l:{t}"), &n]).query::<i64>(con),
-                        2 => cmd(&["SADD", &format!("s:{t}"), &n]).query::<i64>(con),
-                        _ => cmd(&["ZADD", &format!("z:{t}"), &n, &n]).query::<i64>(con),
-                    };
-                    if r.is_err() {
-                        break;
-                    }
-                    mine.push(i);
-                    count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                acked.lock().unwrap().push((t, mine));
-            });
+    let by_writer = acknowledged_until_sigkill(&server, 4, 400, Duration::from_secs(20), |t, i, con| {
+        let n = i.to_string();
+        match i % 4 {
+            0 => cmd(&["HSET", &format!("h:{t}"), &n, &n]).query::<i64>(con),
+            1 => cmd(&["RPUSH", &format!("l:{t}"), &n]).query::<i64>(con),
+            2 => cmd(&["SADD", &format!("s:{t}"), &n]).query::<i64>(con),
+            _ => cmd(&["ZADD", &format!("z:{t}"), &n, &n]).query::<i64>(con),
         }
-        wait_for(Duration::from_secs(20), "a few hundred acknowledged writes", || {
-            count.load(std::sync::atomic::Ordering::Relaxed) >= 400
-        });
-        server.signal(libc::SIGKILL);
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        .map(|_| i as i64)
     });
     drop(server);
     let server = start(&["--appendonly", path]);
     let con = &mut connect(&server);
-    for (t, writes) in acked.into_inner().unwrap() {
+    for (t, writes) in by_writer.into_iter().enumerate() {
         let pushes: Vec<String> = writes.iter().filter(|i| *i % 4 == 1).map(|i| i.to_string()).collect();
         let list: Vec<String> = q(con, &["LRANGE", &format!("l:{t}"), "0", "-1"]);
         assert!(
