@@ -88,8 +88,8 @@ fn installed(program: &str, flag: &str) -> bool {
 
 #[test]
 fn two_irssi_users_op_lock_the_topic_kick_and_ban() {
-    if !installed("tmux", "-V") || !installed("irssi", "--version") {
-        return;
+    for (program, flag) in [("tmux", "-V"), ("irssi", "--version")] {
+        assert!(installed(program, flag), "{program} is not installed (scripts/test installs it)");
     }
     let server = start(&[]);
     let port = server.addr().port();

@@ -429,33 +429,28 @@ fn protected_mode_turns_away_other_machines_until_a_password_or_no() {
 
 /// The Python that has the current redis-py: `SWITCHYARD_REDIS_PY`, which
 /// `scripts/test` sets, or the virtualenv it makes.
-fn redis_py() -> Option<PathBuf> {
+fn redis_py() -> PathBuf {
     let path = match std::env::var_os("SWITCHYARD_REDIS_PY") {
         Some(p) => PathBuf::from(p),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/redis-py/bin/python"),
     };
     let ok = Command::new(&path).args(["-c", "import redis"]).status().is_ok_and(|s| s.success());
-    if !ok && std::env::var_os("CI").is_some() {
-        panic!("redis-py is missing at {} (scripts/test installs it)", path.display());
-    }
-    ok.then_some(path)
+    assert!(ok, "redis-py is missing at {} (scripts/test installs it)", path.display());
+    path
 }
 
-/// Runs a Python script with redis-py; asserts it exits 0 and returns its output.
+/// Runs a Python script with redis-py against `server` (its port is the
+/// script's first argument); asserts that it prints `ok` and exits 0.
 #[track_caller]
-fn python(py: &PathBuf, script: &str, args: &[String]) -> String {
-    let out = Command::new(py).arg("-c").arg(script).args(args).output().unwrap();
+fn run_redis_py(server: &Server, script: &str) {
+    let out = Command::new(redis_py()).arg("-c").arg(script).arg(server.addr().port().to_string()).output().unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert!(out.status.success(), "redis-py script failed:\n{stdout}\n{stderr}");
-    stdout
+    assert_eq!(stdout.trim(), "ok");
 }
 
 #[test]
 fn redis_py_with_its_defaults_speaks_resp3_to_kv() {
-    let Some(py) = redis_py() else {
-        eprintln!("redis-py is not installed (scripts/test installs it): skipped");
-        return;
-    };
     let server = start(&[]);
     let script = r#"
 import sys, redis
@@ -489,17 +484,12 @@ except redis.ResponseError as e:
 assert r.get("k") == b"v"
 print("ok")
 "#;
-    let out = python(&py, script, &[server.addr().port().to_string()]);
-    assert_eq!(out.trim(), "ok");
+    run_redis_py(&server, script);
     assert_eq!(server.stop().code(), Some(0));
 }
 
 #[test]
 fn redis_py_authenticates_through_its_url() {
-    let Some(py) = redis_py() else {
-        eprintln!("redis-py is not installed (scripts/test installs it): skipped");
-        return;
-    };
     let server = start(&["--requirepass", "pa55"]);
     let script = r#"
 import sys, redis
@@ -521,8 +511,7 @@ except redis.AuthenticationError:
     pass
 print("ok")
 "#;
-    let out = python(&py, script, &[server.addr().port().to_string()]);
-    assert_eq!(out.trim(), "ok");
+    run_redis_py(&server, script);
     assert_eq!(server.stop().code(), Some(0));
 }
 
