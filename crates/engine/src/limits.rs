@@ -67,9 +67,14 @@ impl LiveOutputLimits {
         OutputLimits {
             hard_bytes: self.hard_bytes.load(Relaxed),
             soft_bytes: self.soft_bytes.load(Relaxed),
-            soft_time: Duration::from_millis(self.soft_time_ms.load(Relaxed)),
+            soft_time: self.soft_time(),
             total_bytes: self.total_bytes.load(Relaxed),
         }
+    }
+
+    /// How long a connection may stay above the soft limit.
+    pub fn soft_time(&self) -> Duration {
+        Duration::from_millis(self.soft_time_ms.load(Relaxed))
     }
 
     /// The total is on and `held` passes it.

@@ -565,6 +565,11 @@ impl<S: Service> Reactor<S> {
             }
             conn.counted_output = mem;
         }
+        if mem == 0 {
+            // The usual case once a reply is written: no limit to check.
+            conn.soft_since = None;
+            return false;
+        }
         let limits = self.shared.output.get();
         let id = conn.info.id;
         if limits.hard_bytes > 0 && mem > limits.hard_bytes {
@@ -860,7 +865,7 @@ impl<S: Service> Reactor<S> {
     fn arm_timer(&mut self, slot: u32) {
         let generation = self.slab.generation(slot);
         let conn = self.slab.get_mut(slot).unwrap();
-        let soft_time = self.shared.output.get().soft_time;
+        let soft_time = self.shared.output.soft_time();
         let Some((at, _)) = conn.deadline(&self.shared.config, soft_time) else { return };
         self.timers.arm(&mut conn.timer_at, at, slot, generation);
     }
@@ -874,7 +879,7 @@ impl<S: Service> Reactor<S> {
         }
         while let Some(slot) = self.timers.pop_due(now, &mut self.slab) {
             let conn = self.slab.get_mut(slot).unwrap();
-            match conn.deadline(&self.shared.config, self.shared.output.get().soft_time) {
+            match conn.deadline(&self.shared.config, self.shared.output.soft_time()) {
                 Some((t, why)) if t <= now => self.expire(slot, why),
                 _ => self.arm_timer(slot),
             }
