@@ -564,7 +564,8 @@ fn a_worker_learns_that_its_client_reset_and_may_stop_early() {
         let server = Running::start(Stubborn { saw_gone: saw_gone.clone() }, poller, |_| {});
         let mut c = server.connect();
         c.write_all(b"long work\n").unwrap();
-        std::thread::sleep(Duration::from_millis(50));
+        let control = server.control.clone();
+        wait_for(Duration::from_secs(5), "the task to start", || control.metrics().tasks_running.load(Relaxed) > 0);
         let linger = linger_zero(&c);
         drop(c);
         assert!(linger);
