@@ -134,8 +134,25 @@ impl<'a> Exec<'a> {
             }
             return resp::error(self.out, &msg);
         };
+        self.run_command(i, args);
+    }
+
+    /// Runs command `i` of [`COMMANDS`], already found for `args[0]`.
+    pub(crate) fn run_command(&mut self, i: usize, args: &[Arg<'_>]) {
         if self.meta.is_none() {
             self.call(i, args);
+            return;
+        }
+        if self.queueing() && !multi::runs_at_once(COMMANDS[i].name) {
+            // Queued commands count when `EXEC` runs them, so queueing
+            // one starts no run of its own (and reads no clock): its time
+            // goes to the run before it, as parsing time does. A refusal
+            // counts as one.
+            let outcome = self.call(i, args);
+            if outcome != Call::Queued {
+                self.tally.start(i, &self.sh.stats.calls);
+                self.tally.end(outcome);
+            }
             return;
         }
         self.tally.start(i, &self.sh.stats.calls);
@@ -162,7 +179,7 @@ impl<'a> Exec<'a> {
             return Call::Rejected;
         }
         if self.queueing() && !multi::runs_at_once(cmd.name) {
-            return multi::queue(self, args);
+            return multi::queue(self, i, args);
         }
         match (cmd.run)(self, args) {
             Ok(()) => Call::Done,
