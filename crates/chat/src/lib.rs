@@ -155,6 +155,8 @@ fn quit_message(reason: CloseReason) -> &'static str {
         CloseReason::Busy => "Server full",
         CloseReason::Panic => "Internal error",
         CloseReason::Shutdown => "Server shutting down",
+        // Closed before the service heard of the connection; listed for the match.
+        CloseReason::ProxyHeader => "Bad PROXY protocol header",
     }
 }
 

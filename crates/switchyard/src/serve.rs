@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use switchyard_engine::{Config, Server, Service};
+use switchyard_engine::{Config, Listener, Server, Service};
 
 use crate::cli::{EngineArgs, ServeArgs, ServiceName};
 
@@ -22,12 +22,19 @@ fn default_port(service: ServiceName) -> u16 {
 
 /// The engine settings from the flags (already filled in from the file).
 pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
-    let listen = if args.listen.is_empty() {
+    // The service's port only when no address at all is given: a server
+    // behind a load balancer listens where it is told and nowhere else.
+    let listen = if args.listen.is_empty() && args.proxy_listen.is_empty() {
         vec![SocketAddr::from(([127, 0, 0, 1], default_port(service)))]
     } else {
         args.listen.clone()
     };
-    let mut c = Config { listen, ..Config::default() };
+    let mut c = Config {
+        listen,
+        proxy_listen: args.proxy_listen.clone(),
+        proxy_from: args.proxy_from.clone(),
+        ..Config::default()
+    };
     if let Some(v) = args.workers {
         c.workers = v;
     }
@@ -113,17 +120,23 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         }
     };
     let mut config = engine_config(args.service, e);
+    let inherited: Vec<Listener> = inherited
+        .into_iter()
+        .map(|(name, socket)| {
+            let l = crate::activation::settings(&name, socket, &config);
+            let addr = l.socket.local_addr().ok();
+            tracing::info!(socket = %name, ?addr, proxy_protocol = l.proxy_protocol, "socket-activated");
+            l
+        })
+        .collect();
     if !inherited.is_empty() {
         // Socket activation: the given sockets instead of binding.
-        if !e.listen.is_empty() {
+        if !e.listen.is_empty() || !e.proxy_listen.is_empty() {
             tracing::info!("socket-activated: serving on the sockets given, not on the listen addresses");
         }
         config.listen.clear();
-        for (name, l) in &inherited {
-            tracing::info!(socket = %name, addr = ?l.local_addr().ok(), "socket-activated");
-        }
+        config.proxy_listen.clear();
     }
-    let inherited: Vec<_> = inherited.into_iter().map(|(_, l)| l).collect();
     let valid = if inherited.is_empty() { config.validate() } else { config.validate_settings() };
     if let Err(msg) = valid {
         match &e.config {
@@ -229,7 +242,7 @@ fn kinds(service: ServiceName) -> Option<crate::admin::Kinds> {
 fn serve<S: Service>(
     service_name: ServiceName,
     config: Config,
-    inherited: Vec<std::net::TcpListener>,
+    inherited: Vec<Listener>,
     admin: Option<SocketAddr>,
     reload: crate::reload::Reload,
     service: S,

@@ -6,19 +6,19 @@
 //! are served by one or the other.
 //!
 //! The hand-over: the listening sockets as descriptors 3.. and their
-//! count in `SWITCHYARD_LISTEN_FDS`; a pipe's writing end whose number is
+//! count in `SWITCHYARD_LISTEN_FDS` (their names in
+//! `SWITCHYARD_LISTEN_FDNAMES`); a pipe's writing end whose number is
 //! in `SWITCHYARD_READY_FD`, on which the new process writes `ready` once
 //! it listens. A new process that exits or stays silent for
 //! [`READY_TIMEOUT`] leaves this one serving, with the reason logged.
 
 use std::ffi::OsString;
 use std::io::Read;
-use std::net::TcpListener;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use switchyard_engine::Control;
+use switchyard_engine::{Control, Listener};
 
 use crate::sys;
 
@@ -26,6 +26,10 @@ use crate::sys;
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The variable naming how many listening sockets were handed over.
 pub const LISTEN_FDS_VAR: &str = "SWITCHYARD_LISTEN_FDS";
+/// The variable naming the handed-over sockets, `:`-separated, as
+/// `LISTEN_FDNAMES` does: `proxy` for those that expect the PROXY
+/// protocol header, `plain` for the others.
+pub const LISTEN_FDNAMES_VAR: &str = "SWITCHYARD_LISTEN_FDNAMES";
 /// The variable naming the descriptor to write `ready` to.
 pub const READY_FD_VAR: &str = "SWITCHYARD_READY_FD";
 
@@ -89,19 +93,22 @@ fn upgrade(control: &Control) {
 /// Starts the binary on disk with this process's arguments and listening
 /// sockets; its process id once it is ready.
 fn start_new_process(control: &Control) -> Result<u32, String> {
-    let listeners: Vec<TcpListener> =
+    let listeners: Vec<Listener> =
         control.handover_listeners().map_err(|e| format!("copying the listening sockets: {e}"))?;
     if listeners.is_empty() {
         return Err("no listening sockets to hand over".into());
     }
     let exe = binary_on_disk().map_err(|e| format!("finding the binary: {e}"))?;
     let (ready_read, ready_write) = sys::pipe().map_err(|e| format!("creating a pipe: {e}"))?;
-    let mut sources: Vec<RawFd> = listeners.iter().map(AsRawFd::as_raw_fd).collect();
+    let mut sources: Vec<RawFd> = listeners.iter().map(|l| l.socket.as_raw_fd()).collect();
+    let names: Vec<&str> =
+        listeners.iter().map(|l| if l.proxy_protocol { crate::activation::PROXY_NAME } else { "plain" }).collect();
     sources.push(ready_write.as_raw_fd());
     let n = listeners.len();
     let mut cmd = Command::new(&exe);
     cmd.args(std::env::args_os().skip(1))
         .env(LISTEN_FDS_VAR, n.to_string())
+        .env(LISTEN_FDNAMES_VAR, names.join(":"))
         .env(READY_FD_VAR, (3 + n).to_string())
         .stdin(std::process::Stdio::null());
     sys::pass_fds(&mut cmd, sources);
