@@ -372,7 +372,8 @@ impl<S: Service> Reactor<S> {
         }
         tracing::debug!(conn = %id, %peer, listener = li, "accepted");
         let mut conn = Conn::new(sock, info, state, self.now);
-        if !input.is_empty() {
+        let early_input = !input.is_empty();
+        if early_input {
             conn.input = input;
             conn.unseen = true;
             conn.request_since = Some(self.now);
@@ -383,7 +384,15 @@ impl<S: Service> Reactor<S> {
             conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
         }
         self.slab.insert(slot, conn);
-        self.settle(slot);
+        if early_input {
+            // Settled with this turn's mail, after the messages the service
+            // sent from `open` (`Control::send`), as for a connection whose
+            // first bytes come in a later read: kv's protected-mode refusal
+            // is one, and was lost behind the close its handler asked for.
+            self.touched.push(slot);
+        } else {
+            self.settle(slot);
+        }
     }
 
     // ----- readiness -------------------------------------------------

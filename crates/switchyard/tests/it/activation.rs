@@ -14,11 +14,16 @@ use crate::support::Server;
 /// Starts `switchyard ARGS` as systemd would: `listener` as descriptor 3,
 /// `LISTEN_FDS=1` and `LISTEN_PID` set to the server's own process id.
 fn start_activated(listener: &TcpListener, args: &[&str]) -> Server {
+    start_activated_as(listener, "main", args)
+}
+
+/// [`start_activated`], the socket named `name` (`FileDescriptorName=`).
+pub(crate) fn start_activated_as(listener: &TcpListener, name: &str, args: &[&str]) -> Server {
     let fd = listener.as_raw_fd();
     let mut cmd = Command::new("/bin/sh");
     // `exec` keeps the shell's process id, which `$$` names.
     cmd.arg("-c")
-        .arg("export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=main; exec \"$0\" \"$@\"")
+        .arg(format!("export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES={name}; exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_switchyard"))
         .args(args);
     pass_as_fd3(&mut cmd, fd);
@@ -136,14 +141,14 @@ fn a_descriptor_that_is_not_a_listening_socket_is_refused_with_exit_2() {
 }
 
 /// The process id named by `pid=N` in the first log line that says `what`.
-fn logged_pid(log: &str, what: &str) -> Option<u32> {
+pub(crate) fn logged_pid(log: &str, what: &str) -> Option<u32> {
     let line = log.lines().find(|l| l.contains(what))?;
     let at = line.find("pid=")? + 4;
     line[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 /// Waits until process `pid` (not our child) has exited.
-fn wait_gone(pid: u32, limit: Duration) {
+pub(crate) fn wait_gone(pid: u32, limit: Duration) {
     let deadline = std::time::Instant::now() + limit;
     loop {
         let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
