@@ -624,6 +624,19 @@ mod tests {
     }
 
     #[test]
+    fn proxy_listeners_and_their_sources_read_as_addresses_and_blocks() {
+        let f = parse("proxy_listen = [\"127.0.0.1:8081\"]\nproxy_from = [\"10.0.0.0/8\", \"::1\"]\n").unwrap();
+        assert_eq!(f.proxy_listen, Some(vec!["127.0.0.1:8081".parse().unwrap()]));
+        let from: Vec<String> = f.proxy_from.unwrap().iter().map(ToString::to_string).collect();
+        assert_eq!(from, ["10.0.0.0/8", "::1/128"]);
+        let (line, key, msg) = error("workers = 1\nproxy_from = [\"10.0.0.0/33\"]\n");
+        assert_eq!((line, key.as_str()), (2, "proxy_from"));
+        assert!(msg.contains("0 to 32"), "{msg}");
+        let (_, key, _) = error("proxy_from = []\n");
+        assert_eq!(key, "proxy_from");
+    }
+
+    #[test]
     fn errors_name_the_line_and_the_key() {
         let (line, key, msg) = error("workers = 2\n\nio_threads = 0\n");
         assert_eq!((line, key.as_str()), (3, "io_threads"));
