@@ -152,7 +152,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
     let name = args.service;
     let reload = crate::reload::Reload::new(name, flags, args.clone(), config.clone());
     match args.service {
-        ServiceName::Echo => serve(name, config, inherited, admin, reload, crate::echo::Echo),
+        ServiceName::Echo => serve(name, config, inherited, admin, reload, crate::echo::Echo, |_, _| {}),
         ServiceName::Http => {
             let root = match &args.http.root {
                 Some(r) => r.clone(),
@@ -165,7 +165,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             };
             let http = switchyard_http::Http::new(options.clone())
                 .with_context(|| format!("serving {}", options.root.display()))?;
-            serve(name, config, inherited, admin, reload, http)
+            serve(name, config, inherited, admin, reload, http, |_, _| {})
         }
         ServiceName::Kv => {
             let mut options = switchyard_kv::Options::default();
@@ -183,7 +183,8 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(on) = args.kv.protected_mode {
                 options.protected_mode = on;
             }
-            serve(name, config, inherited, admin, reload, switchyard_kv::Kv::new(options).context("opening the store")?)
+            let kv = switchyard_kv::Kv::new(options).context("opening the store")?;
+            serve(name, config, inherited, admin, reload, kv, |_, _| {})
         }
         ServiceName::Chat => {
             let motd = match &args.chat.motd {
@@ -205,7 +206,12 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
                 options.flood_lines_per_sec = r;
                 options.flood_burst_lines = r.saturating_mul(10);
             }
-            serve(name, config, inherited, admin, reload, switchyard_chat::Chat::new(options))
+            let current = options.motd.clone();
+            let chat = switchyard_chat::Chat::new(options);
+            serve(name, config, inherited, admin, reload, chat, move |chat, reload| {
+                let chat = chat.clone();
+                reload.on_motd(Box::new(move |motd| chat.set_motd(motd)), current);
+            })
         }
     }
 }
@@ -244,8 +250,9 @@ fn serve<S: Service>(
     config: Config,
     inherited: Vec<Listener>,
     admin: Option<SocketAddr>,
-    reload: crate::reload::Reload,
+    mut reload: crate::reload::Reload,
     service: S,
+    attach: impl FnOnce(&std::sync::Arc<S>, &mut crate::reload::Reload),
 ) -> anyhow::Result<i32> {
     let name = format!("{service_name:?}").to_lowercase();
     let name = name.as_str();
@@ -254,6 +261,7 @@ fn serve<S: Service>(
     crate::upgrade::block_signals();
     let server = Server::bind_with(config, service, inherited).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
+    attach(&server.service(), &mut reload);
     crate::upgrade::watch(server.control(), reload).context("starting the signal thread")?;
     {
         let mut stdout = std::io::stdout().lock();
