@@ -5,8 +5,10 @@
 //!
 //! A socket named `proxy` (`FileDescriptorName=proxy` in the socket unit),
 //! or whose address is one of `--proxy-listen`'s, expects the PROXY
-//! protocol header; the others do not. A live upgrade hands each socket
-//! over with its name (`SWITCHYARD_LISTEN_FDNAMES`: `proxy` or `plain`).
+//! protocol header; one named `admin` serves the admin listener; the
+//! others serve the service plainly. A live upgrade hands each socket
+//! over with its name (`SWITCHYARD_LISTEN_FDNAMES`: `proxy`, `plain` or
+//! `admin`).
 //!
 //! The sockets start at descriptor 3. systemd's are the server's when
 //! `LISTEN_PID` is this process's id; the variables are removed either
@@ -18,6 +20,8 @@ use switchyard_engine::{Config, Listener};
 
 /// The name of a socket whose connections begin with a PROXY protocol header.
 pub const PROXY_NAME: &str = "proxy";
+/// The name of the admin listener's socket.
+pub const ADMIN_NAME: &str = "admin";
 
 /// The first descriptor passed (`SD_LISTEN_FDS_START`).
 const FIRST_FD: i32 = 3;

@@ -120,6 +120,11 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         }
     };
     let mut config = engine_config(args.service, e);
+    // The admin listener's socket, when one was handed over: by a live
+    // upgrade, or by systemd as a socket named `admin`.
+    let (admin_socket, inherited): (Vec<_>, Vec<_>) =
+        inherited.into_iter().partition(|(name, _)| name == crate::activation::ADMIN_NAME);
+    let admin_socket = admin_socket.into_iter().next().map(|(_, l)| l);
     let inherited: Vec<Listener> = inherited
         .into_iter()
         .map(|(name, socket)| {
@@ -148,7 +153,13 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
     if let Some(path) = &e.config {
         tracing::info!(file = %path.display(), "configuration loaded");
     }
-    let admin = e.admin;
+    let admin = match (&admin_socket, e.admin) {
+        (Some(l), _) => {
+            Some(Admin { addr: l.local_addr().context("reading the admin socket's address")?, socket: admin_socket })
+        }
+        (None, Some(addr)) => Some(Admin { addr, socket: None }),
+        (None, None) => None,
+    };
     let name = args.service;
     let reload = crate::reload::Reload::new(name, flags, args.clone(), config.clone());
     match args.service {
@@ -245,11 +256,18 @@ fn kinds(service: ServiceName) -> Option<crate::admin::Kinds> {
     }
 }
 
+/// Where the admin listener serves: its address, and its socket if one
+/// was handed over.
+struct Admin {
+    addr: SocketAddr,
+    socket: Option<std::net::TcpListener>,
+}
+
 fn serve<S: Service>(
     service_name: ServiceName,
     config: Config,
     inherited: Vec<Listener>,
-    admin: Option<SocketAddr>,
+    admin: Option<Admin>,
     mut reload: crate::reload::Reload,
     service: S,
     attach: impl FnOnce(&std::sync::Arc<S>, &mut crate::reload::Reload),
@@ -262,7 +280,6 @@ fn serve<S: Service>(
     let server = Server::bind_with(config, service, inherited).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
     attach(&server.service(), &mut reload);
-    crate::upgrade::watch(server.control(), reload).context("starting the signal thread")?;
     {
         let mut stdout = std::io::stdout().lock();
         for addr in server.local_addrs() {
@@ -271,8 +288,12 @@ fn serve<S: Service>(
         }
         stdout.flush()?;
     }
+    let admin = admin.map(|a| crate::admin::start(a.addr, a.socket, &server, kinds(service_name))).transpose()?;
+    // Ready once the admin listener answers too: the process this one
+    // replaces stops its own as soon as it hears it.
+    crate::upgrade::watch(server.control(), admin.as_ref().map(crate::admin::Running::control), reload)
+        .context("starting the signal thread")?;
     crate::upgrade::report_ready();
-    let admin = admin.map(|addr| crate::admin::start(addr, &server, kinds(service_name))).transpose()?;
     let summary = server.run();
     if let Some(admin) = admin {
         admin.stop();

@@ -42,10 +42,12 @@ pub fn block_signals() {
 
 /// Starts the thread that waits for `SIGUSR2` (upgrades) and `SIGHUP`
 /// (reloads the configuration file, see [`crate::reload`]).
-pub fn watch(control: Control, mut reload: crate::reload::Reload) -> std::io::Result<()> {
+/// `admin` is the admin listener's server, if one runs: its socket is
+/// handed over too.
+pub fn watch(control: Control, admin: Option<Control>, mut reload: crate::reload::Reload) -> std::io::Result<()> {
     std::thread::Builder::new().name("signals".into()).spawn(move || loop {
         match sys::wait_control_signal() {
-            Some(libc::SIGUSR2) => upgrade(&control),
+            Some(libc::SIGUSR2) => upgrade(&control, admin.as_ref()),
             Some(libc::SIGHUP) => reload.run(&control),
             _ => {}
         }
@@ -76,15 +78,20 @@ fn binary_on_disk() -> std::io::Result<OsString> {
     })
 }
 
-fn upgrade(control: &Control) {
+fn upgrade(control: &Control, admin: Option<&Control>) {
     if control.draining() {
         tracing::warn!("SIGUSR2 while shutting down: no upgrade");
         return;
     }
-    match start_new_process(control) {
+    match start_new_process(control, admin) {
         Ok(pid) => {
             tracing::info!(pid, "upgrade: the new process is ready; this one stops accepting and drains");
             control.shutdown();
+            // The new process answers on the admin socket from now on: a
+            // health check must not reach this one and hear `draining`.
+            if let Some(admin) = admin {
+                admin.shutdown();
+            }
         }
         Err(why) => tracing::error!("upgrade failed, this process goes on serving: {why}"),
     }
@@ -92,17 +99,23 @@ fn upgrade(control: &Control) {
 
 /// Starts the binary on disk with this process's arguments and listening
 /// sockets; its process id once it is ready.
-fn start_new_process(control: &Control) -> Result<u32, String> {
+fn start_new_process(control: &Control, admin: Option<&Control>) -> Result<u32, String> {
     let listeners: Vec<Listener> =
         control.handover_listeners().map_err(|e| format!("copying the listening sockets: {e}"))?;
     if listeners.is_empty() {
         return Err("no listening sockets to hand over".into());
     }
+    let admin: Vec<Listener> = match admin {
+        Some(a) => a.handover_listeners().map_err(|e| format!("copying the admin socket: {e}"))?,
+        None => Vec::new(),
+    };
     let exe = binary_on_disk().map_err(|e| format!("finding the binary: {e}"))?;
     let (ready_read, ready_write) = sys::pipe().map_err(|e| format!("creating a pipe: {e}"))?;
-    let mut sources: Vec<RawFd> = listeners.iter().map(|l| l.socket.as_raw_fd()).collect();
-    let names: Vec<&str> =
+    let mut names: Vec<&str> =
         listeners.iter().map(|l| if l.proxy_protocol { crate::activation::PROXY_NAME } else { "plain" }).collect();
+    names.extend(admin.iter().take(1).map(|_| crate::activation::ADMIN_NAME));
+    let listeners: Vec<Listener> = listeners.into_iter().chain(admin.into_iter().take(1)).collect();
+    let mut sources: Vec<RawFd> = listeners.iter().map(|l| l.socket.as_raw_fd()).collect();
     sources.push(ready_write.as_raw_fd());
     let n = listeners.len();
     let mut cmd = Command::new(&exe);

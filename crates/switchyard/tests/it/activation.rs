@@ -227,3 +227,22 @@ fn sighup_reloads_what_can_change_live_and_names_what_needs_a_restart() {
     assert_eq!(server.stop().code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_upgrade_hands_the_admin_socket_over_too() {
+    let mut old = Server::start(&["serve", "echo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"], 2);
+    let (addr, admin) = (old.addrs[0], old.addrs[1]);
+    old.signal(libc::SIGUSR2);
+    assert_eq!(old.wait(Duration::from_secs(30)).code(), Some(0), "{}", old.stderr());
+    let log = old.stderr();
+    let new_pid = logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"));
+    // The old process is gone: the admin port answers from the new one,
+    // which did not fail on an address in use.
+    let health = crate::admin::get(admin, "/healthz");
+    assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
+    assert_eq!(exchange(addr, "after the upgrade\n"), Some(()));
+    assert!(!log.contains("Address already in use"), "{log}");
+    // SAFETY: kill(2) of the process the old server started.
+    assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
+    wait_gone(new_pid, Duration::from_secs(30));
+}
