@@ -146,11 +146,16 @@ global
     stats socket $work/haproxy.sock mode 600 level admin
 
 defaults
-    mode tcp
+    mode http
     timeout connect 5s
     timeout client 60s
     timeout server 60s
+    # A request sent on a kept-alive connection that the instance closes
+    # (draining after an upgrade answers what arrived before the signal,
+    # nothing after) gets no response: HAProxy sends it again, to another
+    # instance if need be, as it does when a connection is refused.
     retries 3
+    retry-on conn-failure empty-response
     option redispatch
 
 frontend web
