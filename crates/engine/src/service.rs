@@ -56,9 +56,11 @@ impl fmt::Display for ConnId {
 pub struct ConnInfo {
     /// The connection's id.
     pub id: ConnId,
-    /// The client's address.
+    /// The client's address: the socket's peer, or on a PROXY protocol
+    /// listener (`Config::proxy_listen`) the source its header carries.
     pub peer: SocketAddr,
-    /// The address the client connected to.
+    /// The address on this host the connection reached (behind a load
+    /// balancer, the address the balancer connected to).
     pub local: SocketAddr,
 }
 
