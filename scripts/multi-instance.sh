@@ -268,7 +268,7 @@ EOF
 
     echo "== kv: 3000 keys written through twemproxy, counted on each instance"
     for i in 1 2 3; do
-        redis-cli -h "${addr_host:-127.0.0.1}" -p "$(listen_addr "k$i" kv | sed 's/.*://')" FLUSHALL >/dev/null
+        redis-cli -p "$(listen_addr "k$i" kv | sed 's/.*://')" FLUSHALL >/dev/null
     done
     seq 1 3000 | awk '{ printf "SET key:%d value-%d\n", $1, $1 }' | redis-cli -p "$port" >/dev/null
     local total=0 counts=() n
