@@ -43,6 +43,17 @@ impl std::fmt::Display for Respond {
 pub struct Config {
     /// Addresses to listen on; port 0 picks a free port.
     pub listen: Vec<SocketAddr>,
+    /// Addresses to listen on for a load balancer: every connection must
+    /// begin with a PROXY protocol header (version 1 or 2), and the
+    /// address it carries is the client's everywhere the service sees one.
+    /// A header that is missing, malformed, oversized, or not whole within
+    /// `request_timeout` closes the connection before the service sees a
+    /// byte. On `listen`'s addresses a header is never accepted.
+    pub proxy_listen: Vec<SocketAddr>,
+    /// Sources allowed to connect to `proxy_listen`'s addresses (the load
+    /// balancers); a connection from elsewhere is closed at once. Empty:
+    /// any source.
+    pub proxy_from: Vec<crate::Cidr>,
     /// Worker threads; 0 runs the service on the I/O threads (inline mode).
     pub workers: usize,
     /// I/O loop threads, each with its own listeners and connections.
@@ -88,6 +99,8 @@ impl Default for Config {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Config {
             listen: Vec::new(),
+            proxy_listen: Vec::new(),
+            proxy_from: Vec::new(),
             workers: cores,
             io_threads: 1,
             poller: poller::Kind::Epoll,
@@ -116,7 +129,7 @@ impl Config {
     ///
     /// A message naming the setting that is out of range.
     pub fn validate(&self) -> Result<(), String> {
-        if self.listen.is_empty() {
+        if self.listen.is_empty() && self.proxy_listen.is_empty() {
             return Err("no address to listen on".into());
         }
         self.validate_settings()

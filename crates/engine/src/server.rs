@@ -1,10 +1,11 @@
 //! Starting and stopping a server: listeners, I/O loops, the worker pool.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::listener::Listener;
 use crate::mailbox::{Completions, Inbox};
 use crate::pool::{Pool, Queue, Route};
 use crate::reactor::Reactor;
@@ -95,7 +96,7 @@ pub struct Server<S: Service> {
     service: Arc<S>,
     control: Control,
     /// Per I/O loop: its listeners, one per address.
-    listeners: Vec<Vec<TcpListener>>,
+    listeners: Vec<Vec<Listener>>,
     addrs: Vec<SocketAddr>,
 }
 
@@ -122,7 +123,7 @@ impl<S: Service> Server<S> {
     ///
     /// As [`Server::bind`]; [`Error::Io`] if a descriptor cannot be
     /// duplicated or read.
-    pub fn bind_with(config: Config, service: S, inherited: Vec<TcpListener>) -> Result<Server<S>, Error> {
+    pub fn bind_with(config: Config, service: S, inherited: Vec<Listener>) -> Result<Server<S>, Error> {
         if inherited.is_empty() {
             config.validate().map_err(Error::Config)?;
         } else {
@@ -133,18 +134,20 @@ impl<S: Service> Server<S> {
             Ok(n) => tracing::debug!(limit = n, "open files limit"),
             Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
         }
-        let mut listeners: Vec<Vec<TcpListener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
+        let mut listeners: Vec<Vec<Listener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
         let mut addrs = Vec::new();
-        for want in &config.listen {
+        let wanted = config.listen.iter().map(|a| (a, false)).chain(config.proxy_listen.iter().map(|a| (a, true)));
+        for (want, proxy_protocol) in wanted {
             // Port 0 resolves here; every loop binds that port.
             let addr = sys::claim(want).map_err(|source| Error::Bind { addr: *want, source })?;
             for per_loop in listeners.iter_mut() {
-                per_loop.push(sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?);
+                let socket = sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?;
+                per_loop.push(Listener { socket, proxy_protocol });
             }
             addrs.push(addr);
         }
         for listener in inherited {
-            let addr = listener.local_addr().map_err(io_err("reading an inherited listener's address"))?;
+            let addr = listener.socket.local_addr().map_err(io_err("reading an inherited listener's address"))?;
             for per_loop in listeners.iter_mut().skip(1) {
                 per_loop.push(listener.try_clone().map_err(io_err("duplicating an inherited listener"))?);
             }
@@ -156,9 +159,9 @@ impl<S: Service> Server<S> {
             .collect::<Result<_, _>>()
             .map_err(io_err("eventfd"))?;
         let shared = Arc::new(Shared::new(config).map_err(io_err("eventfd"))?);
-        let handover: Vec<TcpListener> = listeners[0]
+        let handover: Vec<Listener> = listeners[0]
             .iter()
-            .map(TcpListener::try_clone)
+            .map(Listener::try_clone)
             .collect::<Result<_, _>>()
             .map_err(io_err("duplicating a listener"))?;
         *shared.handover.lock().unwrap_or_else(|e| e.into_inner()) = handover;
@@ -166,7 +169,8 @@ impl<S: Service> Server<S> {
         Ok(Server { service: Arc::new(service), control, listeners, addrs })
     }
 
-    /// The bound addresses, in the order of `Config::listen`, with real ports.
+    /// The addresses served, with real ports: `Config::listen`'s, then
+    /// `Config::proxy_listen`'s, then the inherited listeners'.
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
     }

@@ -56,9 +56,11 @@ impl fmt::Display for ConnId {
 pub struct ConnInfo {
     /// The connection's id.
     pub id: ConnId,
-    /// The client's address.
+    /// The client's address: the socket's peer, or on a PROXY protocol
+    /// listener (`Config::proxy_listen`) the source its header carries.
     pub peer: SocketAddr,
-    /// The address the client connected to.
+    /// The address on this host the connection reached (behind a load
+    /// balancer, the address the balancer connected to).
     pub local: SocketAddr,
 }
 
@@ -114,11 +116,13 @@ pub enum CloseReason {
     Panic,
     /// The server shut down.
     Shutdown,
+    /// Its PROXY protocol header was refused (before the service saw it).
+    ProxyHeader,
 }
 
 impl CloseReason {
     /// Every reason, in a fixed order (for metrics).
-    pub const ALL: [CloseReason; 11] = [
+    pub const ALL: [CloseReason; 12] = [
         CloseReason::PeerClosed,
         CloseReason::Error,
         CloseReason::Service,
@@ -130,6 +134,7 @@ impl CloseReason {
         CloseReason::Busy,
         CloseReason::Panic,
         CloseReason::Shutdown,
+        CloseReason::ProxyHeader,
     ];
 
     /// A short snake_case label.
@@ -146,6 +151,7 @@ impl CloseReason {
             CloseReason::Busy => "busy",
             CloseReason::Panic => "panic",
             CloseReason::Shutdown => "shutdown",
+            CloseReason::ProxyHeader => "proxy_header",
         }
     }
 
@@ -451,9 +457,9 @@ impl Control {
     /// # Errors
     ///
     /// A descriptor cannot be duplicated.
-    pub fn handover_listeners(&self) -> std::io::Result<Vec<std::net::TcpListener>> {
+    pub fn handover_listeners(&self) -> std::io::Result<Vec<crate::Listener>> {
         let held = self.shared.handover.lock().unwrap_or_else(|e| e.into_inner());
-        held.iter().map(std::net::TcpListener::try_clone).collect()
+        held.iter().map(crate::Listener::try_clone).collect()
     }
 
     /// The output limits in force.

@@ -22,6 +22,8 @@ pub struct Shared {
     shutdown_fd: OwnedFd,
     /// Rate limit of the limit warnings.
     limit_log: RateLimit,
+    /// Rate limit of the refused PROXY protocol headers' warnings.
+    pub proxy_log: Throttle,
     /// When the shutdown started.
     drain_start: std::sync::OnceLock<Instant>,
     /// The highest gate released (`Control::release`): output held for a
@@ -30,7 +32,7 @@ pub struct Shared {
     /// A copy of each listening socket, for handing them to a process that
     /// takes over (`Control::handover_listeners`); emptied when the
     /// shutdown starts, so that a draining server's sockets close.
-    pub handover: std::sync::Mutex<Vec<std::net::TcpListener>>,
+    pub handover: std::sync::Mutex<Vec<crate::Listener>>,
     /// While draining: loops that still have received requests to finish.
     /// Goodbyes wait for zero, so that a last word follows every reply and
     /// message that requests received before the signal produce.
@@ -87,6 +89,7 @@ impl Shared {
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::default(),
+            proxy_log: Throttle::default(),
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),
             handover: std::sync::Mutex::new(Vec::new()),

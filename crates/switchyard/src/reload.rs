@@ -1,6 +1,7 @@
 //! `SIGHUP`: reads the configuration file again and applies the settings
 //! that can change while the server runs (the log level, the output
-//! limits); the log says which others changed and need a restart.
+//! limits, chat's MOTD, read again from its file); the log says which
+//! others changed and need a restart.
 //!
 //! Flags given at start still win over the file, as at start.
 
@@ -10,8 +11,13 @@ use switchyard_engine::{Config, Control};
 
 use crate::cli::{ServeArgs, ServiceName};
 
+/// Sets a service's message of the day (chat's [`switchyard_chat::Chat::set_motd`]).
+pub type SetMotd = Box<dyn Fn(Option<String>) + Send>;
+
 /// What a reload compares against.
 pub struct Reload {
+    /// Where a new MOTD goes, and the text in force; for chat only.
+    motd: Option<(SetMotd, Option<String>)>,
     service: ServiceName,
     /// The flags as given, before the file filled in the rest.
     flags: ServeArgs,
@@ -23,7 +29,12 @@ pub struct Reload {
 
 impl Reload {
     pub fn new(service: ServiceName, flags: ServeArgs, running: ServeArgs, engine: Config) -> Reload {
-        Reload { service, path: flags.engine.config.clone(), flags, running, engine }
+        Reload { motd: None, service, path: flags.engine.config.clone(), flags, running, engine }
+    }
+
+    /// Reloads the MOTD through `set`; `current` is the text in force.
+    pub fn on_motd(&mut self, set: SetMotd, current: Option<String>) {
+        self.motd = Some((set, current));
     }
 
     /// Re-reads the file and applies what can change now.
@@ -62,6 +73,26 @@ impl Reload {
             self.engine.output_limits = engine.output_limits;
             applied.push("output limits");
         }
+        if let Some((set, current)) = &mut self.motd {
+            // Read again even if the path is the same: the usual reload is
+            // of an edited MOTD file.
+            let text = match &fresh.chat.motd {
+                Some(p) => match std::fs::read_to_string(p) {
+                    Ok(text) => Some(text),
+                    Err(e) => {
+                        tracing::warn!("reloading the MOTD {}: {e}; the running MOTD stays", p.display());
+                        current.clone()
+                    }
+                },
+                None => None,
+            };
+            if text != *current {
+                set(text.clone());
+                *current = text;
+                applied.push("chat.motd");
+            }
+            self.running.chat.motd = fresh.chat.motd.clone();
+        }
         let restart = needs_restart(&self.engine, &engine, &self.running, &fresh);
         tracing::info!(file = %path.display(), applied = ?applied, "configuration reloaded");
         if !restart.is_empty() {
@@ -83,6 +114,8 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
     }
     compare!(
         listen,
+        proxy_listen,
+        proxy_from,
         workers,
         io_threads,
         poller,
@@ -102,14 +135,26 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
     if format!("{:?}", running.engine.log_format) != format!("{:?}", fresh.engine.log_format) {
         changed.push("log_format");
     }
-    if format!("{:?}", running.http) != format!("{:?}", fresh.http) {
-        changed.push("[http]");
+    macro_rules! compare_args {
+        ($table:literal, $old:expr, $new:expr, $($field:ident),*) => {
+            $(if format!("{:?}", $old.$field) != format!("{:?}", $new.$field) {
+                changed.push(concat!($table, ".", stringify!($field)));
+            })*
+        };
     }
-    if format!("{:?}", running.kv) != format!("{:?}", fresh.kv) {
-        changed.push("[kv]");
-    }
-    if format!("{:?}", running.chat) != format!("{:?}", fresh.chat) {
-        changed.push("[chat]");
-    }
+    compare_args!("http", running.http, fresh.http, root, autoindex, no_precompressed);
+    compare_args!(
+        "kv",
+        running.kv,
+        fresh.kv,
+        databases,
+        maxmemory,
+        appendonly,
+        appendfsync,
+        requirepass,
+        protected_mode
+    );
+    // chat.motd is reloaded, not compared.
+    compare_args!("chat", running.chat, fresh.chat, server_name, ping_interval, flood_rate, opers);
     changed
 }

@@ -14,11 +14,16 @@ use crate::support::Server;
 /// Starts `switchyard ARGS` as systemd would: `listener` as descriptor 3,
 /// `LISTEN_FDS=1` and `LISTEN_PID` set to the server's own process id.
 fn start_activated(listener: &TcpListener, args: &[&str]) -> Server {
+    start_activated_as(listener, "main", args)
+}
+
+/// [`start_activated`], the socket named `name` (`FileDescriptorName=`).
+pub(crate) fn start_activated_as(listener: &TcpListener, name: &str, args: &[&str]) -> Server {
     let fd = listener.as_raw_fd();
     let mut cmd = Command::new("/bin/sh");
     // `exec` keeps the shell's process id, which `$$` names.
     cmd.arg("-c")
-        .arg("export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=main; exec \"$0\" \"$@\"")
+        .arg(format!("export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES={name}; exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_switchyard"))
         .args(args);
     pass_as_fd3(&mut cmd, fd);
@@ -136,14 +141,14 @@ fn a_descriptor_that_is_not_a_listening_socket_is_refused_with_exit_2() {
 }
 
 /// The process id named by `pid=N` in the first log line that says `what`.
-fn logged_pid(log: &str, what: &str) -> Option<u32> {
+pub(crate) fn logged_pid(log: &str, what: &str) -> Option<u32> {
     let line = log.lines().find(|l| l.contains(what))?;
     let at = line.find("pid=")? + 4;
     line[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 /// Waits until process `pid` (not our child) has exited.
-fn wait_gone(pid: u32, limit: Duration) {
+pub(crate) fn wait_gone(pid: u32, limit: Duration) {
     let deadline = std::time::Instant::now() + limit;
     loop {
         let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
@@ -221,4 +226,23 @@ fn sighup_reloads_what_can_change_live_and_names_what_needs_a_restart() {
     assert_eq!(exchange(server.addr(), "still serving\n"), Some(()));
     assert_eq!(server.stop().code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_upgrade_hands_the_admin_socket_over_too() {
+    let mut old = Server::start(&["serve", "echo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"], 2);
+    let (addr, admin) = (old.addrs[0], old.addrs[1]);
+    old.signal(libc::SIGUSR2);
+    assert_eq!(old.wait(Duration::from_secs(30)).code(), Some(0), "{}", old.stderr());
+    let log = old.stderr();
+    let new_pid = logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"));
+    // The old process is gone: the admin port answers from the new one,
+    // which did not fail on an address in use.
+    let health = crate::admin::get(admin, "/healthz");
+    assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
+    assert_eq!(exchange(addr, "after the upgrade\n"), Some(()));
+    assert!(!log.contains("Address already in use"), "{log}");
+    // SAFETY: kill(2) of the process the old server started.
+    assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
+    wait_gone(new_pid, Duration::from_secs(30));
 }

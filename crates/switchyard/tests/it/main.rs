@@ -17,3 +17,5 @@ mod kv;
 mod kv_hello;
 mod kv_multi;
 mod kv_types;
+mod multi_instance;
+mod proxy;
