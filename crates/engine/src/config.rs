@@ -123,6 +123,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The timeouts, as the server starts with them.
+    pub fn timeouts(&self) -> crate::Timeouts {
+        crate::Timeouts {
+            idle: self.idle_timeout,
+            request: self.request_timeout,
+            write: self.write_timeout,
+            shutdown: self.shutdown_timeout,
+        }
+    }
+
     /// Checks that the settings can work together.
     ///
     /// # Errors

@@ -61,7 +61,7 @@ mod service {
 #[cfg(not(loom))]
 pub use config::{Config, Respond};
 #[cfg(not(loom))]
-pub use limits::OutputLimits;
+pub use limits::{OutputLimits, Timeouts};
 #[cfg(not(loom))]
 pub use listener::Listener;
 #[cfg(not(loom))]

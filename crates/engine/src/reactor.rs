@@ -284,7 +284,7 @@ impl<S: Service> Reactor<S> {
     fn admit(&mut self, sock: TcpStream, li: usize) {
         let m = &self.shared.metrics;
         let open = m.connections_open.load(Relaxed);
-        if open >= self.shared.config.max_connections as u64 {
+        if open >= self.shared.timeouts.max_connections() as u64 {
             self.shared.limit(Limit::MaxConnections, format_args!("at {open} connections; turning a new client away"));
             let reply = self.guarded("reject", || self.service.reject(Reject::Busy)).flatten();
             let until = self.now + self.shared.config.linger_timeout;
@@ -308,7 +308,7 @@ impl<S: Service> Reactor<S> {
             self.refuse_header(peer, Refusal::Untrusted);
             return;
         }
-        let until = self.now + config.request_timeout.unwrap_or(HEADER_TIMEOUT_FALLBACK);
+        let until = self.now + self.shared.timeouts.get().request.unwrap_or(HEADER_TIMEOUT_FALLBACK);
         match self.prefaces.add(&mut self.poller, sock, li, (peer, local), until) {
             // A load balancer sends the header with its first segment: it
             // is usually here already.
@@ -959,7 +959,7 @@ impl<S: Service> Reactor<S> {
         let generation = self.slab.generation(slot);
         let conn = self.slab.get_mut(slot).unwrap();
         let soft_time = self.shared.output.soft_time();
-        let Some((at, _)) = conn.deadline(&self.shared.config, soft_time) else { return };
+        let Some((at, _)) = conn.deadline(&self.shared.timeouts.get(), soft_time) else { return };
         self.timers.arm(&mut conn.timer_at, at, slot, generation);
     }
 
@@ -975,7 +975,7 @@ impl<S: Service> Reactor<S> {
         }
         while let Some(slot) = self.timers.pop_due(now, &mut self.slab) {
             let conn = self.slab.get_mut(slot).unwrap();
-            match conn.deadline(&self.shared.config, self.shared.output.soft_time()) {
+            match conn.deadline(&self.shared.timeouts.get(), self.shared.output.soft_time()) {
                 Some((t, why)) if t <= now => self.expire(slot, why),
                 _ => self.arm_timer(slot),
             }
@@ -1153,7 +1153,7 @@ impl<S: Service> Reactor<S> {
                 while self.accept(li) {}
             }
         }
-        self.drain.begin(self.now + self.shared.config.shutdown_timeout);
+        self.drain.begin(self.now + self.shared.timeouts.get().shutdown);
         // What arrived before the signal is still answered: each connection
         // reads what its receive queue holds now, however many turns and
         // tasks that takes, and nothing after it. Measured before the

@@ -268,7 +268,7 @@ impl<S: Service> Server<S> {
             // a worker still busy (a handler that does not return) is left
             // behind, as the process exits, after a last short grace.
             let now = Instant::now();
-            let deadline = (now + shared.config.shutdown_timeout.saturating_sub(shared.drain_elapsed()))
+            let deadline = (now + shared.timeouts.get().shutdown.saturating_sub(shared.drain_elapsed()))
                 .max(now + Duration::from_millis(100));
             if !pool.join(deadline) {
                 tracing::warn!("workers still busy after the loops stopped; not waiting for them");

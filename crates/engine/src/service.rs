@@ -473,6 +473,24 @@ impl Control {
         self.shared.output.set(limits);
     }
 
+    /// The timeouts in force.
+    pub fn timeouts(&self) -> crate::Timeouts {
+        self.shared.timeouts.get()
+    }
+
+    /// Changes the timeouts (a `SIGHUP` reload): each connection is held to
+    /// the new ones from its next event on, and a shutdown that begins
+    /// later has the new `shutdown` time.
+    pub fn set_timeouts(&self, timeouts: crate::Timeouts) {
+        self.shared.timeouts.set(timeouts);
+    }
+
+    /// Changes `max_connections`: clients past it are turned away from now
+    /// on; connections already open stay.
+    pub fn set_max_connections(&self, n: usize) {
+        self.shared.timeouts.set_max_connections(n);
+    }
+
     /// Owned output all connections hold now, in bytes (as the I/O loops
     /// last counted it).
     pub fn output_memory(&self) -> usize {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::limits::LiveOutputLimits;
+use crate::limits::{LiveOutputLimits, LiveTimeouts};
 use crate::metrics::{Limit, Metrics};
 use crate::sys;
 
@@ -15,6 +15,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// The output limits in force, and the output they bound.
     pub output: LiveOutputLimits,
+    /// The timeouts and the connection limit in force.
+    pub timeouts: LiveTimeouts,
     /// Set once, when a graceful shutdown starts.
     draining: AtomicBool,
     /// Readable once a shutdown was asked for; every loop watches it.
@@ -86,6 +88,7 @@ impl Shared {
         Ok(Shared {
             metrics: Metrics::default(),
             output: LiveOutputLimits::new(config.output_limits),
+            timeouts: LiveTimeouts::new(config.timeouts(), config.max_connections),
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::default(),

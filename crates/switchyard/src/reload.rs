@@ -1,7 +1,7 @@
 //! `SIGHUP`: reads the configuration file again and applies the settings
 //! that can change while the server runs (the log level, the output
-//! limits, chat's MOTD, read again from its file); the log says which
-//! others changed and need a restart.
+//! limits, the timeouts, `max_connections`, chat's MOTD, read again from
+//! its file); the log says which others changed and need a restart.
 //!
 //! Flags given at start still win over the file, as at start.
 
@@ -73,6 +73,19 @@ impl Reload {
             self.engine.output_limits = engine.output_limits;
             applied.push("output limits");
         }
+        if engine.timeouts() != self.engine.timeouts() {
+            control.set_timeouts(engine.timeouts());
+            self.engine.idle_timeout = engine.idle_timeout;
+            self.engine.request_timeout = engine.request_timeout;
+            self.engine.write_timeout = engine.write_timeout;
+            self.engine.shutdown_timeout = engine.shutdown_timeout;
+            applied.push("timeouts");
+        }
+        if engine.max_connections != self.engine.max_connections {
+            control.set_max_connections(engine.max_connections);
+            self.engine.max_connections = engine.max_connections;
+            applied.push("max_connections");
+        }
         if let Some((set, current)) = &mut self.motd {
             // Read again even if the path is the same: the usual reload is
             // of an edited MOTD file.
@@ -120,13 +133,8 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
         io_threads,
         poller,
         respond,
-        max_connections,
         max_input_bytes,
         max_output_bytes,
-        idle_timeout,
-        request_timeout,
-        write_timeout,
-        shutdown_timeout,
         queue_capacity
     );
     if running.engine.admin != fresh.engine.admin {

@@ -229,6 +229,42 @@ fn sighup_reloads_what_can_change_live_and_names_what_needs_a_restart() {
 }
 
 #[test]
+fn sighup_changes_the_timeouts_and_the_connection_limit_of_a_running_server() {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("switchyard-reload-timeouts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("echo.toml");
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\nidle_timeout = \"300s\"\n").unwrap();
+    let server = Server::start(&["serve", "echo", "--config", file.to_str().unwrap()], 1);
+    let mut idle = std::net::TcpStream::connect(server.addr()).unwrap();
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\nidle_timeout = \"1s\"\nmax_connections = 1\n").unwrap();
+    server.signal(libc::SIGHUP);
+    crate::support::wait_for(Duration::from_secs(10), "the reload", || {
+        server.stderr().contains("configuration reloaded")
+    });
+    let log = server.stderr();
+    assert!(log.contains(r#"applied=["timeouts", "max_connections"]"#), "{log}");
+    // The connection opened under the old limit stays, and one more is
+    // turned away now.
+    let mut second = std::net::TcpStream::connect(server.addr()).unwrap();
+    second.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = [0u8; 64];
+    assert!(matches!(second.read(&mut buf), Ok(0) | Err(_)), "past max_connections the client is closed");
+    // Nudged by traffic, the idle connection is held to the new idle time.
+    use std::io::Write;
+    idle.write_all(b"hi\n").unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut got = Vec::new();
+    let _ = idle.read_to_end(&mut got);
+    assert_eq!(got, b"hi\n", "the echo, then the close at the new idle_timeout");
+    crate::support::wait_for(Duration::from_secs(10), "the idle close", || {
+        server.stderr().contains("no traffic for idle_timeout")
+    });
+    assert_eq!(server.stop().code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn an_upgrade_hands_the_admin_socket_over_too() {
     let mut old = Server::start(&["serve", "echo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"], 2);
     let (addr, admin) = (old.addrs[0], old.addrs[1]);
