@@ -22,6 +22,8 @@ pub struct Client {
     pub(crate) denied: bool,
     /// `MULTI` and `WATCH` state.
     pub(crate) multi: crate::multi::Conn,
+    /// The blocking pop the connection is parked in, if any.
+    pub(crate) blocked: Option<crate::blocking::Block>,
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.
