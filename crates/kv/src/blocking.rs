@@ -32,7 +32,7 @@
 use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap, HashMap};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -154,10 +154,27 @@ impl Registry {
     }
 }
 
+/// Slots of [`Blocking::hint`].
+const HINT_SLOTS: usize = 4096;
+
+/// The hint slot of `key` in database `db`.
+fn hint_slot(db: usize, key: &[u8]) -> usize {
+    // FNV-1a: the hint only spares a lock, so any spread will do.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ db as u64;
+    for &b in key {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % HINT_SLOTS as u64) as usize
+}
+
 /// The registry of blocked connections, and its timer.
-#[derive(Default)]
 pub struct Blocking {
     registry: Mutex<Registry>,
+    /// Waiter-key registrations by hash slot of (database, key): a write
+    /// to a key whose slot is 0 has no waiters, and takes no lock to know
+    /// it (a server with thousands of idle blocked workers writes to other
+    /// keys all the time).
+    hint: Box<[AtomicU32]>,
     /// Wakes the timer thread for an earlier deadline, or to stop.
     timer: Condvar,
     /// Waiters registered now: a write looks at the registry only when
@@ -166,6 +183,19 @@ pub struct Blocking {
     /// Waits that ended served, and timed out (for the metrics).
     pub served: AtomicU64,
     pub timeouts: AtomicU64,
+}
+
+impl Default for Blocking {
+    fn default() -> Blocking {
+        Blocking {
+            registry: Mutex::default(),
+            hint: (0..HINT_SLOTS).map(|_| AtomicU32::new(0)).collect(),
+            timer: Condvar::new(),
+            waiting: AtomicUsize::new(0),
+            served: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+        }
+    }
 }
 
 impl Blocking {
@@ -187,9 +217,7 @@ impl Blocking {
     /// how its wait ended if it did, else `None` and it waits no more.
     pub fn forget(&self, id: u64) -> Option<WaitEnd> {
         let mut reg = self.lock();
-        if reg.remove(id).is_some() {
-            self.waiting.fetch_sub(1, Ordering::Relaxed);
-        }
+        self.remove(&mut reg, id);
         reg.outcomes.remove(&id)
     }
 
@@ -198,8 +226,7 @@ impl Blocking {
     pub fn unblock(&self, client: u64, error: bool, control: Option<&Control>) -> bool {
         let mut reg = self.lock();
         let Some(&id) = reg.by_client.get(&client) else { return false };
-        let Some(w) = reg.remove(id) else { return false };
-        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        let Some(w) = self.remove(&mut reg, id) else { return false };
         reg.outcomes.insert(id, if error { WaitEnd::Unblocked } else { WaitEnd::TimedOut });
         drop(reg);
         if let (Some(c), Some(conn)) = (control, w.conn) {
@@ -240,8 +267,7 @@ impl Blocking {
                 }
                 reg.deadlines.pop();
                 if reg.waiters.get(&id).is_some_and(|w| w.deadline == Some(at)) {
-                    let w = reg.remove(id).expect("just seen");
-                    self.waiting.fetch_sub(1, Ordering::Relaxed);
+                    let w = self.remove(&mut reg, id).expect("just seen");
                     reg.outcomes.insert(id, WaitEnd::TimedOut);
                     due.extend(w.conn);
                 }
@@ -270,6 +296,7 @@ impl Blocking {
         let id = reg.next_id;
         for k in &w.keys {
             reg.by_key.entry((w.db, k.clone())).or_default().insert(id);
+            self.hint[hint_slot(w.db, k)].fetch_add(1, Ordering::Relaxed);
         }
         if let Some(at) = w.deadline {
             if reg.deadlines.len() > 2 * reg.waiters.len() + 64 {
@@ -290,9 +317,20 @@ impl Blocking {
         id
     }
 
-    /// Whether a write to some keys must look for waiters.
-    pub fn anyone_waiting(&self) -> bool {
-        self.waiting.load(Ordering::Relaxed) > 0
+    /// Whether some connection may wait on `key` of database `db`: false
+    /// for certain when nobody does.
+    pub fn may_wait_on(&self, db: usize, key: &[u8]) -> bool {
+        self.waiting.load(Ordering::Relaxed) > 0 && self.hint[hint_slot(db, key)].load(Ordering::Relaxed) > 0
+    }
+
+    /// Removes waiter `id` from the registry and the hint.
+    fn remove(&self, reg: &mut Registry, id: u64) -> Option<Waiter> {
+        let w = reg.remove(id)?;
+        for k in &w.keys {
+            self.hint[hint_slot(w.db, k)].fetch_sub(1, Ordering::Relaxed);
+        }
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        Some(w)
     }
 }
 
@@ -308,7 +346,9 @@ fn timeout(a: &[u8]) -> Result<Option<Duration>, Cow<'static, str>> {
         LongDouble::Infinite { .. } => return Err(NEGATIVE.into()),
         LongDouble::Finite { neg, mantissa, exp } => (neg, mantissa, exp),
     };
-    let scaled = mantissa as u128 * 1000;
+    // The product in `long double`: rounded to 64 bits, to nearest even
+    // (0.1 × 1000 is exactly 100 there, although 0.1 is a little more).
+    let (scaled, exp) = round64(mantissa as u128 * 1000, exp);
     // ceil(|x| × 1000) for a positive x, floor of it for a negative one
     // (whose ceiling is minus that).
     let ms: Option<u128> = if exp >= 0 {
@@ -329,6 +369,20 @@ fn timeout(a: &[u8]) -> Result<Option<Duration>, Cow<'static, str>> {
         Some(_) if neg => Err(NEGATIVE.into()),
         Some(ms) => Ok(Some(Duration::from_millis(ms as u64))),
     }
+}
+
+/// `m × 2^exp` with `m` rounded to 64 significant bits, to nearest even.
+fn round64(m: u128, exp: i64) -> (u128, i64) {
+    let bits = 128 - m.leading_zeros() as i64;
+    if bits <= 64 {
+        return (m, exp);
+    }
+    let shift = (bits - 64) as u32;
+    let (mut q, rest, half) = (m >> shift, m & ((1u128 << shift) - 1), 1u128 << (shift - 1));
+    if rest > half || (rest == half && q & 1 == 1) {
+        q += 1;
+    }
+    (q, exp + i64::from(shift))
 }
 
 /// What [`pop`] found.
@@ -695,8 +749,7 @@ fn serve_key(ex: &mut Exec<'_>, key: &[u8], woken: &mut Vec<ConnId>, work: &mut 
         };
         match pop(ex, &mut locked, key, &op) {
             Ok(Found::Popped(popped)) => {
-                let w = reg.remove(id).expect("seen under the lock");
-                bl.waiting.fetch_sub(1, Ordering::Relaxed);
+                let w = bl.remove(&mut reg, id).expect("seen under the lock");
                 reg.outcomes.insert(id, WaitEnd::Served { popped, seq: ex.seq });
                 bl.served.fetch_add(1, Ordering::Relaxed);
                 woken.extend(w.conn);
@@ -768,9 +821,13 @@ mod tests {
         let b = bl.register(&mut reg, w(2, &["k"]));
         assert_eq!(reg.nth(0, b"k", 0).map(|(i, _)| i), Some(a));
         assert_eq!(reg.nth(0, b"k", 1).map(|(i, _)| i), Some(b));
-        assert!(reg.remove(a).is_some());
+        assert!(bl.may_wait_on(0, b"j"));
+        assert!(bl.remove(&mut reg, a).is_some());
         assert_eq!(reg.nth(0, b"k", 0).map(|(i, _)| i), Some(b));
         assert!(!reg.has_waiters(0, b"j"), "gone from every key");
-        assert!(reg.remove(a).is_none());
+        assert!(bl.remove(&mut reg, a).is_none());
+        assert!(bl.may_wait_on(0, b"k"));
+        bl.remove(&mut reg, b);
+        assert!(!bl.may_wait_on(0, b"k") && bl.blocked() == 0);
     }
 }

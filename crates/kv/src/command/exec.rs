@@ -155,7 +155,7 @@ impl<'a> Exec<'a> {
         self.tally.start(i, &self.sh.stats.calls);
         let outcome = self.call(i, args);
         self.tally.end(outcome);
-        if outcome == Call::Done && self.sh.blocking.anyone_waiting() && COMMANDS[i].flags.contains(&"write") {
+        if outcome == Call::Done && self.sh.blocking.blocked() > 0 && COMMANDS[i].flags.contains(&"write") {
             self.note_written(i, args);
         }
         // Waiters are served once the command is over; inside EXEC, once
@@ -176,7 +176,10 @@ impl<'a> Exec<'a> {
         let last = if last < 0 { n + last } else { last.min(n - 1) };
         let mut k = first;
         while k <= last {
-            self.ready.push((self.db, crate::bytes::Bytes::new(&args[k as usize])));
+            let key = &args[k as usize];
+            if self.sh.blocking.may_wait_on(self.db, key) {
+                self.ready.push((self.db, crate::bytes::Bytes::new(key)));
+            }
             k += step;
         }
     }
