@@ -439,6 +439,7 @@ impl Service for Kv {
                 Some(end) => served_seq = blocking::reply_outcome(&mut out, &end, &block.op),
             }
             client.blocked = None;
+            client.meta.blocked.store(false, Ordering::Relaxed);
         }
         let mut consumed = 0;
         let mut close = false;
@@ -529,6 +530,7 @@ impl Service for Kv {
             cx.call_again();
         }
         if client.blocked.is_some() {
+            client.meta.blocked.store(true, Ordering::Relaxed);
             cx.park();
         }
         out.move_to(cx.out());

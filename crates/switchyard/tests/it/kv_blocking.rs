@@ -314,6 +314,9 @@ fn timeouts_answer_null_and_client_unblock_ends_a_wait() {
     let id = id.trim_start_matches(':').trim();
     c2.send(&["BRPOP", "k", "0"]);
     wait_blocked(&mut admin, 1);
+    let list = admin.call(&["CLIENT", "LIST"]);
+    let line = list.lines().find(|l| l.starts_with(&format!("id={id} "))).unwrap();
+    assert!(line.contains(" flags=b ") && line.contains(" cmd=brpop "), "{line}");
     assert_eq!(admin.call(&["CLIENT", "UNBLOCK", id, "ERROR"]), ":1\r\n");
     assert_eq!(c2.reply(), "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n");
     c2.send(&["BRPOP", "k", "0"]);
@@ -589,4 +592,21 @@ fn pops_done_for_waiters_survive_a_sigkill_under_appendfsync_always() {
     });
     assert!(received.iter().map(Vec::len).sum::<usize>() > 0, "waiters were served");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn blocking_pops_work_inline_and_with_direct_responses() {
+    for mode in [&["--workers", "0"][..], &["--respond", "direct", "--workers", "1"]] {
+        let server = start(mode);
+        let mut admin = Raw::connect(server.addr());
+        let mut waiter = Raw::connect(server.addr());
+        waiter.send(&["BLPOP", "k", "0"]);
+        waiter.send(&["PING"]);
+        wait_blocked(&mut admin, 1);
+        assert_eq!(admin.call(&["RPUSH", "k", "v"]), ":1\r\n", "{mode:?}");
+        assert_eq!(waiter.reply(), "*2\r\n$1\r\nk\r\n$1\r\nv\r\n", "{mode:?}");
+        assert_eq!(waiter.reply(), "+PONG\r\n", "{mode:?}");
+        assert_eq!(waiter.call(&["BRPOP", "k", "0.05"]), "*-1\r\n", "{mode:?}");
+        assert_eq!(server.stop().code(), Some(0));
+    }
 }
