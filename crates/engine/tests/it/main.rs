@@ -6,4 +6,5 @@ mod echo;
 mod hold;
 mod limits;
 mod ordering;
+mod park;
 mod shutdown;
