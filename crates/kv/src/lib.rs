@@ -10,6 +10,10 @@
 //! whole command buffered for the connection (a pipeline is one batch) and
 //! leaves a partial one for the next call.
 //!
+//! A blocking pop that finds nothing parks its connection with the engine
+//! and waits in a registry ([`blocking`]), holding no worker; the write
+//! that gives it something pops for it and wakes it.
+//!
 //! Writes are logged ([`aof`]) before their replies leave: with
 //! `appendfsync always` a batch's replies are held until the [`syncer`]
 //! has its records on disk (group commit across every connection),
