@@ -610,3 +610,38 @@ fn blocking_pops_work_inline_and_with_direct_responses() {
         assert_eq!(server.stop().code(), Some(0));
     }
 }
+
+#[test]
+fn a_redis_client_blocks_and_is_served_as_by_redis() {
+    let server = start(&[]);
+    let open = || {
+        let client = redis::Client::open(format!("redis://{}/", server.addr())).unwrap();
+        let con = client.get_connection_with_timeout(Duration::from_secs(10)).unwrap();
+        con.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        con
+    };
+    let mut admin = Raw::connect(server.addr());
+    std::thread::scope(|s| {
+        let list = s.spawn(|| {
+            let mut con = open();
+            redis::cmd("BLPOP").arg("jobs").arg(5).query::<Option<(String, String)>>(&mut con).unwrap()
+        });
+        wait_blocked(&mut admin, 1);
+        let zset = s.spawn(|| {
+            let mut con = open();
+            redis::cmd("BZPOPMAX").arg("board").arg(5).query::<Option<(String, String, f64)>>(&mut con).unwrap()
+        });
+        wait_blocked(&mut admin, 2);
+        let mut con = open();
+        redis::cmd("RPUSH").arg("jobs").arg("j1").query::<i64>(&mut con).unwrap();
+        redis::cmd("ZADD").arg("board").arg(2.5).arg("ada").query::<i64>(&mut con).unwrap();
+        assert_eq!(list.join().unwrap(), Some(("jobs".to_string(), "j1".to_string())));
+        assert_eq!(zset.join().unwrap(), Some(("board".to_string(), "ada".to_string(), 2.5)));
+        let none: Option<(String, String)> = redis::cmd("BRPOP").arg("jobs").arg(0.05).query(&mut con).unwrap();
+        assert_eq!(none, None, "a timeout is nil");
+        let moved: Option<String> =
+            redis::cmd("BLMOVE").arg("jobs").arg("done").arg("LEFT").arg("RIGHT").arg(0.05).query(&mut con).unwrap();
+        assert_eq!(moved, None);
+    });
+    assert_eq!(server.stop().code(), Some(0));
+}
