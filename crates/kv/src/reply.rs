@@ -116,6 +116,20 @@ impl Reply {
         self.bytes.extend_from_slice(b"\r\n");
     }
 
+    /// Appends `s` as a bulk string, copied (an element of a compact
+    /// encoding, which has no [`Bytes`] to share).
+    pub fn item(&mut self, s: &[u8]) {
+        resp::bulk(&mut self.bytes, s)
+    }
+
+    /// Appends `s` as a bulk string, or the null reply for `None`.
+    pub fn item_or_null(&mut self, s: Option<&[u8]>) {
+        match s {
+            Some(s) => self.item(s),
+            None => self.null(),
+        }
+    }
+
     /// Appends `value` as a bulk string, or the null reply for `None`.
     pub fn value_or_null(&mut self, value: Option<&Bytes>) {
         match value {

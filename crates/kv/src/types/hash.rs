@@ -8,66 +8,187 @@ use std::collections::HashMap;
 
 use switchyard_codec::resp::{self, string2ll};
 
+use super::packed::{self, Limits, Packed, LIMITS};
 use super::{Rng, ELEMENT_OVERHEAD_BYTES};
 use crate::bytes::Bytes;
 use crate::command::{float, int, Arg, Exec, Outcome};
 use crate::long_double::LongDouble;
 
 /// A hash: fields to values, with a running count of their bytes.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Hash {
-    map: HashMap<Bytes, Bytes>,
+    enc: Encoding,
     /// Bytes of every field and value.
     bytes: usize,
+}
+
+/// How a hash holds its fields, as Redis's `OBJECT ENCODING` names them.
+#[derive(Clone, Debug)]
+enum Encoding {
+    /// Fields and values alternating in one buffer, searched linearly: at
+    /// most `hash-max-listpack-entries` fields, none longer than
+    /// `hash-max-listpack-value`, nor any value.
+    Listpack(Packed),
+    /// A hash table, once the hash outgrew the listpack; a hash never goes
+    /// back, as in Redis.
+    Hashtable(HashMap<Bytes, Bytes>),
+}
+
+impl Default for Hash {
+    fn default() -> Hash {
+        Hash { enc: Encoding::Listpack(Packed::default()), bytes: 0 }
+    }
 }
 
 impl Hash {
     /// Fields held.
     pub fn len(&self) -> usize {
-        self.map.len()
+        match &self.enc {
+            Encoding::Listpack(p) => p.len() / 2,
+            Encoding::Hashtable(m) => m.len(),
+        }
     }
 
     /// Estimated bytes held.
     pub fn mem(&self) -> usize {
-        self.bytes + self.map.len() * ELEMENT_OVERHEAD_BYTES
+        match &self.enc {
+            Encoding::Listpack(p) => p.bytes(),
+            Encoding::Hashtable(m) => self.bytes + m.len() * ELEMENT_OVERHEAD_BYTES,
+        }
+    }
+
+    /// The name `OBJECT ENCODING` answers.
+    pub fn encoding(&self) -> &'static str {
+        match &self.enc {
+            Encoding::Listpack(_) => "listpack",
+            Encoding::Hashtable(_) => "hashtable",
+        }
+    }
+
+    /// Byte offset of `field` in a listpack.
+    fn find(p: &Packed, field: &[u8]) -> Option<usize> {
+        let mut it = p.iter();
+        loop {
+            let at = it.offset();
+            let f = it.next()?;
+            it.next();
+            if f == field {
+                return Some(at);
+            }
+        }
     }
 
     /// The value of `field`.
-    pub fn get(&self, field: &[u8]) -> Option<&Bytes> {
-        self.map.get(field)
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match &self.enc {
+            Encoding::Listpack(p) => Self::find(p, field).map(|at| p.at(p.at(at).1).0),
+            Encoding::Hashtable(m) => m.get(field).map(|v| &v[..]),
+        }
     }
 
-    /// Sets `field` to `value`; true if the field is new.
-    pub fn insert(&mut self, field: &[u8], value: Bytes) -> bool {
+    fn convert_to_table(&mut self) {
+        if let Encoding::Listpack(p) = &self.enc {
+            let mut m = HashMap::with_capacity(p.len());
+            let mut it = p.iter();
+            while let (Some(f), Some(v)) = (it.next(), it.next()) {
+                m.insert(Bytes::new(f), Bytes::new(v));
+            }
+            self.enc = Encoding::Hashtable(m);
+        }
+    }
+
+    /// Sets `field` to `value`; true if the field is new. Leaves the
+    /// listpack past the thresholds.
+    pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
+        if let Encoding::Listpack(p) = &self.enc {
+            let long = Limits::get(&LIMITS.hash_value);
+            let full = || Self::find(p, field).is_none() && p.len() / 2 >= Limits::get(&LIMITS.hash_entries);
+            if field.len() > long || value.len() > long || full() {
+                self.convert_to_table();
+            }
+        }
         self.bytes += value.len();
-        match self.map.get_mut(field) {
-            Some(old) => {
-                self.bytes -= old.len();
-                *old = value;
-                false
-            }
-            None => {
-                self.bytes += field.len();
-                self.map.insert(Bytes::new(field), value);
-                true
-            }
+        match &mut self.enc {
+            Encoding::Listpack(p) => match Self::find(p, field) {
+                Some(at) => {
+                    let vat = p.at(at).1;
+                    self.bytes -= p.at(vat).0.len();
+                    p.replace_at(vat, value);
+                    false
+                }
+                None => {
+                    self.bytes += field.len();
+                    p.push_back(field);
+                    p.push_back(value);
+                    true
+                }
+            },
+            Encoding::Hashtable(m) => match m.get_mut(field) {
+                Some(old) => {
+                    self.bytes -= old.len();
+                    *old = Bytes::new(value);
+                    false
+                }
+                None => {
+                    self.bytes += field.len();
+                    m.insert(Bytes::new(field), Bytes::new(value));
+                    true
+                }
+            },
         }
     }
 
     /// Removes `field`; true if it was there.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        match self.map.remove_entry(field) {
-            Some((f, v)) => {
-                self.bytes -= f.len() + v.len();
-                true
-            }
-            None => false,
+        match &mut self.enc {
+            Encoding::Listpack(p) => match Self::find(p, field) {
+                Some(at) => {
+                    let vat = p.at(at).1;
+                    self.bytes -= field.len() + p.at(vat).0.len();
+                    p.remove_at(at);
+                    p.remove_at(at);
+                    true
+                }
+                None => false,
+            },
+            Encoding::Hashtable(m) => match m.remove_entry(field) {
+                Some((f, v)) => {
+                    self.bytes -= f.len() + v.len();
+                    true
+                }
+                None => false,
+            },
         }
     }
 
-    /// Every field and its value, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Bytes)> {
-        self.map.iter()
+    /// Every field and its value: in insertion order for a listpack, in
+    /// no particular order for a hash table.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let (packed, table) = match &self.enc {
+            Encoding::Listpack(p) => (Some(Pairs(p.iter())), None),
+            Encoding::Hashtable(m) => (None, Some(m.iter().map(|(f, v)| (&f[..], &v[..])))),
+        };
+        packed.into_iter().flatten().chain(table.into_iter().flatten())
+    }
+
+    /// The hash table, for a cursor that must survive resizing; `None` for
+    /// a listpack.
+    pub fn table(&self) -> Option<&HashMap<Bytes, Bytes>> {
+        match &self.enc {
+            Encoding::Listpack(_) => None,
+            Encoding::Hashtable(m) => Some(m),
+        }
+    }
+}
+
+/// The entries of a listpack, two at a time.
+struct Pairs<'a>(packed::Iter<'a>);
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some((self.0.next()?, self.0.next()?))
     }
 }
 
@@ -90,9 +211,7 @@ fn hset_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], name: &str) -> Result<i64, std
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let added = s
-        .write::<Hash, _>(&a[1], now, true, |h| {
-            a[2..].chunks(2).filter(|p| h.insert(&p[0], Bytes::new(&p[1]))).count()
-        })?
+        .write::<Hash, _>(&a[1], now, true, |h| a[2..].chunks(2).filter(|p| h.insert(&p[0], &p[1])).count())?
         .unwrap_or(0);
     let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
     log_hset(ex, &a[1], &pairs);
@@ -113,9 +232,8 @@ pub fn hmset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 pub fn hsetnx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let set = s
-        .write::<Hash, _>(&a[1], now, true, |h| h.get(&a[2]).is_none() && h.insert(&a[2], Bytes::new(&a[3])))?
-        .unwrap_or(false);
+    let set =
+        s.write::<Hash, _>(&a[1], now, true, |h| h.get(&a[2]).is_none() && h.insert(&a[2], &a[3]))?.unwrap_or(false);
     if set {
         log_hset(ex, &a[1], &[(&a[2], &a[3])]);
     }
@@ -127,7 +245,7 @@ pub fn hget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let v = s.read::<Hash>(&a[1], now)?.and_then(|h| h.get(&a[2]));
-    ex.out.value_or_null(v);
+    ex.out.item_or_null(v);
     Ok(())
 }
 
@@ -137,7 +255,7 @@ pub fn hmget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let h = s.read::<Hash>(&a[1], now)?;
     resp::array(ex.out, a.len() - 2);
     for f in &a[2..] {
-        ex.out.value_or_null(h.and_then(|h| h.get(f)));
+        ex.out.item_or_null(h.and_then(|h| h.get(f)));
     }
     Ok(())
 }
@@ -163,10 +281,10 @@ fn hall(ex: &mut Exec<'_>, a: &[Arg<'_>], fields: bool, values: bool) -> Outcome
     }
     for (f, v) in h.iter() {
         if fields {
-            ex.out.value(f);
+            ex.out.item(f);
         }
         if values {
-            ex.out.value(v);
+            ex.out.item(v);
         }
     }
     Ok(())
@@ -235,7 +353,7 @@ pub fn hincrby(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     let n = cur.checked_add(by).ok_or("ERR increment or decrement would overflow")?;
     let text = n.to_string();
-    s.write::<Hash, _>(&a[1], now, true, |h| h.insert(&a[2], Bytes::new(text.as_bytes())))?;
+    s.write::<Hash, _>(&a[1], now, true, |h| h.insert(&a[2], text.as_bytes()))?;
     log_hset(ex, &a[1], &[(&a[2], text.as_bytes())]);
     drop(s);
     ex.int(n)
@@ -254,7 +372,7 @@ pub fn hincrbyfloat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     let n = cur.add(by).ok_or("ERR increment would produce NaN or Infinity")?;
     let text = n.to_human();
-    s.write::<Hash, _>(&a[1], now, true, |h| h.insert(&a[2], Bytes::new(text.as_bytes())))?;
+    s.write::<Hash, _>(&a[1], now, true, |h| h.insert(&a[2], text.as_bytes()))?;
     log_hset(ex, &a[1], &[(&a[2], text.as_bytes())]);
     drop(s);
     resp::bulk(ex.out, text.as_bytes());
@@ -282,20 +400,20 @@ pub fn hrandfield(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut rng = Rng::new();
     let Some(count) = count else {
         let pick = h.and_then(|h| h.iter().nth(rng.below(h.len())));
-        ex.out.value_or_null(pick.map(|(f, _)| f));
+        ex.out.item_or_null(pick.map(|(f, _)| f));
         return Ok(());
     };
     let Some(h) = h else {
         resp::array(ex.out, 0);
         return Ok(());
     };
-    let all: Vec<(&Bytes, &Bytes)> = h.iter().collect();
+    let all: Vec<(&[u8], &[u8])> = h.iter().collect();
     let picks: Vec<usize> = super::pick_indices(&mut rng, all.len(), count);
     resp::array(ex.out, picks.len() * (1 + with_values as usize));
     for i in picks {
-        ex.out.value(all[i].0);
+        ex.out.item(all[i].0);
         if with_values {
-            ex.out.value(all[i].1);
+            ex.out.item(all[i].1);
         }
     }
     Ok(())
@@ -308,15 +426,51 @@ pub fn hscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let Some(h) = s.read::<Hash>(&a[1], now)? else {
         return super::scan_reply(ex, 0, &[]);
     };
+    // A listpack answers in one call with cursor 0, as Redis's does.
+    let opts = if h.table().is_none() { opts.whole() } else { opts };
     let (next, items) = opts.page(h.iter(), |(f, _)| f);
-    let mut flat: Vec<&Bytes> = Vec::with_capacity(items.len() * 2);
+    let mut flat: Vec<Bytes> = Vec::with_capacity(items.len() * 2);
     for (f, v) in items {
-        flat.push(f);
+        flat.push(Bytes::new(f));
         if !opts.no_values {
-            flat.push(v);
+            flat.push(Bytes::new(v));
         }
     }
-    let flat: Vec<Bytes> = flat.into_iter().cloned().collect();
     drop(s);
     super::scan_reply(ex, next, &flat.iter().collect::<Vec<_>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    proptest! {
+        #[test]
+        fn a_hash_agrees_with_a_map_across_the_listpack_thresholds(
+            ops in proptest::collection::vec((any::<bool>(), 0u16..300, 0usize..80), 1..400)
+        ) {
+            let mut h = Hash::default();
+            let mut m = BTreeMap::new();
+            let mut outgrown = false;
+            for (set, f, vlen) in ops {
+                let field = format!("field{f}");
+                if set {
+                    let value = "v".repeat(vlen);
+                    prop_assert_eq!(h.insert(field.as_bytes(), value.as_bytes()), m.insert(field, value.clone()).is_none());
+                    outgrown |= vlen > 64 || m.len() > 128;
+                } else {
+                    prop_assert_eq!(h.remove(field.as_bytes()), m.remove(&field).is_some());
+                }
+                prop_assert_eq!(h.len(), m.len());
+                prop_assert_eq!(h.encoding(), if outgrown { "hashtable" } else { "listpack" }, "never back, as Redis");
+            }
+            let got: BTreeMap<String, String> = h.iter().map(|(f, v)| (String::from_utf8(f.to_vec()).unwrap(), String::from_utf8(v.to_vec()).unwrap())).collect();
+            prop_assert_eq!(&got, &m);
+            for (f, v) in &m {
+                prop_assert_eq!(h.get(f.as_bytes()), Some(v.as_bytes()));
+            }
+        }
+    }
 }

@@ -12,6 +12,7 @@
 pub mod hash;
 pub mod list;
 pub mod order;
+pub mod packed;
 pub mod set;
 pub mod zset;
 
@@ -81,9 +82,9 @@ impl Value {
             Value::Str(b) if resp::string2ll(b).is_some() && b.len() <= 20 => "int",
             Value::Str(Bytes::Inline { .. }) => "embstr",
             Value::Str(_) => "raw",
-            Value::Hash(_) => "hashtable",
-            Value::List(_) => "deque",
-            Value::Set(_) => "hashtable",
+            Value::Hash(h) => h.encoding(),
+            Value::List(l) => l.encoding(),
+            Value::Set(s) => s.encoding(),
             Value::ZSet(_) => "treap",
         }
     }
@@ -117,7 +118,7 @@ impl Value {
                 None => resp::command(out, &[&b"SET"[..], key, v]),
             },
             Value::Hash(h) => {
-                let pairs: Vec<(&Bytes, &Bytes)> = h.iter().collect();
+                let pairs: Vec<(&[u8], &[u8])> = h.iter().collect();
                 for part in pairs.chunks(REWRITE_ITEMS_PER_COMMAND) {
                     resp::array(out, 2 + part.len() * 2);
                     resp::bulk(out, b"HSET");
@@ -129,13 +130,15 @@ impl Value {
                 }
             }
             Value::List(l) => {
-                let items: Vec<&Bytes> = l.iter().collect();
+                let items: Vec<Bytes> = l.iter().map(Bytes::new).collect();
+                let items: Vec<&Bytes> = items.iter().collect();
                 for part in items.chunks(REWRITE_ITEMS_PER_COMMAND) {
                     command_with(out, b"RPUSH", key, part);
                 }
             }
             Value::Set(s) => {
-                let items: Vec<&Bytes> = s.iter().collect();
+                let items: Vec<Bytes> = s.iter().collect();
+                let items: Vec<&Bytes> = items.iter().collect();
                 for part in items.chunks(REWRITE_ITEMS_PER_COMMAND) {
                     command_with(out, b"SADD", key, part);
                 }
@@ -282,6 +285,13 @@ impl ScanOptions {
             j += 2;
         }
         Ok(o)
+    }
+
+    /// The same options for a compact encoding, which answers in one call
+    /// with cursor 0 whatever the cursor and count asked, as Redis's
+    /// listpacks and intsets do.
+    pub fn whole(self) -> ScanOptions {
+        ScanOptions { cursor: 0, count: usize::MAX, ..self }
     }
 
     /// One page of `items`: the next cursor (0 at the end) and the items of

@@ -494,10 +494,10 @@ fn generic_commands_work_on_every_type() {
     assert_eq!(found.len(), 5);
     assert_eq!(set_of(q(con, &["KEYS", "*"])), set_of(strs(&["string", "hash", "list", "set", "zset"])));
     // OBJECT ENCODING.
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "hash"]), "hashtable");
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "list"]), "deque");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "hash"]), "listpack");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "list"]), "listpack");
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "zset"]), "treap");
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "set"]), "hashtable");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "set"]), "listpack");
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "string"]), "embstr");
     q::<String>(con, &["SET", "n", "12"]);
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "n"]), "int");
@@ -555,6 +555,92 @@ fn generic_commands_work_on_every_type() {
     assert_eq!(q::<i64>(con, &["LLEN", "brief"]), 0);
     assert_eq!(q::<i64>(con, &["RPUSH", "brief", "b"]), 1);
     assert_eq!(q::<i64>(con, &["TTL", "brief"]), -1);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let enc = |con: &mut redis::Connection, key: &str| q::<String>(con, &["OBJECT", "ENCODING", key]);
+    let defaults: Vec<String> = q(con, &["CONFIG", "GET", "*-max-*"]);
+    for (name, value) in [
+        ("hash-max-listpack-entries", "128"),
+        ("hash-max-listpack-value", "64"),
+        ("set-max-intset-entries", "512"),
+        ("set-max-listpack-entries", "128"),
+        ("set-max-listpack-value", "64"),
+        ("list-max-listpack-size", "-2"),
+    ] {
+        let at = defaults.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} in {defaults:?}"));
+        assert_eq!(defaults[at + 1], value, "{name}");
+    }
+    // Hashes: a listpack up to 128 fields of at most 64 bytes, then a
+    // hash table for good.
+    for i in 0..128 {
+        q::<i64>(con, &["HSET", "h", &format!("f{i}"), "v"]);
+    }
+    assert_eq!(enc(con, "h"), "listpack");
+    q::<i64>(con, &["HSET", "h", "one-more", "v"]);
+    assert_eq!(enc(con, "h"), "hashtable");
+    q::<i64>(con, &["HDEL", "h", "one-more", "f0", "f1"]);
+    assert_eq!(enc(con, "h"), "hashtable", "as in Redis, a hash never converts back");
+    q::<i64>(con, &["HSET", "h2", "f", &"x".repeat(64)]);
+    assert_eq!(enc(con, "h2"), "listpack");
+    q::<i64>(con, &["HSET", "h2", "g", &"x".repeat(65)]);
+    assert_eq!(enc(con, "h2"), "hashtable");
+    assert_eq!(q::<i64>(con, &["HLEN", "h"]), 126);
+    // Sets: integers in an intset (up to 512), other short members in a
+    // listpack (up to 128), then a hash table.
+    let ints: Vec<String> = (0..512).map(|i| i.to_string()).collect();
+    let mut sadd = vec!["SADD", "ints"];
+    sadd.extend(ints.iter().map(String::as_str));
+    assert_eq!(q::<i64>(con, &sadd), 512);
+    assert_eq!(enc(con, "ints"), "intset");
+    q::<i64>(con, &["SADD", "ints", "512"]);
+    assert_eq!(enc(con, "ints"), "hashtable");
+    q::<i64>(con, &["SADD", "mixed", "1", "2"]);
+    assert_eq!(enc(con, "mixed"), "intset");
+    q::<i64>(con, &["SADD", "mixed", "a"]);
+    assert_eq!(enc(con, "mixed"), "listpack");
+    assert_eq!(set_of(q(con, &["SMEMBERS", "mixed"])), set_of(strs(&["1", "2", "a"])));
+    q::<i64>(con, &["SADD", "mixed", &"y".repeat(65)]);
+    assert_eq!(enc(con, "mixed"), "hashtable");
+    // Lists: one 8 KiB node is a listpack; more is a quicklist, which
+    // turns back into a listpack once it fits in half a node.
+    let element = "e".repeat(100);
+    for _ in 0..70 {
+        q::<i64>(con, &["RPUSH", "l", &element]);
+    }
+    assert_eq!(enc(con, "l"), "listpack");
+    for _ in 0..20 {
+        q::<i64>(con, &["LPUSH", "l", &element]);
+    }
+    assert_eq!(enc(con, "l"), "quicklist", "90 entries of 102 bytes pass 8 KiB");
+    assert_eq!(q::<i64>(con, &["LLEN", "l"]), 90);
+    q::<String>(con, &["LTRIM", "l", "0", "9"]);
+    assert_eq!(enc(con, "l"), "listpack");
+    // CONFIG SET applies to the next write of each key.
+    q::<String>(con, &["CONFIG", "SET", "hash-max-listpack-entries", "2", "list-max-listpack-size", "3"]);
+    assert_eq!(
+        q::<Vec<String>>(con, &["CONFIG", "GET", "list-max-listpack-size"]),
+        strs(&["list-max-listpack-size", "3"])
+    );
+    q::<i64>(con, &["HSET", "small", "a", "1", "b", "2"]);
+    assert_eq!(enc(con, "small"), "listpack");
+    q::<i64>(con, &["HSET", "small", "c", "3"]);
+    assert_eq!(enc(con, "small"), "hashtable");
+    q::<i64>(con, &["RPUSH", "short", "1", "2", "3", "4"]);
+    assert_eq!(enc(con, "short"), "quicklist");
+    assert_eq!(q::<Vec<String>>(con, &["LRANGE", "short", "0", "-1"]), strs(&["1", "2", "3", "4"]));
+    assert_eq!(
+        e(con, &["CONFIG", "SET", "list-max-listpack-size", "0"]),
+        "ERR CONFIG SET failed (possibly related to argument 'list-max-listpack-size') - argument must be between -5 and 32767 inclusive"
+    );
+    assert_eq!(
+        e(con, &["CONFIG", "SET", "set-max-intset-entries", "many"]),
+        "ERR CONFIG SET failed (possibly related to argument 'set-max-intset-entries') - argument couldn't be parsed into an integer"
+    );
     assert_eq!(server.stop().code(), Some(0));
 }
 

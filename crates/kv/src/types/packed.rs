@@ -1,0 +1,441 @@
+//! [`Packed`]: a sequence of byte strings in one buffer, Redis's listpack
+//! in Rust terms, the compact encoding of small hashes, sets and lists
+//! (and of each node of a long list).
+//!
+//! Each entry is its length as a LEB128 varint, its bytes, then the same
+//! varint bytes in reverse order, so that the buffer can be walked from
+//! either end: a 10-byte element costs 12 bytes, where a separately
+//! allocated element costs its allocation, its header and a pointer.
+//! Lookups are linear, which is why a collection leaves this encoding past
+//! a few hundred elements or for long elements ([`Limits`]).
+//!
+//! Invariant: `buf` holds exactly `len` well-formed entries, back to back.
+
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+
+/// A sequence of byte strings packed into one buffer.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Packed {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+/// Bytes the varint of `n` takes.
+fn varint_len(mut n: usize) -> usize {
+    let mut k = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        k += 1;
+    }
+    k
+}
+
+fn push_varint(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+/// Bytes an entry of `n` bytes takes, headers included.
+pub fn entry_bytes(n: usize) -> usize {
+    n + 2 * varint_len(n)
+}
+
+fn encode(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(entry_bytes(s.len()));
+    push_varint(&mut out, s.len());
+    let head = out.len();
+    out.extend_from_slice(s);
+    let tail: Vec<u8> = out[..head].iter().rev().copied().collect();
+    out.extend_from_slice(&tail);
+    out
+}
+
+impl Packed {
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Bytes of the buffer in use.
+    pub fn bytes(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// The entry starting at byte `at`, and where the next one starts.
+    pub fn at(&self, at: usize) -> (&[u8], usize) {
+        let (mut n, mut shift, mut i) = (0usize, 0, at);
+        loop {
+            let b = self.buf[i];
+            n |= ((b & 0x7f) as usize) << shift;
+            i += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        let head = i - at;
+        (&self.buf[i..i + n], i + n + head)
+    }
+
+    /// The entry ending just before byte `end`, and where it starts.
+    fn before(&self, end: usize) -> (&[u8], usize) {
+        let (mut n, mut shift, mut i) = (0usize, 0, end);
+        loop {
+            i -= 1;
+            let b = self.buf[i];
+            n |= ((b & 0x7f) as usize) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        let head = end - i;
+        let start = i - n - head;
+        (&self.buf[i - n..i], start)
+    }
+
+    /// Every entry, first to last.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter { p: self, front: 0, back: self.buf.len(), left: self.len }
+    }
+
+    /// Byte offset of entry `i` (which must exist), walking from the nearer
+    /// end.
+    pub fn offset_of(&self, i: usize) -> usize {
+        if i <= self.len / 2 {
+            let mut at = 0;
+            for _ in 0..i {
+                at = self.at(at).1;
+            }
+            at
+        } else {
+            let mut at = self.buf.len();
+            for _ in i..self.len {
+                at = self.before(at).1;
+            }
+            at
+        }
+    }
+
+    /// Entry `i`.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        (i < self.len).then(|| self.at(self.offset_of(i)).0)
+    }
+
+    /// Appends `s`.
+    pub fn push_back(&mut self, s: &[u8]) {
+        push_varint(&mut self.buf, s.len());
+        let head = self.buf.len() - varint_len(s.len());
+        self.buf.extend_from_slice(s);
+        for k in (head..head + varint_len(s.len())).rev() {
+            let b = self.buf[k];
+            self.buf.push(b);
+        }
+        self.len += 1;
+    }
+
+    /// Inserts `s` as the entry starting at byte `at` (0 for the front,
+    /// [`Packed::bytes`] for the back).
+    pub fn insert_at(&mut self, at: usize, s: &[u8]) {
+        if at == self.buf.len() {
+            return self.push_back(s);
+        }
+        self.buf.splice(at..at, encode(s));
+        self.len += 1;
+    }
+
+    /// Prepends `s`.
+    pub fn push_front(&mut self, s: &[u8]) {
+        self.insert_at(0, s)
+    }
+
+    /// Removes the entry at byte `at`.
+    pub fn remove_at(&mut self, at: usize) {
+        let next = self.at(at).1;
+        self.buf.drain(at..next);
+        self.len -= 1;
+    }
+
+    /// Replaces the entry at byte `at` with `s`.
+    pub fn replace_at(&mut self, at: usize, s: &[u8]) {
+        let next = self.at(at).1;
+        if next - at == entry_bytes(s.len()) {
+            let h = varint_len(s.len());
+            self.buf[at + h..at + h + s.len()].copy_from_slice(s);
+            return;
+        }
+        self.buf.splice(at..next, encode(s));
+    }
+
+    /// Removes the first entry.
+    pub fn pop_front(&mut self) -> Option<crate::bytes::Bytes> {
+        if self.len == 0 {
+            return None;
+        }
+        let (v, next) = self.at(0);
+        let v = crate::bytes::Bytes::new(v);
+        self.buf.drain(..next);
+        self.len -= 1;
+        Some(v)
+    }
+
+    /// Removes the last entry.
+    pub fn pop_back(&mut self) -> Option<crate::bytes::Bytes> {
+        if self.len == 0 {
+            return None;
+        }
+        let (v, start) = self.before(self.buf.len());
+        let v = crate::bytes::Bytes::new(v);
+        self.buf.truncate(start);
+        self.len -= 1;
+        Some(v)
+    }
+
+    /// Removes the first `n` entries.
+    pub fn drop_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        let at = self.offset_of_front(n);
+        self.buf.drain(..at);
+        self.len -= n;
+    }
+
+    /// Removes the last `n` entries.
+    pub fn drop_back(&mut self, n: usize) {
+        let n = n.min(self.len);
+        let mut at = self.buf.len();
+        for _ in 0..n {
+            at = self.before(at).1;
+        }
+        self.buf.truncate(at);
+        self.len -= n;
+    }
+
+    fn offset_of_front(&self, n: usize) -> usize {
+        let mut at = 0;
+        for _ in 0..n {
+            at = self.at(at).1;
+        }
+        at
+    }
+
+    /// Splits off the entries from `i` on into a new sequence.
+    pub fn split_off(&mut self, i: usize) -> Packed {
+        let at = self.offset_of(i);
+        let rest = Packed { buf: self.buf.split_off(at), len: self.len - i };
+        self.len = i;
+        rest
+    }
+
+    /// Gives back spare capacity when more than a quarter is unused.
+    pub fn shrink(&mut self) {
+        if self.buf.capacity() - self.buf.len() > self.buf.len() / 4 + 16 {
+            self.buf.shrink_to_fit();
+        }
+    }
+}
+
+/// The entries of a [`Packed`], from either end.
+pub struct Iter<'a> {
+    p: &'a Packed,
+    front: usize,
+    back: usize,
+    left: usize,
+}
+
+impl<'a> Iter<'a> {
+    /// Byte offset of the entry [`Iterator::next`] will yield.
+    pub fn offset(&self) -> usize {
+        self.front
+    }
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.left == 0 {
+            return None;
+        }
+        let p: &'a Packed = self.p;
+        let (v, next) = p.at(self.front);
+        self.front = next;
+        self.left -= 1;
+        Some(v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl DoubleEndedIterator for Iter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        let p = self.p;
+        let (v, start) = p.before(self.back);
+        self.back = start;
+        self.left -= 1;
+        Some(v)
+    }
+}
+
+impl ExactSizeIterator for Iter<'_> {}
+
+/// The thresholds past which a collection leaves its compact encoding,
+/// with Redis's names and defaults, changeable with `CONFIG SET`. They are
+/// read on each write, so a change applies to the next write of each key.
+pub struct Limits {
+    /// `hash-max-listpack-entries`.
+    pub hash_entries: AtomicUsize,
+    /// `hash-max-listpack-value`: bytes of a field or value.
+    pub hash_value: AtomicUsize,
+    /// `set-max-intset-entries`.
+    pub set_intset_entries: AtomicUsize,
+    /// `set-max-listpack-entries`.
+    pub set_entries: AtomicUsize,
+    /// `set-max-listpack-value`.
+    pub set_value: AtomicUsize,
+    /// `zset-max-listpack-entries`.
+    pub zset_entries: AtomicUsize,
+    /// `zset-max-listpack-value`.
+    pub zset_value: AtomicUsize,
+    /// `list-max-listpack-size`: a node's most entries if positive; if
+    /// negative, its most bytes: -1 4 KiB, -2 8 KiB, -3 16 KiB, -4 32 KiB,
+    /// -5 64 KiB.
+    pub list_size: AtomicI64,
+}
+
+/// The process's thresholds (Redis's are server-wide too).
+pub static LIMITS: Limits = Limits {
+    hash_entries: AtomicUsize::new(128),
+    hash_value: AtomicUsize::new(64),
+    set_intset_entries: AtomicUsize::new(512),
+    set_entries: AtomicUsize::new(128),
+    set_value: AtomicUsize::new(64),
+    zset_entries: AtomicUsize::new(128),
+    zset_value: AtomicUsize::new(64),
+    list_size: AtomicI64::new(-2),
+};
+
+impl Limits {
+    fn field(&self, name: &str) -> Option<&AtomicUsize> {
+        Some(match name {
+            "hash-max-listpack-entries" | "hash-max-ziplist-entries" => &self.hash_entries,
+            "hash-max-listpack-value" | "hash-max-ziplist-value" => &self.hash_value,
+            "set-max-intset-entries" => &self.set_intset_entries,
+            "set-max-listpack-entries" => &self.set_entries,
+            "set-max-listpack-value" => &self.set_value,
+            "zset-max-listpack-entries" | "zset-max-ziplist-entries" => &self.zset_entries,
+            "zset-max-listpack-value" | "zset-max-ziplist-value" => &self.zset_value,
+            _ => return None,
+        })
+    }
+
+    /// Every parameter and its value, as `CONFIG GET` shows them.
+    pub fn params(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<(&'static str, String)> = [
+            "hash-max-listpack-entries",
+            "hash-max-listpack-value",
+            "set-max-intset-entries",
+            "set-max-listpack-entries",
+            "set-max-listpack-value",
+            "zset-max-listpack-entries",
+            "zset-max-listpack-value",
+        ]
+        .iter()
+        .map(|n| (*n, self.field(n).map_or(0, |f| f.load(Ordering::Relaxed)).to_string()))
+        .collect();
+        out.push(("list-max-listpack-size", self.list_size.load(Ordering::Relaxed).to_string()));
+        out
+    }
+
+    /// Whether `name` is one of these parameters.
+    pub fn knows(name: &str) -> bool {
+        LIMITS.field(name).is_some() || name == "list-max-listpack-size" || name == "list-max-ziplist-size"
+    }
+
+    /// Checks `value` for parameter `name`: the value to set, or Redis's
+    /// reason for refusing it.
+    pub fn parse(name: &str, value: &[u8]) -> Result<i64, &'static str> {
+        let v = std::str::from_utf8(value).ok().and_then(|s| s.parse::<i64>().ok());
+        let Some(v) = v else { return Err("argument couldn't be parsed into an integer") };
+        if name.starts_with("list-") {
+            if !(-5..=i16::MAX as i64).contains(&v) || v == 0 {
+                return Err("argument must be between -5 and 32767 inclusive");
+            }
+        } else if v < 0 {
+            return Err("argument must be between 0 and 9223372036854775807 inclusive");
+        }
+        Ok(v)
+    }
+
+    /// Sets parameter `name` to `v` (checked by [`Limits::parse`]).
+    pub fn set(&self, name: &str, v: i64) {
+        match self.field(name) {
+            Some(f) => f.store(v as usize, Ordering::Relaxed),
+            None => self.list_size.store(v, Ordering::Relaxed),
+        }
+    }
+
+    /// The current value of a threshold.
+    pub fn get(f: &AtomicUsize) -> usize {
+        f.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn entries_of_every_length_class_read_back_from_both_ends() {
+        let mut p = Packed::default();
+        let items: Vec<Vec<u8>> =
+            [0usize, 1, 127, 128, 300, 16_383, 16_384, 70_000].iter().map(|&n| vec![7u8; n]).collect();
+        for i in &items {
+            p.push_back(i);
+        }
+        assert_eq!(p.iter().collect::<Vec<_>>(), items.iter().map(|v| &v[..]).collect::<Vec<_>>());
+        assert_eq!(p.iter().rev().count(), items.len());
+        assert_eq!(p.iter().next_back().unwrap().len(), 70_000);
+        assert_eq!(entry_bytes(10), 12, "a short entry costs two bytes beside its own");
+        for (i, v) in items.iter().enumerate() {
+            assert_eq!(p.get(i).unwrap(), &v[..]);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn a_packed_sequence_behaves_as_a_deque(ops in proptest::collection::vec((0u8..8, 0usize..40, proptest::collection::vec(any::<u8>(), 0..200)), 1..80)) {
+            let mut p = Packed::default();
+            let mut m: std::collections::VecDeque<Vec<u8>> = Default::default();
+            for (op, i, v) in ops {
+                match op {
+                    0 => { p.push_back(&v); m.push_back(v); }
+                    1 => { p.push_front(&v); m.push_front(v); }
+                    2 => prop_assert_eq!(p.pop_front().map(|b| b.to_vec()), m.pop_front()),
+                    3 => prop_assert_eq!(p.pop_back().map(|b| b.to_vec()), m.pop_back()),
+                    4 if i < m.len() => { p.replace_at(p.offset_of(i), &v); m[i] = v; }
+                    5 if i <= m.len() => { let at = if i == m.len() { p.bytes() } else { p.offset_of(i) }; p.insert_at(at, &v); m.insert(i, v); }
+                    6 if i < m.len() => { p.remove_at(p.offset_of(i)); m.remove(i); }
+                    7 => { let n = i % 4; p.drop_front(n); p.drop_back(n); for _ in 0..n { m.pop_front(); m.pop_back(); } }
+                    _ => {}
+                }
+                prop_assert_eq!(p.len(), m.len());
+                prop_assert_eq!(p.iter().map(|s| s.to_vec()).collect::<Vec<_>>(), m.iter().cloned().collect::<Vec<_>>());
+                prop_assert_eq!(p.iter().rev().map(|s| s.to_vec()).collect::<Vec<_>>(), m.iter().rev().cloned().collect::<Vec<_>>());
+            }
+            if m.len() > 2 {
+                let rest = p.split_off(2);
+                prop_assert_eq!(p.len() + rest.len(), m.len());
+                prop_assert_eq!(rest.iter().map(|s| s.to_vec()).collect::<Vec<_>>(), m.iter().skip(2).cloned().collect::<Vec<_>>());
+            }
+        }
+    }
+}
