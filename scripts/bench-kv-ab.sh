@@ -2,6 +2,10 @@
 # Two builds of `switchyard serve kv` against each other, alternating:
 # requests/s and the server's CPU time per request (us, all threads), for
 # redis-benchmark -t get|set -P 16 and get -P 1, four rounds each.
+# CONFIGS overrides the rows: "test depth requests" triples, e.g.
+#   CONFIGS="lpush 16 1000000;lpop 16 1000000" scripts/bench-kv-ab.sh OLD NEW
+# A pop test (lpop, rpop, spop, zpopmin) first fills its key with the
+# matching push, unmeasured, so that it pops real elements.
 #
 # usage: scripts/bench-kv-ab.sh OLD_BINARY NEW_BINARY
 set -euo pipefail
@@ -12,13 +16,18 @@ run() { # bin test P n
   local port=$((20000 + RANDOM % 20000))
   $1 serve kv --listen 127.0.0.1:$port --log-level warn >/dev/null 2>&1 & local pid=$!
   for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.05; done
+  local fill=""
+  case $2 in lpop) fill=lpush ;; rpop) fill=rpush ;; spop) fill=sadd ;; zpopmin) fill=zadd ;; esac
+  # -r makes sadd/zadd add distinct members, so the pops find some.
+  [[ -n $fill ]] && redis-benchmark -p $port -t $fill -P $3 -n $4 -c 50 -r 1000000 -q >/dev/null 2>&1
   local b=$(awk '{print $14+$15}' /proc/$pid/stat)
   local out=$(redis-benchmark -p $port -t $2 -P $3 -n $4 -c 50 -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk '{print $2}')
   local a=$(awk '{print $14+$15}' /proc/$pid/stat)
   kill $pid; wait $pid 2>/dev/null || true
   awk -v r="$out" -v t=$((a-b)) -v hz=$HZ -v n=$4 'BEGIN{printf "%s %.2f", r, t*1e6/hz/n}'
 }
-for cfg in "get 16 1000000" "set 16 1000000" "get 1 100000"; do
+IFS=';' read -r -a configs <<<"${CONFIGS:-get 16 1000000;set 16 1000000;get 1 100000}"
+for cfg in "${configs[@]}"; do
   set -- $cfg
   for round in 1 2 3 4; do
     if ((round % 2)); then o=$(run $OLD $1 $2 $3); n=$(run $NEW $1 $2 $3); else n=$(run $NEW $1 $2 $3); o=$(run $OLD $1 $2 $3); fi

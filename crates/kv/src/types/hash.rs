@@ -409,8 +409,15 @@ pub fn hrandfield(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     let all: Vec<(&[u8], &[u8])> = h.iter().collect();
     let picks: Vec<usize> = super::pick_indices(&mut rng, all.len(), count);
-    resp::array(ex.out, picks.len() * (1 + with_values as usize));
+    if with_values {
+        ex.out.pairs(picks.len());
+    } else {
+        resp::array(ex.out, picks.len());
+    }
     for i in picks {
+        if with_values {
+            ex.out.pair();
+        }
         ex.out.item(all[i].0);
         if with_values {
             ex.out.item(all[i].1);

@@ -392,7 +392,7 @@ fn pop_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], left: bool) -> Outcome {
     drop(s);
     match (count, popped) {
         (None, p) => ex.out.value_or_null(p.as_ref().and_then(|p| p.first())),
-        (Some(_), None) => resp::null_array(ex.out),
+        (Some(_), None) => ex.out.null_array(),
         (Some(_), Some(p)) => {
             resp::array(ex.out, p.len());
             for v in &p {
@@ -624,7 +624,7 @@ pub fn lpos(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         }
         None => match found.first() {
             Some(&i) => resp::integer(ex.out, i),
-            None => resp::null(ex.out),
+            None => ex.out.null(),
         },
     }
     Ok(())
@@ -637,7 +637,7 @@ fn move_generic(ex: &mut Exec<'_>, src: &[u8], dst: &[u8], from_left: bool, to_l
     let mut locked = ex.db().lock_keys([src, dst]);
     if locked.shard(src).read::<List>(src, now)?.is_none() {
         drop(locked);
-        resp::null(ex.out);
+        ex.out.null();
         return Ok(());
     }
     if let Some(v) = locked.shard(dst).peek_value(dst, now) {
@@ -646,7 +646,7 @@ fn move_generic(ex: &mut Exec<'_>, src: &[u8], dst: &[u8], from_left: bool, to_l
     let v = locked.shard(src).write::<List, _>(src, now, false, |l| l.pop(from_left))?.flatten();
     let Some(v) = v else {
         drop(locked);
-        resp::null(ex.out);
+        ex.out.null();
         return Ok(());
     };
     locked.shard(dst).write::<List, _>(dst, now, true, |l| l.push(to_left, v.clone()))?;
@@ -718,7 +718,7 @@ pub fn lmpop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             return Ok(());
         }
     }
-    resp::null_array(ex.out);
+    ex.out.null_array();
     Ok(())
 }
 

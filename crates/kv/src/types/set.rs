@@ -228,9 +228,9 @@ pub fn smembers(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     match s.read::<Set>(&a[1], now)? {
-        None => resp::array(ex.out, 0),
+        None => ex.out.set(0),
         Some(set) => {
-            resp::array(ex.out, set.len());
+            ex.out.set(set.len());
             for m in set.iter() {
                 ex.out.value(&m);
             }
@@ -297,8 +297,9 @@ pub fn spop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     drop(s);
     match count {
         None => ex.out.value_or_null(popped.first()),
+        // A set under RESP3, as Redis 7's.
         Some(_) => {
-            resp::array(ex.out, popped.len());
+            ex.out.set(popped.len());
             for m in &popped {
                 ex.out.value(m);
             }
@@ -413,7 +414,7 @@ enum Op {
 }
 
 fn reply_members(ex: &mut Exec<'_>, members: &Set) -> Outcome {
-    resp::array(ex.out, members.len());
+    ex.out.set(members.len());
     for m in members.iter() {
         ex.out.value(&m);
     }

@@ -16,6 +16,7 @@ use super::order::Order;
 use super::{pick_indices, Kind, Rng, Value, ELEMENT_OVERHEAD_BYTES, REWRITE_ITEMS_PER_COMMAND};
 use crate::bytes::Bytes;
 use crate::command::{int, is, Arg, Exec, Outcome, SYNTAX};
+use crate::reply::Protocol;
 use crate::store::Ttl;
 
 /// A sorted set, with a running count of its members' bytes.
@@ -133,8 +134,17 @@ fn score_arg(a: &[u8]) -> Result<f64, Cow<'static, str>> {
     parse_score(a).ok_or(Cow::Borrowed("ERR value is not a valid float"))
 }
 
+/// A score: a bulk string under RESP2, a double under RESP3, as Redis 7.
 fn bulk_score(ex: &mut Exec<'_>, x: f64) {
-    resp::bulk(ex.out, format_score(x).as_bytes());
+    let text = format_score(x);
+    match ex.out.protocol {
+        Protocol::Resp2 => resp::bulk(ex.out, text.as_bytes()),
+        Protocol::Resp3 => {
+            ex.out.push(b',');
+            ex.out.extend_from_slice(text.as_bytes());
+            ex.out.extend_from_slice(b"\r\n");
+        }
+    }
 }
 
 fn log_zadd(ex: &mut Exec<'_>, key: &[u8], pairs: &[(f64, &[u8])]) {
@@ -269,7 +279,7 @@ pub fn zadd(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
                 Ok(())
             }
             None => {
-                resp::null(ex.out);
+                ex.out.null();
                 Ok(())
             }
         };
@@ -303,7 +313,7 @@ pub fn zscore(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let v = ex.db().lock(&a[1]).read::<ZSet>(&a[1], now)?.and_then(|z| z.score(&a[2]));
     match v {
         Some(x) => bulk_score(ex, x),
-        None => resp::null(ex.out),
+        None => ex.out.null(),
     }
     Ok(())
 }
@@ -318,7 +328,7 @@ pub fn zmscore(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     for x in scores {
         match x {
             Some(x) => bulk_score(ex, x),
-            None => resp::null(ex.out),
+            None => ex.out.null(),
         }
     }
     Ok(())
@@ -505,12 +515,19 @@ fn reply_range(ex: &mut Exec<'_>, key: &[u8], q: &Query) -> Outcome {
         return Ok(());
     };
     let ranks = q.ranks(z);
-    resp::array(ex.out, ranks.len() * (1 + q.with_scores as usize));
+    if q.with_scores {
+        ex.out.pairs(ranks.len());
+    } else {
+        resp::array(ex.out, ranks.len());
+    }
     for r in ranks {
         if let Some((score, m)) = z.nth(r) {
+            if q.with_scores {
+                ex.out.pair();
+            }
             ex.out.value(m);
             if q.with_scores {
-                resp::bulk(ex.out, format_score(score).as_bytes());
+                bulk_score(ex, score);
             }
         }
     }
@@ -614,7 +631,7 @@ fn rank_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], rev: bool) -> Outcome {
     match r {
         Some(r) => ex.int(r as i64),
         None => {
-            resp::null(ex.out);
+            ex.out.null();
             Ok(())
         }
     }
@@ -705,8 +722,16 @@ fn pop_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], max: bool) -> Outcome {
     let members: Vec<Bytes> = popped.iter().map(|(_, m)| m.clone()).collect();
     log_zrem(ex, &a[1], &members);
     drop(s);
-    resp::array(ex.out, popped.len() * 2);
+    // With a count, RESP3 pairs each member with its score, as Redis 7.
+    if a.len() > 2 {
+        ex.out.pairs(popped.len());
+    } else {
+        resp::array(ex.out, popped.len() * 2);
+    }
     for (score, m) in &popped {
+        if a.len() > 2 {
+            ex.out.pair();
+        }
         ex.out.value(m);
         bulk_score(ex, *score);
     }
@@ -887,12 +912,19 @@ pub fn zrandmember(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         return Ok(());
     };
     let picks = pick_indices(&mut rng, z.len(), count);
-    resp::array(ex.out, picks.len() * (1 + with_scores as usize));
+    if with_scores {
+        ex.out.pairs(picks.len());
+    } else {
+        resp::array(ex.out, picks.len());
+    }
     for r in picks {
         if let Some((score, m)) = z.nth(r) {
+            if with_scores {
+                ex.out.pair();
+            }
             ex.out.value(m);
             if with_scores {
-                resp::bulk(ex.out, format_score(score).as_bytes());
+                bulk_score(ex, score);
             }
         }
     }
