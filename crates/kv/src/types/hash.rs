@@ -435,7 +435,7 @@ pub fn hscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     // A listpack answers in one call with cursor 0, as Redis's does.
     let opts = if h.table().is_none() { opts.whole() } else { opts };
-    let (next, items) = opts.page(h.iter(), |(f, _)| f);
+    let (next, items) = opts.page(h.iter(), h.len(), |(f, _)| f);
     let mut flat: Vec<Bytes> = Vec::with_capacity(items.len() * 2);
     for (f, v) in items {
         flat.push(Bytes::new(f));

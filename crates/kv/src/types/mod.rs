@@ -294,17 +294,53 @@ impl ScanOptions {
         ScanOptions { cursor: 0, count: usize::MAX, ..self }
     }
 
-    /// One page of `items`: the next cursor (0 at the end) and the items of
-    /// this page whose `name` matches. The cursor is a position in the
-    /// collection's iteration order, which stays put while the collection
-    /// is unchanged.
-    pub fn page<T>(&self, items: impl Iterator<Item = T>, name: impl Fn(&T) -> &[u8]) -> (u64, Vec<T>) {
-        let mut items = items.skip(self.cursor.min(usize::MAX as u64) as usize);
-        let page: Vec<T> = items.by_ref().take(self.count).collect();
-        let next = if items.next().is_some() { self.cursor + page.len() as u64 } else { 0 };
-        let page = page.into_iter().filter(|t| self.pattern.as_ref().is_none_or(|g| g.matches(name(t)))).collect();
+    /// One page of a collection's elements, for a cursor that must hold
+    /// while the collection changes between calls (a hash table that grows
+    /// or shrinks reorders everything).
+    ///
+    /// Elements are visited in the order of [`scan_hash`] of their names,
+    /// which nothing about the collection changes, and the cursor is the
+    /// hash to go on from: so every element present for the whole scan is
+    /// returned (at least once, exactly once if its hash is unique), and a
+    /// scan ends after at most [`SCAN_PAGES`] calls past `COUNT`'s pages.
+    /// Each call is O(n) (it hashes every element), which is why a page is
+    /// at least `len / SCAN_PAGES` elements: `COUNT` is a hint, as in Redis.
+    /// The elements of this page whose name matches `MATCH`, and the next
+    /// cursor (0 at the end).
+    pub fn page<T>(&self, items: impl Iterator<Item = T>, len: usize, name: impl Fn(&T) -> &[u8]) -> (u64, Vec<T>) {
+        let size = self.count.max(len.div_ceil(SCAN_PAGES)).max(1);
+        let mut left: Vec<(u64, T)> =
+            items.map(|t| (scan_hash(name(&t)), t)).filter(|(h, _)| *h >= self.cursor).collect();
+        let next = if left.len() <= size {
+            0
+        } else {
+            left.select_nth_unstable_by_key(size - 1, |(h, _)| *h);
+            let last = left[size - 1].0;
+            // Elements of the same hash go together, so the cursor can pass them.
+            left.retain(|(h, _)| *h <= last);
+            last.checked_add(1).unwrap_or(0)
+        };
+        let page = left
+            .into_iter()
+            .map(|(_, t)| t)
+            .filter(|t| self.pattern.as_ref().is_none_or(|g| g.matches(name(t))))
+            .collect();
         (next, page)
     }
+}
+
+/// Most calls a scan of a big encoding takes when `COUNT` is small.
+pub const SCAN_PAGES: usize = 32;
+
+/// The order in which scans visit a big encoding: a hash of the element's
+/// name, keyed per process so that clients cannot line elements up, and
+/// fixed for the process's life so that a cursor survives any change to
+/// the collection. (Not the table's own hash: that one's bucket order
+/// changes when the table grows.)
+pub fn scan_hash(name: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    static KEY: std::sync::OnceLock<std::collections::hash_map::RandomState> = std::sync::OnceLock::new();
+    KEY.get_or_init(Default::default).hash_one(name)
 }
 
 /// The reply of a `*SCAN`: the next cursor and the elements.

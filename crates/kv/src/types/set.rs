@@ -516,7 +516,7 @@ pub fn sscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     // An intset or listpack answers in one call with cursor 0, as Redis's.
     let opts = if set.is_compact() { opts.whole() } else { opts };
-    let (next, items) = opts.page(set.iter(), |m| m);
+    let (next, items) = opts.page(set.iter(), set.len(), |m| m);
     drop(s);
     super::scan_reply(ex, next, &items.iter().collect::<Vec<_>>())
 }

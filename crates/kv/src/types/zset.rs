@@ -938,7 +938,7 @@ pub fn zscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let Some(z) = s.read::<ZSet>(&a[1], now)? else {
         return super::scan_reply(ex, 0, &[]);
     };
-    let (next, items) = opts.page(z.iter(), |(_, m)| m);
+    let (next, items) = opts.page(z.iter(), z.len(), |(_, m)| m);
     let flat: Vec<Bytes> =
         items.into_iter().flat_map(|(score, m)| [m.clone(), Bytes::new(format_score(score).as_bytes())]).collect();
     drop(s);

@@ -644,6 +644,76 @@ fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes
     assert_eq!(server.stop().code(), Some(0));
 }
 
+/// Scans `key` with `scan` (HSCAN, SSCAN or ZSCAN) COUNT 10, calling
+/// `change` between calls; the names returned (fields or members) and the
+/// number of calls.
+fn scan_while_changing(
+    con: &mut redis::Connection,
+    scan: &str,
+    key: &str,
+    mut change: impl FnMut(&mut redis::Connection, usize),
+) -> (BTreeSet<String>, usize) {
+    let (mut cursor, mut seen, mut calls) = ("0".to_string(), BTreeSet::new(), 0);
+    loop {
+        let (next, items): (String, Vec<String>) = q(con, &[scan, key, &cursor, "COUNT", "10"]);
+        // Names and values (or scores) alternate, except in SSCAN.
+        let step = if scan == "SSCAN" { 1 } else { 2 };
+        seen.extend(items.into_iter().step_by(step));
+        calls += 1;
+        assert!(calls < 1000, "{scan} does not end");
+        if next == "0" {
+            return (seen, calls);
+        }
+        cursor = next;
+        change(con, calls);
+    }
+}
+
+#[test]
+fn scans_return_every_element_present_throughout_while_tables_grow_and_shrink() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let keep: Vec<String> = (0..300).map(|i| format!("keep{i}")).collect();
+    for k in &keep {
+        q::<i64>(con, &["HSET", "h", k, "v"]);
+        q::<i64>(con, &["SADD", "s", k]);
+        q::<i64>(con, &["ZADD", "z", "1", k]);
+    }
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "h"]), "hashtable");
+    // Between calls: the table grows (thousands of new elements), then
+    // shrinks (they go again), and the kept elements' scores change.
+    let churn = |con: &mut redis::Connection, call: usize, add: &str, del: &str, key: &str| {
+        if call < 4 {
+            for i in 0..1000 {
+                let name = format!("tmp{call}-{i}");
+                let args: Vec<&str> =
+                    if add == "ZADD" { vec![add, key, "2", &name] } else { vec![add, key, &name, "v"] };
+                let args = if add == "SADD" { vec![add, key, &name] } else { args };
+                q::<i64>(con, &args);
+            }
+        } else if call < 8 {
+            for i in 0..1000 {
+                q::<i64>(con, &[del, key, &format!("tmp{}-{i}", call - 4)]);
+            }
+        } else if add == "ZADD" {
+            q::<i64>(con, &["ZADD", key, &call.to_string(), &format!("keep{}", call % 300)]);
+        }
+    };
+    for (scan, add, del, key) in
+        [("HSCAN", "HSET", "HDEL", "h"), ("SSCAN", "SADD", "SREM", "s"), ("ZSCAN", "ZADD", "ZREM", "z")]
+    {
+        let (seen, calls) = scan_while_changing(con, scan, key, |con, call| churn(con, call, add, del, key));
+        let missing: Vec<&String> = keep.iter().filter(|k| !seen.contains(*k)).collect();
+        assert!(missing.is_empty(), "{scan} missed {missing:?} over {calls} calls");
+        assert!(calls > 4, "{scan} took {calls} calls: the changes happened mid-scan");
+    }
+    // A small encoding answers everything at once, with cursor 0.
+    q::<i64>(con, &["HSET", "small", "a", "1", "b", "2"]);
+    let (next, items): (String, Vec<String>) = q(con, &["HSCAN", "small", "0", "COUNT", "1"]);
+    assert_eq!((next.as_str(), items.len()), ("0", 4));
+    assert_eq!(server.stop().code(), Some(0));
+}
+
 #[test]
 fn collections_count_against_maxmemory() {
     let server = start(&[]);
