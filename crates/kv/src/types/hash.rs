@@ -14,46 +14,83 @@ use crate::bytes::Bytes;
 use crate::command::{float, int, Arg, Exec, Outcome};
 use crate::long_double::LongDouble;
 
-/// A hash: fields to values, with a running count of their bytes.
+/// A hash: fields to values.
+///
+/// As wide as two pointers, so that a [`super::Value`] holds it without a
+/// box: a small hash is one allocation, its listpack.
 #[derive(Clone, Debug)]
 pub struct Hash {
     enc: Encoding,
-    /// Bytes of every field and value.
-    bytes: usize,
 }
 
 /// How a hash holds its fields, as Redis's `OBJECT ENCODING` names them.
 #[derive(Clone, Debug)]
 enum Encoding {
-    /// Fields and values alternating in one buffer, searched linearly: at
-    /// most `hash-max-listpack-entries` fields, none longer than
-    /// `hash-max-listpack-value`, nor any value.
-    Listpack(Packed),
+    /// Fields and values alternating in one exactly sized buffer (see
+    /// [`packed`]), searched linearly: at most `hash-max-listpack-entries`
+    /// fields, none longer than `hash-max-listpack-value`, nor any value.
+    Listpack(Box<[u8]>),
     /// A hash table, once the hash outgrew the listpack; a hash never goes
     /// back, as in Redis.
-    Hashtable(HashMap<Bytes, Bytes>),
+    Hashtable(Box<Table>),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Table {
+    map: HashMap<Bytes, Bytes>,
+    /// Bytes of every field and value.
+    bytes: usize,
 }
 
 impl Default for Hash {
     fn default() -> Hash {
-        Hash { enc: Encoding::Listpack(Packed::default()), bytes: 0 }
+        Hash { enc: Encoding::Listpack(Box::default()) }
     }
+}
+
+/// Byte offset of `field` in listpack `buf`.
+fn find(buf: &[u8], field: &[u8]) -> Option<usize> {
+    let mut it = packed::entries(buf);
+    loop {
+        let at = it.offset();
+        let f = it.next()?;
+        it.next();
+        if f == field {
+            return Some(at);
+        }
+    }
+}
+
+/// Changes listpack `buf` through a [`Packed`], leaving it exactly sized.
+fn edit<R>(buf: &mut Box<[u8]>, change: impl FnOnce(&mut Packed) -> R) -> R {
+    let mut p = Packed::from_vec(std::mem::take(buf).into_vec());
+    let r = change(&mut p);
+    *buf = p.into_vec().into_boxed_slice();
+    r
 }
 
 impl Hash {
     /// Fields held.
     pub fn len(&self) -> usize {
         match &self.enc {
-            Encoding::Listpack(p) => p.len() / 2,
-            Encoding::Hashtable(m) => m.len(),
+            Encoding::Listpack(p) => packed::entries(p).count() / 2,
+            Encoding::Hashtable(t) => t.map.len(),
+        }
+    }
+
+    /// No fields: O(1), where [`Hash::len`] walks a listpack.
+    pub fn is_empty(&self) -> bool {
+        match &self.enc {
+            Encoding::Listpack(p) => p.is_empty(),
+            Encoding::Hashtable(t) => t.map.is_empty(),
         }
     }
 
     /// Estimated bytes held.
     pub fn mem(&self) -> usize {
         match &self.enc {
-            Encoding::Listpack(p) => p.bytes(),
-            Encoding::Hashtable(m) => self.bytes + m.len() * ELEMENT_OVERHEAD_BYTES,
+            Encoding::Listpack(p) => p.len(),
+            Encoding::Hashtable(t) => t.bytes + t.map.len() * ELEMENT_OVERHEAD_BYTES,
         }
     }
 
@@ -65,36 +102,21 @@ impl Hash {
         }
     }
 
-    /// Byte offset of `field` in a listpack.
-    fn find(p: &Packed, field: &[u8]) -> Option<usize> {
-        let mut it = p.iter();
-        loop {
-            let at = it.offset();
-            let f = it.next()?;
-            it.next();
-            if f == field {
-                return Some(at);
-            }
-        }
-    }
-
     /// The value of `field`.
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match &self.enc {
-            Encoding::Listpack(p) => Self::find(p, field).map(|at| p.at(p.at(at).1).0),
-            Encoding::Hashtable(m) => m.get(field).map(|v| &v[..]),
+            Encoding::Listpack(p) => find(p, field).map(|at| packed::entry_at(p, packed::entry_at(p, at).1).0),
+            Encoding::Hashtable(t) => t.map.get(field).map(|v| &v[..]),
         }
     }
 
     fn convert_to_table(&mut self) {
-        if let Encoding::Listpack(p) = &self.enc {
-            let mut m = HashMap::with_capacity(p.len());
-            let mut it = p.iter();
-            while let (Some(f), Some(v)) = (it.next(), it.next()) {
-                m.insert(Bytes::new(f), Bytes::new(v));
-            }
-            self.enc = Encoding::Hashtable(m);
+        let mut t = Table::default();
+        for (f, v) in self.iter() {
+            t.bytes += f.len() + v.len();
+            t.map.insert(Bytes::new(f), Bytes::new(v));
         }
+        self.enc = Encoding::Hashtable(Box::new(t));
     }
 
     /// Sets `field` to `value`; true if the field is new. Leaves the
@@ -102,58 +124,59 @@ impl Hash {
     pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
         if let Encoding::Listpack(p) = &self.enc {
             let long = Limits::get(&LIMITS.hash_value);
-            let full = || Self::find(p, field).is_none() && p.len() / 2 >= Limits::get(&LIMITS.hash_entries);
+            let full = || find(p, field).is_none() && self.len() >= Limits::get(&LIMITS.hash_entries);
             if field.len() > long || value.len() > long || full() {
                 self.convert_to_table();
             }
         }
-        self.bytes += value.len();
         match &mut self.enc {
-            Encoding::Listpack(p) => match Self::find(p, field) {
-                Some(at) => {
-                    let vat = p.at(at).1;
-                    self.bytes -= p.at(vat).0.len();
-                    p.replace_at(vat, value);
-                    false
+            Encoding::Listpack(buf) => {
+                let found = find(buf, field);
+                edit(buf, |p| match found {
+                    Some(at) => {
+                        let vat = p.at(at).1;
+                        p.replace_at(vat, value);
+                        false
+                    }
+                    None => {
+                        p.push_back(field);
+                        p.push_back(value);
+                        true
+                    }
+                })
+            }
+            Encoding::Hashtable(t) => {
+                t.bytes += value.len();
+                match t.map.get_mut(field) {
+                    Some(old) => {
+                        t.bytes -= old.len();
+                        *old = Bytes::new(value);
+                        false
+                    }
+                    None => {
+                        t.bytes += field.len();
+                        t.map.insert(Bytes::new(field), Bytes::new(value));
+                        true
+                    }
                 }
-                None => {
-                    self.bytes += field.len();
-                    p.push_back(field);
-                    p.push_back(value);
-                    true
-                }
-            },
-            Encoding::Hashtable(m) => match m.get_mut(field) {
-                Some(old) => {
-                    self.bytes -= old.len();
-                    *old = Bytes::new(value);
-                    false
-                }
-                None => {
-                    self.bytes += field.len();
-                    m.insert(Bytes::new(field), Bytes::new(value));
-                    true
-                }
-            },
+            }
         }
     }
 
     /// Removes `field`; true if it was there.
     pub fn remove(&mut self, field: &[u8]) -> bool {
         match &mut self.enc {
-            Encoding::Listpack(p) => match Self::find(p, field) {
-                Some(at) => {
-                    let vat = p.at(at).1;
-                    self.bytes -= field.len() + p.at(vat).0.len();
+            Encoding::Listpack(buf) => match find(buf, field) {
+                Some(at) => edit(buf, |p| {
                     p.remove_at(at);
                     p.remove_at(at);
                     true
-                }
+                }),
                 None => false,
             },
-            Encoding::Hashtable(m) => match m.remove_entry(field) {
+            Encoding::Hashtable(t) => match t.map.remove_entry(field) {
                 Some((f, v)) => {
-                    self.bytes -= f.len() + v.len();
+                    t.bytes -= f.len() + v.len();
                     true
                 }
                 None => false,
@@ -165,19 +188,15 @@ impl Hash {
     /// no particular order for a hash table.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         let (packed, table) = match &self.enc {
-            Encoding::Listpack(p) => (Some(Pairs(p.iter())), None),
-            Encoding::Hashtable(m) => (None, Some(m.iter().map(|(f, v)| (&f[..], &v[..])))),
+            Encoding::Listpack(p) => (Some(Pairs(packed::entries(p))), None),
+            Encoding::Hashtable(t) => (None, Some(t.map.iter().map(|(f, v)| (&f[..], &v[..])))),
         };
         packed.into_iter().flatten().chain(table.into_iter().flatten())
     }
 
-    /// The hash table, for a cursor that must survive resizing; `None` for
-    /// a listpack.
-    pub fn table(&self) -> Option<&HashMap<Bytes, Bytes>> {
-        match &self.enc {
-            Encoding::Listpack(_) => None,
-            Encoding::Hashtable(m) => Some(m),
-        }
+    /// Whether the hash is a hash table (which `HSCAN` pages through).
+    pub fn is_table(&self) -> bool {
+        matches!(self.enc, Encoding::Hashtable(_))
     }
 }
 
@@ -434,7 +453,7 @@ pub fn hscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         return super::scan_reply(ex, 0, &[]);
     };
     // A listpack answers in one call with cursor 0, as Redis's does.
-    let opts = if h.table().is_none() { opts.whole() } else { opts };
+    let opts = if h.is_table() { opts } else { opts.whole() };
     let (next, items) = opts.page(h.iter(), h.len(), |(f, _)| f);
     let mut flat: Vec<Bytes> = Vec::with_capacity(items.len() * 2);
     for (f, v) in items {

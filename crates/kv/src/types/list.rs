@@ -59,9 +59,9 @@ impl List {
         self.len
     }
 
-    /// Estimated bytes held.
+    /// Estimated bytes held: O(1).
     pub fn mem(&self) -> usize {
-        self.nodes.iter().map(Packed::bytes).sum::<usize>() + self.nodes.len() * 48
+        self.bytes + self.len * 2 + self.nodes.len() * 48
     }
 
     /// The name `OBJECT ENCODING` answers.
@@ -111,6 +111,10 @@ impl List {
             _ => {
                 let mut node = Packed::default();
                 node.push_back(&v);
+                if self.nodes.capacity() == 0 {
+                    // Most lists have one node: no room for more until needed.
+                    self.nodes.reserve_exact(1);
+                }
                 if left {
                     self.nodes.push_front(node)
                 } else {
@@ -119,6 +123,17 @@ impl List {
             }
         }
         self.quick |= self.nodes.len() > 1;
+    }
+
+    /// Gives a listpack's spare room back after a write: a small list
+    /// costs what its elements take, as Redis's. (A quicklist keeps its
+    /// nodes' room, at most an eighth, for the pushes that follow.)
+    pub fn fit(&mut self) {
+        if !self.quick {
+            if let Some(n) = self.nodes.front_mut() {
+                n.fit();
+            }
+        }
     }
 
     /// Every element, front to back.
@@ -326,6 +341,7 @@ fn push_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], left: bool, only_existing: boo
             for v in &a[2..] {
                 l.push(left, Bytes::new(v));
             }
+            l.fit();
             l.len()
         })?
         .unwrap_or(0);

@@ -54,8 +54,8 @@ impl From<WrongType> for Cow<'static, str> {
 pub enum Value {
     /// A string.
     Str(Bytes),
-    /// A hash of fields to values.
-    Hash(Box<Hash>),
+    /// A hash of fields to values (two pointers wide: not boxed).
+    Hash(Hash),
     /// A list.
     List(Box<List>),
     /// A set.
@@ -85,7 +85,7 @@ impl Value {
             Value::Hash(h) => h.encoding(),
             Value::List(l) => l.encoding(),
             Value::Set(s) => s.encoding(),
-            Value::ZSet(_) => "treap",
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -198,7 +198,27 @@ macro_rules! kind {
     };
 }
 
-kind!(Hash);
+impl Kind for Hash {
+    fn of(v: &Value) -> Result<&Self, WrongType> {
+        match v {
+            Value::Hash(c) => Ok(c),
+            _ => Err(WrongType),
+        }
+    }
+    fn of_mut(v: &mut Value) -> Result<&mut Self, WrongType> {
+        match v {
+            Value::Hash(c) => Ok(c),
+            _ => Err(WrongType),
+        }
+    }
+    fn wrap(self) -> Value {
+        Value::Hash(self)
+    }
+    fn is_empty(&self) -> bool {
+        Hash::is_empty(self)
+    }
+}
+
 kind!(List);
 kind!(Set);
 kind!(ZSet);
@@ -361,6 +381,7 @@ mod tests {
     #[test]
     fn a_value_is_as_wide_as_a_string() {
         assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Hash>(), 16, "a hash fits in a value unboxed");
     }
 
     #[test]

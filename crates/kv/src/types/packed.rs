@@ -66,40 +66,36 @@ impl Packed {
 
     /// The entry starting at byte `at`, and where the next one starts.
     pub fn at(&self, at: usize) -> (&[u8], usize) {
-        let (mut n, mut shift, mut i) = (0usize, 0, at);
-        loop {
-            let b = self.buf[i];
-            n |= ((b & 0x7f) as usize) << shift;
-            i += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
-        let head = i - at;
-        (&self.buf[i..i + n], i + n + head)
+        entry_at(&self.buf, at)
     }
 
-    /// The entry ending just before byte `end`, and where it starts.
     fn before(&self, end: usize) -> (&[u8], usize) {
-        let (mut n, mut shift, mut i) = (0usize, 0, end);
-        loop {
-            i -= 1;
-            let b = self.buf[i];
-            n |= ((b & 0x7f) as usize) << shift;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
-        let head = end - i;
-        let start = i - n - head;
-        (&self.buf[i - n..i], start)
+        entry_before(&self.buf, end)
     }
 
     /// Every entry, first to last.
     pub fn iter(&self) -> Iter<'_> {
-        Iter { p: self, front: 0, back: self.buf.len(), left: self.len }
+        entries(&self.buf)
+    }
+
+    /// The packed entries of `buf` (as [`Packed::into_vec`] gave them).
+    pub fn from_vec(buf: Vec<u8>) -> Packed {
+        let len = entries(&buf).count();
+        Packed { buf, len }
+    }
+
+    /// The buffer, to keep elsewhere (see [`entries`]).
+    pub fn into_vec(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Makes room for `n` more bytes, growing by an eighth at least: the
+    /// spare room stays small (a listpack of Redis grows by exactly what
+    /// it needs, reallocating each time) while growth stays amortised.
+    fn room(&mut self, n: usize) {
+        if self.buf.capacity() - self.buf.len() < n {
+            self.buf.reserve_exact(n.max(self.buf.len() / 8).max(16));
+        }
     }
 
     /// Byte offset of entry `i` (which must exist), walking from the nearer
@@ -127,6 +123,7 @@ impl Packed {
 
     /// Appends `s`.
     pub fn push_back(&mut self, s: &[u8]) {
+        self.room(entry_bytes(s.len()));
         push_varint(&mut self.buf, s.len());
         let head = self.buf.len() - varint_len(s.len());
         self.buf.extend_from_slice(s);
@@ -143,6 +140,7 @@ impl Packed {
         if at == self.buf.len() {
             return self.push_back(s);
         }
+        self.room(entry_bytes(s.len()));
         self.buf.splice(at..at, encode(s));
         self.len += 1;
     }
@@ -167,6 +165,7 @@ impl Packed {
             self.buf[at + h..at + h + s.len()].copy_from_slice(s);
             return;
         }
+        self.room(entry_bytes(s.len()).saturating_sub(next - at));
         self.buf.splice(at..next, encode(s));
     }
 
@@ -229,6 +228,11 @@ impl Packed {
         rest
     }
 
+    /// Gives back all spare capacity.
+    pub fn fit(&mut self) {
+        self.buf.shrink_to_fit();
+    }
+
     /// Gives back spare capacity when more than a quarter is unused.
     pub fn shrink(&mut self) {
         if self.buf.capacity() - self.buf.len() > self.buf.len() / 4 + 16 {
@@ -237,12 +241,48 @@ impl Packed {
     }
 }
 
+/// The entry of `buf` starting at byte `at`, and where the next one starts.
+pub fn entry_at(buf: &[u8], at: usize) -> (&[u8], usize) {
+    let (mut n, mut shift, mut i) = (0usize, 0, at);
+    loop {
+        let b = buf[i];
+        n |= ((b & 0x7f) as usize) << shift;
+        i += 1;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    let head = i - at;
+    (&buf[i..i + n], i + n + head)
+}
+
+/// The entry of `buf` ending just before byte `end`, and where it starts.
+fn entry_before(buf: &[u8], end: usize) -> (&[u8], usize) {
+    let (mut n, mut shift, mut i) = (0usize, 0, end);
+    loop {
+        i -= 1;
+        let b = buf[i];
+        n |= ((b & 0x7f) as usize) << shift;
+        if b & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    let head = end - i;
+    (&buf[i - n..i], i - n - head)
+}
+
+/// The entries of a packed buffer, from either end.
+pub fn entries(buf: &[u8]) -> Iter<'_> {
+    Iter { buf, front: 0, back: buf.len() }
+}
+
 /// The entries of a [`Packed`], from either end.
 pub struct Iter<'a> {
-    p: &'a Packed,
+    buf: &'a [u8],
     front: usize,
     back: usize,
-    left: usize,
 }
 
 impl<'a> Iter<'a> {
@@ -256,35 +296,25 @@ impl<'a> Iterator for Iter<'a> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        if self.left == 0 {
+        if self.front >= self.back {
             return None;
         }
-        let p: &'a Packed = self.p;
-        let (v, next) = p.at(self.front);
+        let (v, next) = entry_at(self.buf, self.front);
         self.front = next;
-        self.left -= 1;
         Some(v)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
     }
 }
 
 impl DoubleEndedIterator for Iter<'_> {
     fn next_back(&mut self) -> Option<Self::Item> {
-        if self.left == 0 {
+        if self.back <= self.front {
             return None;
         }
-        let p = self.p;
-        let (v, start) = p.before(self.back);
+        let (v, start) = entry_before(self.buf, self.back);
         self.back = start;
-        self.left -= 1;
         Some(v)
     }
 }
-
-impl ExactSizeIterator for Iter<'_> {}
 
 /// The thresholds past which a collection leaves its compact encoding,
 /// with Redis's names and defaults, changeable with `CONFIG SET`. They are

@@ -496,7 +496,7 @@ fn generic_commands_work_on_every_type() {
     // OBJECT ENCODING.
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "hash"]), "listpack");
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "list"]), "listpack");
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "zset"]), "treap");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "zset"]), "listpack");
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "set"]), "listpack");
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "string"]), "embstr");
     q::<String>(con, &["SET", "n", "12"]);
@@ -571,6 +571,8 @@ fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes
         ("set-max-listpack-entries", "128"),
         ("set-max-listpack-value", "64"),
         ("list-max-listpack-size", "-2"),
+        ("zset-max-listpack-entries", "128"),
+        ("zset-max-listpack-value", "64"),
     ] {
         let at = defaults.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} in {defaults:?}"));
         assert_eq!(defaults[at + 1], value, "{name}");
@@ -620,6 +622,16 @@ fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes
     assert_eq!(q::<i64>(con, &["LLEN", "l"]), 90);
     q::<String>(con, &["LTRIM", "l", "0", "9"]);
     assert_eq!(enc(con, "l"), "listpack");
+    // Sorted sets: a listpack up to 128 members of at most 64 bytes.
+    for i in 0..128 {
+        q::<i64>(con, &["ZADD", "z", &i.to_string(), &format!("m{i}")]);
+    }
+    assert_eq!(enc(con, "z"), "listpack");
+    q::<i64>(con, &["ZADD", "z", "1", "one-more"]);
+    assert_eq!(enc(con, "z"), "skiplist");
+    assert_eq!(q::<i64>(con, &["ZRANK", "z", "m5"]), 6);
+    q::<i64>(con, &["ZADD", "z2", "1", &"z".repeat(65)]);
+    assert_eq!(enc(con, "z2"), "skiplist");
     // CONFIG SET applies to the next write of each key.
     q::<String>(con, &["CONFIG", "SET", "hash-max-listpack-entries", "2", "list-max-listpack-size", "3"]);
     assert_eq!(
