@@ -14,11 +14,26 @@
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 /// A sequence of byte strings packed into one buffer.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// The entries are `buf[start..]`: room freed or made at the front (a
+/// pop, or a push that found no room) stays there for the next push at
+/// the front, so that pushes and pops at either end are amortised O(1)
+/// rather than a move of the whole buffer. Offsets in the methods below
+/// count from `start`.
+#[derive(Clone, Debug, Default)]
 pub struct Packed {
     buf: Vec<u8>,
+    start: usize,
     len: usize,
 }
+
+impl PartialEq for Packed {
+    fn eq(&self, other: &Packed) -> bool {
+        self.len == other.len && self.buf[self.start..] == other.buf[other.start..]
+    }
+}
+
+impl Eq for Packed {}
 
 /// Bytes the varint of `n` takes.
 fn varint_len(mut n: usize) -> usize {
@@ -59,42 +74,48 @@ impl Packed {
         self.len
     }
 
-    /// Bytes of the buffer in use.
+    /// Bytes of the entries.
     pub fn bytes(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
+    }
+
+    fn data(&self) -> &[u8] {
+        &self.buf[self.start..]
     }
 
     /// The entry starting at byte `at`, and where the next one starts.
     pub fn at(&self, at: usize) -> (&[u8], usize) {
-        entry_at(&self.buf, at)
+        entry_at(self.data(), at)
     }
 
     fn before(&self, end: usize) -> (&[u8], usize) {
-        entry_before(&self.buf, end)
+        entry_before(self.data(), end)
     }
 
     /// Every entry, first to last.
     pub fn iter(&self) -> Iter<'_> {
-        entries(&self.buf)
+        entries(self.data())
     }
 
     /// The packed entries of `buf` (as [`Packed::into_vec`] gave them).
     pub fn from_vec(buf: Vec<u8>) -> Packed {
         let len = entries(&buf).count();
-        Packed { buf, len }
+        Packed { buf, start: 0, len }
     }
 
     /// The buffer, to keep elsewhere (see [`entries`]).
-    pub fn into_vec(self) -> Vec<u8> {
+    pub fn into_vec(mut self) -> Vec<u8> {
+        self.buf.drain(..self.start);
         self.buf
     }
 
-    /// Makes room for `n` more bytes, growing by an eighth at least: the
-    /// spare room stays small (a listpack of Redis grows by exactly what
-    /// it needs, reallocating each time) while growth stays amortised.
+    /// Makes room for `n` more bytes at the back, growing by an eighth at
+    /// least: the spare room stays small (a listpack of Redis grows by
+    /// exactly what it needs, reallocating each time) while growth stays
+    /// amortised.
     fn room(&mut self, n: usize) {
         if self.buf.capacity() - self.buf.len() < n {
-            self.buf.reserve_exact(n.max(self.buf.len() / 8).max(16));
+            self.buf.reserve_exact(n.max(self.bytes() / 8).max(16));
         }
     }
 
@@ -108,7 +129,7 @@ impl Packed {
             }
             at
         } else {
-            let mut at = self.buf.len();
+            let mut at = self.bytes();
             for _ in i..self.len {
                 at = self.before(at).1;
             }
@@ -137,36 +158,56 @@ impl Packed {
     /// Inserts `s` as the entry starting at byte `at` (0 for the front,
     /// [`Packed::bytes`] for the back).
     pub fn insert_at(&mut self, at: usize, s: &[u8]) {
-        if at == self.buf.len() {
+        if at == 0 {
+            return self.push_front(s);
+        }
+        if at == self.bytes() {
             return self.push_back(s);
         }
         self.room(entry_bytes(s.len()));
-        self.buf.splice(at..at, encode(s));
+        self.buf.splice(self.start + at..self.start + at, encode(s));
         self.len += 1;
     }
 
-    /// Prepends `s`.
+    /// Prepends `s`, into the room at the front; when there is too little,
+    /// makes a quarter of the entries' size more, so that a run of pushes
+    /// at the front moves the entries O(1) times each.
     pub fn push_front(&mut self, s: &[u8]) {
-        self.insert_at(0, s)
+        let e = entry_bytes(s.len());
+        if self.start < e {
+            let extra = e.max(self.bytes() / 4).max(16) - self.start;
+            self.buf.splice(0..0, std::iter::repeat_n(0, extra));
+            self.start += extra;
+        }
+        self.start -= e;
+        let encoded = encode(s);
+        self.buf[self.start..self.start + e].copy_from_slice(&encoded);
+        self.len += 1;
     }
 
     /// Removes the entry at byte `at`.
     pub fn remove_at(&mut self, at: usize) {
         let next = self.at(at).1;
-        self.buf.drain(at..next);
+        if at == 0 {
+            self.start += next;
+        } else {
+            self.buf.drain(self.start + at..self.start + next);
+        }
         self.len -= 1;
+        self.tidy();
     }
 
     /// Replaces the entry at byte `at` with `s`.
     pub fn replace_at(&mut self, at: usize, s: &[u8]) {
         let next = self.at(at).1;
+        let (from, to) = (self.start + at, self.start + next);
         if next - at == entry_bytes(s.len()) {
             let h = varint_len(s.len());
-            self.buf[at + h..at + h + s.len()].copy_from_slice(s);
+            self.buf[from + h..from + h + s.len()].copy_from_slice(s);
             return;
         }
         self.room(entry_bytes(s.len()).saturating_sub(next - at));
-        self.buf.splice(at..next, encode(s));
+        self.buf.splice(from..to, encode(s));
     }
 
     /// Removes the first entry.
@@ -176,8 +217,9 @@ impl Packed {
         }
         let (v, next) = self.at(0);
         let v = crate::bytes::Bytes::new(v);
-        self.buf.drain(..next);
+        self.start += next;
         self.len -= 1;
+        self.tidy();
         Some(v)
     }
 
@@ -186,57 +228,71 @@ impl Packed {
         if self.len == 0 {
             return None;
         }
-        let (v, start) = self.before(self.buf.len());
+        let (v, at) = self.before(self.bytes());
         let v = crate::bytes::Bytes::new(v);
-        self.buf.truncate(start);
+        self.buf.truncate(self.start + at);
         self.len -= 1;
+        self.tidy();
         Some(v)
     }
 
     /// Removes the first `n` entries.
     pub fn drop_front(&mut self, n: usize) {
         let n = n.min(self.len);
-        let at = self.offset_of_front(n);
-        self.buf.drain(..at);
+        let mut at = 0;
+        for _ in 0..n {
+            at = self.at(at).1;
+        }
+        self.start += at;
         self.len -= n;
+        self.tidy();
     }
 
     /// Removes the last `n` entries.
     pub fn drop_back(&mut self, n: usize) {
         let n = n.min(self.len);
-        let mut at = self.buf.len();
+        let mut at = self.bytes();
         for _ in 0..n {
             at = self.before(at).1;
         }
-        self.buf.truncate(at);
+        self.buf.truncate(self.start + at);
         self.len -= n;
+        self.tidy();
     }
 
-    fn offset_of_front(&self, n: usize) -> usize {
-        let mut at = 0;
-        for _ in 0..n {
-            at = self.at(at).1;
+    /// Keeps the room at the front below the entries' own size (and none
+    /// once they are gone): amortised, as the pops that made it.
+    fn tidy(&mut self) {
+        if self.len == 0 {
+            self.buf.clear();
+            self.start = 0;
+        } else if self.start > 64 && self.start > self.bytes() {
+            self.buf.drain(..self.start);
+            self.start = 0;
         }
-        at
     }
 
     /// Splits off the entries from `i` on into a new sequence.
     pub fn split_off(&mut self, i: usize) -> Packed {
-        let at = self.offset_of(i);
-        let rest = Packed { buf: self.buf.split_off(at), len: self.len - i };
+        let at = self.start + self.offset_of(i);
+        let rest = Packed { buf: self.buf.split_off(at), start: 0, len: self.len - i };
         self.len = i;
         rest
     }
 
-    /// Gives back all spare capacity.
+    /// Gives back all spare room, front and back.
     pub fn fit(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
         self.buf.shrink_to_fit();
     }
 
-    /// Gives back spare capacity when more than a quarter is unused.
+    /// Gives back spare room when more than a quarter is unused.
     pub fn shrink(&mut self) {
-        if self.buf.capacity() - self.buf.len() > self.buf.len() / 4 + 16 {
-            self.buf.shrink_to_fit();
+        if self.buf.capacity() - self.bytes() > self.bytes() / 4 + 16 {
+            self.fit();
         }
     }
 }
