@@ -13,9 +13,11 @@ OLD=${1:?usage: bench-kv-ab.sh OLD_BINARY NEW_BINARY}
 NEW=${2:?usage: bench-kv-ab.sh OLD_BINARY NEW_BINARY}
 HZ=$(getconf CLK_TCK)
 run() { # bin test P n
-  local port=$((20000 + RANDOM % 20000))
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   $1 serve kv --listen 127.0.0.1:$port --log-level warn >/dev/null 2>&1 & local pid=$!
   for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.05; done
+  kill -0 $pid 2>/dev/null || { echo "bench-kv-ab: $1 did not start" >&2; exit 1; }
   local fill=""
   case $2 in lpop) fill=lpush ;; rpop) fill=rpush ;; spop) fill=sadd ;; zpopmin) fill=zadd ;; esac
   # -r makes sadd/zadd add distinct members, so the pops find some.

@@ -97,20 +97,25 @@ impl List {
 
     /// Adds `v` at the front (`left`) or back.
     pub fn push(&mut self, left: bool, v: Bytes) {
+        self.push_slice(left, &v)
+    }
+
+    /// Adds a copy of `v` at the front (`left`) or back.
+    pub fn push_slice(&mut self, left: bool, v: &[u8]) {
         self.bytes += v.len();
         self.len += 1;
         let end = if left { self.nodes.front_mut() } else { self.nodes.back_mut() };
         match end {
             Some(node) if fits(node, v.len()) => {
                 if left {
-                    node.push_front(&v)
+                    node.push_front(v)
                 } else {
-                    node.push_back(&v)
+                    node.push_back(v)
                 }
             }
             _ => {
                 let mut node = Packed::default();
-                node.push_back(&v);
+                node.push_back(v);
                 if self.nodes.capacity() == 0 {
                     // Most lists have one node: no room for more until needed.
                     self.nodes.reserve_exact(1);
@@ -339,7 +344,7 @@ fn push_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], left: bool, only_existing: boo
     let len = s
         .write::<List, _>(&a[1], now, !only_existing, |l| {
             for v in &a[2..] {
-                l.push(left, Bytes::new(v));
+                l.push_slice(left, v);
             }
             l.fit();
             l.len()

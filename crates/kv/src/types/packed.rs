@@ -145,6 +145,13 @@ impl Packed {
     /// Appends `s`.
     pub fn push_back(&mut self, s: &[u8]) {
         self.room(entry_bytes(s.len()));
+        self.len += 1;
+        if s.len() < 0x80 {
+            self.buf.push(s.len() as u8);
+            self.buf.extend_from_slice(s);
+            self.buf.push(s.len() as u8);
+            return;
+        }
         push_varint(&mut self.buf, s.len());
         let head = self.buf.len() - varint_len(s.len());
         self.buf.extend_from_slice(s);
@@ -152,7 +159,6 @@ impl Packed {
             let b = self.buf[k];
             self.buf.push(b);
         }
-        self.len += 1;
     }
 
     /// Inserts `s` as the entry starting at byte `at` (0 for the front,
