@@ -25,7 +25,7 @@ run() { # bin test P n
   # -r makes zadd add distinct members, so the pops find some.
   [[ -n $fill ]] && redis-benchmark -p $port -t $fill -P $3 -n $4 -c 50 -r 1000000 -q >/dev/null 2>&1
   local b=$(awk '{print $14+$15}' /proc/$pid/stat)
-  local out=$(redis-benchmark -p $port -t $2 -P $3 -n $4 -c 50 -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1 | awk '{print $2}')
+  local out=$(redis-benchmark -p $port -t $2 -P $3 -n $4 -c 50 -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1 | sed 's/.*: \([0-9.]*\) requests per second.*/\1/')
   local a=$(awk '{print $14+$15}' /proc/$pid/stat)
   kill $pid; wait $pid 2>/dev/null || true
   awk -v r="$out" -v t=$((a-b)) -v hz=$HZ -v n=$4 'BEGIN{printf "%s %.2f", r, t*1e6/hz/n}'
