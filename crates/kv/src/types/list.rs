@@ -78,6 +78,12 @@ impl List {
         self.push(false, v)
     }
 
+    /// Prepends `v`.
+    #[allow(dead_code)] // kept for the callers of the deque this replaced
+    pub fn push_front(&mut self, v: Bytes) {
+        self.push(true, v)
+    }
+
     /// Removes the first (`left`) or last element.
     pub fn pop(&mut self, left: bool) -> Option<Bytes> {
         let node = if left { self.nodes.front_mut() } else { self.nodes.back_mut() }?;
