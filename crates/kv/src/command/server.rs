@@ -8,7 +8,7 @@ use switchyard_codec::resp;
 use super::{int, is, lossy, trunc, unknown_subcommand, Arg, Command, Exec, Outcome, COMMANDS, SYNTAX};
 use crate::client::ClientMeta;
 use crate::reply::Reply;
-use crate::types::packed::{Limits, LIMITS};
+use crate::types::thresholds::{Thresholds, THRESHOLDS};
 use crate::Shared;
 
 pub(super) fn ping(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
@@ -268,7 +268,7 @@ pub(super) fn config_params(ex: &Exec<'_>) -> Vec<(&'static str, String)> {
         ("requirepass", lossy(&sh.guard.password_text()).into_owned()),
         ("protected-mode", if sh.guard.protected_mode() { "yes" } else { "no" }.into()),
     ];
-    params.extend(crate::types::packed::LIMITS.params());
+    params.extend(THRESHOLDS.params());
     params
 }
 
@@ -334,8 +334,8 @@ pub(super) fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         let mut encodings = Vec::new();
         for pair in a[2..].chunks(2) {
             let name = lossy(&pair[0]).to_ascii_lowercase();
-            if Limits::knows(&name) {
-                let v = Limits::parse(&name, &pair[1])
+            if Thresholds::knows(&name) {
+                let v = Thresholds::parse(&name, &pair[1])
                     .map_err(|why| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"))?;
                 encodings.push((name, v));
                 continue;
@@ -391,7 +391,7 @@ pub(super) fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             ex.sh.guard.apply(change);
         }
         for (name, v) in encodings {
-            LIMITS.set(&name, v);
+            THRESHOLDS.set(&name, v);
         }
         ex.ok()
     } else if is(sub, "resetstat") {

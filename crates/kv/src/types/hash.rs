@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use switchyard_codec::resp::{self, string2ll};
 
-use super::packed::{self, Limits, Packed, LIMITS};
+use super::packed::{self, Packed};
+use super::thresholds::{Thresholds, THRESHOLDS};
 use super::{Rng, ELEMENT_OVERHEAD_BYTES};
 use crate::bytes::Bytes;
 use crate::command::{float, int, Arg, Exec, Outcome};
@@ -123,8 +124,8 @@ impl Hash {
     /// listpack past the thresholds.
     pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
         if let Encoding::Listpack(p) = &self.enc {
-            let long = Limits::get(&LIMITS.hash_value);
-            let full = || find(p, field).is_none() && self.len() >= Limits::get(&LIMITS.hash_entries);
+            let long = Thresholds::get(&THRESHOLDS.hash_value);
+            let full = || find(p, field).is_none() && self.len() >= Thresholds::get(&THRESHOLDS.hash_entries);
             if field.len() > long || value.len() > long || full() {
                 self.convert_to_table();
             }

@@ -11,7 +11,8 @@ use std::sync::atomic::Ordering;
 
 use switchyard_codec::resp;
 
-use super::packed::{self, Packed, LIMITS};
+use super::packed::{self, Packed};
+use super::thresholds::THRESHOLDS;
 use super::Kind;
 use crate::bytes::Bytes;
 use crate::command::{int, is, Arg, Exec, Outcome, SYNTAX};
@@ -38,7 +39,7 @@ pub struct List {
 /// Whether a node of `node` may take one more entry of `n` bytes under
 /// `list-max-listpack-size`.
 fn fits(node: &Packed, n: usize) -> bool {
-    let size = LIMITS.list_size.load(Ordering::Relaxed);
+    let size = THRESHOLDS.list_size.load(Ordering::Relaxed);
     if node.len() == 0 {
         return true;
     }
@@ -227,7 +228,7 @@ impl List {
     /// Splits node `k` in two if a change left it over the node size.
     fn split(&mut self, k: usize) {
         let node = &mut self.nodes[k];
-        let size = LIMITS.list_size.load(Ordering::Relaxed);
+        let size = THRESHOLDS.list_size.load(Ordering::Relaxed);
         let over = if size > 0 { node.len() > size as usize } else { node.bytes() > node_bytes(size) };
         if over && node.len() > 1 {
             let rest = node.split_off(node.len() / 2);
@@ -240,7 +241,7 @@ impl List {
     /// as Redis does, and gives back a node's spare room.
     fn settle(&mut self) {
         if self.quick && self.nodes.len() <= 1 {
-            let size = LIMITS.list_size.load(Ordering::Relaxed);
+            let size = THRESHOLDS.list_size.load(Ordering::Relaxed);
             let small = self.nodes.front().is_none_or(|n| {
                 if size > 0 {
                     n.len() <= size as usize / 2

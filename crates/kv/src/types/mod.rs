@@ -14,6 +14,7 @@ pub mod list;
 pub mod order;
 pub mod packed;
 pub mod set;
+pub mod thresholds;
 pub mod zset;
 
 use std::borrow::Cow;

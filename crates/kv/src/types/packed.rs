@@ -7,11 +7,10 @@
 //! either end: a 10-byte element costs 12 bytes, where a separately
 //! allocated element costs its allocation, its header and a pointer.
 //! Lookups are linear, which is why a collection leaves this encoding past
-//! a few hundred elements or for long elements ([`Limits`]).
+//! a few hundred elements or for long elements
+//! ([`super::thresholds`]).
 //!
 //! Invariant: `buf` holds exactly `len` well-formed entries, back to back.
-
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 /// A sequence of byte strings packed into one buffer.
 ///
@@ -375,108 +374,6 @@ impl DoubleEndedIterator for Iter<'_> {
         let (v, start) = entry_before(self.buf, self.back);
         self.back = start;
         Some(v)
-    }
-}
-
-/// The thresholds past which a collection leaves its compact encoding,
-/// with Redis's names and defaults, changeable with `CONFIG SET`. They are
-/// read on each write, so a change applies to the next write of each key.
-pub struct Limits {
-    /// `hash-max-listpack-entries`.
-    pub hash_entries: AtomicUsize,
-    /// `hash-max-listpack-value`: bytes of a field or value.
-    pub hash_value: AtomicUsize,
-    /// `set-max-intset-entries`.
-    pub set_intset_entries: AtomicUsize,
-    /// `set-max-listpack-entries`.
-    pub set_entries: AtomicUsize,
-    /// `set-max-listpack-value`.
-    pub set_value: AtomicUsize,
-    /// `zset-max-listpack-entries`.
-    pub zset_entries: AtomicUsize,
-    /// `zset-max-listpack-value`.
-    pub zset_value: AtomicUsize,
-    /// `list-max-listpack-size`: a node's most entries if positive; if
-    /// negative, its most bytes: -1 4 KiB, -2 8 KiB, -3 16 KiB, -4 32 KiB,
-    /// -5 64 KiB.
-    pub list_size: AtomicI64,
-}
-
-/// The process's thresholds (Redis's are server-wide too).
-pub static LIMITS: Limits = Limits {
-    hash_entries: AtomicUsize::new(128),
-    hash_value: AtomicUsize::new(64),
-    set_intset_entries: AtomicUsize::new(512),
-    set_entries: AtomicUsize::new(128),
-    set_value: AtomicUsize::new(64),
-    zset_entries: AtomicUsize::new(128),
-    zset_value: AtomicUsize::new(64),
-    list_size: AtomicI64::new(-2),
-};
-
-impl Limits {
-    fn field(&self, name: &str) -> Option<&AtomicUsize> {
-        Some(match name {
-            "hash-max-listpack-entries" | "hash-max-ziplist-entries" => &self.hash_entries,
-            "hash-max-listpack-value" | "hash-max-ziplist-value" => &self.hash_value,
-            "set-max-intset-entries" => &self.set_intset_entries,
-            "set-max-listpack-entries" => &self.set_entries,
-            "set-max-listpack-value" => &self.set_value,
-            "zset-max-listpack-entries" | "zset-max-ziplist-entries" => &self.zset_entries,
-            "zset-max-listpack-value" | "zset-max-ziplist-value" => &self.zset_value,
-            _ => return None,
-        })
-    }
-
-    /// Every parameter and its value, as `CONFIG GET` shows them.
-    pub fn params(&self) -> Vec<(&'static str, String)> {
-        let mut out: Vec<(&'static str, String)> = [
-            "hash-max-listpack-entries",
-            "hash-max-listpack-value",
-            "set-max-intset-entries",
-            "set-max-listpack-entries",
-            "set-max-listpack-value",
-            "zset-max-listpack-entries",
-            "zset-max-listpack-value",
-        ]
-        .iter()
-        .map(|n| (*n, self.field(n).map_or(0, |f| f.load(Ordering::Relaxed)).to_string()))
-        .collect();
-        out.push(("list-max-listpack-size", self.list_size.load(Ordering::Relaxed).to_string()));
-        out
-    }
-
-    /// Whether `name` is one of these parameters.
-    pub fn knows(name: &str) -> bool {
-        LIMITS.field(name).is_some() || name == "list-max-listpack-size" || name == "list-max-ziplist-size"
-    }
-
-    /// Checks `value` for parameter `name`: the value to set, or Redis's
-    /// reason for refusing it.
-    pub fn parse(name: &str, value: &[u8]) -> Result<i64, &'static str> {
-        let v = std::str::from_utf8(value).ok().and_then(|s| s.parse::<i64>().ok());
-        let Some(v) = v else { return Err("argument couldn't be parsed into an integer") };
-        if name.starts_with("list-") {
-            if !(-5..=i16::MAX as i64).contains(&v) || v == 0 {
-                return Err("argument must be between -5 and 32767 inclusive");
-            }
-        } else if v < 0 {
-            return Err("argument must be between 0 and 9223372036854775807 inclusive");
-        }
-        Ok(v)
-    }
-
-    /// Sets parameter `name` to `v` (checked by [`Limits::parse`]).
-    pub fn set(&self, name: &str, v: i64) {
-        match self.field(name) {
-            Some(f) => f.store(v as usize, Ordering::Relaxed),
-            None => self.list_size.store(v, Ordering::Relaxed),
-        }
-    }
-
-    /// The current value of a threshold.
-    pub fn get(f: &AtomicUsize) -> usize {
-        f.load(Ordering::Relaxed)
     }
 }
 

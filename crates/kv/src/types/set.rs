@@ -11,7 +11,8 @@ use std::collections::HashSet;
 
 use switchyard_codec::resp::{self, string2ll};
 
-use super::packed::{Limits, Packed, LIMITS};
+use super::packed::Packed;
+use super::thresholds::{Thresholds, THRESHOLDS};
 use super::{pick_indices, Kind, Rng, ELEMENT_OVERHEAD_BYTES, REWRITE_ITEMS_PER_COMMAND};
 use crate::bytes::Bytes;
 use crate::command::{int, is, Arg, Exec, Outcome, SYNTAX};
@@ -76,11 +77,11 @@ impl Set {
     /// `len + 1`.
     fn make_room(&mut self, m: &[u8], int: Option<i64>) {
         let len = self.len();
-        let entries = Limits::get(&LIMITS.set_entries);
-        let fits_listpack = m.len() <= Limits::get(&LIMITS.set_value) && len < entries;
+        let entries = Thresholds::get(&THRESHOLDS.set_entries);
+        let fits_listpack = m.len() <= Thresholds::get(&THRESHOLDS.set_value) && len < entries;
         match &self.enc {
             Encoding::Intset(v) => {
-                if int.is_some() && len < Limits::get(&LIMITS.set_intset_entries) {
+                if int.is_some() && len < Thresholds::get(&THRESHOLDS.set_intset_entries) {
                     return;
                 }
                 if int.is_none() && fits_listpack {

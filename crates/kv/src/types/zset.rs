@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use switchyard_codec::resp;
 
 use super::order::{self, Order};
-use super::packed::{Limits, LIMITS};
+use super::thresholds::{Thresholds, THRESHOLDS};
 use super::{pick_indices, Kind, Rng, Value, ELEMENT_OVERHEAD_BYTES, REWRITE_ITEMS_PER_COMMAND};
 use crate::bytes::Bytes;
 use crate::command::{int, is, Arg, Exec, Outcome, SYNTAX};
@@ -105,7 +105,9 @@ impl ZSet {
         let score = score + 0.0; // -0 is kept as 0, as Redis shows it.
         if let Encoding::Listpack(v) = &self.enc {
             let new = !v.iter().any(|(_, x)| &x[..] == m);
-            if m.len() > Limits::get(&LIMITS.zset_value) || new && v.len() >= Limits::get(&LIMITS.zset_entries) {
+            if m.len() > Thresholds::get(&THRESHOLDS.zset_value)
+                || new && v.len() >= Thresholds::get(&THRESHOLDS.zset_entries)
+            {
                 self.convert_to_skiplist();
             }
         }
