@@ -43,8 +43,9 @@ fn fits(node: &Packed, n: usize) -> bool {
     if node.len() == 0 {
         return true;
     }
-    if size > 0 {
-        return node.len() < size as usize;
+    if size >= 0 {
+        // As Redis's quicklist: a count, and never past 8 KiB.
+        return node.len() < size as usize && node.bytes() + packed::entry_bytes(n) <= SAFETY_BYTES;
     }
     node.bytes() + packed::entry_bytes(n) <= node_bytes(size)
 }
@@ -53,6 +54,10 @@ fn fits(node: &Packed, n: usize) -> bool {
 fn node_bytes(size: i64) -> usize {
     4096 << (size.unsigned_abs().clamp(1, 5) - 1)
 }
+
+/// The most bytes of a node whose size is a count, as Redis's
+/// `SIZE_SAFETY_LIMIT`.
+const SAFETY_BYTES: usize = 8192;
 
 impl List {
     /// Elements held.
@@ -229,7 +234,11 @@ impl List {
     fn split(&mut self, k: usize) {
         let node = &mut self.nodes[k];
         let size = THRESHOLDS.list_size.load(Ordering::Relaxed);
-        let over = if size > 0 { node.len() > size as usize } else { node.bytes() > node_bytes(size) };
+        let over = if size >= 0 {
+            node.len() > (size as usize).max(1) || node.bytes() > SAFETY_BYTES
+        } else {
+            node.bytes() > node_bytes(size)
+        };
         if over && node.len() > 1 {
             let rest = node.split_off(node.len() / 2);
             self.nodes.insert(k + 1, rest);
@@ -243,8 +252,8 @@ impl List {
         if self.quick && self.nodes.len() <= 1 {
             let size = THRESHOLDS.list_size.load(Ordering::Relaxed);
             let small = self.nodes.front().is_none_or(|n| {
-                if size > 0 {
-                    n.len() <= size as usize / 2
+                if size >= 0 {
+                    n.len() <= size as usize / 2 && n.bytes() <= SAFETY_BYTES / 2
                 } else {
                     n.bytes() <= node_bytes(size) / 2
                 }

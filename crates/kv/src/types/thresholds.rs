@@ -25,15 +25,15 @@ pub struct Thresholds {
     pub zset_entries: AtomicUsize,
     /// `zset-max-listpack-value`.
     pub zset_value: AtomicUsize,
-    /// `list-max-listpack-size`: a node's most entries if positive; if
-    /// negative, its most bytes: -1 4 KiB, -2 8 KiB, -3 16 KiB, -4 32 KiB,
-    /// -5 64 KiB.
+    /// `list-max-listpack-size`: a node's most entries if positive (and
+    /// at most 8 KiB; 0 is one entry a node); if negative, its most bytes:
+    /// -1 4 KiB, -2 8 KiB, -3 16 KiB, -4 32 KiB, -5 (or less) 64 KiB.
     pub list_size: AtomicI64,
 }
 
 /// The process's thresholds (Redis's are server-wide too).
 pub static THRESHOLDS: Thresholds = Thresholds {
-    hash_entries: AtomicUsize::new(128),
+    hash_entries: AtomicUsize::new(512),
     hash_value: AtomicUsize::new(64),
     set_intset_entries: AtomicUsize::new(512),
     set_entries: AtomicUsize::new(128),
@@ -72,6 +72,17 @@ impl Thresholds {
         .map(|n| (*n, self.field(n).map_or(0, |f| f.load(Ordering::Relaxed)).to_string()))
         .collect();
         out.push(("list-max-listpack-size", self.list_size.load(Ordering::Relaxed).to_string()));
+        // Redis 7 shows the older names too, with the same values.
+        for (alias, name) in [
+            ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+            ("hash-max-ziplist-value", "hash-max-listpack-value"),
+            ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+            ("zset-max-ziplist-value", "zset-max-listpack-value"),
+            ("list-max-ziplist-size", "list-max-listpack-size"),
+        ] {
+            let value = out.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+            out.push((alias, value));
+        }
         out
     }
 
@@ -86,8 +97,8 @@ impl Thresholds {
         let v = std::str::from_utf8(value).ok().and_then(|s| s.parse::<i64>().ok());
         let Some(v) = v else { return Err("argument couldn't be parsed into an integer") };
         if name.starts_with("list-") {
-            if !(-5..=i16::MAX as i64).contains(&v) || v == 0 {
-                return Err("argument must be between -5 and 32767 inclusive");
+            if i32::try_from(v).is_err() {
+                return Err("argument must be between -2147483648 and 2147483647 inclusive");
             }
         } else if v < 0 {
             return Err("argument must be between 0 and 9223372036854775807 inclusive");
@@ -121,10 +132,11 @@ mod tests {
             Err("argument must be between 0 and 9223372036854775807 inclusive")
         );
         assert_eq!(Thresholds::parse("list-max-listpack-size", b"-5"), Ok(-5));
-        for bad in [&b"0"[..], b"-6", b"32768"] {
+        assert_eq!(Thresholds::parse("list-max-listpack-size", b"0"), Ok(0));
+        for bad in [&b"2147483648"[..], b"-2147483649"] {
             assert_eq!(
                 Thresholds::parse("list-max-listpack-size", bad),
-                Err("argument must be between -5 and 32767 inclusive")
+                Err("argument must be between -2147483648 and 2147483647 inclusive")
             );
         }
         assert_eq!(
@@ -134,7 +146,7 @@ mod tests {
         assert!(Thresholds::knows("hash-max-ziplist-entries") && Thresholds::knows("list-max-ziplist-size"));
         assert!(!Thresholds::knows("hash-max-entries"));
         let names: Vec<&str> = THRESHOLDS.params().iter().map(|(n, _)| *n).collect();
-        assert_eq!(names.len(), 8);
+        assert_eq!(names.len(), 13, "eight, and five under their older names");
         assert!(names.contains(&"list-max-listpack-size"));
     }
 }

@@ -369,6 +369,19 @@ const COLLECTION_SCRIPT: &[&str] = &[
     "LINDEX nothing 0",
     "LPOS nothing a",
     "RPOPLPUSH nothing other",
+    "CONFIG GET hash-max-listpack-entries",
+    "CONFIG GET hash-max-ziplist-value",
+    "CONFIG GET list-max-listpack-size",
+    "CONFIG GET list-max-ziplist-size",
+    "CONFIG GET zset-max-listpack-entries",
+    "CONFIG GET set-max-intset-entries",
+    "CONFIG SET list-max-listpack-size 2147483648",
+    "CONFIG SET hash-max-listpack-entries -1",
+    "CONFIG SET set-max-intset-entries many",
+    "OBJECT ENCODING h",
+    "OBJECT ENCODING z",
+    "SADD ints 1 2 3",
+    "OBJECT ENCODING ints",
 ];
 
 #[test]

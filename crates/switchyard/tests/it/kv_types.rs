@@ -565,7 +565,8 @@ fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes
     let enc = |con: &mut redis::Connection, key: &str| q::<String>(con, &["OBJECT", "ENCODING", key]);
     let defaults: Vec<String> = q(con, &["CONFIG", "GET", "*-max-*"]);
     for (name, value) in [
-        ("hash-max-listpack-entries", "128"),
+        ("hash-max-listpack-entries", "512"),
+        ("hash-max-ziplist-entries", "512"),
         ("hash-max-listpack-value", "64"),
         ("set-max-intset-entries", "512"),
         ("set-max-listpack-entries", "128"),
@@ -577,11 +578,14 @@ fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes
         let at = defaults.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} in {defaults:?}"));
         assert_eq!(defaults[at + 1], value, "{name}");
     }
-    // Hashes: a listpack up to 128 fields of at most 64 bytes, then a
+    // Hashes: a listpack up to 512 fields of at most 64 bytes, then a
     // hash table for good.
-    for i in 0..128 {
-        q::<i64>(con, &["HSET", "h", &format!("f{i}"), "v"]);
+    let fields: Vec<String> = (0..512).map(|i| format!("f{i}")).collect();
+    let mut hset = vec!["HSET", "h"];
+    for f in &fields {
+        hset.extend([f.as_str(), "v"]);
     }
+    assert_eq!(q::<i64>(con, &hset), 512);
     assert_eq!(enc(con, "h"), "listpack");
     q::<i64>(con, &["HSET", "h", "one-more", "v"]);
     assert_eq!(enc(con, "h"), "hashtable");
@@ -591,7 +595,7 @@ fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes
     assert_eq!(enc(con, "h2"), "listpack");
     q::<i64>(con, &["HSET", "h2", "g", &"x".repeat(65)]);
     assert_eq!(enc(con, "h2"), "hashtable");
-    assert_eq!(q::<i64>(con, &["HLEN", "h"]), 126);
+    assert_eq!(q::<i64>(con, &["HLEN", "h"]), 510);
     // Sets: integers in an intset (up to 512), other short members in a
     // listpack (up to 128), then a hash table.
     let ints: Vec<String> = (0..512).map(|i| i.to_string()).collect();
@@ -646,8 +650,8 @@ fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes
     assert_eq!(enc(con, "short"), "quicklist");
     assert_eq!(q::<Vec<String>>(con, &["LRANGE", "short", "0", "-1"]), strs(&["1", "2", "3", "4"]));
     assert_eq!(
-        e(con, &["CONFIG", "SET", "list-max-listpack-size", "0"]),
-        "ERR CONFIG SET failed (possibly related to argument 'list-max-listpack-size') - argument must be between -5 and 32767 inclusive"
+        e(con, &["CONFIG", "SET", "list-max-listpack-size", "2147483648"]),
+        "ERR CONFIG SET failed (possibly related to argument 'list-max-listpack-size') - argument must be between -2147483648 and 2147483647 inclusive"
     );
     assert_eq!(
         e(con, &["CONFIG", "SET", "set-max-intset-entries", "many"]),
@@ -685,7 +689,7 @@ fn scan_while_changing(
 fn scans_return_every_element_present_throughout_while_tables_grow_and_shrink() {
     let server = start(&[]);
     let con = &mut connect(&server);
-    let keep: Vec<String> = (0..300).map(|i| format!("keep{i}")).collect();
+    let keep: Vec<String> = (0..600).map(|i| format!("keep{i}")).collect();
     for k in &keep {
         q::<i64>(con, &["HSET", "h", k, "v"]);
         q::<i64>(con, &["SADD", "s", k]);
