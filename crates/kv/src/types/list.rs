@@ -1,4 +1,5 @@
-//! Lists: a double-ended queue of elements, and the `L*`/`R*` commands.
+//! Lists: a deque of packed nodes ([`List`], Redis's quicklist), and the
+//! `L*`/`R*` commands.
 //!
 //! Writes are logged under the lock of their keys: pushes, `LSET`,
 //! `LINSERT`, `LREM`, `LTRIM` and `LMOVE` as sent (each is deterministic

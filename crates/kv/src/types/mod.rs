@@ -3,11 +3,13 @@
 //! commands.
 //!
 //! A string stays a [`Bytes`], shared with replies without copying; a
-//! collection is boxed so that a value is as wide as a `Bytes` (24 bytes)
-//! whatever its type. Each collection keeps a running count of the bytes it
-//! holds, so that the store's memory estimate is updated in O(1) per
-//! change. An empty collection is never stored: the command that empties
-//! one removes its key ([`crate::store::Shard::write`]).
+//! value is as wide as a `Bytes` (24 bytes) whatever its type: a hash is
+//! two pointers wide and sits in it, the other collections are boxed.
+//! Small collections use compact encodings ([`packed`], Redis's listpack
+//! and intset) up to the [`thresholds`], as Redis does. Each collection
+//! knows the bytes it holds in O(1), so that the store's memory estimate
+//! is updated in O(1) per change. An empty collection is never stored: the
+//! command that empties one removes its key ([`crate::store::Shard::write`]).
 
 pub mod hash;
 pub mod list;

@@ -1,8 +1,9 @@
 //! Sorted sets: members with scores, and the `Z*` commands.
 //!
-//! A member's score is found in a hash map; the order by (score, member)
-//! is an [`Order`], where ranks and positions cost O(log n), so a range
-//! costs O(log n) per element it returns. Writes are logged as records that
+//! A small sorted set is a sorted array of (score, member); past the
+//! thresholds a member's score is found in a hash map and the order by
+//! (score, member) is an [`Order`], where ranks and positions cost
+//! O(log n), so a range costs O(log n) per element it returns. Writes are logged as records that
 //! set each named member's absolute state: `ZADD` of the scores they left
 //! (`ZINCRBY` too), `ZREM` of what they removed (pops and range removals
 //! too), and a `*STORE` as `DEL` and `ZADD`s inside `MULTI`/`EXEC`.
