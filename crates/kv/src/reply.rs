@@ -116,6 +116,20 @@ impl Reply {
         self.bytes.extend_from_slice(b"\r\n");
     }
 
+    /// Appends `s` as a bulk string, copied (an element of a compact
+    /// encoding, which has no [`Bytes`] to share).
+    pub fn item(&mut self, s: &[u8]) {
+        resp::bulk(&mut self.bytes, s)
+    }
+
+    /// Appends `s` as a bulk string, or the null reply for `None`.
+    pub fn item_or_null(&mut self, s: Option<&[u8]>) {
+        match s {
+            Some(s) => self.item(s),
+            None => self.null(),
+        }
+    }
+
     /// Appends `value` as a bulk string, or the null reply for `None`.
     pub fn value_or_null(&mut self, value: Option<&Bytes>) {
         match value {
@@ -157,10 +171,28 @@ impl Reply {
         }
     }
 
+    /// Appends the header of `n` pairs (member and score, field and
+    /// value) as Redis 7 answers `WITHSCORES`/`WITHVALUES`: a flat array of
+    /// `2n` under RESP2, an array of `n` two-element arrays under RESP3,
+    /// each pair opened by [`Reply::pair`].
+    pub fn pairs(&mut self, n: usize) {
+        match self.protocol {
+            Protocol::Resp2 => resp::array(&mut self.bytes, 2 * n),
+            Protocol::Resp3 => resp::array(&mut self.bytes, n),
+        }
+    }
+
+    /// Opens one pair of a [`Reply::pairs`] reply: nothing under RESP2.
+    pub fn pair(&mut self) {
+        if self.protocol == Protocol::Resp3 {
+            resp::array(&mut self.bytes, 2);
+        }
+    }
+
     /// Appends a double as Redis 7.0 writes one: `,` and the number under
     /// RESP3, a bulk string of the same text under RESP2, both as C's
     /// `%.17g` prints it (`1.1000000000000001`, `1.0000000000000001e+300`,
-    /// `inf`). (No string command answers a double; scores will.)
+    /// `inf`). (Scores keep Redis's own score text, see `zset::format_score`.)
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn double(&mut self, d: f64) {
         let text = g17(d);

@@ -8,6 +8,7 @@ use switchyard_codec::resp;
 use super::{int, is, lossy, trunc, unknown_subcommand, Arg, Command, Exec, Outcome, COMMANDS, SYNTAX};
 use crate::client::ClientMeta;
 use crate::reply::Reply;
+use crate::types::thresholds::{Thresholds, THRESHOLDS};
 use crate::Shared;
 
 pub(super) fn ping(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
@@ -248,7 +249,7 @@ pub fn memory(s: &[u8]) -> Option<u64> {
 
 pub(super) fn config_params(ex: &Exec<'_>) -> Vec<(&'static str, String)> {
     let sh = ex.sh;
-    vec![
+    let mut params = vec![
         ("maxmemory", sh.maxmemory.load(Ordering::Relaxed).to_string()),
         ("maxmemory-policy", "noeviction".into()),
         ("databases", sh.store.dbs.len().to_string()),
@@ -268,7 +269,9 @@ pub(super) fn config_params(ex: &Exec<'_>) -> Vec<(&'static str, String)> {
         // Shown, as Redis shows it, to clients that have authenticated.
         ("requirepass", lossy(&sh.guard.password_text()).into_owned()),
         ("protected-mode", if sh.guard.protected_mode() { "yes" } else { "no" }.into()),
-    ]
+    ];
+    params.extend(THRESHOLDS.params());
+    params
 }
 
 /// `client-output-buffer-limit` as Redis shows it. Only the `normal`
@@ -330,8 +333,15 @@ pub(super) fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         let mut changes = Vec::new();
         let mut limits = Vec::new();
         let mut guard_changes = Vec::new();
+        let mut encodings = Vec::new();
         for pair in a[2..].chunks(2) {
             let name = lossy(&pair[0]).to_ascii_lowercase();
+            if Thresholds::knows(&name) {
+                let v = Thresholds::parse(&name, &pair[1])
+                    .map_err(|why| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"))?;
+                encodings.push((name, v));
+                continue;
+            }
             if name == "client-output-buffer-limit" {
                 let groups = parse_output_buffer_limits(&pair[1])
                     .map_err(|why| format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"))?;
@@ -381,6 +391,9 @@ pub(super) fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         ex.sh.set_output_limits(output);
         for change in guard_changes {
             ex.sh.guard.apply(change);
+        }
+        for (name, v) in encodings {
+            THRESHOLDS.set(&name, v);
         }
         ex.ok()
     } else if is(sub, "resetstat") {

@@ -8,66 +8,207 @@ use std::collections::HashMap;
 
 use switchyard_codec::resp::{self, string2ll};
 
+use super::packed::{self, Packed};
+use super::thresholds::{Thresholds, THRESHOLDS};
 use super::{Rng, ELEMENT_OVERHEAD_BYTES};
 use crate::bytes::Bytes;
 use crate::command::{float, int, Arg, Exec, Outcome};
 use crate::long_double::LongDouble;
 
-/// A hash: fields to values, with a running count of their bytes.
-#[derive(Clone, Debug, Default)]
+/// A hash: fields to values.
+///
+/// As wide as two pointers, so that a [`super::Value`] holds it without a
+/// box: a small hash is one allocation, its listpack.
+#[derive(Clone, Debug)]
 pub struct Hash {
+    enc: Encoding,
+}
+
+/// How a hash holds its fields, as Redis's `OBJECT ENCODING` names them.
+#[derive(Clone, Debug)]
+enum Encoding {
+    /// Fields and values alternating in one exactly sized buffer (see
+    /// [`packed`]), searched linearly: at most `hash-max-listpack-entries`
+    /// fields, none longer than `hash-max-listpack-value`, nor any value.
+    Listpack(Box<[u8]>),
+    /// A hash table, once the hash outgrew the listpack; a hash never goes
+    /// back, as in Redis.
+    Hashtable(Box<Table>),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Table {
     map: HashMap<Bytes, Bytes>,
     /// Bytes of every field and value.
     bytes: usize,
 }
 
+impl Default for Hash {
+    fn default() -> Hash {
+        Hash { enc: Encoding::Listpack(Box::default()) }
+    }
+}
+
+/// Byte offset of `field` in listpack `buf`.
+fn find(buf: &[u8], field: &[u8]) -> Option<usize> {
+    let mut it = packed::entries(buf);
+    loop {
+        let at = it.offset();
+        let f = it.next()?;
+        it.next();
+        if f == field {
+            return Some(at);
+        }
+    }
+}
+
+/// Changes listpack `buf` through a [`Packed`], leaving it exactly sized.
+fn edit<R>(buf: &mut Box<[u8]>, change: impl FnOnce(&mut Packed) -> R) -> R {
+    let mut p = Packed::from_vec(std::mem::take(buf).into_vec());
+    let r = change(&mut p);
+    *buf = p.into_vec().into_boxed_slice();
+    r
+}
+
 impl Hash {
     /// Fields held.
     pub fn len(&self) -> usize {
-        self.map.len()
+        match &self.enc {
+            Encoding::Listpack(p) => packed::entries(p).count() / 2,
+            Encoding::Hashtable(t) => t.map.len(),
+        }
+    }
+
+    /// No fields: O(1), where [`Hash::len`] walks a listpack.
+    pub fn is_empty(&self) -> bool {
+        match &self.enc {
+            Encoding::Listpack(p) => p.is_empty(),
+            Encoding::Hashtable(t) => t.map.is_empty(),
+        }
     }
 
     /// Estimated bytes held.
     pub fn mem(&self) -> usize {
-        self.bytes + self.map.len() * ELEMENT_OVERHEAD_BYTES
+        match &self.enc {
+            Encoding::Listpack(p) => p.len(),
+            Encoding::Hashtable(t) => t.bytes + t.map.len() * ELEMENT_OVERHEAD_BYTES,
+        }
+    }
+
+    /// The name `OBJECT ENCODING` answers.
+    pub fn encoding(&self) -> &'static str {
+        match &self.enc {
+            Encoding::Listpack(_) => "listpack",
+            Encoding::Hashtable(_) => "hashtable",
+        }
     }
 
     /// The value of `field`.
-    pub fn get(&self, field: &[u8]) -> Option<&Bytes> {
-        self.map.get(field)
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match &self.enc {
+            Encoding::Listpack(p) => find(p, field).map(|at| packed::entry_at(p, packed::entry_at(p, at).1).0),
+            Encoding::Hashtable(t) => t.map.get(field).map(|v| &v[..]),
+        }
     }
 
-    /// Sets `field` to `value`; true if the field is new.
-    pub fn insert(&mut self, field: &[u8], value: Bytes) -> bool {
-        self.bytes += value.len();
-        match self.map.get_mut(field) {
-            Some(old) => {
-                self.bytes -= old.len();
-                *old = value;
-                false
+    fn convert_to_table(&mut self) {
+        let mut t = Table::default();
+        for (f, v) in self.iter() {
+            t.bytes += f.len() + v.len();
+            t.map.insert(Bytes::new(f), Bytes::new(v));
+        }
+        self.enc = Encoding::Hashtable(Box::new(t));
+    }
+
+    /// Sets `field` to `value`; true if the field is new. Leaves the
+    /// listpack past the thresholds.
+    pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
+        if let Encoding::Listpack(p) = &self.enc {
+            let long = Thresholds::get(&THRESHOLDS.hash_value);
+            let full = || find(p, field).is_none() && self.len() >= Thresholds::get(&THRESHOLDS.hash_entries);
+            if field.len() > long || value.len() > long || full() {
+                self.convert_to_table();
             }
-            None => {
-                self.bytes += field.len();
-                self.map.insert(Bytes::new(field), value);
-                true
+        }
+        match &mut self.enc {
+            Encoding::Listpack(buf) => {
+                let found = find(buf, field);
+                edit(buf, |p| match found {
+                    Some(at) => {
+                        let vat = p.at(at).1;
+                        p.replace_at(vat, value);
+                        false
+                    }
+                    None => {
+                        p.push_back(field);
+                        p.push_back(value);
+                        true
+                    }
+                })
+            }
+            Encoding::Hashtable(t) => {
+                t.bytes += value.len();
+                match t.map.get_mut(field) {
+                    Some(old) => {
+                        t.bytes -= old.len();
+                        *old = Bytes::new(value);
+                        false
+                    }
+                    None => {
+                        t.bytes += field.len();
+                        t.map.insert(Bytes::new(field), Bytes::new(value));
+                        true
+                    }
+                }
             }
         }
     }
 
     /// Removes `field`; true if it was there.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        match self.map.remove_entry(field) {
-            Some((f, v)) => {
-                self.bytes -= f.len() + v.len();
-                true
-            }
-            None => false,
+        match &mut self.enc {
+            Encoding::Listpack(buf) => match find(buf, field) {
+                Some(at) => edit(buf, |p| {
+                    p.remove_at(at);
+                    p.remove_at(at);
+                    true
+                }),
+                None => false,
+            },
+            Encoding::Hashtable(t) => match t.map.remove_entry(field) {
+                Some((f, v)) => {
+                    t.bytes -= f.len() + v.len();
+                    true
+                }
+                None => false,
+            },
         }
     }
 
-    /// Every field and its value, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Bytes, &Bytes)> {
-        self.map.iter()
+    /// Every field and its value: in insertion order for a listpack, in
+    /// no particular order for a hash table.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let (packed, table) = match &self.enc {
+            Encoding::Listpack(p) => (Some(Pairs(packed::entries(p))), None),
+            Encoding::Hashtable(t) => (None, Some(t.map.iter().map(|(f, v)| (&f[..], &v[..])))),
+        };
+        packed.into_iter().flatten().chain(table.into_iter().flatten())
+    }
+
+    /// Whether the hash is a hash table (which `HSCAN` pages through).
+    pub fn is_table(&self) -> bool {
+        matches!(self.enc, Encoding::Hashtable(_))
+    }
+}
+
+/// The entries of a listpack, two at a time.
+struct Pairs<'a>(packed::Iter<'a>);
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some((self.0.next()?, self.0.next()?))
     }
 }
 
@@ -90,9 +231,7 @@ fn hset_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], name: &str) -> Result<i64, std
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let added = s
-        .write::<Hash, _>(&a[1], now, true, |h| {
-            a[2..].chunks(2).filter(|p| h.insert(&p[0], Bytes::new(&p[1]))).count()
-        })?
+        .write::<Hash, _>(&a[1], now, true, |h| a[2..].chunks(2).filter(|p| h.insert(&p[0], &p[1])).count())?
         .unwrap_or(0);
     let pairs: Vec<(&[u8], &[u8])> = a[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
     log_hset(ex, &a[1], &pairs);
@@ -113,9 +252,8 @@ pub fn hmset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 pub fn hsetnx(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
-    let set = s
-        .write::<Hash, _>(&a[1], now, true, |h| h.get(&a[2]).is_none() && h.insert(&a[2], Bytes::new(&a[3])))?
-        .unwrap_or(false);
+    let set =
+        s.write::<Hash, _>(&a[1], now, true, |h| h.get(&a[2]).is_none() && h.insert(&a[2], &a[3]))?.unwrap_or(false);
     if set {
         log_hset(ex, &a[1], &[(&a[2], &a[3])]);
     }
@@ -127,7 +265,7 @@ pub fn hget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let v = s.read::<Hash>(&a[1], now)?.and_then(|h| h.get(&a[2]));
-    ex.out.value_or_null(v);
+    ex.out.item_or_null(v);
     Ok(())
 }
 
@@ -137,7 +275,7 @@ pub fn hmget(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let h = s.read::<Hash>(&a[1], now)?;
     resp::array(ex.out, a.len() - 2);
     for f in &a[2..] {
-        ex.out.value_or_null(h.and_then(|h| h.get(f)));
+        ex.out.item_or_null(h.and_then(|h| h.get(f)));
     }
     Ok(())
 }
@@ -163,10 +301,10 @@ fn hall(ex: &mut Exec<'_>, a: &[Arg<'_>], fields: bool, values: bool) -> Outcome
     }
     for (f, v) in h.iter() {
         if fields {
-            ex.out.value(f);
+            ex.out.item(f);
         }
         if values {
-            ex.out.value(v);
+            ex.out.item(v);
         }
     }
     Ok(())
@@ -235,7 +373,7 @@ pub fn hincrby(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     let n = cur.checked_add(by).ok_or("ERR increment or decrement would overflow")?;
     let text = n.to_string();
-    s.write::<Hash, _>(&a[1], now, true, |h| h.insert(&a[2], Bytes::new(text.as_bytes())))?;
+    s.write::<Hash, _>(&a[1], now, true, |h| h.insert(&a[2], text.as_bytes()))?;
     log_hset(ex, &a[1], &[(&a[2], text.as_bytes())]);
     drop(s);
     ex.int(n)
@@ -254,7 +392,7 @@ pub fn hincrbyfloat(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     };
     let n = cur.add(by).ok_or("ERR increment would produce NaN or Infinity")?;
     let text = n.to_human();
-    s.write::<Hash, _>(&a[1], now, true, |h| h.insert(&a[2], Bytes::new(text.as_bytes())))?;
+    s.write::<Hash, _>(&a[1], now, true, |h| h.insert(&a[2], text.as_bytes()))?;
     log_hset(ex, &a[1], &[(&a[2], text.as_bytes())]);
     drop(s);
     resp::bulk(ex.out, text.as_bytes());
@@ -282,20 +420,27 @@ pub fn hrandfield(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut rng = Rng::new();
     let Some(count) = count else {
         let pick = h.and_then(|h| h.iter().nth(rng.below(h.len())));
-        ex.out.value_or_null(pick.map(|(f, _)| f));
+        ex.out.item_or_null(pick.map(|(f, _)| f));
         return Ok(());
     };
     let Some(h) = h else {
         resp::array(ex.out, 0);
         return Ok(());
     };
-    let all: Vec<(&Bytes, &Bytes)> = h.iter().collect();
+    let all: Vec<(&[u8], &[u8])> = h.iter().collect();
     let picks: Vec<usize> = super::pick_indices(&mut rng, all.len(), count);
-    resp::array(ex.out, picks.len() * (1 + with_values as usize));
+    if with_values {
+        ex.out.pairs(picks.len());
+    } else {
+        resp::array(ex.out, picks.len());
+    }
     for i in picks {
-        ex.out.value(all[i].0);
         if with_values {
-            ex.out.value(all[i].1);
+            ex.out.pair();
+        }
+        ex.out.item(all[i].0);
+        if with_values {
+            ex.out.item(all[i].1);
         }
     }
     Ok(())
@@ -308,15 +453,56 @@ pub fn hscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let Some(h) = s.read::<Hash>(&a[1], now)? else {
         return super::scan_reply(ex, 0, &[]);
     };
-    let (next, items) = opts.page(h.iter(), |(f, _)| f);
-    let mut flat: Vec<&Bytes> = Vec::with_capacity(items.len() * 2);
+    // A listpack answers in one call with cursor 0, as Redis's does.
+    let opts = if h.is_table() { opts } else { opts.whole() };
+    let (next, items) = opts.page(h.iter(), h.len(), |(f, _)| f);
+    let mut flat: Vec<Bytes> = Vec::with_capacity(items.len() * 2);
     for (f, v) in items {
-        flat.push(f);
+        flat.push(Bytes::new(f));
         if !opts.no_values {
-            flat.push(v);
+            flat.push(Bytes::new(v));
         }
     }
-    let flat: Vec<Bytes> = flat.into_iter().cloned().collect();
     drop(s);
     super::scan_reply(ex, next, &flat.iter().collect::<Vec<_>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_hash_agrees_with_a_map_across_the_listpack_thresholds(
+            ops in proptest::collection::vec((0u8..5, 0u16..700, 0usize..80), 1..1500),
+            long_values in any::<bool>(),
+        ) {
+            let mut h = Hash::default();
+            let mut m = BTreeMap::new();
+            let mut outgrown = false;
+            for (op, f, vlen) in ops {
+                let field = format!("field{f}");
+                // Without long values, runs pass 512 fields instead.
+                let vlen = if op == 0 && long_values { vlen } else { vlen % 64 };
+                if op < 4 {
+                    let value = "v".repeat(vlen);
+                    prop_assert_eq!(h.insert(field.as_bytes(), value.as_bytes()), m.insert(field, value.clone()).is_none());
+                    outgrown |= vlen > 64 || m.len() > 512;
+                } else {
+                    prop_assert_eq!(h.remove(field.as_bytes()), m.remove(&field).is_some());
+                }
+                prop_assert_eq!(h.len(), m.len());
+                prop_assert_eq!(h.encoding(), if outgrown { "hashtable" } else { "listpack" }, "never back, as Redis");
+            }
+            let got: BTreeMap<String, String> = h.iter().map(|(f, v)| (String::from_utf8(f.to_vec()).unwrap(), String::from_utf8(v.to_vec()).unwrap())).collect();
+            prop_assert_eq!(&got, &m);
+            for (f, v) in &m {
+                prop_assert_eq!(h.get(f.as_bytes()), Some(v.as_bytes()));
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
-//! Lists: a double-ended queue of elements, and the `L*`/`R*` commands.
+//! Lists: a deque of packed nodes ([`List`], Redis's quicklist), and the
+//! `L*`/`R*` commands.
 //!
 //! Writes are logged under the lock of their keys: pushes, `LSET`,
 //! `LINSERT`, `LREM`, `LTRIM` and `LMOVE` as sent (each is deterministic
@@ -7,102 +8,305 @@
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 
 use switchyard_codec::resp;
 
-use super::{Kind, ELEMENT_OVERHEAD_BYTES};
+use super::packed::{self, Packed};
+use super::thresholds::THRESHOLDS;
+use super::Kind;
 use crate::bytes::Bytes;
 use crate::command::{int, is, Arg, Exec, Outcome, SYNTAX};
 use crate::store::Shard;
 
-/// A list, with a running count of its elements' bytes.
+/// A list: a deque of packed nodes, Redis's quicklist in Rust terms, with
+/// a running count of its elements' bytes.
+///
+/// Each node is a [`Packed`] of at most `list-max-listpack-size` (8 KiB by
+/// default), so that a short element costs two bytes beside its own and a
+/// push or pop at either end moves at most one node's bytes. A list of one
+/// node is what Redis 7.2 calls a listpack; past one node it becomes a
+/// quicklist, and turns back into a listpack once it fits in half a node,
+/// as Redis's does. No node is empty.
 #[derive(Clone, Debug, Default)]
 pub struct List {
-    items: VecDeque<Bytes>,
+    nodes: VecDeque<Packed>,
+    len: usize,
     bytes: usize,
+    /// Named `quicklist` (grew past one node and has not shrunk back).
+    quick: bool,
 }
+
+/// Whether a node of `node` may take one more entry of `n` bytes under
+/// `list-max-listpack-size`.
+fn fits(node: &Packed, n: usize) -> bool {
+    let size = THRESHOLDS.list_size.load(Ordering::Relaxed);
+    if node.len() == 0 {
+        return true;
+    }
+    if size >= 0 {
+        // As Redis's quicklist: a count, and never past 8 KiB.
+        return node.len() < size as usize && node.bytes() + packed::entry_bytes(n) <= SAFETY_BYTES;
+    }
+    node.bytes() + packed::entry_bytes(n) <= node_bytes(size)
+}
+
+/// The most bytes of a node for a negative `list-max-listpack-size`.
+fn node_bytes(size: i64) -> usize {
+    4096 << (size.unsigned_abs().clamp(1, 5) - 1)
+}
+
+/// The most bytes of a node whose size is a count, as Redis's
+/// `SIZE_SAFETY_LIMIT`.
+const SAFETY_BYTES: usize = 8192;
 
 impl List {
     /// Elements held.
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.len
     }
 
-    /// Estimated bytes held.
+    /// Estimated bytes held: O(1).
     pub fn mem(&self) -> usize {
-        self.bytes + self.items.len() * ELEMENT_OVERHEAD_BYTES
+        self.bytes + self.len * 2 + self.nodes.len() * 48
+    }
+
+    /// The name `OBJECT ENCODING` answers.
+    pub fn encoding(&self) -> &'static str {
+        if self.quick {
+            "quicklist"
+        } else {
+            "listpack"
+        }
     }
 
     /// Appends `v`.
     pub fn push_back(&mut self, v: Bytes) {
-        self.bytes += v.len();
-        self.items.push_back(v);
+        self.push(false, v)
     }
 
     /// Prepends `v`.
+    #[allow(dead_code)] // kept for the callers of the deque this replaced
     pub fn push_front(&mut self, v: Bytes) {
-        self.bytes += v.len();
-        self.items.push_front(v);
+        self.push(true, v)
     }
 
     /// Removes the first (`left`) or last element.
     pub fn pop(&mut self, left: bool) -> Option<Bytes> {
-        let v = if left { self.items.pop_front() } else { self.items.pop_back() }?;
+        let node = if left { self.nodes.front_mut() } else { self.nodes.back_mut() }?;
+        let v = if left { node.pop_front() } else { node.pop_back() }?;
+        if node.len() == 0 {
+            if left {
+                self.nodes.pop_front();
+            } else {
+                self.nodes.pop_back();
+            }
+        }
+        self.len -= 1;
         self.bytes -= v.len();
+        self.settle();
         Some(v)
     }
 
     /// Adds `v` at the front (`left`) or back.
     pub fn push(&mut self, left: bool, v: Bytes) {
-        if left {
-            self.push_front(v)
-        } else {
-            self.push_back(v)
+        self.push_slice(left, &v)
+    }
+
+    /// Adds a copy of `v` at the front (`left`) or back.
+    pub fn push_slice(&mut self, left: bool, v: &[u8]) {
+        self.bytes += v.len();
+        self.len += 1;
+        let end = if left { self.nodes.front_mut() } else { self.nodes.back_mut() };
+        match end {
+            Some(node) if fits(node, v.len()) => {
+                if left {
+                    node.push_front(v)
+                } else {
+                    node.push_back(v)
+                }
+            }
+            _ => {
+                let mut node = Packed::default();
+                node.push_back(v);
+                if self.nodes.capacity() == 0 {
+                    // Most lists have one node: no room for more until needed.
+                    self.nodes.reserve_exact(1);
+                }
+                if left {
+                    self.nodes.push_front(node)
+                } else {
+                    self.nodes.push_back(node)
+                }
+            }
+        }
+        self.quick |= self.nodes.len() > 1;
+    }
+
+    /// Gives a listpack's spare room back after a write: a small list
+    /// costs what its elements take, as Redis's. (A quicklist keeps its
+    /// nodes' room, at most an eighth, for the pushes that follow.)
+    pub fn fit(&mut self) {
+        if !self.quick {
+            if let Some(n) = self.nodes.front_mut() {
+                n.fit();
+            }
         }
     }
 
     /// Every element, front to back.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &Bytes> + ExactSizeIterator {
-        self.items.iter()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &[u8]> {
+        self.nodes.iter().flat_map(Packed::iter)
+    }
+
+    /// Elements from position `i` on, front to back.
+    pub fn iter_from(&self, i: usize) -> impl Iterator<Item = &[u8]> {
+        let (node, at) = self.locate(i.min(self.len));
+        self.nodes.iter().skip(node).enumerate().flat_map(move |(k, n)| n.iter().skip(if k == 0 { at } else { 0 }))
+    }
+
+    /// The node holding position `i` and the position within it (one past
+    /// the last node for `len`).
+    fn locate(&self, mut i: usize) -> (usize, usize) {
+        if i >= self.len / 2 {
+            let mut from_back = self.len - i;
+            for (k, n) in self.nodes.iter().enumerate().rev() {
+                if from_back <= n.len() {
+                    return (k, n.len() - from_back);
+                }
+                from_back -= n.len();
+            }
+            return (self.nodes.len(), 0);
+        }
+        for (k, n) in self.nodes.iter().enumerate() {
+            if i < n.len() {
+                return (k, i);
+            }
+            i -= n.len();
+        }
+        (self.nodes.len(), 0)
     }
 
     /// Element `i` from the front.
-    pub fn get(&self, i: usize) -> Option<&Bytes> {
-        self.items.get(i)
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        if i >= self.len {
+            return None;
+        }
+        let (k, at) = self.locate(i);
+        self.nodes[k].get(at)
     }
 
-    fn set(&mut self, i: usize, v: Bytes) {
-        self.bytes = self.bytes + v.len() - self.items[i].len();
-        self.items[i] = v;
+    fn set(&mut self, i: usize, v: &[u8]) {
+        let (k, at) = self.locate(i);
+        let node = &mut self.nodes[k];
+        let off = node.offset_of(at);
+        self.bytes = self.bytes + v.len() - node.at(off).0.len();
+        node.replace_at(off, v);
+        self.split(k);
     }
 
-    fn insert(&mut self, i: usize, v: Bytes) {
+    fn insert(&mut self, i: usize, v: &[u8]) {
+        if i == self.len {
+            return self.push_back(Bytes::new(v));
+        }
+        let (k, at) = self.locate(i);
+        let node = &mut self.nodes[k];
+        let off = node.offset_of(at);
+        node.insert_at(off, v);
+        self.len += 1;
         self.bytes += v.len();
-        self.items.insert(i, v);
+        self.split(k);
     }
 
     fn remove(&mut self, i: usize) {
-        if let Some(v) = self.items.remove(i) {
-            self.bytes -= v.len();
+        let (k, at) = self.locate(i);
+        let node = &mut self.nodes[k];
+        let off = node.offset_of(at);
+        self.bytes -= node.at(off).0.len();
+        node.remove_at(off);
+        if node.len() == 0 {
+            self.nodes.remove(k);
+        }
+        self.len -= 1;
+        self.settle();
+    }
+
+    /// Splits node `k` in two if a change left it over the node size.
+    fn split(&mut self, k: usize) {
+        let node = &mut self.nodes[k];
+        let size = THRESHOLDS.list_size.load(Ordering::Relaxed);
+        let over = if size >= 0 {
+            node.len() > (size as usize).max(1) || node.bytes() > SAFETY_BYTES
+        } else {
+            node.bytes() > node_bytes(size)
+        };
+        if over && node.len() > 1 {
+            let rest = node.split_off(node.len() / 2);
+            self.nodes.insert(k + 1, rest);
+            self.quick = true;
+        }
+    }
+
+    /// Turns a quicklist back into a listpack once it fits in half a node,
+    /// as Redis does, and gives back a node's spare room.
+    fn settle(&mut self) {
+        if self.quick && self.nodes.len() <= 1 {
+            let size = THRESHOLDS.list_size.load(Ordering::Relaxed);
+            let small = self.nodes.front().is_none_or(|n| {
+                if size >= 0 {
+                    n.len() <= size as usize / 2 && n.bytes() <= SAFETY_BYTES / 2
+                } else {
+                    n.bytes() <= node_bytes(size) / 2
+                }
+            });
+            if small {
+                self.quick = false;
+                if let Some(n) = self.nodes.front_mut() {
+                    n.shrink();
+                }
+            }
         }
     }
 
     /// Keeps only elements `start..=stop`.
     fn keep(&mut self, range: Option<(usize, usize)>) {
-        match range {
-            None => {
-                self.items.clear();
-                self.bytes = 0;
-            }
-            Some((start, stop)) => {
-                for v in self.items.drain(stop + 1..) {
-                    self.bytes -= v.len();
-                }
-                for v in self.items.drain(..start) {
-                    self.bytes -= v.len();
-                }
+        let Some((start, stop)) = range else {
+            self.nodes.clear();
+            self.len = 0;
+            self.bytes = 0;
+            self.settle();
+            return;
+        };
+        let (mut front, mut back) = (start, self.len - 1 - stop);
+        while front > 0 {
+            let node = &mut self.nodes[0];
+            if node.len() <= front {
+                front -= node.len();
+                self.len -= node.len();
+                self.bytes -= node.iter().map(<[u8]>::len).sum::<usize>();
+                self.nodes.pop_front();
+            } else {
+                self.len -= front;
+                self.bytes -= node.iter().take(front).map(<[u8]>::len).sum::<usize>();
+                node.drop_front(front);
+                front = 0;
             }
         }
+        while back > 0 {
+            let node = self.nodes.back_mut().expect("a kept range leaves elements");
+            if node.len() <= back {
+                back -= node.len();
+                self.len -= node.len();
+                self.bytes -= node.iter().map(<[u8]>::len).sum::<usize>();
+                self.nodes.pop_back();
+            } else {
+                self.len -= back;
+                self.bytes -= node.iter().rev().take(back).map(<[u8]>::len).sum::<usize>();
+                node.drop_back(back);
+                back = 0;
+            }
+        }
+        self.settle();
     }
 }
 
@@ -157,8 +361,9 @@ fn push_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], left: bool, only_existing: boo
     let len = s
         .write::<List, _>(&a[1], now, !only_existing, |l| {
             for v in &a[2..] {
-                l.push(left, Bytes::new(v));
+                l.push_slice(left, v);
             }
+            l.fit();
             l.len()
         })?
         .unwrap_or(0);
@@ -225,7 +430,7 @@ fn pop_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], left: bool) -> Outcome {
     drop(s);
     match (count, popped) {
         (None, p) => ex.out.value_or_null(p.as_ref().and_then(|p| p.first())),
-        (Some(_), None) => resp::null_array(ex.out),
+        (Some(_), None) => ex.out.null_array(),
         (Some(_), Some(p)) => {
             resp::array(ex.out, p.len());
             for v in &p {
@@ -259,8 +464,8 @@ pub fn lrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         None => resp::array(ex.out, 0),
         Some((l, (from, to))) => {
             resp::array(ex.out, to - from + 1);
-            for v in l.items.range(from..=to) {
-                ex.out.value(v);
+            for v in l.iter_from(from).take(to - from + 1) {
+                ex.out.item(v);
             }
         }
     }
@@ -278,7 +483,7 @@ pub fn lindex(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let v = s.read::<List>(&a[1], now)?.and_then(|l| index(i, l.len()).and_then(|i| l.get(i)));
-    ex.out.value_or_null(v);
+    ex.out.item_or_null(v);
     Ok(())
 }
 
@@ -288,7 +493,7 @@ pub fn lset(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut s = ex.db().lock(&a[1]);
     let done = s.write::<List, _>(&a[1], now, false, |l| match index(i, l.len()) {
         Some(i) => {
-            l.set(i, Bytes::new(&a[3]));
+            l.set(i, &a[3]);
             true
         }
         None => false,
@@ -315,12 +520,15 @@ pub fn linsert(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let n = s
-        .write::<List, _>(&a[1], now, false, |l| match l.items.iter().position(|v| v[..] == a[3][..]) {
-            Some(i) => {
-                l.insert(i + after as usize, Bytes::new(&a[4]));
-                l.len() as i64
+        .write::<List, _>(&a[1], now, false, |l| {
+            let pos = l.iter().position(|v| v == &a[3][..]);
+            match pos {
+                Some(i) => {
+                    l.insert(i + after as usize, &a[4]);
+                    l.len() as i64
+                }
+                None => -1,
             }
-            None => -1,
         })?
         .unwrap_or(0);
     if n > 0 {
@@ -337,10 +545,17 @@ pub fn lrem(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let removed = s
         .write::<List, _>(&a[1], now, false, |l| {
             let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+            let len = l.len();
             let hits: Vec<usize> = if count >= 0 {
-                l.iter().enumerate().filter(|(_, v)| v[..] == a[3][..]).map(|(i, _)| i).take(limit).collect()
+                l.iter().enumerate().filter(|(_, v)| *v == &a[3][..]).map(|(i, _)| i).take(limit).collect()
             } else {
-                l.iter().enumerate().rev().filter(|(_, v)| v[..] == a[3][..]).map(|(i, _)| i).take(limit).collect()
+                l.iter()
+                    .rev()
+                    .enumerate()
+                    .filter(|(_, v)| *v == &a[3][..])
+                    .map(|(i, _)| len - 1 - i)
+                    .take(limit)
+                    .collect()
             };
             let mut hits = hits;
             hits.sort_unstable_by(|x, y| y.cmp(x));
@@ -419,10 +634,13 @@ pub fn lpos(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     if let Some(l) = l {
         let len = l.len();
         let mut skip = rank.unsigned_abs() - 1;
-        let positions: Box<dyn Iterator<Item = usize>> =
-            if rank > 0 { Box::new(0..len) } else { Box::new((0..len).rev()) };
-        for i in positions.take(scan) {
-            if l.items[i][..] == a[2][..] {
+        let items: Box<dyn Iterator<Item = (usize, &[u8])>> = if rank > 0 {
+            Box::new(l.iter().enumerate())
+        } else {
+            Box::new(l.iter().rev().enumerate().map(|(i, v)| (len - 1 - i, v)))
+        };
+        for (i, v) in items.take(scan) {
+            if v == &a[2][..] {
                 if skip > 0 {
                     skip -= 1;
                     continue;
@@ -444,7 +662,7 @@ pub fn lpos(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         }
         None => match found.first() {
             Some(&i) => resp::integer(ex.out, i),
-            None => resp::null(ex.out),
+            None => ex.out.null(),
         },
     }
     Ok(())
@@ -457,7 +675,7 @@ fn move_generic(ex: &mut Exec<'_>, src: &[u8], dst: &[u8], from_left: bool, to_l
     let mut locked = ex.db().lock_keys([src, dst]);
     if locked.shard(src).read::<List>(src, now)?.is_none() {
         drop(locked);
-        resp::null(ex.out);
+        ex.out.null();
         return Ok(());
     }
     if let Some(v) = locked.shard(dst).peek_value(dst, now) {
@@ -466,7 +684,7 @@ fn move_generic(ex: &mut Exec<'_>, src: &[u8], dst: &[u8], from_left: bool, to_l
     let v = locked.shard(src).write::<List, _>(src, now, false, |l| l.pop(from_left))?.flatten();
     let Some(v) = v else {
         drop(locked);
-        resp::null(ex.out);
+        ex.out.null();
         return Ok(());
     };
     locked.shard(dst).write::<List, _>(dst, now, true, |l| l.push(to_left, v.clone()))?;
@@ -538,13 +756,76 @@ pub fn lmpop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             return Ok(());
         }
     }
-    resp::null_array(ex.out);
+    ex.out.null_array();
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_list_agrees_with_a_deque_across_node_boundaries(
+            ops in proptest::collection::vec((0u8..8, any::<bool>(), 0usize..2000, 0usize..700), 1..300)
+        ) {
+            let mut l = List::default();
+            let mut m: VecDeque<Vec<u8>> = VecDeque::new();
+            for (op, left, i, n) in ops {
+                let v = vec![b'a' + (n % 26) as u8; n];
+                match op {
+                    0 | 1 => {
+                        l.push(left, Bytes::new(&v));
+                        if left { m.push_front(v) } else { m.push_back(v) }
+                    }
+                    2 => {
+                        let want = if left { m.pop_front() } else { m.pop_back() };
+                        prop_assert_eq!(l.pop(left).map(|b| b.to_vec()), want);
+                    }
+                    3 if !m.is_empty() => {
+                        let i = i % m.len();
+                        l.set(i, &v);
+                        m[i] = v;
+                    }
+                    4 => {
+                        let i = i % (m.len() + 1);
+                        l.insert(i, &v);
+                        m.insert(i, v);
+                    }
+                    5 if !m.is_empty() => {
+                        let i = i % m.len();
+                        l.remove(i);
+                        m.remove(i);
+                    }
+                    6 if !m.is_empty() => {
+                        let (a, b) = ((i % 7) as i64, -1 - (n % 5) as i64);
+                        let r = range(a, b, m.len());
+                        l.keep(r);
+                        match r {
+                            None => m.clear(),
+                            Some((a, b)) => { m.truncate(b + 1); m.drain(..a); }
+                        }
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(l.len(), m.len());
+                prop_assert!(l.nodes.iter().all(|n| n.len() > 0), "no node is empty");
+                prop_assert!(l.nodes.iter().all(|n| n.len() == 1 || n.bytes() <= 8192), "nodes split past 8 KiB");
+                prop_assert!(l.nodes.len() <= 1 || l.encoding() == "quicklist");
+                if l.nodes.len() <= 1 && m.iter().map(|v| v.len() + 4).sum::<usize>() <= 2048 {
+                    prop_assert_eq!(l.encoding(), "listpack", "back to a listpack once it fits in half a node");
+                }
+            }
+            prop_assert_eq!(l.iter().map(<[u8]>::to_vec).collect::<Vec<_>>(), m.iter().cloned().collect::<Vec<_>>());
+            prop_assert_eq!(l.iter().rev().map(<[u8]>::to_vec).collect::<Vec<_>>(), m.iter().rev().cloned().collect::<Vec<_>>());
+            for (i, v) in m.iter().enumerate() {
+                prop_assert_eq!(l.get(i), Some(&v[..]));
+                prop_assert_eq!(l.iter_from(i).next(), Some(&v[..]));
+            }
+            prop_assert_eq!(l.iter_from(m.len()).next(), None);
+        }
+    }
 
     #[test]
     fn ranges_count_from_either_end_and_clip_like_redis() {

@@ -3,16 +3,20 @@
 //! commands.
 //!
 //! A string stays a [`Bytes`], shared with replies without copying; a
-//! collection is boxed so that a value is as wide as a `Bytes` (24 bytes)
-//! whatever its type. Each collection keeps a running count of the bytes it
-//! holds, so that the store's memory estimate is updated in O(1) per
-//! change. An empty collection is never stored: the command that empties
-//! one removes its key ([`crate::store::Shard::write`]).
+//! value is as wide as a `Bytes` (24 bytes) whatever its type: a hash is
+//! two pointers wide and sits in it, the other collections are boxed.
+//! Small collections use compact encodings ([`packed`], Redis's listpack
+//! and intset) up to the [`thresholds`], as Redis does. Each collection
+//! knows the bytes it holds in O(1), so that the store's memory estimate
+//! is updated in O(1) per change. An empty collection is never stored: the
+//! command that empties one removes its key ([`crate::store::Shard::write`]).
 
 pub mod hash;
 pub mod list;
 pub mod order;
+pub mod packed;
 pub mod set;
+pub mod thresholds;
 pub mod zset;
 
 use std::borrow::Cow;
@@ -53,8 +57,8 @@ impl From<WrongType> for Cow<'static, str> {
 pub enum Value {
     /// A string.
     Str(Bytes),
-    /// A hash of fields to values.
-    Hash(Box<Hash>),
+    /// A hash of fields to values (two pointers wide: not boxed).
+    Hash(Hash),
     /// A list.
     List(Box<List>),
     /// A set.
@@ -81,10 +85,10 @@ impl Value {
             Value::Str(b) if resp::string2ll(b).is_some() && b.len() <= 20 => "int",
             Value::Str(Bytes::Inline { .. }) => "embstr",
             Value::Str(_) => "raw",
-            Value::Hash(_) => "hashtable",
-            Value::List(_) => "deque",
-            Value::Set(_) => "hashtable",
-            Value::ZSet(_) => "treap",
+            Value::Hash(h) => h.encoding(),
+            Value::List(l) => l.encoding(),
+            Value::Set(s) => s.encoding(),
+            Value::ZSet(z) => z.encoding(),
         }
     }
 
@@ -117,7 +121,7 @@ impl Value {
                 None => resp::command(out, &[&b"SET"[..], key, v]),
             },
             Value::Hash(h) => {
-                let pairs: Vec<(&Bytes, &Bytes)> = h.iter().collect();
+                let pairs: Vec<(&[u8], &[u8])> = h.iter().collect();
                 for part in pairs.chunks(REWRITE_ITEMS_PER_COMMAND) {
                     resp::array(out, 2 + part.len() * 2);
                     resp::bulk(out, b"HSET");
@@ -129,13 +133,15 @@ impl Value {
                 }
             }
             Value::List(l) => {
-                let items: Vec<&Bytes> = l.iter().collect();
+                let items: Vec<Bytes> = l.iter().map(Bytes::new).collect();
+                let items: Vec<&Bytes> = items.iter().collect();
                 for part in items.chunks(REWRITE_ITEMS_PER_COMMAND) {
                     command_with(out, b"RPUSH", key, part);
                 }
             }
             Value::Set(s) => {
-                let items: Vec<&Bytes> = s.iter().collect();
+                let items: Vec<Bytes> = s.iter().collect();
+                let items: Vec<&Bytes> = items.iter().collect();
                 for part in items.chunks(REWRITE_ITEMS_PER_COMMAND) {
                     command_with(out, b"SADD", key, part);
                 }
@@ -195,7 +201,27 @@ macro_rules! kind {
     };
 }
 
-kind!(Hash);
+impl Kind for Hash {
+    fn of(v: &Value) -> Result<&Self, WrongType> {
+        match v {
+            Value::Hash(c) => Ok(c),
+            _ => Err(WrongType),
+        }
+    }
+    fn of_mut(v: &mut Value) -> Result<&mut Self, WrongType> {
+        match v {
+            Value::Hash(c) => Ok(c),
+            _ => Err(WrongType),
+        }
+    }
+    fn wrap(self) -> Value {
+        Value::Hash(self)
+    }
+    fn is_empty(&self) -> bool {
+        Hash::is_empty(self)
+    }
+}
+
 kind!(List);
 kind!(Set);
 kind!(ZSet);
@@ -284,17 +310,60 @@ impl ScanOptions {
         Ok(o)
     }
 
-    /// One page of `items`: the next cursor (0 at the end) and the items of
-    /// this page whose `name` matches. The cursor is a position in the
-    /// collection's iteration order, which stays put while the collection
-    /// is unchanged.
-    pub fn page<T>(&self, items: impl Iterator<Item = T>, name: impl Fn(&T) -> &[u8]) -> (u64, Vec<T>) {
-        let mut items = items.skip(self.cursor.min(usize::MAX as u64) as usize);
-        let page: Vec<T> = items.by_ref().take(self.count).collect();
-        let next = if items.next().is_some() { self.cursor + page.len() as u64 } else { 0 };
-        let page = page.into_iter().filter(|t| self.pattern.as_ref().is_none_or(|g| g.matches(name(t)))).collect();
+    /// The same options for a compact encoding, which answers in one call
+    /// with cursor 0 whatever the cursor and count asked, as Redis's
+    /// listpacks and intsets do.
+    pub fn whole(self) -> ScanOptions {
+        ScanOptions { cursor: 0, count: usize::MAX, ..self }
+    }
+
+    /// One page of a collection's elements, for a cursor that must hold
+    /// while the collection changes between calls (a hash table that grows
+    /// or shrinks reorders everything).
+    ///
+    /// Elements are visited in the order of [`scan_hash`] of their names,
+    /// which nothing about the collection changes, and the cursor is the
+    /// hash to go on from: so every element present for the whole scan is
+    /// returned (at least once, exactly once if its hash is unique), and a
+    /// scan ends after at most [`SCAN_PAGES`] calls past `COUNT`'s pages.
+    /// Each call is O(n) (it hashes every element), which is why a page is
+    /// at least `len / SCAN_PAGES` elements: `COUNT` is a hint, as in Redis.
+    /// The elements of this page whose name matches `MATCH`, and the next
+    /// cursor (0 at the end).
+    pub fn page<T>(&self, items: impl Iterator<Item = T>, len: usize, name: impl Fn(&T) -> &[u8]) -> (u64, Vec<T>) {
+        let size = self.count.max(len.div_ceil(SCAN_PAGES)).max(1);
+        let mut left: Vec<(u64, T)> =
+            items.map(|t| (scan_hash(name(&t)), t)).filter(|(h, _)| *h >= self.cursor).collect();
+        let next = if left.len() <= size {
+            0
+        } else {
+            left.select_nth_unstable_by_key(size - 1, |(h, _)| *h);
+            let last = left[size - 1].0;
+            // Elements of the same hash go together, so the cursor can pass them.
+            left.retain(|(h, _)| *h <= last);
+            last.checked_add(1).unwrap_or(0)
+        };
+        let page = left
+            .into_iter()
+            .map(|(_, t)| t)
+            .filter(|t| self.pattern.as_ref().is_none_or(|g| g.matches(name(t))))
+            .collect();
         (next, page)
     }
+}
+
+/// Most calls a scan of a big encoding takes when `COUNT` is small.
+pub const SCAN_PAGES: usize = 32;
+
+/// The order in which scans visit a big encoding: a hash of the element's
+/// name, keyed per process so that clients cannot line elements up, and
+/// fixed for the process's life so that a cursor survives any change to
+/// the collection. (Not the table's own hash: that one's bucket order
+/// changes when the table grows.)
+pub fn scan_hash(name: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    static KEY: std::sync::OnceLock<std::collections::hash_map::RandomState> = std::sync::OnceLock::new();
+    KEY.get_or_init(Default::default).hash_one(name)
 }
 
 /// The reply of a `*SCAN`: the next cursor and the elements.
@@ -315,6 +384,7 @@ mod tests {
     #[test]
     fn a_value_is_as_wide_as_a_string() {
         assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Hash>(), 16, "a hash fits in a value unboxed");
     }
 
     #[test]

@@ -9,56 +9,183 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use switchyard_codec::resp;
+use switchyard_codec::resp::{self, string2ll};
 
+use super::packed::Packed;
+use super::thresholds::{Thresholds, THRESHOLDS};
 use super::{pick_indices, Kind, Rng, ELEMENT_OVERHEAD_BYTES, REWRITE_ITEMS_PER_COMMAND};
 use crate::bytes::Bytes;
 use crate::command::{int, is, Arg, Exec, Outcome, SYNTAX};
 
 /// A set, with a running count of its members' bytes.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Set {
-    members: HashSet<Bytes>,
+    enc: Encoding,
     bytes: usize,
+}
+
+/// How a set holds its members, as Redis's `OBJECT ENCODING` names them.
+/// A set moves right (intset to listpack to hashtable) past the
+/// thresholds, never back, as in Redis 7.2.
+#[derive(Clone, Debug)]
+enum Encoding {
+    /// Integers only (members whose text is an integer's canonical form),
+    /// sorted: at most `set-max-intset-entries`.
+    Intset(Vec<i64>),
+    /// Members in one buffer, searched linearly: at most
+    /// `set-max-listpack-entries`, none longer than `set-max-listpack-value`.
+    Listpack(Packed),
+    /// A hash set.
+    Hashtable(HashSet<Bytes>),
+}
+
+impl Default for Set {
+    fn default() -> Set {
+        Set { enc: Encoding::Intset(Vec::new()), bytes: 0 }
+    }
 }
 
 impl Set {
     /// Members held.
     pub fn len(&self) -> usize {
-        self.members.len()
+        match &self.enc {
+            Encoding::Intset(v) => v.len(),
+            Encoding::Listpack(p) => p.len(),
+            Encoding::Hashtable(m) => m.len(),
+        }
     }
 
     /// Estimated bytes held.
     pub fn mem(&self) -> usize {
-        self.bytes + self.members.len() * ELEMENT_OVERHEAD_BYTES
+        match &self.enc {
+            Encoding::Intset(v) => v.len() * 8,
+            Encoding::Listpack(p) => p.bytes(),
+            Encoding::Hashtable(m) => self.bytes + m.len() * ELEMENT_OVERHEAD_BYTES,
+        }
+    }
+
+    /// The name `OBJECT ENCODING` answers.
+    pub fn encoding(&self) -> &'static str {
+        match &self.enc {
+            Encoding::Intset(_) => "intset",
+            Encoding::Listpack(_) => "listpack",
+            Encoding::Hashtable(_) => "hashtable",
+        }
+    }
+
+    /// Moves to the encoding that can take `m` as member number
+    /// `len + 1`.
+    fn make_room(&mut self, m: &[u8], int: Option<i64>) {
+        let len = self.len();
+        let entries = Thresholds::get(&THRESHOLDS.set_entries);
+        let fits_listpack = m.len() <= Thresholds::get(&THRESHOLDS.set_value) && len < entries;
+        match &self.enc {
+            Encoding::Intset(v) => {
+                if int.is_some() && len < Thresholds::get(&THRESHOLDS.set_intset_entries) {
+                    return;
+                }
+                if int.is_none() && fits_listpack {
+                    let mut p = Packed::default();
+                    for i in v {
+                        p.push_back(i.to_string().as_bytes());
+                    }
+                    self.enc = Encoding::Listpack(p);
+                } else {
+                    self.convert_to_table();
+                }
+            }
+            Encoding::Listpack(_) if !fits_listpack => self.convert_to_table(),
+            _ => {}
+        }
+    }
+
+    fn convert_to_table(&mut self) {
+        let mut t = HashSet::with_capacity(self.len() + 1);
+        t.extend(self.iter());
+        self.enc = Encoding::Hashtable(t);
     }
 
     /// Adds `m`; true if it is new.
     pub fn insert(&mut self, m: &[u8]) -> bool {
-        if self.members.contains(m) {
+        if self.contains(m) {
             return false;
         }
+        let int = string2ll(m);
+        self.make_room(m, int);
         self.bytes += m.len();
-        self.members.insert(Bytes::new(m))
+        match &mut self.enc {
+            Encoding::Intset(v) => {
+                let i = int.unwrap_or_default();
+                let at = v.binary_search(&i).unwrap_or_else(|at| at);
+                v.insert(at, i);
+            }
+            Encoding::Listpack(p) => p.push_back(m),
+            Encoding::Hashtable(t) => {
+                t.insert(Bytes::new(m));
+            }
+        }
+        true
     }
 
     /// Removes `m`; true if it was there.
     pub fn remove(&mut self, m: &[u8]) -> bool {
-        let gone = self.members.remove(m);
+        let gone = match &mut self.enc {
+            Encoding::Intset(v) => match string2ll(m).map(|i| v.binary_search(&i)) {
+                Some(Ok(at)) => {
+                    v.remove(at);
+                    true
+                }
+                _ => false,
+            },
+            Encoding::Listpack(p) => match Self::find(p, m) {
+                Some(at) => {
+                    p.remove_at(at);
+                    true
+                }
+                None => false,
+            },
+            Encoding::Hashtable(t) => t.remove(m),
+        };
         if gone {
             self.bytes -= m.len();
         }
         gone
     }
 
-    /// Whether `m` is a member.
-    pub fn contains(&self, m: &[u8]) -> bool {
-        self.members.contains(m)
+    fn find(p: &Packed, m: &[u8]) -> Option<usize> {
+        let mut it = p.iter();
+        loop {
+            let at = it.offset();
+            if it.next()? == m {
+                return Some(at);
+            }
+        }
     }
 
-    /// Every member, in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = &Bytes> {
-        self.members.iter()
+    /// Whether `m` is a member.
+    pub fn contains(&self, m: &[u8]) -> bool {
+        match &self.enc {
+            Encoding::Intset(v) => string2ll(m).is_some_and(|i| v.binary_search(&i).is_ok()),
+            Encoding::Listpack(p) => Self::find(p, m).is_some(),
+            Encoding::Hashtable(t) => t.contains(m),
+        }
+    }
+
+    /// Every member: ascending for an intset, in insertion order for a
+    /// listpack, in no particular order for a hash table.
+    pub fn iter(&self) -> impl Iterator<Item = Bytes> + '_ {
+        let (ints, packed, table) = match &self.enc {
+            Encoding::Intset(v) => (Some(v.iter().map(|i| Bytes::new(i.to_string().as_bytes()))), None, None),
+            Encoding::Listpack(p) => (None, Some(p.iter().map(Bytes::new)), None),
+            Encoding::Hashtable(t) => (None, None, Some(t.iter().cloned())),
+        };
+        ints.into_iter().flatten().chain(packed.into_iter().flatten()).chain(table.into_iter().flatten())
+    }
+
+    /// Whether the set is in a compact encoding (which `SSCAN` answers in
+    /// one call).
+    pub fn is_compact(&self) -> bool {
+        !matches!(self.enc, Encoding::Hashtable(_))
     }
 }
 
@@ -102,11 +229,11 @@ pub fn smembers(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     match s.read::<Set>(&a[1], now)? {
-        None => resp::array(ex.out, 0),
+        None => ex.out.set(0),
         Some(set) => {
-            resp::array(ex.out, set.len());
+            ex.out.set(set.len());
             for m in set.iter() {
-                ex.out.value(m);
+                ex.out.value(&m);
             }
         }
     }
@@ -157,7 +284,7 @@ pub fn spop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut rng = Rng::new();
     let popped: Vec<Bytes> = s
         .write::<Set, _>(&a[1], now, false, |set| {
-            let all: Vec<&Bytes> = set.iter().collect();
+            let all: Vec<Bytes> = set.iter().collect();
             let picks: Vec<Bytes> =
                 pick_indices(&mut rng, all.len(), count.unwrap_or(1)).into_iter().map(|i| all[i].clone()).collect();
             for m in &picks {
@@ -171,8 +298,9 @@ pub fn spop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     drop(s);
     match count {
         None => ex.out.value_or_null(popped.first()),
+        // A set under RESP3, as Redis 7's.
         Some(_) => {
-            resp::array(ex.out, popped.len());
+            ex.out.set(popped.len());
             for m in &popped {
                 ex.out.value(m);
             }
@@ -189,15 +317,15 @@ pub fn srandmember(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let set = s.read::<Set>(&a[1], now)?;
-    let all: Vec<&Bytes> = set.map(|s| s.iter().collect()).unwrap_or_default();
+    let all: Vec<Bytes> = set.map(|s| s.iter().collect()).unwrap_or_default();
     let mut rng = Rng::new();
     let picks = pick_indices(&mut rng, all.len(), count.unwrap_or(1));
     match count {
-        None => ex.out.value_or_null(picks.first().map(|&i| all[i])),
+        None => ex.out.value_or_null(picks.first().map(|&i| &all[i])),
         Some(_) => {
             resp::array(ex.out, picks.len());
             for i in picks {
-                ex.out.value(all[i]);
+                ex.out.value(&all[i]);
             }
         }
     }
@@ -244,8 +372,8 @@ fn combine_sets(sets: &[Option<&Set>], op: Op, limit: usize) -> Set {
                     if result.len() >= limit {
                         break;
                     }
-                    if by_size[1..].iter().all(|s| s.contains(m)) {
-                        result.insert(m);
+                    if by_size[1..].iter().all(|s| s.contains(&m)) {
+                        result.insert(&m);
                     }
                 }
             }
@@ -253,15 +381,15 @@ fn combine_sets(sets: &[Option<&Set>], op: Op, limit: usize) -> Set {
         Op::Union => {
             for s in sets.iter().flatten() {
                 for m in s.iter() {
-                    result.insert(m);
+                    result.insert(&m);
                 }
             }
         }
         Op::Diff => {
             if let Some(first) = sets[0] {
                 for m in first.iter() {
-                    if sets[1..].iter().flatten().all(|s| !s.contains(m)) {
-                        result.insert(m);
+                    if sets[1..].iter().flatten().all(|s| !s.contains(&m)) {
+                        result.insert(&m);
                     }
                 }
             }
@@ -287,9 +415,9 @@ enum Op {
 }
 
 fn reply_members(ex: &mut Exec<'_>, members: &Set) -> Outcome {
-    resp::array(ex.out, members.len());
+    ex.out.set(members.len());
     for m in members.iter() {
-        ex.out.value(m);
+        ex.out.value(&m);
     }
     Ok(())
 }
@@ -324,7 +452,8 @@ fn store(ex: &mut Exec<'_>, a: &[Arg<'_>], op: Op) -> Outcome {
     if existed || n > 0 {
         resp::command(&mut rec, &[&b"MULTI"[..]]);
         resp::command(&mut rec, &[&b"DEL"[..], dst]);
-        let members: Vec<&Bytes> = result.iter().collect();
+        let members: Vec<Bytes> = result.iter().collect();
+        let members: Vec<&Bytes> = members.iter().collect();
         for part in members.chunks(REWRITE_ITEMS_PER_COMMAND) {
             super::command_with(&mut rec, b"SADD", dst, part);
         }
@@ -386,8 +515,62 @@ pub fn sscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let Some(set) = s.read::<Set>(&a[1], now)? else {
         return super::scan_reply(ex, 0, &[]);
     };
-    let (next, items) = opts.page(set.iter(), |m| m);
-    let items: Vec<Bytes> = items.into_iter().cloned().collect();
+    // An intset or listpack answers in one call with cursor 0, as Redis's.
+    let opts = if set.is_compact() { opts.whole() } else { opts };
+    let (next, items) = opts.page(set.iter(), set.len(), |m| m);
     drop(s);
     super::scan_reply(ex, next, &items.iter().collect::<Vec<_>>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    /// A member: an integer, a short word, or a word past the listpack's
+    /// longest value.
+    fn member() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => (-300i64..900).prop_map(|i| i.to_string()),
+            2 => (0u16..200).prop_map(|i| format!("m{i}")),
+            1 => (0u16..5).prop_map(|i| format!("{i}{}", "x".repeat(70))),
+            1 => Just("007".to_string()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn a_set_agrees_with_a_set_across_intset_listpack_and_hashtable(
+            ops in proptest::collection::vec((0u8..3, member()), 1..1000)
+        ) {
+            let mut s = Set::default();
+            let mut m = BTreeSet::new();
+            let mut rank = 0; // 0 intset, 1 listpack, 2 hashtable: only rightward
+            for (op, x) in ops {
+                if op < 2 {
+                    let new = m.insert(x.clone());
+                    prop_assert_eq!(s.insert(x.as_bytes()), new);
+                    let int = string2ll(x.as_bytes()).is_some();
+                    if new {
+                        if rank == 0 && !int {
+                            rank = if m.len() <= 128 && x.len() <= 64 { 1 } else { 2 };
+                        } else if rank == 0 && m.len() > 512 || rank == 1 && (m.len() > 128 || x.len() > 64) {
+                            rank = 2;
+                        }
+                    }
+                } else {
+                    prop_assert_eq!(s.remove(x.as_bytes()), m.remove(&x));
+                }
+                prop_assert_eq!(s.len(), m.len());
+                prop_assert_eq!(s.encoding(), ["intset", "listpack", "hashtable"][rank]);
+            }
+            let got: BTreeSet<String> = s.iter().map(|b| String::from_utf8(b.to_vec()).unwrap()).collect();
+            prop_assert_eq!(&got, &m);
+            for x in &m {
+                prop_assert!(s.contains(x.as_bytes()));
+            }
+            prop_assert!(!s.contains(b"07") && !s.contains(b"+7"));
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! Sorted sets: members with scores, and the `Z*` commands.
 //!
-//! A member's score is found in a hash map; the order by (score, member)
-//! is an [`Order`], where ranks and positions cost O(log n), so a range
-//! costs O(log n) per element it returns. Writes are logged as records that
+//! A small sorted set is a sorted array of (score, member); past the
+//! thresholds a member's score is found in a hash map and the order by
+//! (score, member) is an [`Order`], where ranks and positions cost
+//! O(log n), so a range costs O(log n) per element it returns. Writes are logged as records that
 //! set each named member's absolute state: `ZADD` of the scores they left
 //! (`ZINCRBY` too), `ZREM` of what they removed (pops and range removals
 //! too), and a `*STORE` as `DEL` and `ZADD`s inside `MULTI`/`EXEC`.
@@ -12,82 +13,201 @@ use std::collections::HashMap;
 
 use switchyard_codec::resp;
 
-use super::order::Order;
+use super::order::{self, Order};
+use super::thresholds::{Thresholds, THRESHOLDS};
 use super::{pick_indices, Kind, Rng, Value, ELEMENT_OVERHEAD_BYTES, REWRITE_ITEMS_PER_COMMAND};
 use crate::bytes::Bytes;
 use crate::command::{int, is, Arg, Exec, Outcome, SYNTAX};
+use crate::reply::Protocol;
 use crate::store::Ttl;
 
-/// A sorted set, with a running count of its members' bytes.
-#[derive(Clone, Debug, Default)]
+/// A sorted set.
+#[derive(Clone, Debug)]
 pub struct ZSet {
+    enc: Encoding,
+}
+
+/// How a sorted set holds its members. Redis's names: a small one is a
+/// listpack (here a sorted array of scores and inline members, searched
+/// linearly by member, as Redis's listpack is); a big one is what Redis
+/// calls a skiplist, here a hash map of scores beside a treap ordered by
+/// score ([`Order`]), which gives the same O(log n) ranks and ranges.
+#[derive(Clone, Debug)]
+enum Encoding {
+    /// At most `zset-max-listpack-entries` members, none longer than
+    /// `zset-max-listpack-value`, lowest first.
+    Listpack(Vec<(f64, Bytes)>),
+    /// Past either threshold, for good, as in Redis.
+    Skiplist(Box<Big>),
+}
+
+#[derive(Clone, Debug, Default)]
+struct Big {
     scores: HashMap<Bytes, f64>,
     order: Order,
+    /// Bytes of every member.
     bytes: usize,
+}
+
+impl Default for ZSet {
+    fn default() -> ZSet {
+        ZSet { enc: Encoding::Listpack(Vec::new()) }
+    }
 }
 
 impl ZSet {
     /// Members held.
     pub fn len(&self) -> usize {
-        self.scores.len()
+        match &self.enc {
+            Encoding::Listpack(v) => v.len(),
+            Encoding::Skiplist(b) => b.scores.len(),
+        }
     }
 
-    /// Estimated bytes held: each member is kept twice (map and order).
+    /// Estimated bytes held: a big set keeps each member twice (map and
+    /// order).
     pub fn mem(&self) -> usize {
-        2 * self.bytes + self.scores.len() * 2 * ELEMENT_OVERHEAD_BYTES
+        match &self.enc {
+            Encoding::Listpack(v) => v.capacity() * std::mem::size_of::<(f64, Bytes)>(),
+            Encoding::Skiplist(b) => 2 * b.bytes + b.scores.len() * 2 * ELEMENT_OVERHEAD_BYTES,
+        }
+    }
+
+    /// The name `OBJECT ENCODING` answers.
+    pub fn encoding(&self) -> &'static str {
+        match &self.enc {
+            Encoding::Listpack(_) => "listpack",
+            Encoding::Skiplist(_) => "skiplist",
+        }
     }
 
     /// The score of `m`.
     pub fn score(&self, m: &[u8]) -> Option<f64> {
-        self.scores.get(m).copied()
+        match &self.enc {
+            Encoding::Listpack(v) => v.iter().find(|(_, x)| &x[..] == m).map(|(s, _)| *s),
+            Encoding::Skiplist(b) => b.scores.get(m).copied(),
+        }
+    }
+
+    fn convert_to_skiplist(&mut self) {
+        if let Encoding::Listpack(v) = &mut self.enc {
+            let mut b = Big::default();
+            for (s, m) in std::mem::take(v) {
+                b.bytes += m.len();
+                b.scores.insert(m.clone(), s);
+                b.order.insert(s, m);
+            }
+            self.enc = Encoding::Skiplist(Box::new(b));
+        }
     }
 
     /// Sets `m`'s score; true if `m` is new.
     pub fn insert(&mut self, m: &[u8], score: f64) -> bool {
         let score = score + 0.0; // -0 is kept as 0, as Redis shows it.
-        match self.scores.get_mut(m) {
-            Some(old) => {
-                if *old != score {
-                    self.order.remove(*old, m);
-                    *old = score;
-                    self.order.insert(score, Bytes::new(m));
+        if let Encoding::Listpack(v) = &self.enc {
+            let new = !v.iter().any(|(_, x)| &x[..] == m);
+            if m.len() > Thresholds::get(&THRESHOLDS.zset_value)
+                || new && v.len() >= Thresholds::get(&THRESHOLDS.zset_entries)
+            {
+                self.convert_to_skiplist();
+            }
+        }
+        match &mut self.enc {
+            Encoding::Listpack(v) => {
+                let at = v.iter().position(|(_, x)| &x[..] == m);
+                let member = match at {
+                    Some(i) if v[i].0 == score => return false,
+                    Some(i) => v.remove(i).1,
+                    None => Bytes::new(m),
+                };
+                let to = v.partition_point(|(s, x)| order::cmp((*s, x), (score, m)) == std::cmp::Ordering::Less);
+                v.insert(to, (score, member));
+                at.is_none()
+            }
+            Encoding::Skiplist(b) => match b.scores.get_mut(m) {
+                Some(old) => {
+                    if *old != score {
+                        b.order.remove(*old, m);
+                        *old = score;
+                        b.order.insert(score, Bytes::new(m));
+                    }
+                    false
                 }
-                false
-            }
-            None => {
-                self.bytes += m.len();
-                let m = Bytes::new(m);
-                self.scores.insert(m.clone(), score);
-                self.order.insert(score, m);
-                true
-            }
+                None => {
+                    b.bytes += m.len();
+                    let m = Bytes::new(m);
+                    b.scores.insert(m.clone(), score);
+                    b.order.insert(score, m);
+                    true
+                }
+            },
         }
     }
 
     /// Removes `m`; true if it was there.
     pub fn remove(&mut self, m: &[u8]) -> bool {
-        match self.scores.remove(m) {
-            Some(s) => {
-                self.order.remove(s, m);
-                self.bytes -= m.len();
-                true
-            }
-            None => false,
+        match &mut self.enc {
+            Encoding::Listpack(v) => match v.iter().position(|(_, x)| &x[..] == m) {
+                Some(i) => {
+                    v.remove(i);
+                    true
+                }
+                None => false,
+            },
+            Encoding::Skiplist(b) => match b.scores.remove(m) {
+                Some(s) => {
+                    b.order.remove(s, m);
+                    b.bytes -= m.len();
+                    true
+                }
+                None => false,
+            },
         }
     }
 
     /// The element at `rank` (from 0, lowest first).
     pub fn nth(&self, rank: usize) -> Option<(f64, &Bytes)> {
-        self.order.nth(rank)
+        match &self.enc {
+            Encoding::Listpack(v) => v.get(rank).map(|(s, m)| (*s, m)),
+            Encoding::Skiplist(b) => b.order.nth(rank),
+        }
     }
 
     /// Every member and score, lowest first.
     pub fn iter(&self) -> impl Iterator<Item = (f64, &Bytes)> + '_ {
-        self.order.iter()
+        let (small, big) = match &self.enc {
+            Encoding::Listpack(v) => (Some(v.iter().map(|(s, m)| (*s, m))), None),
+            Encoding::Skiplist(b) => (None, Some(b.order.iter())),
+        };
+        small.into_iter().flatten().chain(big.into_iter().flatten())
     }
 
     fn rank(&self, m: &[u8]) -> Option<usize> {
-        self.score(m).map(|s| self.order.rank(s, m))
+        match &self.enc {
+            Encoding::Listpack(v) => v.iter().position(|(_, x)| &x[..] == m),
+            Encoding::Skiplist(b) => b.scores.get(m).map(|&s| b.order.rank(s, m)),
+        }
+    }
+
+    /// How many elements, lowest first, satisfy `before` (which holds for
+    /// a prefix of the order).
+    fn count_before(&self, before: impl Fn(f64, &[u8]) -> bool) -> usize {
+        match &self.enc {
+            Encoding::Listpack(v) => v.partition_point(|(s, m)| before(*s, m)),
+            Encoding::Skiplist(b) => b.order.count_before(before),
+        }
+    }
+
+    /// Whether the set is a listpack (which `ZSCAN` answers in one call).
+    pub fn is_compact(&self) -> bool {
+        matches!(self.enc, Encoding::Listpack(_))
+    }
+
+    /// Gives back a listpack's spare room after a write.
+    pub fn fit(&mut self) {
+        if let Encoding::Listpack(v) = &mut self.enc {
+            v.shrink_to_fit();
+        }
     }
 }
 
@@ -133,8 +253,17 @@ fn score_arg(a: &[u8]) -> Result<f64, Cow<'static, str>> {
     parse_score(a).ok_or(Cow::Borrowed("ERR value is not a valid float"))
 }
 
+/// A score: a bulk string under RESP2, a double under RESP3, as Redis 7.
 fn bulk_score(ex: &mut Exec<'_>, x: f64) {
-    resp::bulk(ex.out, format_score(x).as_bytes());
+    let text = format_score(x);
+    match ex.out.protocol {
+        Protocol::Resp2 => resp::bulk(ex.out, text.as_bytes()),
+        Protocol::Resp3 => {
+            ex.out.push(b',');
+            ex.out.extend_from_slice(text.as_bytes());
+            ex.out.extend_from_slice(b"\r\n");
+        }
+    }
 }
 
 fn log_zadd(ex: &mut Exec<'_>, key: &[u8], pairs: &[(f64, &[u8])]) {
@@ -256,6 +385,7 @@ pub fn zadd(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
                 Some(_) => {}
             }
         }
+        z.fit();
         (added, changed, logged, result)
     })?;
     let (added, changed, logged, result) = outcome.unwrap_or((0, 0, Vec::new(), None));
@@ -269,7 +399,7 @@ pub fn zadd(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
                 Ok(())
             }
             None => {
-                resp::null(ex.out);
+                ex.out.null();
                 Ok(())
             }
         };
@@ -303,7 +433,7 @@ pub fn zscore(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let v = ex.db().lock(&a[1]).read::<ZSet>(&a[1], now)?.and_then(|z| z.score(&a[2]));
     match v {
         Some(x) => bulk_score(ex, x),
-        None => resp::null(ex.out),
+        None => ex.out.null(),
     }
     Ok(())
 }
@@ -318,7 +448,7 @@ pub fn zmscore(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     for x in scores {
         match x {
             Some(x) => bulk_score(ex, x),
-            None => resp::null(ex.out),
+            None => ex.out.null(),
         }
     }
     Ok(())
@@ -382,18 +512,18 @@ impl Range {
                 None => (0, 0),
             },
             Range::Score(min, max) => {
-                let from = z.order.count_before(|s, _| s < min.value || (min.exclusive && s == min.value));
-                let to = z.order.count_before(|s, _| s < max.value || (!max.exclusive && s == max.value));
+                let from = z.count_before(|s, _| s < min.value || (min.exclusive && s == min.value));
+                let to = z.count_before(|s, _| s < max.value || (!max.exclusive && s == max.value));
                 (from, to.max(from))
             }
             Range::Lex(min, max) => {
-                let from = z.order.count_before(|_, m| match min {
+                let from = z.count_before(|_, m| match min {
                     LexBound::Min => false,
                     LexBound::Max => true,
                     LexBound::Inclusive(b) => m < &b[..],
                     LexBound::Exclusive(b) => m <= &b[..],
                 });
-                let to = z.order.count_before(|_, m| match max {
+                let to = z.count_before(|_, m| match max {
                     LexBound::Min => false,
                     LexBound::Max => true,
                     LexBound::Inclusive(b) => m <= &b[..],
@@ -505,12 +635,19 @@ fn reply_range(ex: &mut Exec<'_>, key: &[u8], q: &Query) -> Outcome {
         return Ok(());
     };
     let ranks = q.ranks(z);
-    resp::array(ex.out, ranks.len() * (1 + q.with_scores as usize));
+    if q.with_scores {
+        ex.out.pairs(ranks.len());
+    } else {
+        resp::array(ex.out, ranks.len());
+    }
     for r in ranks {
         if let Some((score, m)) = z.nth(r) {
+            if q.with_scores {
+                ex.out.pair();
+            }
             ex.out.value(m);
             if q.with_scores {
-                resp::bulk(ex.out, format_score(score).as_bytes());
+                bulk_score(ex, score);
             }
         }
     }
@@ -614,7 +751,7 @@ fn rank_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], rev: bool) -> Outcome {
     match r {
         Some(r) => ex.int(r as i64),
         None => {
-            resp::null(ex.out);
+            ex.out.null();
             Ok(())
         }
     }
@@ -705,8 +842,16 @@ fn pop_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], max: bool) -> Outcome {
     let members: Vec<Bytes> = popped.iter().map(|(_, m)| m.clone()).collect();
     log_zrem(ex, &a[1], &members);
     drop(s);
-    resp::array(ex.out, popped.len() * 2);
+    // With a count, RESP3 pairs each member with its score, as Redis 7.
+    if a.len() > 2 {
+        ex.out.pairs(popped.len());
+    } else {
+        resp::array(ex.out, popped.len() * 2);
+    }
     for (score, m) in &popped {
+        if a.len() > 2 {
+            ex.out.pair();
+        }
         ex.out.value(m);
         bulk_score(ex, *score);
     }
@@ -787,7 +932,7 @@ fn combine_store(ex: &mut Exec<'_>, a: &[Arg<'_>], op: Combine, name: &str) -> O
     for k in keys {
         let input = match locked.shard(k).peek_value(k, now) {
             None => None,
-            Some(Value::ZSet(z)) => Some(z.scores.iter().map(|(m, s)| (m.clone(), *s)).collect()),
+            Some(Value::ZSet(z)) => Some(z.iter().map(|(s, m)| (m.clone(), s)).collect()),
             Some(Value::Set(s)) => Some(s.iter().map(|m| (m.clone(), 1.0)).collect()),
             Some(_) => return Err(super::WRONGTYPE.into()),
         };
@@ -887,12 +1032,19 @@ pub fn zrandmember(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         return Ok(());
     };
     let picks = pick_indices(&mut rng, z.len(), count);
-    resp::array(ex.out, picks.len() * (1 + with_scores as usize));
+    if with_scores {
+        ex.out.pairs(picks.len());
+    } else {
+        resp::array(ex.out, picks.len());
+    }
     for r in picks {
         if let Some((score, m)) = z.nth(r) {
+            if with_scores {
+                ex.out.pair();
+            }
             ex.out.value(m);
             if with_scores {
-                resp::bulk(ex.out, format_score(score).as_bytes());
+                bulk_score(ex, score);
             }
         }
     }
@@ -906,7 +1058,9 @@ pub fn zscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let Some(z) = s.read::<ZSet>(&a[1], now)? else {
         return super::scan_reply(ex, 0, &[]);
     };
-    let (next, items) = opts.page(z.iter(), |(_, m)| m);
+    // A listpack answers in one call with cursor 0, as Redis's does.
+    let opts = if z.is_compact() { opts.whole() } else { opts };
+    let (next, items) = opts.page(z.iter(), z.len(), |(_, m)| m);
     let flat: Vec<Bytes> =
         items.into_iter().flat_map(|(score, m)| [m.clone(), Bytes::new(format_score(score).as_bytes())]).collect();
     drop(s);
@@ -916,6 +1070,40 @@ pub fn zscan(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_sorted_set_agrees_with_a_model_across_the_listpack_thresholds(
+            ops in proptest::collection::vec((0u8..3, 0u16..200, -5i32..5, any::<bool>()), 1..400)
+        ) {
+            let mut z = ZSet::default();
+            let mut m: std::collections::BTreeMap<String, f64> = Default::default();
+            let mut big = false;
+            for (op, i, score, long) in ops {
+                let member = if long && i % 20 == 0 { format!("{i}{}", "m".repeat(64)) } else { format!("m{i}") };
+                if op < 2 {
+                    let new = m.insert(member.clone(), score as f64).is_none();
+                    prop_assert_eq!(z.insert(member.as_bytes(), score as f64), new);
+                    big |= member.len() > 64 || m.len() > 128;
+                } else {
+                    prop_assert_eq!(z.remove(member.as_bytes()), m.remove(&member).is_some());
+                }
+                prop_assert_eq!(z.len(), m.len());
+                prop_assert_eq!(z.encoding(), if big { "skiplist" } else { "listpack" }, "never back, as Redis");
+            }
+            let mut want: Vec<(f64, String)> = m.iter().map(|(k, s)| (*s, k.clone())).collect();
+            want.sort_by(|a, b| order::cmp((a.0, a.1.as_bytes()), (b.0, b.1.as_bytes())));
+            let got: Vec<(f64, String)> = z.iter().map(|(s, k)| (s, String::from_utf8(k.to_vec()).unwrap())).collect();
+            prop_assert_eq!(&got, &want);
+            for (r, (s, k)) in want.iter().enumerate() {
+                prop_assert_eq!(z.rank(k.as_bytes()), Some(r));
+                prop_assert_eq!(z.score(k.as_bytes()), Some(*s));
+                prop_assert_eq!(z.nth(r).map(|(s, k)| (s, k.to_vec())), Some((*s, k.as_bytes().to_vec())));
+            }
+            prop_assert_eq!(z.count_before(|s, _| s < 0.0), want.iter().filter(|(s, _)| *s < 0.0).count());
+        }
+    }
 
     #[test]
     fn scores_print_as_redis_7_0_prints_them() {

@@ -494,10 +494,10 @@ fn generic_commands_work_on_every_type() {
     assert_eq!(found.len(), 5);
     assert_eq!(set_of(q(con, &["KEYS", "*"])), set_of(strs(&["string", "hash", "list", "set", "zset"])));
     // OBJECT ENCODING.
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "hash"]), "hashtable");
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "list"]), "deque");
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "zset"]), "treap");
-    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "set"]), "hashtable");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "hash"]), "listpack");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "list"]), "listpack");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "zset"]), "listpack");
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "set"]), "listpack");
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "string"]), "embstr");
     q::<String>(con, &["SET", "n", "12"]);
     assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "n"]), "int");
@@ -555,6 +555,178 @@ fn generic_commands_work_on_every_type() {
     assert_eq!(q::<i64>(con, &["LLEN", "brief"]), 0);
     assert_eq!(q::<i64>(con, &["RPUSH", "brief", "b"]), 1);
     assert_eq!(q::<i64>(con, &["TTL", "brief"]), -1);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn small_collections_are_compact_until_redis_thresholds_which_config_set_changes() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let enc = |con: &mut redis::Connection, key: &str| q::<String>(con, &["OBJECT", "ENCODING", key]);
+    let defaults: Vec<String> = q(con, &["CONFIG", "GET", "*-max-*"]);
+    for (name, value) in [
+        ("hash-max-listpack-entries", "512"),
+        ("hash-max-ziplist-entries", "512"),
+        ("hash-max-listpack-value", "64"),
+        ("set-max-intset-entries", "512"),
+        ("set-max-listpack-entries", "128"),
+        ("set-max-listpack-value", "64"),
+        ("list-max-listpack-size", "-2"),
+        ("zset-max-listpack-entries", "128"),
+        ("zset-max-listpack-value", "64"),
+    ] {
+        let at = defaults.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} in {defaults:?}"));
+        assert_eq!(defaults[at + 1], value, "{name}");
+    }
+    // Hashes: a listpack up to 512 fields of at most 64 bytes, then a
+    // hash table for good.
+    let fields: Vec<String> = (0..512).map(|i| format!("f{i}")).collect();
+    let mut hset = vec!["HSET", "h"];
+    for f in &fields {
+        hset.extend([f.as_str(), "v"]);
+    }
+    assert_eq!(q::<i64>(con, &hset), 512);
+    assert_eq!(enc(con, "h"), "listpack");
+    q::<i64>(con, &["HSET", "h", "one-more", "v"]);
+    assert_eq!(enc(con, "h"), "hashtable");
+    q::<i64>(con, &["HDEL", "h", "one-more", "f0", "f1"]);
+    assert_eq!(enc(con, "h"), "hashtable", "as in Redis, a hash never converts back");
+    q::<i64>(con, &["HSET", "h2", "f", &"x".repeat(64)]);
+    assert_eq!(enc(con, "h2"), "listpack");
+    q::<i64>(con, &["HSET", "h2", "g", &"x".repeat(65)]);
+    assert_eq!(enc(con, "h2"), "hashtable");
+    assert_eq!(q::<i64>(con, &["HLEN", "h"]), 510);
+    // Sets: integers in an intset (up to 512), other short members in a
+    // listpack (up to 128), then a hash table.
+    let ints: Vec<String> = (0..512).map(|i| i.to_string()).collect();
+    let mut sadd = vec!["SADD", "ints"];
+    sadd.extend(ints.iter().map(String::as_str));
+    assert_eq!(q::<i64>(con, &sadd), 512);
+    assert_eq!(enc(con, "ints"), "intset");
+    q::<i64>(con, &["SADD", "ints", "512"]);
+    assert_eq!(enc(con, "ints"), "hashtable");
+    q::<i64>(con, &["SADD", "mixed", "1", "2"]);
+    assert_eq!(enc(con, "mixed"), "intset");
+    q::<i64>(con, &["SADD", "mixed", "a"]);
+    assert_eq!(enc(con, "mixed"), "listpack");
+    assert_eq!(set_of(q(con, &["SMEMBERS", "mixed"])), set_of(strs(&["1", "2", "a"])));
+    q::<i64>(con, &["SADD", "mixed", &"y".repeat(65)]);
+    assert_eq!(enc(con, "mixed"), "hashtable");
+    // Lists: one 8 KiB node is a listpack; more is a quicklist, which
+    // turns back into a listpack once it fits in half a node.
+    let element = "e".repeat(100);
+    for _ in 0..70 {
+        q::<i64>(con, &["RPUSH", "l", &element]);
+    }
+    assert_eq!(enc(con, "l"), "listpack");
+    for _ in 0..20 {
+        q::<i64>(con, &["LPUSH", "l", &element]);
+    }
+    assert_eq!(enc(con, "l"), "quicklist", "90 entries of 102 bytes pass 8 KiB");
+    assert_eq!(q::<i64>(con, &["LLEN", "l"]), 90);
+    q::<String>(con, &["LTRIM", "l", "0", "9"]);
+    assert_eq!(enc(con, "l"), "listpack");
+    // Sorted sets: a listpack up to 128 members of at most 64 bytes.
+    for i in 0..128 {
+        q::<i64>(con, &["ZADD", "z", &i.to_string(), &format!("m{i}")]);
+    }
+    assert_eq!(enc(con, "z"), "listpack");
+    q::<i64>(con, &["ZADD", "z", "1", "one-more"]);
+    assert_eq!(enc(con, "z"), "skiplist");
+    assert_eq!(q::<i64>(con, &["ZRANK", "z", "m5"]), 6);
+    q::<i64>(con, &["ZADD", "z2", "1", &"z".repeat(65)]);
+    assert_eq!(enc(con, "z2"), "skiplist");
+    // CONFIG SET applies to the next write of each key.
+    q::<String>(con, &["CONFIG", "SET", "hash-max-listpack-entries", "2", "list-max-listpack-size", "3"]);
+    assert_eq!(
+        q::<Vec<String>>(con, &["CONFIG", "GET", "list-max-listpack-size"]),
+        strs(&["list-max-listpack-size", "3"])
+    );
+    q::<i64>(con, &["HSET", "small", "a", "1", "b", "2"]);
+    assert_eq!(enc(con, "small"), "listpack");
+    q::<i64>(con, &["HSET", "small", "c", "3"]);
+    assert_eq!(enc(con, "small"), "hashtable");
+    q::<i64>(con, &["RPUSH", "short", "1", "2", "3", "4"]);
+    assert_eq!(enc(con, "short"), "quicklist");
+    assert_eq!(q::<Vec<String>>(con, &["LRANGE", "short", "0", "-1"]), strs(&["1", "2", "3", "4"]));
+    assert_eq!(
+        e(con, &["CONFIG", "SET", "list-max-listpack-size", "2147483648"]),
+        "ERR CONFIG SET failed (possibly related to argument 'list-max-listpack-size') - argument must be between -2147483648 and 2147483647 inclusive"
+    );
+    assert_eq!(
+        e(con, &["CONFIG", "SET", "set-max-intset-entries", "many"]),
+        "ERR CONFIG SET failed (possibly related to argument 'set-max-intset-entries') - argument couldn't be parsed into an integer"
+    );
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// Scans `key` with `scan` (HSCAN, SSCAN or ZSCAN) COUNT 10, calling
+/// `change` between calls; the names returned (fields or members) and the
+/// number of calls.
+fn scan_while_changing(
+    con: &mut redis::Connection,
+    scan: &str,
+    key: &str,
+    mut change: impl FnMut(&mut redis::Connection, usize),
+) -> (BTreeSet<String>, usize) {
+    let (mut cursor, mut seen, mut calls) = ("0".to_string(), BTreeSet::new(), 0);
+    loop {
+        let (next, items): (String, Vec<String>) = q(con, &[scan, key, &cursor, "COUNT", "10"]);
+        // Names and values (or scores) alternate, except in SSCAN.
+        let step = if scan == "SSCAN" { 1 } else { 2 };
+        seen.extend(items.into_iter().step_by(step));
+        calls += 1;
+        assert!(calls < 1000, "{scan} does not end");
+        if next == "0" {
+            return (seen, calls);
+        }
+        cursor = next;
+        change(con, calls);
+    }
+}
+
+#[test]
+fn scans_return_every_element_present_throughout_while_tables_grow_and_shrink() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let keep: Vec<String> = (0..600).map(|i| format!("keep{i}")).collect();
+    for k in &keep {
+        q::<i64>(con, &["HSET", "h", k, "v"]);
+        q::<i64>(con, &["SADD", "s", k]);
+        q::<i64>(con, &["ZADD", "z", "1", k]);
+    }
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "h"]), "hashtable");
+    // Between calls: the table grows (thousands of new elements), then
+    // shrinks (they go again), and the kept elements' scores change.
+    let churn = |con: &mut redis::Connection, call: usize, add: &str, del: &str, key: &str| {
+        if call < 4 {
+            for i in 0..1000 {
+                let name = format!("tmp{call}-{i}");
+                let args: Vec<&str> =
+                    if add == "ZADD" { vec![add, key, "2", &name] } else { vec![add, key, &name, "v"] };
+                let args = if add == "SADD" { vec![add, key, &name] } else { args };
+                q::<i64>(con, &args);
+            }
+        } else if call < 8 {
+            for i in 0..1000 {
+                q::<i64>(con, &[del, key, &format!("tmp{}-{i}", call - 4)]);
+            }
+        } else if add == "ZADD" {
+            q::<i64>(con, &["ZADD", key, &call.to_string(), &format!("keep{}", call % 300)]);
+        }
+    };
+    for (scan, add, del, key) in
+        [("HSCAN", "HSET", "HDEL", "h"), ("SSCAN", "SADD", "SREM", "s"), ("ZSCAN", "ZADD", "ZREM", "z")]
+    {
+        let (seen, calls) = scan_while_changing(con, scan, key, |con, call| churn(con, call, add, del, key));
+        let missing: Vec<&String> = keep.iter().filter(|k| !seen.contains(*k)).collect();
+        assert!(missing.is_empty(), "{scan} missed {missing:?} over {calls} calls");
+        assert!(calls > 4, "{scan} took {calls} calls: the changes happened mid-scan");
+    }
+    // A small encoding answers everything at once, with cursor 0.
+    q::<i64>(con, &["HSET", "small", "a", "1", "b", "2"]);
+    let (next, items): (String, Vec<String>) = q(con, &["HSCAN", "small", "0", "COUNT", "1"]);
+    assert_eq!((next.as_str(), items.len()), ("0", 4));
     assert_eq!(server.stop().code(), Some(0));
 }
 
