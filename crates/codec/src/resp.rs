@@ -205,9 +205,10 @@ fn walk_multibulk<'a>(
 /// first look for the server's dispatch, before the real parse.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Shape<'a> {
-    /// A whole multibulk request: its first argument (the command name)
-    /// and its length in bytes.
-    Whole { name: &'a [u8], len: usize },
+    /// A whole multibulk request: its first argument (the command name),
+    /// how many arguments it has (the name included), and its length in
+    /// bytes.
+    Whole { name: &'a [u8], args: usize, len: usize },
     /// An incomplete multibulk request, and the length it will have at
     /// least as far as its headers tell (to the end of the first bulk still
     /// arriving), when a header already says more than `buf` holds.
@@ -224,7 +225,7 @@ pub enum Shape<'a> {
 /// use switchyard_codec::resp::{shape, Limits, Shape};
 ///
 /// let limits = Limits::default();
-/// assert_eq!(shape(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nrest", &limits), Shape::Whole { name: b"GET", len: 20 });
+/// assert_eq!(shape(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nrest", &limits), Shape::Whole { name: b"GET", args: 2, len: 20 });
 /// let big = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1000\r\nxx";
 /// assert_eq!(shape(big, &limits), Shape::Partial { announced: Some(1029) });
 /// assert_eq!(shape(b"*3\r\n$3\r\nSET\r\n$1", &limits), Shape::Partial { announced: None });
@@ -235,12 +236,14 @@ pub fn shape<'a>(buf: &'a [u8], limits: &Limits) -> Shape<'a> {
         return Shape::Other;
     }
     let mut name = None;
+    let mut args = 0;
     match walk_multibulk(buf, limits, |i, _, arg| {
         if i == 0 {
             name = Some(arg);
         }
+        args = i + 1;
     }) {
-        Ok(Walked::Whole(len)) => name.map_or(Shape::Other, |name| Shape::Whole { name, len }),
+        Ok(Walked::Whole(len)) => name.map_or(Shape::Other, |name| Shape::Whole { name, args, len }),
         Ok(Walked::Short(announced)) => Shape::Partial { announced },
         Err(_) => Shape::Other,
     }

@@ -393,7 +393,7 @@ impl Service for Kv {
         let mut pos = 0;
         loop {
             match resp::shape(&input[pos..], &limits) {
-                resp::Shape::Whole { name, len } if self.shared.table.runs_inline(name) => pos += len,
+                resp::Shape::Whole { name, args, len } if self.shared.table.runs_inline(name, args) => pos += len,
                 resp::Shape::Whole { .. } => return false,
                 // An incomplete request waits, a malformed one gets its
                 // error: neither costs the handler anything.

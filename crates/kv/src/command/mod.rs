@@ -49,6 +49,10 @@ pub enum Where {
     /// worker: the command touches a bounded number of keys and copies at
     /// most its own arguments and one value.
     Inline,
+    /// As [`Where::Inline`] when called with at most this many arguments
+    /// (its name included), on a worker otherwise: a pop without a count
+    /// takes one element, with one it may take a collection.
+    InlineUpTo(u8),
     /// Only on a worker: the command walks a database (`KEYS`, `SCAN`,
     /// `FLUSHDB`, `RANDOMKEY`), builds a large reply (`INFO`, `COMMAND`,
     /// `CLIENT LIST`, `LRANGE`), opens files (`CONFIG SET`,
@@ -124,9 +128,14 @@ impl Table {
         Table { by_name: COMMANDS.iter().enumerate().map(|(i, c)| (c.name.as_bytes(), i)).collect() }
     }
 
-    /// Command `name` (in any case) may run on an I/O thread.
-    pub fn runs_inline(&self, name: &[u8]) -> bool {
-        self.find(name).is_some_and(|i| COMMANDS[i].runs == Where::Inline)
+    /// Command `name` (in any case) with `args` arguments (its name
+    /// included) may run on an I/O thread.
+    pub fn runs_inline(&self, name: &[u8], args: usize) -> bool {
+        self.find(name).is_some_and(|i| match COMMANDS[i].runs {
+            Where::Inline => true,
+            Where::InlineUpTo(most) => args <= most as usize,
+            Where::Worker => false,
+        })
     }
 
     /// The index of command `name`, in any case.
@@ -182,10 +191,14 @@ mod tests {
     #[test]
     fn only_commands_marked_inline_run_on_the_io_thread() {
         let t = Table::new();
-        assert!(t.runs_inline(b"GET"));
-        assert!(t.runs_inline(b"hset"));
-        assert!(!t.runs_inline(b"KEYS"));
-        assert!(!t.runs_inline(b"lrange"));
-        assert!(!t.runs_inline(b"nosuchcommandatall"));
+        assert!(t.runs_inline(b"GET", 2));
+        assert!(t.runs_inline(b"hset", 4));
+        assert!(!t.runs_inline(b"KEYS", 2));
+        assert!(!t.runs_inline(b"lrange", 4));
+        assert!(!t.runs_inline(b"nosuchcommandatall", 1));
+        assert!(t.runs_inline(b"LPOP", 2), "a pop of one element");
+        assert!(!t.runs_inline(b"LPOP", 3), "a pop with a count");
+        assert!(t.runs_inline(b"zpopmin", 2));
+        assert!(!t.runs_inline(b"zpopmin", 3));
     }
 }

@@ -7,7 +7,7 @@ use crate::{blocking, multi, types};
 use super::keyspace::*;
 use super::server::*;
 use super::string::*;
-use Where::{Inline, Worker};
+use Where::{Inline, InlineUpTo, Worker};
 
 const W: &[&str] = &["write", "denyoom"];
 const WF: &[&str] = &["write", "denyoom", "fast"];
@@ -347,8 +347,8 @@ cmd!(
     cmd!("rpush", -3, WF, Inline, (1, 1, 1), "list", "Appends one or more elements to a list. Creates the key if it doesn't exist.", types::list::rpush),
     cmd!("lpushx", -3, WF, Inline, (1, 1, 1), "list", "Prepends one or more elements to a list only when the list exists.", types::list::lpushx),
     cmd!("rpushx", -3, WF, Inline, (1, 1, 1), "list", "Appends an element to a list only when the list exists.", types::list::rpushx),
-    cmd!("lpop", -2, DF, Worker, (1, 1, 1), "list", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", types::list::lpop),
-    cmd!("rpop", -2, DF, Worker, (1, 1, 1), "list", "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", types::list::rpop),
+    cmd!("lpop", -2, DF, InlineUpTo(2), (1, 1, 1), "list", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", types::list::lpop),
+    cmd!("rpop", -2, DF, InlineUpTo(2), (1, 1, 1), "list", "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", types::list::rpop),
     cmd!("llen", 2, RF, Inline, (1, 1, 1), "list", "Returns the length of a list.", types::list::llen),
     cmd!("lrange", 4, R, Worker, (1, 1, 1), "list", "Returns a range of elements from a list.", types::list::lrange),
     cmd!("lindex", 3, R, Inline, (1, 1, 1), "list", "Returns an element from a list by its index.", types::list::lindex),
@@ -402,8 +402,8 @@ cmd!(
     cmd!("zremrangebyrank", 4, D, Worker, (1, 1, 1), "sorted-set", "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.", types::zset::zremrangebyrank),
     cmd!("zremrangebyscore", 4, D, Worker, (1, 1, 1), "sorted-set", "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.", types::zset::zremrangebyscore),
     cmd!("zremrangebylex", 4, D, Worker, (1, 1, 1), "sorted-set", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", types::zset::zremrangebylex),
-    cmd!("zpopmin", -2, DF, Worker, (1, 1, 1), "sorted-set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", types::zset::zpopmin),
-    cmd!("zpopmax", -2, DF, Worker, (1, 1, 1), "sorted-set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", types::zset::zpopmax),
+    cmd!("zpopmin", -2, DF, InlineUpTo(2), (1, 1, 1), "sorted-set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", types::zset::zpopmin),
+    cmd!("zpopmax", -2, DF, InlineUpTo(2), (1, 1, 1), "sorted-set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", types::zset::zpopmax),
     cmd!("bzpopmin", -3, BF, Worker, (1, -2, 1), "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", blocking::bzpopmin),
     cmd!("bzpopmax", -3, BF, Worker, (1, -2, 1), "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", blocking::bzpopmax),
     cmd!("zmpop", -4, &["write", "movablekeys"], Worker, (0, 0, 0), "sorted-set", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", blocking::zmpop),
