@@ -155,6 +155,7 @@ fn quit_message(reason: CloseReason) -> &'static str {
         CloseReason::Busy => "Server full",
         CloseReason::Panic => "Internal error",
         CloseReason::Shutdown => "Server shutting down",
+        CloseReason::TlsFailed => "TLS failed",
     }
 }
 
@@ -277,6 +278,7 @@ impl Service for Chat {
             Reject::InputTooLarge => "Excess Flood",
             Reject::RequestTimeout => "Ping timeout",
             Reject::Panic => "Internal error",
+            Reject::NotTls => "This port needs TLS",
         };
         let mut bytes = Vec::new();
         write_message(&mut bytes, None, "ERROR", &[], Some(&format!("Closing Link: ({reason})")));

@@ -1,6 +1,7 @@
 //! The engine's settings, each with a default that suits a small server.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::limits::OutputLimits;
@@ -43,6 +44,12 @@ impl std::fmt::Display for Respond {
 pub struct Config {
     /// Addresses to listen on; port 0 picks a free port.
     pub listen: Vec<SocketAddr>,
+    /// Addresses to listen on with TLS, as set by [`Config::tls`].
+    pub tls_listen: Vec<SocketAddr>,
+    /// The TLS settings of the `tls_listen` listeners: a rustls server
+    /// configuration (certificates, protocol versions, ALPN, client
+    /// certificates, session tickets). The service sees plaintext.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Worker threads; 0 runs the service on the I/O threads (inline mode).
     pub workers: usize,
     /// I/O loop threads, each with its own listeners and connections.
@@ -88,6 +95,8 @@ impl Default for Config {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Config {
             listen: Vec::new(),
+            tls_listen: Vec::new(),
+            tls: None,
             workers: cores,
             io_threads: 1,
             poller: poller::Kind::Epoll,
@@ -116,7 +125,7 @@ impl Config {
     ///
     /// A message naming the setting that is out of range.
     pub fn validate(&self) -> Result<(), String> {
-        if self.listen.is_empty() {
+        if self.listen.is_empty() && self.tls_listen.is_empty() {
             return Err("no address to listen on".into());
         }
         self.validate_settings()

@@ -28,6 +28,7 @@ use crate::config::Config;
 use crate::output::Output;
 use crate::poller::Interest;
 use crate::service::{CloseReason, ConnInfo, Service};
+use crate::tls::Tls;
 
 /// What a connection's next deadline is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +42,8 @@ pub enum Deadline {
     /// The service said it closes the connection after the client's EOF
     /// (`Service::input_ended`), and has not yet.
     ServiceClose,
+    /// The TLS handshake did not finish within `request_timeout`.
+    Handshake,
 }
 
 /// Who has the connection's service state.
@@ -226,10 +229,13 @@ pub struct Conn<S: Service> {
     /// Set when the socket is finished while a task is out, so that the
     /// worker can stop early (`Cx::gone`).
     pub gone: Arc<AtomicBool>,
+    /// The TLS session, on a TLS listener's connection (boxed: most of a
+    /// kilobyte, and clear-text connections carry only the pointer).
+    pub tls: Option<Box<Tls>>,
 }
 
 impl<S: Service> Conn<S> {
-    pub fn new(sock: TcpStream, info: ConnInfo, state: S::State, now: Instant) -> Self {
+    pub fn new(sock: TcpStream, info: ConnInfo, state: S::State, tls: Option<Box<Tls>>, now: Instant) -> Self {
         Conn {
             sock,
             info,
@@ -256,7 +262,27 @@ impl<S: Service> Conn<S> {
             counted_output: 0,
             soft_since: None,
             gone: Arc::new(AtomicBool::new(false)),
+            tls,
         }
+    }
+
+    /// Output waits that the loop can write now: the output itself, or
+    /// TLS records (only records until the handshake is done).
+    pub fn has_writable(&self) -> bool {
+        match &self.tls {
+            None => !self.out.is_empty(),
+            Some(tls) => tls.wants_write() || (tls.carries_output() && !self.out.is_empty()),
+        }
+    }
+
+    /// Any output is pending, written or not yet writable.
+    pub fn has_output(&self) -> bool {
+        !self.out.is_empty() || self.tls.as_ref().is_some_and(|t| t.wants_write())
+    }
+
+    /// The TLS handshake is under way.
+    pub fn handshaking(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.handshaking())
     }
 
     /// A task has the service state.
@@ -362,7 +388,7 @@ impl<S: Service> Conn<S> {
                     && !self.output_paused
                     && !self.queued_for_room
                     && self.buffered() < self.input_limit(config);
-                let write = !self.out.is_empty() && !self.direct_out() && self.held.is_none();
+                let write = self.has_writable() && !self.direct_out() && self.held.is_none();
                 Interest { read, write }
             }
         }
@@ -386,8 +412,11 @@ impl<S: Service> Conn<S> {
         if let Peer::Answered { service_close_by: Some(t) } = self.peer {
             consider(t, Deadline::ServiceClose);
         }
-        if !self.out.is_empty() && self.held.is_none() {
+        if self.has_writable() && self.held.is_none() {
             consider(self.write_since.unwrap_or(self.last_active) + config.write_timeout, Deadline::Write);
+        }
+        if let (Some(tls), Some(limit)) = (self.tls.as_ref().filter(|t| t.handshaking()), config.request_timeout) {
+            consider(tls.since + limit, Deadline::Handshake);
         }
         if !self.task_out() && self.ending == Ending::Open {
             if let (Some(since), Some(limit)) = (self.request_since, config.request_timeout) {
@@ -396,7 +425,7 @@ impl<S: Service> Conn<S> {
                 }
             }
             if let Some(idle) = config.idle_timeout {
-                if self.input.is_empty() && self.out.is_empty() {
+                if self.input.is_empty() && !self.has_output() {
                     consider(self.last_active + idle, Deadline::Idle);
                 }
             }
@@ -421,13 +450,13 @@ impl<S: Service> Conn<S> {
             return Step::Dispatch;
         }
         // Write before sleeping.
-        if !turn.wrote && !self.out.is_empty() && !self.interest.write && !self.direct_out() {
+        if !turn.wrote && self.has_writable() && !self.interest.write && !self.direct_out() {
             return Step::Write;
         }
         if self.output_paused && self.out.len() < low_water {
             return Step::Resume;
         }
-        if !on_loop || !self.out.is_empty() {
+        if !on_loop || self.has_output() {
             return Step::Wait;
         }
         match (self.ending, self.peer) {
@@ -466,7 +495,7 @@ pub(crate) mod tests {
             peer: sock.local_addr().unwrap(),
             local: listener.local_addr().unwrap(),
         };
-        Conn::new(sock, info, 0, Instant::now())
+        Conn::new(sock, info, 0, None, Instant::now())
     }
 
     fn step(c: &Conn<Lines>) -> Step {

@@ -43,6 +43,8 @@ mod sys;
 #[cfg(not(loom))]
 mod task;
 #[cfg(not(loom))]
+mod tls;
+#[cfg(not(loom))]
 mod turnaway;
 #[cfg(not(loom))]
 mod verdict;

@@ -97,6 +97,8 @@ pub struct Server<S: Service> {
     /// Per I/O loop: its listeners, one per address.
     listeners: Vec<Vec<TcpListener>>,
     addrs: Vec<SocketAddr>,
+    /// Per address: it serves TLS.
+    secure: Vec<bool>,
 }
 
 impl<S: Service> Server<S> {
@@ -116,7 +118,9 @@ impl<S: Service> Server<S> {
     /// activation, a live upgrade). `config.listen` may then be empty.
     /// Each I/O loop gets its own descriptor of an inherited socket (a
     /// `dup`): they share one accept queue, and whichever loop is woken
-    /// first takes the connection.
+    /// first takes the connection. An inherited socket whose address is
+    /// in `config.tls_listen` serves TLS, and that address is not bound
+    /// again.
     ///
     /// # Errors
     ///
@@ -128,6 +132,9 @@ impl<S: Service> Server<S> {
         } else {
             config.validate_settings().map_err(Error::Config)?;
         }
+        if !config.tls_listen.is_empty() && config.tls.is_none() {
+            return Err(Error::Config("tls_listen needs TLS settings (a certificate and its key)".into()));
+        }
         // A descriptor per connection: take all that the hard limit allows.
         match sys::raise_fd_limit() {
             Ok(n) => tracing::debug!(limit = n, "open files limit"),
@@ -135,13 +142,20 @@ impl<S: Service> Server<S> {
         }
         let mut listeners: Vec<Vec<TcpListener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
         let mut addrs = Vec::new();
-        for want in &config.listen {
+        let mut secure = Vec::new();
+        let inherited_addrs: Vec<SocketAddr> = inherited.iter().filter_map(|l| l.local_addr().ok()).collect();
+        let wanted = config.listen.iter().map(|a| (a, false)).chain(config.tls_listen.iter().map(|a| (a, true)));
+        for (want, tls) in wanted {
+            if tls && inherited_addrs.contains(want) {
+                continue;
+            }
             // Port 0 resolves here; every loop binds that port.
             let addr = sys::claim(want).map_err(|source| Error::Bind { addr: *want, source })?;
             for per_loop in listeners.iter_mut() {
                 per_loop.push(sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?);
             }
             addrs.push(addr);
+            secure.push(tls);
         }
         for listener in inherited {
             let addr = listener.local_addr().map_err(io_err("reading an inherited listener's address"))?;
@@ -150,6 +164,7 @@ impl<S: Service> Server<S> {
             }
             listeners[0].push(listener);
             addrs.push(addr);
+            secure.push(config.tls_listen.contains(&addr));
         }
         let inboxes: Vec<Arc<Inbox>> = (0..config.io_threads)
             .map(|_| Inbox::new().map(Arc::new))
@@ -163,12 +178,18 @@ impl<S: Service> Server<S> {
             .map_err(io_err("duplicating a listener"))?;
         *shared.handover.lock().unwrap_or_else(|e| e.into_inner()) = handover;
         let control = Control { inboxes: inboxes.into(), shared };
-        Ok(Server { service: Arc::new(service), control, listeners, addrs })
+        Ok(Server { service: Arc::new(service), control, listeners, addrs, secure })
     }
 
-    /// The bound addresses, in the order of `Config::listen`, with real ports.
+    /// The bound addresses, in the order of `Config::listen` then
+    /// `Config::tls_listen` then the inherited sockets, with real ports.
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
+    }
+
+    /// Whether each of [`Server::local_addrs`] serves TLS.
+    pub fn serves_tls(&self) -> &[bool] {
+        &self.secure
     }
 
     /// The service, shared with the server's threads (to read its metrics,
@@ -204,7 +225,7 @@ impl<S: Service> Server<S> {
     /// [`Error::Io`] if a thread cannot start or a loop's readiness wait fails.
     pub fn run(self) -> Result<Summary, Error> {
         sys::ignore_write_signals();
-        let Server { service, control, listeners, .. } = self;
+        let Server { service, control, listeners, secure, .. } = self;
         let shared = control.shared.clone();
         let config = &shared.config;
         let completions: Vec<Arc<Completions<_>>> =
@@ -232,6 +253,8 @@ impl<S: Service> Server<S> {
         );
         let mut loops = Vec::new();
         for (idx, (ls, done)) in listeners.into_iter().zip(completions).enumerate() {
+            let ls =
+                ls.into_iter().zip(&secure).map(|(l, &tls)| (l, tls.then(|| config.tls.clone()).flatten())).collect();
             let reactor = Reactor::new(idx, service.clone(), control.clone(), done, queue.clone(), ls)
                 .map_err(io_err("creating an I/O loop"))?;
             let span = tracing::Span::current();

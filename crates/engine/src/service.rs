@@ -75,6 +75,9 @@ pub enum Reject {
     RequestTimeout,
     /// The service's handler panicked while handling this connection.
     Panic,
+    /// A clear-text request came to a TLS listener. The reply goes out in
+    /// clear text, as nginx answers a plain HTTP request on its HTTPS port.
+    NotTls,
 }
 
 /// Who closes a connection after its [`Service::goodbye`].
@@ -114,11 +117,14 @@ pub enum CloseReason {
     Panic,
     /// The server shut down.
     Shutdown,
+    /// The TLS handshake or a TLS record failed (or the client spoke clear
+    /// text to a TLS listener).
+    TlsFailed,
 }
 
 impl CloseReason {
     /// Every reason, in a fixed order (for metrics).
-    pub const ALL: [CloseReason; 11] = [
+    pub const ALL: [CloseReason; 12] = [
         CloseReason::PeerClosed,
         CloseReason::Error,
         CloseReason::Service,
@@ -130,6 +136,7 @@ impl CloseReason {
         CloseReason::Busy,
         CloseReason::Panic,
         CloseReason::Shutdown,
+        CloseReason::TlsFailed,
     ];
 
     /// A short snake_case label.
@@ -146,6 +153,7 @@ impl CloseReason {
             CloseReason::Busy => "busy",
             CloseReason::Panic => "panic",
             CloseReason::Shutdown => "shutdown",
+            CloseReason::TlsFailed => "tls_failed",
         }
     }
 

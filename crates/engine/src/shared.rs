@@ -22,6 +22,8 @@ pub struct Shared {
     shutdown_fd: OwnedFd,
     /// Rate limit of the limit warnings.
     limit_log: RateLimit,
+    /// Rate limit of the failed TLS handshake warnings.
+    pub tls_log: Throttle,
     /// When the shutdown started.
     drain_start: std::sync::OnceLock<Instant>,
     /// The highest gate released (`Control::release`): output held for a
@@ -87,6 +89,7 @@ impl Shared {
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::default(),
+            tls_log: Throttle::default(),
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),
             handover: std::sync::Mutex::new(Vec::new()),

@@ -275,6 +275,7 @@ impl<S: Service> Service for Admin<S> {
             switchyard_engine::Reject::InputTooLarge => 431,
             switchyard_engine::Reject::RequestTimeout => 408,
             switchyard_engine::Reject::Panic => 500,
+            switchyard_engine::Reject::NotTls => 400,
         };
         Some(Response::new(status, "text/plain; charset=utf-8", String::new()).encode(true))
     }

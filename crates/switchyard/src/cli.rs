@@ -169,6 +169,21 @@ pub struct EngineArgs {
     /// Address to listen on; repeat for several [default: 127.0.0.1 on the service's port].
     #[arg(long, value_name = "ADDR")]
     pub listen: Vec<SocketAddr>,
+    /// Address to listen on with TLS; repeat for several [default: none].
+    #[arg(long, value_name = "ADDR")]
+    pub tls_listen: Vec<SocketAddr>,
+    /// The TLS certificate chain, leaf first (PEM) [default: none].
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS certificate's private key (PEM: PKCS#8, RSA or EC) [default: none].
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
+    /// Ask TLS clients for a certificate signed by this CA (PEM) [default: none].
+    #[arg(long, value_name = "FILE")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// With --tls-client-ca: refuse clients without a certificate (yes), or let them in (optional) [default: yes].
+    #[arg(long, value_name = "yes|optional")]
+    pub tls_auth_clients: Option<crate::tls::AuthClients>,
     /// Worker threads; 0 runs the service on the I/O threads [default: number of cores].
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,

@@ -33,6 +33,13 @@ use crate::units::{parse_duration, parse_size};
 pub struct File {
     #[serde(default, deserialize_with = "addresses")]
     listen: Option<Vec<SocketAddr>>,
+    #[serde(default, deserialize_with = "addresses")]
+    tls_listen: Option<Vec<SocketAddr>>,
+    tls_cert: Option<Spanned<PathBuf>>,
+    tls_key: Option<Spanned<PathBuf>>,
+    tls_client_ca: Option<Spanned<PathBuf>>,
+    #[serde(default, deserialize_with = "parsed")]
+    tls_auth_clients: Option<crate::tls::AuthClients>,
     #[serde(default, deserialize_with = "count::<_, 0, 1024>")]
     workers: Option<usize>,
     #[serde(default, deserialize_with = "count::<_, 1, 64>")]
@@ -190,10 +197,13 @@ pub fn load(path: &Path) -> Result<File, Error> {
     let invalid = |(line, key, message)| Error::Invalid { path: path.to_owned(), line, key, message };
     let mut file = parse(&text).map_err(invalid)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let paths: [(_, preflight::Check); 3] = [
+    let paths: [(_, preflight::Check); 6] = [
         (&mut file.http.root, preflight::root),
         (&mut file.kv.appendonly, preflight::appendonly),
         (&mut file.chat.motd, preflight::motd),
+        (&mut file.tls_cert, crate::tls::readable),
+        (&mut file.tls_key, crate::tls::readable),
+        (&mut file.tls_client_ca, crate::tls::readable),
     ];
     for (p, check) in paths {
         let Some(p) = p else { continue };
@@ -250,6 +260,13 @@ impl File {
         if e.listen.is_empty() {
             e.listen = self.listen.unwrap_or_default();
         }
+        if e.tls_listen.is_empty() {
+            e.tls_listen = self.tls_listen.unwrap_or_default();
+        }
+        fill(&mut e.tls_cert, self.tls_cert.map(Spanned::into_inner));
+        fill(&mut e.tls_key, self.tls_key.map(Spanned::into_inner));
+        fill(&mut e.tls_client_ca, self.tls_client_ca.map(Spanned::into_inner));
+        fill(&mut e.tls_auth_clients, self.tls_auth_clients);
         fill(&mut e.workers, self.workers);
         fill(&mut e.io_threads, self.io_threads);
         fill(&mut e.poller, self.poller);
@@ -317,6 +334,18 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
         eprintln!("switchyard: {}", Error::Conflict { path: path.to_owned(), message });
         return Ok(2);
     }
+    match crate::serve::tls_files(&e).map(|files| files.map(|f| crate::tls::server_config(&f, &[]))) {
+        Err(message) | Ok(Some(Err(message))) => {
+            eprintln!("switchyard: {}", Error::Conflict { path: path.to_owned(), message });
+            return Ok(2);
+        }
+        Ok(Some(Ok(tls))) => {
+            if let Some(warning) = tls.warning {
+                eprintln!("switchyard: warning: {warning}");
+            }
+        }
+        Ok(None) => {}
+    }
     print!("# the effective configuration of {}\n{}", path.display(), render(&e, &h, &k, &c));
     Ok(0)
 }
@@ -337,6 +366,25 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
     } else {
         let list: Vec<String> = e.listen.iter().map(|a| quote(&a.to_string())).collect();
         let _ = writeln!(w, "listen = [{}]", list.join(", "));
+    }
+    if !e.tls_listen.is_empty() {
+        let list: Vec<String> = e.tls_listen.iter().map(|a| quote(&a.to_string())).collect();
+        let _ = writeln!(w, "tls_listen = [{}]", list.join(", "));
+    }
+    let paths = [("tls_cert", &e.tls_cert), ("tls_key", &e.tls_key), ("tls_client_ca", &e.tls_client_ca)];
+    for (key, path) in paths {
+        match path {
+            Some(p) => writeln!(w, "{key} = {}", quote(&p.display().to_string())),
+            None => writeln!(w, "# {key}: none"),
+        }
+        .ok();
+    }
+    if e.tls_client_ca.is_some() {
+        let auth = match e.tls_auth_clients.unwrap_or_default() {
+            crate::tls::AuthClients::Yes => "yes",
+            crate::tls::AuthClients::Optional => "optional",
+        };
+        let _ = writeln!(w, "tls_auth_clients = {}", quote(auth));
     }
     let _ = writeln!(w, "workers = {}", config.workers);
     let _ = writeln!(w, "io_threads = {}", config.io_threads);

@@ -27,7 +27,7 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
     } else {
         args.listen.clone()
     };
-    let mut c = Config { listen, ..Config::default() };
+    let mut c = Config { listen, tls_listen: args.tls_listen.clone(), ..Config::default() };
     if let Some(v) = args.workers {
         c.workers = v;
     }
@@ -80,6 +80,38 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
         c.queue_capacity = v;
     }
     c
+}
+
+/// The TLS files the settings name: `None` without TLS listeners.
+///
+/// # Errors
+///
+/// TLS listeners without a certificate or key, or a client CA without
+/// TLS listeners.
+pub(crate) fn tls_files(args: &EngineArgs) -> Result<Option<crate::tls::Files>, String> {
+    if args.tls_listen.is_empty() {
+        if args.tls_client_ca.is_some() {
+            return Err("tls_client_ca is set but there is no TLS listener (tls_listen)".into());
+        }
+        return Ok(None);
+    }
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Err("TLS listeners (tls_listen) need a certificate and its key (tls_cert, tls_key)".into());
+    };
+    Ok(Some(crate::tls::Files {
+        cert: cert.clone(),
+        key: key.clone(),
+        client_ca: args.tls_client_ca.clone(),
+        auth_clients: args.tls_auth_clients.unwrap_or_default(),
+    }))
+}
+
+/// The protocols a service names in TLS's ALPN.
+fn alpn(service: ServiceName) -> &'static [&'static [u8]] {
+    match service {
+        ServiceName::Http => &[b"http/1.1"],
+        ServiceName::Echo | ServiceName::Kv | ServiceName::Chat => &[],
+    }
 }
 
 /// Runs `serve`; returns the exit status.
@@ -135,9 +167,25 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
     if let Some(path) = &e.config {
         tracing::info!(file = %path.display(), "configuration loaded");
     }
+    let tls = match tls_files(e)
+        .and_then(|f| f.map(|f| crate::tls::server_config(&f, alpn(args.service)).map(|t| (f, t))).transpose())
+    {
+        Ok(tls) => tls,
+        Err(msg) => {
+            eprintln!("switchyard: {msg}");
+            return Ok(2);
+        }
+    };
+    if let Some((_, tls)) = &tls {
+        if let Some(warning) = &tls.warning {
+            tracing::warn!("{warning}");
+        }
+        config.tls = Some(tls.config.clone());
+    }
     let admin = e.admin;
     let name = args.service;
-    let reload = crate::reload::Reload::new(name, flags, args.clone(), config.clone());
+    let tls = tls.map(|(files, tls)| (files, tls.certificates));
+    let reload = crate::reload::Reload::new(name, flags, args.clone(), config.clone(), tls);
     match args.service {
         ServiceName::Echo => serve(name, config, inherited, admin, reload, crate::echo::Echo),
         ServiceName::Http => {
@@ -244,9 +292,10 @@ fn serve<S: Service>(
     crate::upgrade::watch(server.control(), reload).context("starting the signal thread")?;
     {
         let mut stdout = std::io::stdout().lock();
-        for addr in server.local_addrs() {
-            writeln!(stdout, "listening {name} {addr}")?;
-            tracing::info!(service = name, %addr, "listening");
+        for (addr, &tls) in server.local_addrs().iter().zip(server.serves_tls()) {
+            let kind = if tls { "-tls" } else { "" };
+            writeln!(stdout, "listening {name}{kind} {addr}")?;
+            tracing::info!(service = name, %addr, tls, "listening");
         }
         stdout.flush()?;
     }

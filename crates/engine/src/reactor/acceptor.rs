@@ -7,7 +7,10 @@
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use rustls::ServerConfig;
 
 use crate::metrics::Limit;
 use crate::poller::{Interest, Poller};
@@ -36,6 +39,8 @@ pub enum Accepted {
 pub struct Acceptor {
     /// Closed (emptied) when the drain begins.
     listeners: Vec<TcpListener>,
+    /// Each listener's TLS settings; `None` for clear text.
+    tls: Vec<Option<Arc<ServerConfig>>>,
     /// Listener interest is armed (accepting is not paused).
     accepting: bool,
     /// When a pause in accepting ends.
@@ -43,16 +48,23 @@ pub struct Acceptor {
 }
 
 impl Acceptor {
-    /// Takes the listeners, registered with `poller`.
+    /// Takes the listeners, each with its TLS settings (`None` for clear
+    /// text), registered with `poller`.
     ///
     /// # Errors
     ///
     /// Registering a listener failed.
-    pub fn new(listeners: Vec<TcpListener>, poller: &mut Poller) -> io::Result<Self> {
+    pub fn new(listeners: Vec<(TcpListener, Option<Arc<ServerConfig>>)>, poller: &mut Poller) -> io::Result<Self> {
+        let (listeners, tls): (Vec<_>, Vec<_>) = listeners.into_iter().unzip();
         for (i, l) in listeners.iter().enumerate() {
             poller.register(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, Interest::READ)?;
         }
-        Ok(Acceptor { listeners, accepting: true, paused_until: None })
+        Ok(Acceptor { listeners, tls, accepting: true, paused_until: None })
+    }
+
+    /// Listener `li`'s TLS settings; `None` for clear text.
+    pub fn tls(&self, li: usize) -> Option<Arc<ServerConfig>> {
+        self.tls.get(li).cloned().flatten()
     }
 
     /// How many listeners there are.
