@@ -116,6 +116,11 @@ fn alpn(service: ServiceName) -> &'static [&'static [u8]] {
 
 /// Runs `serve`; returns the exit status.
 pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
+    // Only the signal thread takes SIGUSR2 and SIGHUP; every thread started
+    // from here on inherits the blocked mask, the services' own too (kv's
+    // start in `Kv::new`: blocked only later, a SIGHUP could land on one
+    // of them and end the process).
+    crate::upgrade::block_signals();
     // Before the file fills in the rest: only the flags' paths are here.
     if let Err(message) = check_path_flags(&args) {
         eprintln!("switchyard: {message}");
@@ -284,9 +289,6 @@ fn serve<S: Service>(
 ) -> anyhow::Result<i32> {
     let name = format!("{service_name:?}").to_lowercase();
     let name = name.as_str();
-    // Only the upgrade thread takes SIGUSR2; the server's threads inherit
-    // the blocked mask from here.
-    crate::upgrade::block_signals();
     let server = Server::bind_with(config, service, inherited).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
     crate::upgrade::watch(server.control(), reload).context("starting the signal thread")?;
