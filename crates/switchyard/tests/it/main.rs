@@ -17,3 +17,4 @@ mod kv;
 mod kv_hello;
 mod kv_multi;
 mod kv_types;
+mod tls;
