@@ -172,12 +172,12 @@ pub struct EngineArgs {
     /// Address to listen on with TLS; repeat for several [default: none].
     #[arg(long, value_name = "ADDR")]
     pub tls_listen: Vec<SocketAddr>,
-    /// The TLS certificate chain, leaf first (PEM) [default: none].
+    /// A TLS certificate chain, leaf first (PEM); repeat for several, chosen by the name the client asks for (SNI), the first by default [default: none].
     #[arg(long, value_name = "FILE")]
-    pub tls_cert: Option<PathBuf>,
-    /// The TLS certificate's private key (PEM: PKCS#8, RSA or EC) [default: none].
+    pub tls_cert: Vec<PathBuf>,
+    /// The private key of each --tls-cert, in the same order (PEM: PKCS#8, RSA or EC) [default: none].
     #[arg(long, value_name = "FILE")]
-    pub tls_key: Option<PathBuf>,
+    pub tls_key: Vec<PathBuf>,
     /// Ask TLS clients for a certificate signed by this CA (PEM) [default: none].
     #[arg(long, value_name = "FILE")]
     pub tls_client_ca: Option<PathBuf>,

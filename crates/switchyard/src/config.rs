@@ -35,8 +35,8 @@ pub struct File {
     listen: Option<Vec<SocketAddr>>,
     #[serde(default, deserialize_with = "addresses")]
     tls_listen: Option<Vec<SocketAddr>>,
-    tls_cert: Option<Spanned<PathBuf>>,
-    tls_key: Option<Spanned<PathBuf>>,
+    tls_cert: Option<Spanned<Paths>>,
+    tls_key: Option<Spanned<Paths>>,
     tls_client_ca: Option<Spanned<PathBuf>>,
     #[serde(default, deserialize_with = "parsed")]
     tls_auth_clients: Option<crate::tls::AuthClients>,
@@ -82,6 +82,23 @@ pub struct File {
     kv: KvTable,
     #[serde(default)]
     chat: ChatTable,
+}
+
+/// One path, or several (`tls_cert`, `tls_key`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Paths {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl Paths {
+    fn into_vec(self) -> Vec<PathBuf> {
+        match self {
+            Paths::One(p) => vec![p],
+            Paths::Many(v) => v,
+        }
+    }
 }
 
 /// `[http]`
@@ -197,12 +214,26 @@ pub fn load(path: &Path) -> Result<File, Error> {
     let invalid = |(line, key, message)| Error::Invalid { path: path.to_owned(), line, key, message };
     let mut file = parse(&text).map_err(invalid)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let paths: [(_, preflight::Check); 6] = [
+    for spanned in [&mut file.tls_cert, &mut file.tls_key].into_iter().flatten() {
+        let at = spanned.span().start;
+        let many = match spanned.get_mut() {
+            Paths::One(p) => std::slice::from_mut(p),
+            Paths::Many(v) => v.as_mut_slice(),
+        };
+        for p in many {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+            crate::tls::readable(p).map_err(|message| {
+                let (line, key) = locate(&text, at);
+                invalid((line, key, message))
+            })?;
+        }
+    }
+    let paths: [(_, preflight::Check); 4] = [
         (&mut file.http.root, preflight::root),
         (&mut file.kv.appendonly, preflight::appendonly),
         (&mut file.chat.motd, preflight::motd),
-        (&mut file.tls_cert, crate::tls::readable),
-        (&mut file.tls_key, crate::tls::readable),
         (&mut file.tls_client_ca, crate::tls::readable),
     ];
     for (p, check) in paths {
@@ -263,8 +294,12 @@ impl File {
         if e.tls_listen.is_empty() {
             e.tls_listen = self.tls_listen.unwrap_or_default();
         }
-        fill(&mut e.tls_cert, self.tls_cert.map(Spanned::into_inner));
-        fill(&mut e.tls_key, self.tls_key.map(Spanned::into_inner));
+        if e.tls_cert.is_empty() {
+            e.tls_cert = self.tls_cert.map(|p| p.into_inner().into_vec()).unwrap_or_default();
+        }
+        if e.tls_key.is_empty() {
+            e.tls_key = self.tls_key.map(|p| p.into_inner().into_vec()).unwrap_or_default();
+        }
         fill(&mut e.tls_client_ca, self.tls_client_ca.map(Spanned::into_inner));
         fill(&mut e.tls_auth_clients, self.tls_auth_clients);
         fill(&mut e.workers, self.workers);
@@ -371,14 +406,20 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
         let list: Vec<String> = e.tls_listen.iter().map(|a| quote(&a.to_string())).collect();
         let _ = writeln!(w, "tls_listen = [{}]", list.join(", "));
     }
-    let paths = [("tls_cert", &e.tls_cert), ("tls_key", &e.tls_key), ("tls_client_ca", &e.tls_client_ca)];
-    for (key, path) in paths {
-        match path {
-            Some(p) => writeln!(w, "{key} = {}", quote(&p.display().to_string())),
-            None => writeln!(w, "# {key}: none"),
+    for (key, paths) in [("tls_cert", &e.tls_cert), ("tls_key", &e.tls_key)] {
+        let list: Vec<String> = paths.iter().map(|p| quote(&p.display().to_string())).collect();
+        match list.len() {
+            0 => writeln!(w, "# {key}: none"),
+            1 => writeln!(w, "{key} = {}", list[0]),
+            _ => writeln!(w, "{key} = [{}]", list.join(", ")),
         }
         .ok();
     }
+    match &e.tls_client_ca {
+        Some(p) => writeln!(w, "tls_client_ca = {}", quote(&p.display().to_string())),
+        None => writeln!(w, "# tls_client_ca: none"),
+    }
+    .ok();
     if e.tls_client_ca.is_some() {
         let auth = match e.tls_auth_clients.unwrap_or_default() {
             crate::tls::AuthClients::Yes => "yes",

@@ -47,7 +47,8 @@ impl Reload {
                 if let Some(warning) = warning {
                     tracing::warn!("{warning}");
                 }
-                tracing::info!(cert = %files.cert.display(), key = %files.key.display(), "TLS certificate reloaded");
+                let certs: Vec<_> = files.pairs.iter().map(|p| p.cert.display().to_string()).collect();
+                tracing::info!(certs = ?certs, "TLS certificate reloaded");
                 *running = files;
                 true
             }
@@ -136,6 +137,11 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
         shutdown_timeout,
         queue_capacity
     );
+    if running.engine.tls_client_ca != fresh.engine.tls_client_ca
+        || running.engine.tls_auth_clients != fresh.engine.tls_auth_clients
+    {
+        changed.push("tls_client_ca");
+    }
     if running.engine.admin != fresh.engine.admin {
         changed.push("admin");
     }

@@ -95,12 +95,19 @@ pub(crate) fn tls_files(args: &EngineArgs) -> Result<Option<crate::tls::Files>, 
         }
         return Ok(None);
     }
-    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+    if args.tls_cert.is_empty() || args.tls_key.is_empty() {
         return Err("TLS listeners (tls_listen) need a certificate and its key (tls_cert, tls_key)".into());
-    };
+    }
+    if args.tls_cert.len() != args.tls_key.len() {
+        return Err(format!(
+            "{} TLS certificates (tls_cert) but {} keys (tls_key): give one key per certificate, in the same order",
+            args.tls_cert.len(),
+            args.tls_key.len()
+        ));
+    }
+    let pairs = args.tls_cert.iter().zip(&args.tls_key);
     Ok(Some(crate::tls::Files {
-        cert: cert.clone(),
-        key: key.clone(),
+        pairs: pairs.map(|(cert, key)| crate::tls::Pair { cert: cert.clone(), key: key.clone() }).collect(),
         client_ca: args.tls_client_ca.clone(),
         auth_clients: args.tls_auth_clients.unwrap_or_default(),
     }))

@@ -2,11 +2,13 @@
 //! rustls server configuration built from them for the engine's TLS
 //! listeners.
 //!
-//! The certificate is not part of the rustls configuration itself but of
+//! The certificates are not part of the rustls configuration itself but of
 //! a [`Certificates`] store behind it, so that `SIGHUP` can swap in new
 //! files ([`Certificates::reload`]): new handshakes use them, established
 //! connections keep their session, and a file that does not load leaves
-//! the old certificate in place.
+//! the old certificates in place. With several certificates, a handshake
+//! gets the first whose names (subject alternative names, `*.` wildcards
+//! included) cover the name the client asked for (SNI), else the first.
 //!
 //! The crypto provider is *ring*: it builds with a C compiler alone,
 //! where aws-lc-rs also needs CMake (see `docs/architecture.md`).
@@ -51,43 +53,76 @@ impl std::str::FromStr for AuthClients {
     }
 }
 
-/// The TLS files and choices of a server.
+/// One certificate chain and its key.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Files {
+pub struct Pair {
     /// The certificate chain, leaf first (PEM).
     pub cert: PathBuf,
     /// The leaf's private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC).
     pub key: PathBuf,
+}
+
+/// The TLS files and choices of a server.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Files {
+    /// The certificates, the default (for clients that name no server, or
+    /// one no certificate covers) first.
+    pub pairs: Vec<Pair>,
     /// The CA that signs client certificates, if they are asked for.
     pub client_ca: Option<PathBuf>,
     /// Whether a client certificate is required.
     pub auth_clients: AuthClients,
 }
 
-/// A certificate and key that belong together, with the leaf's expiry.
+/// A certificate and key that belong together, with the leaf's expiry
+/// and the names it covers.
 pub struct Loaded {
     pub key: Arc<CertifiedKey>,
     /// The leaf certificate's `notAfter`.
     pub not_after: SystemTime,
+    /// The DNS names of the leaf (lower case; `*.` wildcards as written).
+    pub names: Vec<String>,
+    /// The certificate file, for messages.
+    pub path: PathBuf,
 }
 
 impl Loaded {
     /// A warning if the certificate expires within [`EXPIRY_WARNING`].
-    pub fn expiry_warning(&self, files: &Files) -> Option<String> {
+    pub fn expiry_warning(&self) -> Option<String> {
         let left = self.not_after.duration_since(SystemTime::now()).unwrap_or_default();
         (left < EXPIRY_WARNING)
-            .then(|| format!("{}: the certificate expires in {} days", files.cert.display(), left.as_secs() / 86_400))
+            .then(|| format!("{}: the certificate expires in {} days", self.path.display(), left.as_secs() / 86_400))
+    }
+
+    /// The certificate covers `name` (lower case).
+    fn covers(&self, name: &str) -> bool {
+        self.names.iter().any(|n| match n.strip_prefix("*.") {
+            Some(parent) => name.split_once('.').is_some_and(|(label, rest)| !label.is_empty() && rest == parent),
+            None => n == name,
+        })
     }
 }
 
-/// Reads and checks the certificate chain and key: both parse, the key is
+/// Reads and checks every pair of `files`: see [`load`].
+///
+/// # Errors
+///
+/// A message that names the file at fault.
+pub fn load_all(files: &Files) -> Result<Vec<Loaded>, String> {
+    if files.pairs.is_empty() {
+        return Err("no TLS certificate given".into());
+    }
+    files.pairs.iter().map(load).collect()
+}
+
+/// Reads and checks a certificate chain and key: both parse, the key is
 /// the certificate's, and the certificate is valid now.
 ///
 /// # Errors
 ///
 /// A message that names the file at fault.
-pub fn load(files: &Files) -> Result<Loaded, String> {
-    let (cert_path, key_path) = (&files.cert, &files.key);
+pub fn load(pair: &Pair) -> Result<Loaded, String> {
+    let (cert_path, key_path) = (&pair.cert, &pair.key);
     let pem = std::fs::read(cert_path).map_err(|e| format!("{}: {e}", cert_path.display()))?;
     let chain = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
@@ -97,6 +132,11 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
     };
     let (not_before, not_after) =
         validity(leaf).ok_or_else(|| format!("{}: cannot read the certificate's validity", cert_path.display()))?;
+    let names = webpki::EndEntityCert::try_from(leaf)
+        .map_err(|e| format!("{}: unusable certificate: {e}", cert_path.display()))?
+        .valid_dns_names()
+        .map(str::to_ascii_lowercase)
+        .collect();
     let now = SystemTime::now();
     if now < not_before {
         return Err(format!("{}: the certificate is not valid yet", cert_path.display()));
@@ -115,33 +155,47 @@ pub fn load(files: &Files) -> Result<Loaded, String> {
     key.keys_match().map_err(|e| {
         format!("{}: the key does not match the certificate {}: {e}", key_path.display(), cert_path.display())
     })?;
-    Ok(Loaded { key: Arc::new(key), not_after })
+    Ok(Loaded { key: Arc::new(key), not_after, names, path: cert_path.clone() })
 }
 
-/// The certificate new handshakes get; swapped by a reload.
-#[derive(Debug)]
+/// The expiry warnings of `loaded`, one line.
+fn warnings(loaded: &[Loaded]) -> Option<String> {
+    let all: Vec<String> = loaded.iter().filter_map(Loaded::expiry_warning).collect();
+    (!all.is_empty()).then(|| all.join("; "))
+}
+
+/// The certificates new handshakes get; swapped by a reload.
 pub struct Certificates {
-    current: RwLock<Arc<CertifiedKey>>,
+    current: RwLock<Arc<Vec<Loaded>>>,
+}
+
+impl std::fmt::Debug for Certificates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Certificates").finish_non_exhaustive()
+    }
 }
 
 impl Certificates {
-    /// Loads `files` again and, if they are good, serves them to new
+    /// Loads `files` again and, if they are all good, serves them to new
     /// handshakes. Returns a warning to log (an expiry near).
     ///
     /// # Errors
     ///
-    /// As [`load`]; the certificate in use stays.
+    /// As [`load`]; the certificates in use stay.
     pub fn reload(&self, files: &Files) -> Result<Option<String>, String> {
-        let loaded = load(files)?;
-        let warning = loaded.expiry_warning(files);
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = loaded.key;
+        let loaded = load_all(files)?;
+        let warning = warnings(&loaded);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(loaded);
         Ok(warning)
     }
 }
 
 impl ResolvesServerCert for Certificates {
-    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
-        Some(self.current.read().unwrap_or_else(|e| e.into_inner()).clone())
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let wanted = hello.server_name().map(str::to_ascii_lowercase);
+        let chosen = wanted.and_then(|name| current.iter().find(|c| c.covers(&name)));
+        chosen.or(current.first()).map(|c| c.key.clone())
     }
 }
 
@@ -162,8 +216,8 @@ pub struct Tls {
 ///
 /// A message that names the file at fault.
 pub fn server_config(files: &Files, alpn: &[&[u8]]) -> Result<Tls, String> {
-    let loaded = load(files)?;
-    let warning = loaded.expiry_warning(files);
+    let loaded = load_all(files)?;
+    let warning = warnings(&loaded);
     let provider = Arc::new(provider::default_provider());
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
@@ -188,7 +242,7 @@ pub fn server_config(files: &Files, alpn: &[&[u8]]) -> Result<Tls, String> {
             builder.with_client_cert_verifier(verifier.build().map_err(|e| format!("{}: {e}", ca.display()))?)
         }
     };
-    let certificates = Arc::new(Certificates { current: RwLock::new(loaded.key) });
+    let certificates = Arc::new(Certificates { current: RwLock::new(Arc::new(loaded)) });
     let mut config = builder.with_cert_resolver(certificates.clone());
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     config.ticketer = provider::Ticketer::new().map_err(|e| format!("TLS session tickets: {e}"))?;
@@ -278,6 +332,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_wildcard_covers_one_label() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["x".to_string()]).unwrap().self_signed(&key).unwrap();
+        let pem = key.serialize_pem();
+        let signer = provider::default_provider()
+            .key_provider
+            .load_private_key(PrivateKeyDer::from_pem_slice(pem.as_bytes()).unwrap());
+        let loaded = Loaded {
+            key: Arc::new(CertifiedKey::new(vec![cert.der().clone()], signer.unwrap())),
+            not_after: SystemTime::now(),
+            names: vec!["*.example.com".into(), "example.org".into()],
+            path: PathBuf::new(),
+        };
+        assert!(loaded.covers("www.example.com"));
+        assert!(!loaded.covers("example.com") && !loaded.covers("a.b.example.com") && !loaded.covers(".example.com"));
+        assert!(loaded.covers("example.org") && !loaded.covers("www.example.org"));
+    }
+
+    #[test]
     fn dates_count_days_from_the_epoch() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
@@ -303,16 +376,17 @@ mod tests {
         params.not_before = rcgen::date_time_ymd(2020, 1, 2);
         params.not_after = rcgen::date_time_ymd(2090, 3, 4);
         let cert = params.self_signed(&key).unwrap();
-        let files = Files { cert: dir.join("cert.pem"), key: dir.join("key.pem"), ..Files::default() };
-        std::fs::write(&files.cert, cert.pem()).unwrap();
-        std::fs::write(&files.key, key.serialize_pem()).unwrap();
-        let loaded = load(&files).unwrap();
+        let pair = Pair { cert: dir.join("cert.pem"), key: dir.join("key.pem") };
+        std::fs::write(&pair.cert, cert.pem()).unwrap();
+        std::fs::write(&pair.key, key.serialize_pem()).unwrap();
+        let loaded = load(&pair).unwrap();
         let days = loaded.not_after.duration_since(UNIX_EPOCH).unwrap().as_secs() / 86_400;
         assert_eq!(days as i64, days_from_civil(2090, 3, 4));
-        assert!(loaded.expiry_warning(&files).is_none());
+        assert!(loaded.expiry_warning().is_none());
+        assert!(loaded.covers("localhost") && !loaded.covers("example.com"));
         let other = rcgen::KeyPair::generate().unwrap();
-        std::fs::write(&files.key, other.serialize_pem()).unwrap();
-        let err = load(&files).err().unwrap();
+        std::fs::write(&pair.key, other.serialize_pem()).unwrap();
+        let err = load(&pair).err().unwrap();
         assert!(err.contains("does not match") && err.contains("key.pem"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -536,6 +536,21 @@ fn check_config_validates_the_certificate_and_key() {
     let (code, _, err) = check(conf(&pki.cert, &pki.dir.join("missing.pem")));
     assert_eq!(code, Some(2));
     assert!(err.contains("missing.pem"), "{err}");
+    // Several certificates: one key each, in the same order.
+    let both = format!(
+        "tls_listen = [\"127.0.0.1:6380\"]\ntls_cert = [{:?}, {:?}]\ntls_key = [{:?}, {:?}]\n",
+        pki.cert, other.cert, pki.key, other.key
+    );
+    let (code, out, err) = check(both);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains(&format!("tls_cert = [{:?}, {:?}]", pki.cert, other.cert)), "{out}");
+    let uneven = format!(
+        "tls_listen = [\"127.0.0.1:6380\"]\ntls_cert = [{:?}, {:?}]\ntls_key = {:?}\n",
+        pki.cert, other.cert, pki.key
+    );
+    let (code, _, err) = check(uneven);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("2 TLS certificates (tls_cert) but 1 keys"), "{err}");
     let (code, _, err) = check("tls_listen = [\"127.0.0.1:6380\"]\n".into());
     assert_eq!(code, Some(2));
     assert!(err.contains("tls_cert"), "{err}");
@@ -565,4 +580,29 @@ fn check_config_validates_the_certificate_and_key() {
     let (code, _, err) = check(conf(&soon, &key_path));
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("warning") && err.contains("expires in"), "{err}");
+}
+
+#[test]
+fn sni_chooses_among_several_certificates_and_the_first_is_the_default() {
+    let pki = Pki::new("sni");
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["*.example.test".to_string()]).unwrap();
+    params.distinguished_name.push(rcgen::DnType::CommonName, "the wildcard one");
+    let (second, second_key) = (pki.dir.join("second.pem"), pki.dir.join("second-key.pem"));
+    std::fs::write(&second, params.self_signed(&key).unwrap().pem()).unwrap();
+    std::fs::write(&second_key, key.serialize_pem()).unwrap();
+    let server = start("kv", &pki, &["--tls-cert", Pki::path(&second), "--tls-key", Pki::path(&second_key)]);
+    let tls = server.addrs[1];
+    let subject = |args: &[&str]| {
+        let mut c = Command::new("openssl");
+        c.args(["s_client", "-connect", &tls.to_string()]).args(args);
+        let (_, out) = run(&mut c);
+        out.lines().find_map(|l| l.strip_prefix("subject=").map(String::from)).unwrap_or_else(|| panic!("{out}"))
+    };
+    assert_eq!(subject(&["-servername", "www.example.test"]), "CN = the wildcard one");
+    assert_eq!(subject(&["-servername", "WWW.Example.Test"]), "CN = the wildcard one");
+    assert_eq!(subject(&["-servername", "localhost"]), "CN = switchyard test");
+    assert_eq!(subject(&["-servername", "example.test"]), "CN = switchyard test", "a wildcard covers one label");
+    assert_eq!(subject(&["-noservername"]), "CN = switchyard test");
+    assert_eq!(server.stop().code(), Some(0));
 }
