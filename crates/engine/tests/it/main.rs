@@ -7,3 +7,4 @@ mod hold;
 mod limits;
 mod ordering;
 mod shutdown;
+mod tls;
