@@ -72,6 +72,8 @@ pub use service::{CloseReason, ConnId, ConnInfo, Control, Cx, Farewell, Reject, 
 pub use shared::Throttle;
 #[cfg(not(loom))]
 pub use sys::inherited_listener;
+#[cfg(not(loom))]
+pub use tls::{Failure as TlsFailure, Stats as TlsStats};
 
 /// Raises the soft open-files limit to the hard limit; returns the new limit.
 ///

@@ -136,6 +136,16 @@ impl Stats {
         self.failed[i].load(Relaxed)
     }
 
+    /// Handshakes completed with TLS 1.3 (`true`) or TLS 1.2.
+    pub fn done_count(&self, tls13: bool) -> u64 {
+        self.done[usize::from(tls13)].load(Relaxed)
+    }
+
+    /// Handshakes that resumed a session.
+    pub fn resumed_count(&self) -> u64 {
+        self.resumed.load(Relaxed)
+    }
+
     fn done(&self, session: &ServerConnection) {
         let i = usize::from(session.protocol_version() == Some(ProtocolVersion::TLSv1_3));
         self.done[i].fetch_add(1, Relaxed);

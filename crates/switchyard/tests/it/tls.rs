@@ -183,6 +183,11 @@ fn curl_gets_ranges_and_reuses_the_connection_over_https() {
     let (ok, out) = run(Command::new("curl").args(["-sS", &format!("http://{}/digits.txt", server.addrs[0])]));
     assert!(ok && out == "0123456789", "{out}");
     assert_eq!(metric(&server, "switchyard_tls_handshakes_total{version=\"TLSv1.3\"}"), 3);
+    let stats = get(server.addrs[2], "/stats.json").body;
+    assert!(
+        stats.contains("\"tls\":{\"handshakes\":{\"TLSv1.2\":0,\"TLSv1.3\":3},\"resumed\":0,\"failed\":0}"),
+        "{stats}"
+    );
     assert_eq!(server.stop().code(), Some(0));
     let _ = std::fs::remove_dir_all(root);
 }
