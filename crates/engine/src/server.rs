@@ -177,6 +177,7 @@ impl<S: Service> Server<S> {
             .collect::<Result<_, _>>()
             .map_err(io_err("duplicating a listener"))?;
         *shared.handover.lock().unwrap_or_else(|e| e.into_inner()) = handover;
+        let _ = shared.serves_tls.set(secure.clone());
         let control = Control { inboxes: inboxes.into(), shared };
         Ok(Server { service: Arc::new(service), control, listeners, addrs, secure })
     }

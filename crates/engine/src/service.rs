@@ -464,6 +464,12 @@ impl Control {
         held.iter().map(std::net::TcpListener::try_clone).collect()
     }
 
+    /// Whether each listening address serves TLS, in the order of
+    /// [`crate::Server::local_addrs`] and [`Control::handover_listeners`].
+    pub fn serves_tls(&self) -> Vec<bool> {
+        self.shared.serves_tls.get().cloned().unwrap_or_default()
+    }
+
     /// The output limits in force.
     pub fn output_limits(&self) -> crate::OutputLimits {
         self.shared.output.get()

@@ -33,6 +33,9 @@ pub struct Shared {
     /// takes over (`Control::handover_listeners`); emptied when the
     /// shutdown starts, so that a draining server's sockets close.
     pub handover: std::sync::Mutex<Vec<std::net::TcpListener>>,
+    /// Per listening address (in the order of `Server::local_addrs`): it
+    /// serves TLS. Set once, at bind.
+    pub serves_tls: std::sync::OnceLock<Vec<bool>>,
     /// While draining: loops that still have received requests to finish.
     /// Goodbyes wait for zero, so that a last word follows every reply and
     /// message that requests received before the signal produce.
@@ -93,6 +96,7 @@ impl Shared {
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),
             handover: std::sync::Mutex::new(Vec::new()),
+            serves_tls: std::sync::OnceLock::new(),
             loops_working: AtomicUsize::new(config.io_threads),
             config,
         })

@@ -24,11 +24,18 @@ pub fn listeners() -> Result<Vec<(String, TcpListener)>, String> {
     let fds = std::env::var("LISTEN_FDS").ok();
     let names = std::env::var("LISTEN_FDNAMES").ok();
     let upgrade = std::env::var(crate::upgrade::LISTEN_FDS_VAR).ok();
-    for var in ["LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", crate::upgrade::LISTEN_FDS_VAR] {
+    let upgrade_names = std::env::var(crate::upgrade::LISTEN_FDNAMES_VAR).ok();
+    for var in [
+        "LISTEN_PID",
+        "LISTEN_FDS",
+        "LISTEN_FDNAMES",
+        crate::upgrade::LISTEN_FDS_VAR,
+        crate::upgrade::LISTEN_FDNAMES_VAR,
+    ] {
         std::env::remove_var(var);
     }
     let (fds, names) = match (upgrade, pid, fds) {
-        (Some(fds), _, _) => (fds, Some("upgrade".to_string())),
+        (Some(fds), _, _) => (fds, Some(upgrade_names.unwrap_or_else(|| "upgrade".to_string()))),
         (None, Some(pid), Some(fds)) => {
             if pid.parse::<u32>().ok() != Some(std::process::id()) {
                 tracing::debug!(listen_pid = %pid, "LISTEN_FDS is for another process; binding as configured");

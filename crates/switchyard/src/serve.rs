@@ -89,7 +89,8 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
 /// TLS listeners without a certificate or key, or a client CA without
 /// TLS listeners.
 pub(crate) fn tls_files(args: &EngineArgs) -> Result<Option<crate::tls::Files>, String> {
-    if args.tls_listen.is_empty() {
+    if args.tls_listen.is_empty() && args.tls_cert.is_empty() {
+        // (Sockets handed over may still be named `tls`: see `run`.)
         if args.tls_client_ca.is_some() {
             return Err("tls_client_ca is set but there is no TLS listener (tls_listen)".into());
         }
@@ -163,8 +164,17 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             tracing::info!("socket-activated: serving on the sockets given, not on the listen addresses");
         }
         config.listen.clear();
+        // A socket named `tls` (a live upgrade names each, and so may
+        // systemd's `FileDescriptorName=`), or at an address of
+        // `tls_listen`, serves TLS; nothing else is bound.
+        let configured = std::mem::take(&mut config.tls_listen);
         for (name, l) in &inherited {
-            tracing::info!(socket = %name, addr = ?l.local_addr().ok(), "socket-activated");
+            let addr = l.local_addr().ok();
+            let tls = name == "tls" || addr.is_some_and(|a| configured.contains(&a));
+            if let (true, Some(addr)) = (tls, addr) {
+                config.tls_listen.push(addr);
+            }
+            tracing::info!(socket = %name, addr = ?addr, tls, "socket-activated");
         }
     }
     let inherited: Vec<_> = inherited.into_iter().map(|(_, l)| l).collect();

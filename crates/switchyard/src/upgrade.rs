@@ -6,7 +6,9 @@
 //! are served by one or the other.
 //!
 //! The hand-over: the listening sockets as descriptors 3.. and their
-//! count in `SWITCHYARD_LISTEN_FDS`; a pipe's writing end whose number is
+//! count in `SWITCHYARD_LISTEN_FDS`, their names in
+//! `SWITCHYARD_LISTEN_FDNAMES` (`tls` for a TLS listener, `clear` for
+//! the others, `:`-separated as systemd's `LISTEN_FDNAMES`); a pipe's writing end whose number is
 //! in `SWITCHYARD_READY_FD`, on which the new process writes `ready` once
 //! it listens. A new process that exits or stays silent for
 //! [`READY_TIMEOUT`] leaves this one serving, with the reason logged.
@@ -26,6 +28,8 @@ use crate::sys;
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The variable naming how many listening sockets were handed over.
 pub const LISTEN_FDS_VAR: &str = "SWITCHYARD_LISTEN_FDS";
+/// The variable naming the sockets handed over: `tls` or `clear` each.
+pub const LISTEN_FDNAMES_VAR: &str = "SWITCHYARD_LISTEN_FDNAMES";
 /// The variable naming the descriptor to write `ready` to.
 pub const READY_FD_VAR: &str = "SWITCHYARD_READY_FD";
 
@@ -99,9 +103,12 @@ fn start_new_process(control: &Control) -> Result<u32, String> {
     let mut sources: Vec<RawFd> = listeners.iter().map(AsRawFd::as_raw_fd).collect();
     sources.push(ready_write.as_raw_fd());
     let n = listeners.len();
+    let tls = control.serves_tls();
+    let names: Vec<&str> = (0..n).map(|i| if tls.get(i) == Some(&true) { "tls" } else { "clear" }).collect();
     let mut cmd = Command::new(&exe);
     cmd.args(std::env::args_os().skip(1))
         .env(LISTEN_FDS_VAR, n.to_string())
+        .env(LISTEN_FDNAMES_VAR, names.join(":"))
         .env(READY_FD_VAR, (3 + n).to_string())
         .stdin(std::process::Stdio::null());
     sys::pass_fds(&mut cmd, sources);

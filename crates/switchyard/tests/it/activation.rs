@@ -136,14 +136,14 @@ fn a_descriptor_that_is_not_a_listening_socket_is_refused_with_exit_2() {
 }
 
 /// The process id named by `pid=N` in the first log line that says `what`.
-fn logged_pid(log: &str, what: &str) -> Option<u32> {
+pub(crate) fn logged_pid(log: &str, what: &str) -> Option<u32> {
     let line = log.lines().find(|l| l.contains(what))?;
     let at = line.find("pid=")? + 4;
     line[at..].split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
 }
 
 /// Waits until process `pid` (not our child) has exited.
-fn wait_gone(pid: u32, limit: Duration) {
+pub(crate) fn wait_gone(pid: u32, limit: Duration) {
     let deadline = std::time::Instant::now() + limit;
     loop {
         let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();

@@ -611,3 +611,33 @@ fn sni_chooses_among_several_certificates_and_the_first_is_the_default() {
     assert_eq!(subject(&["-noservername"]), "CN = switchyard test");
     assert_eq!(server.stop().code(), Some(0));
 }
+
+#[test]
+fn a_live_upgrade_hands_the_tls_listener_over_as_tls() {
+    let pki = Pki::new("upgrade");
+    let mut args: Vec<String> =
+        ["serve", "kv", "--listen", "127.0.0.1:0", "--log-level", "info"].map(String::from).to_vec();
+    args.extend(pki.flags());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut old = Server::start(&args, 2);
+    let (clear, tls) = (old.addrs[0], old.addrs[1]);
+    old.signal(libc::SIGUSR2);
+    assert_eq!(old.wait(Duration::from_secs(30)).code(), Some(0), "{}", old.stderr());
+    let log = old.stderr();
+    let new_pid = crate::activation::logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"));
+    // Only the new process listens now: TLS on the TLS socket, clear text
+    // on the other.
+    let mut s = tls_connect(tls, &pki.client());
+    s.write_all(b"PING\r\n").unwrap();
+    let mut pong = [0; 7];
+    s.read_exact(&mut pong).unwrap();
+    assert_eq!(&pong, b"+PONG\r\n");
+    let mut c = connect(clear);
+    c.write_all(b"PING\r\n").unwrap();
+    c.read_exact(&mut pong).unwrap();
+    assert_eq!(&pong, b"+PONG\r\n");
+    drop((s, c));
+    // SAFETY: kill(2) of the process the old server started.
+    assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
+    crate::activation::wait_gone(new_pid, Duration::from_secs(30));
+}
