@@ -498,8 +498,45 @@ pub(crate) mod tests {
         Conn::new(sock, info, 0, None, Instant::now())
     }
 
+    /// A connection of a TLS listener, its handshake not begun.
+    fn tls_conn() -> Conn<Lines> {
+        use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap().self_signed(&key).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], key)
+            .unwrap();
+        let mut c = conn();
+        c.tls = Some(Box::new(Tls::new(Arc::new(config), Instant::now()).unwrap()));
+        c
+    }
+
     fn step(c: &Conn<Lines>) -> Step {
         c.next_step(Turn::default(), LOW_WATER)
+    }
+
+    #[test]
+    fn output_waits_for_the_tls_handshake_which_has_its_own_deadline() {
+        let config = Config::default();
+        let soft = Duration::from_secs(60);
+        let mut c = tls_conn();
+        assert!(c.handshaking());
+        assert_eq!(c.deadline(&config, soft).map(|(_, why)| why), Some(Deadline::Handshake));
+        c.out.push_vec(b"early".to_vec());
+        assert!(c.has_output() && !c.has_writable(), "no records may carry it yet");
+        assert_eq!(step(&c), Step::Wait);
+        assert_eq!(c.wanted_interest(&config, false), Interest::READ, "no write interest: it would spin");
+        c.ending = Ending::Closing(CloseReason::Service);
+        assert_eq!(step(&c), Step::Wait, "the close waits for the output");
+        c.out = Output::new();
+        assert_eq!(step(&c), Step::Linger(CloseReason::Service));
+        c.tls.as_mut().unwrap().fail();
+        assert!(!c.handshaking());
+        assert_eq!(c.deadline(&config, soft).map(|(_, why)| why), None, "a failed handshake has no deadline");
     }
 
     #[test]

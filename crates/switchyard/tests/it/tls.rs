@@ -641,3 +641,36 @@ fn a_live_upgrade_hands_the_tls_listener_over_as_tls() {
     assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
     crate::activation::wait_gone(new_pid, Duration::from_secs(30));
 }
+
+#[test]
+fn redis_py_speaks_to_kv_over_tls_with_a_client_certificate() {
+    let pki = Pki::new("redis-py");
+    let server = start("kv", &pki, &["--tls-client-ca", Pki::path(&pki.ca)]);
+    let script = r#"
+import sys, ssl, redis
+ca, cert, key, port = sys.argv[1:5]
+r = redis.Redis(host="localhost", port=int(port), ssl=True, ssl_ca_certs=ca, ssl_certfile=cert, ssl_keyfile=key)
+assert r.ping() is True
+assert r.set("k", "over tls") is True
+assert r.get("k") == b"over tls"
+p = r.pipeline(transaction=True)
+for i in range(100):
+    p.incr("n")
+assert p.execute()[-1] == 100
+bad = redis.Redis(host="localhost", port=int(port), ssl=True, ssl_ca_certs=ca)
+try:
+    bad.ping()
+    raise SystemExit("no certificate, yet answered")
+except (redis.exceptions.ConnectionError, ssl.SSLError):
+    pass
+print("ok")
+"#;
+    let out = Command::new(crate::kv_hello::redis_py())
+        .args(["-c", script, Pki::path(&pki.ca), Pki::path(&pki.client_cert), Pki::path(&pki.client_key)])
+        .arg(server.addrs[1].port().to_string())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && text.trim() == "ok", "{text}");
+    assert_eq!(server.stop().code(), Some(0));
+}
