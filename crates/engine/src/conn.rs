@@ -275,9 +275,14 @@ impl<S: Service> Conn<S> {
         }
     }
 
-    /// Any output is pending, written or not yet writable.
+    /// Any output is pending, writable now or once the handshake is done.
+    /// Output behind a failed or closed TLS session is not: it can never
+    /// be sent (a task may bring some back after the session failed).
     pub fn has_output(&self) -> bool {
-        !self.out.is_empty() || self.tls.as_ref().is_some_and(|t| t.wants_write())
+        match &self.tls {
+            None => !self.out.is_empty(),
+            Some(tls) => tls.wants_write() || (!self.out.is_empty() && (tls.handshaking() || tls.carries_output())),
+        }
     }
 
     /// The TLS handshake is under way.
@@ -536,6 +541,9 @@ pub(crate) mod tests {
         assert_eq!(step(&c), Step::Linger(CloseReason::Service));
         c.tls.as_mut().unwrap().fail();
         assert!(!c.handshaking());
+        c.out.push_vec(b"from a task that was out".to_vec());
+        assert!(!c.has_output(), "output behind a failed session is never sent");
+        assert_eq!(step(&c), Step::Linger(CloseReason::Service), "and does not hold the close");
         assert_eq!(c.deadline(&config, soft).map(|(_, why)| why), None, "a failed handshake has no deadline");
     }
 
