@@ -420,6 +420,26 @@ fn bad_input_on_a_tls_port_is_answered_and_the_server_keeps_serving() {
     assert_eq!(metric(&server, "switchyard_tls_handshake_failures_total{reason=\"protocol\"}"), 1);
     assert_eq!(metric(&server, "switchyard_tls_handshake_failures_total{reason=\"plain_text\"}"), 1);
     assert!(server.stderr().contains("TLS failed"), "a log line says so");
+    // Arbitrary bytes, some after a real record header: each connection
+    // ends (an alert, a 400 or a close), and the server goes on.
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for i in 0..40 {
+        let len = 1 + (next() % 600) as usize;
+        let mut bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        if i % 2 == 0 {
+            bytes.splice(0..0, [0x16, 0x03, 0x01, (len >> 8) as u8, len as u8]);
+        }
+        let mut s = connect(tls);
+        let _ = s.write_all(&bytes);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        read_all(&mut s);
+    }
     let (ok, out) = run(curl(&pki, tls).arg(url(tls, "/digits.txt")));
     assert!(ok && out == "0123456789", "{out}");
     assert_eq!(server.stop().code(), Some(0));
