@@ -380,7 +380,7 @@ impl<'a> Session<'a> {
     }
 
     fn motd(&mut self) {
-        let Some(motd) = self.options.motd.as_deref() else {
+        let Some(motd) = self.reg.motd.clone() else {
             return self.reply(ERR_NOMOTD, &[], Some("MOTD File is missing"));
         };
         let server = self.server();

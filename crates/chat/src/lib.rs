@@ -59,7 +59,8 @@ pub struct Oper {
 pub struct Options {
     /// The server's name in prefixes and numerics.
     pub server_name: String,
-    /// The message of the day, if any.
+    /// The message of the day at start, if any ([`Chat::set_motd`]
+    /// changes it).
     pub motd: Option<String>,
     /// Silence after which a client is sent a PING.
     pub ping_interval: Duration,
@@ -102,12 +103,22 @@ pub struct Chat {
 impl Chat {
     /// Creates the service.
     pub fn new(options: Options) -> Chat {
+        let motd = options.motd.as_deref().map(Arc::from);
         Chat {
             options: Arc::new(options),
-            shared: Arc::new(Shared { registry: Mutex::new(Registry::default()), wake: Condvar::new() }),
+            shared: Arc::new(Shared {
+                registry: Mutex::new(Registry { motd, ..Registry::default() }),
+                wake: Condvar::new(),
+            }),
             control: OnceLock::new(),
             created: clock::unix_now(),
         }
+    }
+
+    /// Replaces the message of the day (`None`: no MOTD, 422); clients
+    /// see the new one at their next `MOTD` or registration.
+    pub fn set_motd(&self, motd: Option<String>) {
+        self.lock().motd = motd.map(Arc::from);
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
@@ -156,6 +167,8 @@ fn quit_message(reason: CloseReason) -> &'static str {
         CloseReason::Panic => "Internal error",
         CloseReason::Shutdown => "Server shutting down",
         CloseReason::TlsFailed => "TLS failed",
+        // Closed before the service heard of the connection; listed for the match.
+        CloseReason::ProxyHeader => "Bad PROXY protocol header",
     }
 }
 

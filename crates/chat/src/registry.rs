@@ -13,6 +13,7 @@
 //! the number of users whose `registered` is set.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Instant;
 
 use switchyard_codec::irc::{fold, write_message};
@@ -136,6 +137,9 @@ pub struct Registry {
     pub counters: Counters,
     /// Failed OPER attempts not yet in a warning.
     pub oper_log: OperLog,
+    /// The message of the day: `Options::motd` at start, then whatever
+    /// [`crate::Chat::set_motd`] last set (a configuration reload).
+    pub motd: Option<Arc<str>>,
 }
 
 /// The rate limit of the failed-OPER warning.

@@ -5,8 +5,8 @@
 //! [`parse`] reads a header from the front of what a connection has sent
 //! so far: whole ([`Parse::Done`], with its length to skip), not yet
 //! whole ([`Parse::Partial`]: read more), or not a header that the
-//! specification allows ([`Parse::Invalid`]: close the connection, as the
-//! specification requires). It follows HAProxy's `doc/proxy-protocol.txt`
+//! specification allows ([`Parse::Invalid`], [`Parse::Oversized`]: close
+//! the connection, as the specification requires). It follows HAProxy's `doc/proxy-protocol.txt`
 //! strictly: a version 1 line ends in CR LF within 107 bytes, numbers have
 //! no leading zeros, the families match; a version 2 header's command is
 //! `LOCAL` or `PROXY` and its family one of those listed, and its TLVs
@@ -45,6 +45,9 @@ pub enum Parse {
     Partial,
     /// Not a header the specification allows; why.
     Invalid(&'static str),
+    /// A header longer than a version 1 line may be, or than
+    /// [`V2_MAX_BYTES`]; why.
+    Oversized(&'static str),
 }
 
 /// Reads a PROXY protocol header (version 1 or 2) at the front of `buf`.
@@ -68,7 +71,7 @@ fn parse_v1(buf: &[u8]) -> Parse {
     let window = &buf[..buf.len().min(V1_MAX_BYTES)];
     let Some(lf) = window.iter().position(|&b| b == b'\n') else {
         return if buf.len() >= V1_MAX_BYTES {
-            Parse::Invalid("version 1 line longer than 107 bytes")
+            Parse::Oversized("version 1 line longer than 107 bytes")
         } else {
             Parse::Partial
         };
@@ -138,7 +141,7 @@ fn parse_v2(buf: &[u8]) -> Parse {
     }
     let len = 16 + u16::from_be_bytes([buf[14], buf[15]]) as usize;
     if len > V2_MAX_BYTES {
-        return Parse::Invalid("version 2 header longer than accepted");
+        return Parse::Oversized("version 2 header longer than accepted");
     }
     if buf.len() < len {
         return Parse::Partial;
@@ -229,7 +232,7 @@ mod tests {
             assert!(matches!(parse(b), Parse::Invalid(_)), "{:?}", String::from_utf8_lossy(b));
         }
         let long = [b"PROXY UNKNOWN ".as_slice(), &[b'x'; 100]].concat();
-        assert_eq!(parse(&long), Parse::Invalid("version 1 line longer than 107 bytes"));
+        assert_eq!(parse(&long), Parse::Oversized("version 1 line longer than 107 bytes"));
         let mut wrong_version = v2(1, 0x11, &[0; 12]);
         wrong_version[12] = 0x11;
         assert!(matches!(parse(&wrong_version), Parse::Invalid(_)));
@@ -237,7 +240,7 @@ mod tests {
         assert!(matches!(parse(&v2(1, 0x13, &[0; 12])), Parse::Invalid(_)), "protocol 3");
         assert!(matches!(parse(&v2(1, 0x11, &[0; 8])), Parse::Invalid(_)), "addresses cut short");
         let huge = v2(1, 0x11, &vec![0; V2_MAX_BYTES]);
-        assert_eq!(parse(&huge[..16]), Parse::Invalid("version 2 header longer than accepted"));
+        assert_eq!(parse(&huge[..16]), Parse::Oversized("version 2 header longer than accepted"));
     }
 
     #[test]
@@ -256,5 +259,35 @@ mod tests {
         assert_eq!(parse(&v2(0, 0x11, &[1; 12])), Parse::Done { header: Header::Local, len: 28 });
         assert_eq!(parse(&v2(1, 0x00, &[])), Parse::Done { header: Header::Local, len: 16 });
         assert_eq!(parse(&v2(1, 0x31, &[0; 216])), Parse::Done { header: Header::Local, len: 232 });
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300)) {
+            let _ = parse(&bytes);
+            let mut signed = V2_SIGNATURE.to_vec();
+            signed.extend_from_slice(&bytes);
+            let _ = parse(&signed);
+            let mut v1 = V1_PREFIX.to_vec();
+            v1.extend_from_slice(&bytes);
+            let _ = parse(&v1);
+        }
+
+        #[test]
+        fn every_prefix_of_a_whole_header_is_partial(tlv in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64), port in 0u16..) {
+            let mut body = vec![10, 0, 0, 1, 10, 0, 0, 2];
+            body.extend_from_slice(&port.to_be_bytes());
+            body.extend_from_slice(&[0, 80]);
+            body.extend_from_slice(&tlv);
+            let whole = v2(1, 0x11, &body);
+            for cut in 0..whole.len() {
+                let got = parse(&whole[..cut]);
+                proptest::prop_assert!(got == Parse::Partial || (cut == 0 && matches!(got, Parse::Invalid(_))), "{cut}: {got:?}");
+            }
+            let line = format!("PROXY TCP4 192.0.2.1 192.0.2.2 {port} 80\r\n");
+            for cut in 1..line.len() {
+                proptest::prop_assert_eq!(parse(&line.as_bytes()[..cut]), Parse::Partial);
+            }
+        }
     }
 }

@@ -50,6 +50,17 @@ pub struct Config {
     /// configuration (certificates, protocol versions, ALPN, client
     /// certificates, session tickets). The service sees plaintext.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Addresses to listen on for a load balancer: every connection must
+    /// begin with a PROXY protocol header (version 1 or 2), and the
+    /// address it carries is the client's everywhere the service sees one.
+    /// A header that is missing, malformed, oversized, or not whole within
+    /// `request_timeout` closes the connection before the service sees a
+    /// byte. On `listen`'s addresses a header is never accepted.
+    pub proxy_listen: Vec<SocketAddr>,
+    /// Sources allowed to connect to `proxy_listen`'s addresses (the load
+    /// balancers); a connection from elsewhere is closed at once. Empty:
+    /// any source.
+    pub proxy_from: Vec<crate::Cidr>,
     /// Worker threads; 0 runs the service on the I/O threads (inline mode).
     pub workers: usize,
     /// I/O loop threads, each with its own listeners and connections.
@@ -97,6 +108,8 @@ impl Default for Config {
             listen: Vec::new(),
             tls_listen: Vec::new(),
             tls: None,
+            proxy_listen: Vec::new(),
+            proxy_from: Vec::new(),
             workers: cores,
             io_threads: 1,
             poller: poller::Kind::Epoll,
@@ -119,13 +132,23 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The timeouts, as the server starts with them.
+    pub fn timeouts(&self) -> crate::Timeouts {
+        crate::Timeouts {
+            idle: self.idle_timeout,
+            request: self.request_timeout,
+            write: self.write_timeout,
+            shutdown: self.shutdown_timeout,
+        }
+    }
+
     /// Checks that the settings can work together.
     ///
     /// # Errors
     ///
     /// A message naming the setting that is out of range.
     pub fn validate(&self) -> Result<(), String> {
-        if self.listen.is_empty() && self.tls_listen.is_empty() {
+        if self.listen.is_empty() && self.proxy_listen.is_empty() && self.tls_listen.is_empty() {
             return Err("no address to listen on".into());
         }
         self.validate_settings()

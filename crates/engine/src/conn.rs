@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::limits::Timeouts;
 use crate::output::Output;
 use crate::poller::Interest;
 use crate::service::{CloseReason, ConnInfo, Service};
@@ -401,7 +402,7 @@ impl<S: Service> Conn<S> {
 
     /// The nearest deadline, and what it is for. `soft_time`: how long
     /// output may stay above the soft output limit.
-    pub fn deadline(&self, config: &Config, soft_time: Duration) -> Option<(Instant, Deadline)> {
+    pub fn deadline(&self, timeouts: &Timeouts, soft_time: Duration) -> Option<(Instant, Deadline)> {
         if let Ending::Lingering { until, .. } = self.ending {
             return Some((until, Deadline::Linger));
         }
@@ -418,18 +419,18 @@ impl<S: Service> Conn<S> {
             consider(t, Deadline::ServiceClose);
         }
         if self.has_writable() && self.held.is_none() {
-            consider(self.write_since.unwrap_or(self.last_active) + config.write_timeout, Deadline::Write);
+            consider(self.write_since.unwrap_or(self.last_active) + timeouts.write, Deadline::Write);
         }
-        if let (Some(tls), Some(limit)) = (self.tls.as_ref().filter(|t| t.handshaking()), config.request_timeout) {
+        if let (Some(tls), Some(limit)) = (self.tls.as_ref().filter(|t| t.handshaking()), timeouts.request) {
             consider(tls.since + limit, Deadline::Handshake);
         }
         if !self.task_out() && self.ending == Ending::Open {
-            if let (Some(since), Some(limit)) = (self.request_since, config.request_timeout) {
+            if let (Some(since), Some(limit)) = (self.request_since, timeouts.request) {
                 if !self.input.is_empty() || self.mid_request {
                     consider(since + limit, Deadline::Request);
                 }
             }
-            if let Some(idle) = config.idle_timeout {
+            if let Some(idle) = timeouts.idle {
                 if self.input.is_empty() && !self.has_output() {
                     consider(self.last_active + idle, Deadline::Idle);
                 }
@@ -530,7 +531,7 @@ pub(crate) mod tests {
         let soft = Duration::from_secs(60);
         let mut c = tls_conn();
         assert!(c.handshaking());
-        assert_eq!(c.deadline(&config, soft).map(|(_, why)| why), Some(Deadline::Handshake));
+        assert_eq!(c.deadline(&config.timeouts(), soft).map(|(_, why)| why), Some(Deadline::Handshake));
         c.out.push_vec(b"early".to_vec());
         assert!(c.has_output() && !c.has_writable(), "no records may carry it yet");
         assert_eq!(step(&c), Step::Wait);
@@ -544,7 +545,11 @@ pub(crate) mod tests {
         c.out.push_vec(b"from a task that was out".to_vec());
         assert!(!c.has_output(), "output behind a failed session is never sent");
         assert_eq!(step(&c), Step::Linger(CloseReason::Service), "and does not hold the close");
-        assert_eq!(c.deadline(&config, soft).map(|(_, why)| why), None, "a failed handshake has no deadline");
+        assert_eq!(
+            c.deadline(&config.timeouts(), soft).map(|(_, why)| why),
+            None,
+            "a failed handshake has no deadline"
+        );
     }
 
     #[test]
@@ -717,7 +722,10 @@ pub(crate) mod tests {
         c.peer = Peer::Answered { service_close_by: Some(by) };
         assert_eq!(step(&c), Step::Wait);
         let config = Config::default();
-        assert_eq!(c.deadline(&config, Duration::from_secs(60)).map(|(_, why)| why), Some(Deadline::ServiceClose));
+        assert_eq!(
+            c.deadline(&config.timeouts(), Duration::from_secs(60)).map(|(_, why)| why),
+            Some(Deadline::ServiceClose)
+        );
     }
 
     #[test]
@@ -763,12 +771,12 @@ pub(crate) mod tests {
         let config = Config::default();
         let soft = Duration::from_secs(60);
         let mut c = conn();
-        assert_eq!(c.deadline(&config, soft).map(|(_, why)| why), Some(Deadline::Idle));
+        assert_eq!(c.deadline(&config.timeouts(), soft).map(|(_, why)| why), Some(Deadline::Idle));
         c.hand_out(false, 0);
-        assert_eq!(c.deadline(&config, soft), None);
+        assert_eq!(c.deadline(&config.timeouts(), soft), None);
         c.take_back(0);
         let until = Instant::now() + Duration::from_millis(5);
         c.ending = Ending::Lingering { reason: CloseReason::Idle, until };
-        assert_eq!(c.deadline(&config, soft), Some((until, Deadline::Linger)));
+        assert_eq!(c.deadline(&config.timeouts(), soft), Some((until, Deadline::Linger)));
     }
 }

@@ -20,6 +20,8 @@ mod config;
 mod conn;
 #[cfg(not(loom))]
 mod limits;
+#[cfg(not(loom))]
+mod listener;
 #[cfg_attr(loom, allow(dead_code))]
 mod mailbox;
 #[cfg(not(loom))]
@@ -30,6 +32,8 @@ mod output;
 pub mod poller;
 #[cfg(not(loom))]
 mod pool;
+#[cfg(not(loom))]
+mod proxy;
 #[cfg(not(loom))]
 mod reactor;
 #[cfg(not(loom))]
@@ -59,11 +63,15 @@ mod service {
 #[cfg(not(loom))]
 pub use config::{Config, Respond};
 #[cfg(not(loom))]
-pub use limits::OutputLimits;
+pub use limits::{OutputLimits, Timeouts};
+#[cfg(not(loom))]
+pub use listener::Listener;
 #[cfg(not(loom))]
 pub use metrics::{Histogram, Limit, Metrics};
 #[cfg(not(loom))]
 pub use output::{Output, SharedBytes, Written};
+#[cfg(not(loom))]
+pub use proxy::{Cidr, Refusal};
 #[cfg(not(loom))]
 pub use server::{Error, Server, Summary};
 #[cfg(not(loom))]

@@ -1,7 +1,10 @@
-//! The output limits that can change while the server runs, as Redis's
-//! `client-output-buffer-limit` and `maxmemory-clients` do.
+//! The limits that can change while the server runs: the output limits,
+//! as Redis's `client-output-buffer-limit` and `maxmemory-clients` do, and
+//! the timeouts and the connection limit, which a `SIGHUP` reload changes
+//! as nginx's does. Each is read where it is used, so a change holds for
+//! every connection from its next event on.
 //!
-//! Each counts the memory that connections' pending output owns
+//! Each output limit counts the memory that connections' pending output owns
 //! ([`crate::Output::mem_len`]): bytes the service copied into its replies.
 //! Shared buffers it only refers to (a stored value in many replies) and
 //! file ranges are not copies, so they do not count.
@@ -84,6 +87,78 @@ impl LiveOutputLimits {
     }
 }
 
+/// The timeouts; `None` turns one off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// `idle_timeout`: a connection with nothing pending is closed after it.
+    pub idle: Option<Duration>,
+    /// `request_timeout`: a request must arrive whole within it.
+    pub request: Option<Duration>,
+    /// `write_timeout`: pending output must make progress within it.
+    pub write: Duration,
+    /// `shutdown_timeout`: how long a graceful shutdown may take.
+    pub shutdown: Duration,
+}
+
+/// [`Timeouts`] and `max_connections`, changeable by any thread.
+pub struct LiveTimeouts {
+    /// Milliseconds; [`OFF`] for none.
+    idle_ms: AtomicU64,
+    request_ms: AtomicU64,
+    write_ms: AtomicU64,
+    shutdown_ms: AtomicU64,
+    max_connections: AtomicUsize,
+}
+
+/// A timeout that is off.
+const OFF: u64 = u64::MAX;
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(OFF - 1)
+}
+
+impl LiveTimeouts {
+    pub fn new(timeouts: Timeouts, max_connections: usize) -> LiveTimeouts {
+        let live = LiveTimeouts {
+            idle_ms: AtomicU64::new(OFF),
+            request_ms: AtomicU64::new(OFF),
+            write_ms: AtomicU64::new(0),
+            shutdown_ms: AtomicU64::new(0),
+            max_connections: AtomicUsize::new(max_connections),
+        };
+        live.set(timeouts);
+        live
+    }
+
+    pub fn set(&self, t: Timeouts) {
+        self.idle_ms.store(t.idle.map_or(OFF, millis), Relaxed);
+        self.request_ms.store(t.request.map_or(OFF, millis), Relaxed);
+        self.write_ms.store(millis(t.write), Relaxed);
+        self.shutdown_ms.store(millis(t.shutdown), Relaxed);
+    }
+
+    pub fn get(&self) -> Timeouts {
+        let optional = |ms: &AtomicU64| match ms.load(Relaxed) {
+            OFF => None,
+            ms => Some(Duration::from_millis(ms)),
+        };
+        Timeouts {
+            idle: optional(&self.idle_ms),
+            request: optional(&self.request_ms),
+            write: Duration::from_millis(self.write_ms.load(Relaxed)),
+            shutdown: Duration::from_millis(self.shutdown_ms.load(Relaxed)),
+        }
+    }
+
+    pub fn max_connections(&self) -> usize {
+        self.max_connections.load(Relaxed)
+    }
+
+    pub fn set_max_connections(&self, n: usize) {
+        self.max_connections.store(n.max(1), Relaxed);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +175,22 @@ mod tests {
         live.set(OutputLimits { total_bytes: 100, ..custom });
         assert!(live.total_exceeded(101));
         assert!(!live.total_exceeded(100));
+    }
+
+    #[test]
+    fn timeouts_read_back_as_set_with_none_for_off() {
+        let t = Timeouts {
+            idle: None,
+            request: Some(Duration::from_millis(1500)),
+            write: Duration::from_secs(3),
+            shutdown: Duration::from_secs(30),
+        };
+        let live = LiveTimeouts::new(t, 10);
+        assert_eq!(live.get(), t);
+        let t2 = Timeouts { idle: Some(Duration::from_secs(60)), request: None, ..t };
+        live.set(t2);
+        assert_eq!(live.get(), t2);
+        live.set_max_connections(0);
+        assert_eq!(live.max_connections(), 1, "at least one connection");
     }
 }

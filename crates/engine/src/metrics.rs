@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
+use crate::proxy::Refusal;
 use crate::service::CloseReason;
 
 /// A limit the engine enforces; the label of `limit_hits_total`.
@@ -167,6 +168,11 @@ pub struct Metrics {
     limit_hits: [AtomicU64; Limit::ALL.len()],
     /// Handler panics caught.
     pub panics: AtomicU64,
+    /// PROXY protocol headers read whole: carrying a client's address, and
+    /// `LOCAL` (the proxy's own connection, a health check) or `UNKNOWN`.
+    proxy_headers: [AtomicU64; 2],
+    /// PROXY protocol headers refused, by [`Refusal`].
+    proxy_refused: [AtomicU64; Refusal::LABELS.len()],
     /// Time from a task's queueing to a worker picking it up.
     pub queue_wait: Histogram,
     /// Time a service spent handling one task.
@@ -186,6 +192,22 @@ impl Metrics {
     /// Times `limit` was hit.
     pub fn limit_hits(&self, limit: Limit) -> u64 {
         self.limit_hits[limit.index()].load(Relaxed)
+    }
+
+    /// Counts one PROXY protocol header read whole; `proxied` if it
+    /// carried an address.
+    pub fn proxy_header(&self, proxied: bool) {
+        self.proxy_headers[usize::from(!proxied)].fetch_add(1, Relaxed);
+    }
+
+    /// Counts one PROXY protocol header refused.
+    pub fn proxy_refused(&self, why: Refusal) {
+        self.proxy_refused[why.index()].fetch_add(1, Relaxed);
+    }
+
+    /// PROXY protocol headers refused with the label `label`.
+    pub fn proxy_refused_count(&self, label: &str) -> u64 {
+        Refusal::LABELS.iter().position(|&l| l == label).map_or(0, |i| self.proxy_refused[i].load(Relaxed))
     }
 
     /// Counts one close for `reason`.
@@ -235,6 +257,19 @@ impl Metrics {
         for l in Limit::ALL {
             let _ = writeln!(out, "{name}{{limit=\"{}\"}} {}", l.as_str(), self.limit_hits(l));
         }
+        let name = "switchyard_proxy_headers_total";
+        let _ = writeln!(out, "# HELP {name} PROXY protocol headers read, by command.\n# TYPE {name} counter");
+        for (i, command) in ["proxy", "local"].iter().enumerate() {
+            let _ = writeln!(out, "{name}{{command=\"{command}\"}} {}", self.proxy_headers[i].load(Relaxed));
+        }
+        let name = "switchyard_proxy_header_refused_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} PROXY protocol headers refused (the connection closed), by reason.\n# TYPE {name} counter"
+        );
+        for (i, reason) in Refusal::LABELS.iter().enumerate() {
+            let _ = writeln!(out, "{name}{{reason=\"{reason}\"}} {}", self.proxy_refused[i].load(Relaxed));
+        }
         self.queue_wait.render(out, "switchyard_queue_wait_seconds", "Time tasks waited for a worker.");
         self.service_time.render(out, "switchyard_service_seconds", "Time the service took per task.");
         self.loop_turn.render(out, "switchyard_loop_turn_seconds", "Time an I/O loop spent per turn.");
@@ -269,5 +304,12 @@ mod tests {
         assert!(s.contains("switchyard_connections_closed_total{reason=\"idle_timeout\"} 1"));
         assert!(s.contains("switchyard_limit_hits_total{limit=\"queue_capacity\"} 1"));
         assert!(s.contains("switchyard_service_seconds_bucket{le=\"+Inf\"} 0"));
+        m.proxy_refused(Refusal::Timeout);
+        m.proxy_header(false);
+        let mut s = String::new();
+        m.render(&mut s);
+        assert!(s.contains("switchyard_proxy_header_refused_total{reason=\"timeout\"} 1"));
+        assert!(s.contains("switchyard_proxy_headers_total{command=\"local\"} 1"));
+        assert!(s.contains("switchyard_proxy_headers_total{command=\"proxy\"} 0"));
     }
 }

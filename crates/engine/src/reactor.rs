@@ -15,12 +15,13 @@
 
 mod acceptor;
 mod drain;
+mod preface;
 mod slab;
 mod timers;
 
 use std::collections::VecDeque;
 use std::io;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 use std::sync::Arc;
@@ -28,11 +29,13 @@ use std::time::{Duration, Instant};
 
 use crate::config::Respond;
 use crate::conn::{Conn, Deadline, Ending, Holder, Peer, Step, Turn};
+use crate::listener::Listener;
 use crate::mailbox::{Completions, Inbox, Note};
 use crate::metrics::Limit;
 use crate::output::Written;
 use crate::poller::{Event, Interest, Poller};
 use crate::pool::Queue;
+use crate::proxy::Refusal;
 use crate::service::{CloseReason, ConnId, ConnInfo, Control, Farewell, Reject, Service};
 use crate::shared::Shared;
 use crate::sys;
@@ -42,6 +45,7 @@ use crate::turnaway::{discard_input, TurnedAway};
 use crate::verdict::Next;
 use acceptor::{Accepted, Acceptor, ACCEPT_BUDGET, LISTENER_TOKEN_BASE};
 use drain::Drain;
+use preface::{Outcome, Prefaces};
 use slab::Slab;
 use timers::Timers;
 
@@ -59,6 +63,11 @@ const KEEP_INPUT_CAPACITY_BYTES: usize = 16 << 10;
 const WAKE_TOKEN: u64 = u64::MAX;
 const SHUTDOWN_TOKEN: u64 = u64::MAX - 1;
 const TURNED_AWAY_TOKEN_BASE: u64 = 1 << 39;
+const PREFACE_TOKEN_BASE: u64 = 1 << 38;
+/// How long a PROXY protocol header may take when `request_timeout` is
+/// off: a connection that sends nothing must not hold its descriptor
+/// for ever.
+const HEADER_TIMEOUT_FALLBACK: Duration = Duration::from_secs(30);
 
 /// Why `read` stopped early.
 enum ReadEnd {
@@ -119,6 +128,8 @@ pub struct Reactor<S: Service> {
     held: Vec<u32>,
     /// Clients turned away at the connection limit, lingering briefly.
     turned_away: TurnedAway,
+    /// Connections whose PROXY protocol header has not arrived whole yet.
+    prefaces: Prefaces,
     /// Where the loop is in a shutdown.
     drain: Drain,
     now: Instant,
@@ -132,14 +143,14 @@ impl<S: Service> Reactor<S> {
         control: Control,
         completions: Arc<Completions<Task<S>>>,
         queue: Option<Arc<Queue<Task<S>>>>,
-        listeners: Vec<(TcpListener, Option<Arc<rustls::ServerConfig>>)>,
+        listeners: Vec<Listener>,
     ) -> io::Result<Self> {
         let shared = control.shared.clone();
         let inbox = control.inboxes[idx].clone();
         let mut poller = Poller::new(shared.config.poller)?;
         poller.register(inbox.waker.fd(), WAKE_TOKEN, Interest::READ)?;
         poller.register(shared.shutdown_fd(), SHUTDOWN_TOKEN, Interest::READ)?;
-        let acceptor = Acceptor::new(listeners, &mut poller)?;
+        let acceptor = Acceptor::new(listeners, shared.config.tls.as_ref(), &mut poller)?;
         Ok(Reactor {
             idx,
             service,
@@ -166,6 +177,7 @@ impl<S: Service> Reactor<S> {
             direct_out: 0,
             held: Vec::new(),
             turned_away: TurnedAway::new(TURNED_AWAY_TOKEN_BASE),
+            prefaces: Prefaces::new(PREFACE_TOKEN_BASE),
             drain: Drain::Off,
             now: Instant::now(),
         })
@@ -199,7 +211,7 @@ impl<S: Service> Reactor<S> {
                 self.publish_awaited();
             }
             if let Some(until) = self.drain.until() {
-                if self.slab.len() == 0 {
+                if self.slab.len() == 0 && self.prefaces.len() == 0 {
                     return Ok(LoopReport::default());
                 }
                 if self.now >= until {
@@ -223,6 +235,7 @@ impl<S: Service> Reactor<S> {
                         self.accept((t - LISTENER_TOKEN_BASE) as usize);
                     }
                     t if self.turned_away.owns(t) => self.turned_away.on_event(&mut self.poller, ev, &mut self.scratch),
+                    t if self.prefaces.owns(t) => self.on_preface_event(t),
                     t => self.on_conn_event(t as u32, ev),
                 }
             }
@@ -246,6 +259,9 @@ impl<S: Service> Reactor<S> {
             earliest(t);
         }
         if let Some(t) = self.turned_away.next_deadline() {
+            earliest(t);
+        }
+        if let Some(t) = self.prefaces.next_deadline() {
             earliest(t);
         }
         if self.direct_out > 0 {
@@ -276,11 +292,11 @@ impl<S: Service> Reactor<S> {
         true
     }
 
-    fn admit(&mut self, sock: std::net::TcpStream, li: usize) {
+    fn admit(&mut self, sock: TcpStream, li: usize) {
         let m = &self.shared.metrics;
         let open = m.connections_open.load(Relaxed);
         let tls_config = self.acceptor.tls(li);
-        if open >= self.shared.config.max_connections as u64 {
+        if open >= self.shared.timeouts.max_connections() as u64 {
             self.shared.limit(Limit::MaxConnections, format_args!("at {open} connections; turning a new client away"));
             // A TLS client could not read a clear-text reply: it gets the close.
             let reply = match tls_config {
@@ -297,33 +313,111 @@ impl<S: Service> Reactor<S> {
             // The client is already gone.
             return;
         };
-        let tls = match tls_config.map(|config| Tls::new(config, self.now)).transpose() {
+        m.connections_accepted.fetch_add(1, Relaxed);
+        m.connections_open.fetch_add(1, Relaxed);
+        if !self.acceptor.proxy_protocol(li) {
+            self.open(sock, li, peer, local, Vec::new());
+            return;
+        }
+        let config = &self.shared.config;
+        if !config.proxy_from.is_empty() && !config.proxy_from.iter().any(|c| c.contains(peer.ip())) {
+            self.refuse_header(peer, Refusal::Untrusted);
+            return;
+        }
+        let until = self.now + self.shared.timeouts.get().request.unwrap_or(HEADER_TIMEOUT_FALLBACK);
+        match self.prefaces.add(&mut self.poller, sock, li, (peer, local), until) {
+            // A load balancer sends the header with its first segment: it
+            // is usually here already.
+            Ok(token) => self.on_preface_event(token),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot register a new connection");
+                m.connections_open.fetch_sub(1, Relaxed);
+                m.closed(CloseReason::Error);
+            }
+        }
+    }
+
+    /// Reads a PROXY protocol header; opens the connection once it is
+    /// whole, with the address it carries as the client's.
+    fn on_preface_event(&mut self, token: u64) {
+        match self.prefaces.on_readable(&mut self.poller, token, &mut self.scratch) {
+            Outcome::Waiting => {}
+            Outcome::Refused(peer, why) => self.refuse_header(peer, why),
+            Outcome::Done(p) => {
+                let m = &self.shared.metrics;
+                m.proxy_header(p.arrived.proxied);
+                m.bytes_in.fetch_add(p.arrived.input.len() as u64, Relaxed);
+                tracing::debug!(client = %p.arrived.peer, via = %p.via, "PROXY protocol header read");
+                self.open(p.sock, p.listener, p.arrived.peer, p.local, p.arrived.input);
+            }
+        }
+    }
+
+    /// Counts and logs a refused PROXY protocol header, whose connection
+    /// is closed already (its socket dropped).
+    fn refuse_header(&self, peer: SocketAddr, why: Refusal) {
+        let m = &self.shared.metrics;
+        m.proxy_refused(why);
+        m.connections_open.fetch_sub(1, Relaxed);
+        m.closed(CloseReason::ProxyHeader);
+        if let Some(suppressed) = self.shared.proxy_log.allow() {
+            tracing::warn!(%peer, reason = why.as_str(), suppressed, "PROXY protocol header refused: {}; closing", why.detail());
+        }
+    }
+
+    /// Gives a new connection to the service (`Service::open`) and starts
+    /// reading it; `input` is what arrived already (after a PROXY protocol
+    /// header).
+    fn open(&mut self, sock: TcpStream, li: usize, peer: SocketAddr, local: SocketAddr, input: Vec<u8>) {
+        let m = &self.shared.metrics;
+        let tls = match self.acceptor.tls(li).map(|config| Tls::new(config, self.now)).transpose() {
             Ok(tls) => tls.map(Box::new),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot start a TLS session");
+                m.connections_open.fetch_sub(1, Relaxed);
                 m.closed(CloseReason::TlsFailed);
                 return;
             }
         };
         let (slot, id) = self.slab.vacant();
         let info = ConnInfo { id, peer, local };
-        m.connections_accepted.fetch_add(1, Relaxed);
         let Some(state) = self.guarded("open", || self.service.open(&info)) else {
             self.slab.release(slot);
+            m.connections_open.fetch_sub(1, Relaxed);
             m.closed(CloseReason::Panic);
             return;
         };
         if let Err(e) = self.poller.register(sock.as_raw_fd(), slot as u64, Interest::READ) {
             tracing::warn!(error = %e, "cannot register a new connection");
             self.slab.release(slot);
+            m.connections_open.fetch_sub(1, Relaxed);
             m.closed(CloseReason::Error);
             self.guarded("closed", || self.service.closed(state, &info, CloseReason::Error));
             return;
         }
-        m.connections_open.fetch_add(1, Relaxed);
         tracing::debug!(conn = %id, %peer, listener = li, "accepted");
-        self.slab.insert(slot, Conn::new(sock, info, state, tls, self.now));
-        self.settle(slot);
+        let mut conn = Conn::new(sock, info, state, tls, self.now);
+        let early_input = !input.is_empty();
+        if early_input {
+            conn.input = input;
+            conn.unseen = true;
+            conn.request_since = Some(self.now);
+        }
+        if self.drain.draining() {
+            // Its header was under way at the signal: what it sent until
+            // now is answered, as for every connection.
+            conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
+        }
+        self.slab.insert(slot, conn);
+        if early_input {
+            // Settled with this turn's mail, after the messages the service
+            // sent from `open` (`Control::send`), as for a connection whose
+            // first bytes come in a later read: kv's protected-mode refusal
+            // is one, and was lost behind the close its handler asked for.
+            self.touched.push(slot);
+        } else {
+            self.settle(slot);
+        }
     }
 
     // ----- readiness -------------------------------------------------
@@ -968,7 +1062,7 @@ impl<S: Service> Reactor<S> {
         let generation = self.slab.generation(slot);
         let conn = self.slab.get_mut(slot).unwrap();
         let soft_time = self.shared.output.soft_time();
-        let Some((at, _)) = conn.deadline(&self.shared.config, soft_time) else { return };
+        let Some((at, _)) = conn.deadline(&self.shared.timeouts.get(), soft_time) else { return };
         self.timers.arm(&mut conn.timer_at, at, slot, generation);
     }
 
@@ -976,12 +1070,15 @@ impl<S: Service> Reactor<S> {
         let now = Instant::now();
         self.now = now;
         self.turned_away.expire(&mut self.poller, now);
+        for peer in self.prefaces.expire(&mut self.poller, now) {
+            self.refuse_header(peer, Refusal::Timeout);
+        }
         if !self.drain.draining() {
             self.acceptor.resume_if_due(&mut self.poller, now);
         }
         while let Some(slot) = self.timers.pop_due(now, &mut self.slab) {
             let conn = self.slab.get_mut(slot).unwrap();
-            match conn.deadline(&self.shared.config, self.shared.output.soft_time()) {
+            match conn.deadline(&self.shared.timeouts.get(), self.shared.output.soft_time()) {
                 Some((t, why)) if t <= now => self.expire(slot, why),
                 _ => self.arm_timer(slot),
             }
@@ -1167,7 +1264,7 @@ impl<S: Service> Reactor<S> {
                 while self.accept(li) {}
             }
         }
-        self.drain.begin(self.now + self.shared.config.shutdown_timeout);
+        self.drain.begin(self.now + self.shared.timeouts.get().shutdown);
         // What arrived before the signal is still answered: each connection
         // reads what its receive queue holds now, however many turns and
         // tasks that takes, and nothing after it. Measured before the
@@ -1191,7 +1288,10 @@ impl<S: Service> Reactor<S> {
     /// received; then, once all have, every connection hears its goodbye.
     fn advance_drain(&mut self) {
         let slab = &self.slab;
-        let advance = self.drain.advance(|| Self::has_received_work(slab), &self.shared);
+        // A connection in its preface has requests to come, which were
+        // sent before the signal as far as anyone can tell.
+        let prefacing = self.prefaces.len() > 0;
+        let advance = self.drain.advance(|| prefacing || Self::has_received_work(slab), &self.shared);
         if advance.wake_others {
             // The last loop to finish: the others may be asleep.
             for inbox in self.control.inboxes.iter() {
@@ -1215,6 +1315,12 @@ impl<S: Service> Reactor<S> {
 
     fn force_close_all(&mut self) -> LoopReport {
         let mut report = LoopReport::default();
+        let prefacing = self.prefaces.close_all(&mut self.poller);
+        report.forced += prefacing;
+        for _ in 0..prefacing {
+            self.shared.metrics.connections_open.fetch_sub(1, Relaxed);
+            self.shared.metrics.closed(CloseReason::Shutdown);
+        }
         for slot in self.slab.slots() {
             let Some(conn) = self.slab.get_mut(slot) else { continue };
             report.forced += 1;

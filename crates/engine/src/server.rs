@@ -1,10 +1,11 @@
 //! Starting and stopping a server: listeners, I/O loops, the worker pool.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::listener::Listener;
 use crate::mailbox::{Completions, Inbox};
 use crate::pool::{Pool, Queue, Route};
 use crate::reactor::Reactor;
@@ -95,7 +96,7 @@ pub struct Server<S: Service> {
     service: Arc<S>,
     control: Control,
     /// Per I/O loop: its listeners, one per address.
-    listeners: Vec<Vec<TcpListener>>,
+    listeners: Vec<Vec<Listener>>,
     addrs: Vec<SocketAddr>,
     /// Per address: it serves TLS.
     secure: Vec<bool>,
@@ -118,21 +119,20 @@ impl<S: Service> Server<S> {
     /// activation, a live upgrade). `config.listen` may then be empty.
     /// Each I/O loop gets its own descriptor of an inherited socket (a
     /// `dup`): they share one accept queue, and whichever loop is woken
-    /// first takes the connection. An inherited socket whose address is
-    /// in `config.tls_listen` serves TLS, and that address is not bound
-    /// again.
+    /// first takes the connection. An inherited listener serves TLS if
+    /// it says so (`Listener::tls`).
     ///
     /// # Errors
     ///
     /// As [`Server::bind`]; [`Error::Io`] if a descriptor cannot be
     /// duplicated or read.
-    pub fn bind_with(config: Config, service: S, inherited: Vec<TcpListener>) -> Result<Server<S>, Error> {
+    pub fn bind_with(config: Config, service: S, inherited: Vec<Listener>) -> Result<Server<S>, Error> {
         if inherited.is_empty() {
             config.validate().map_err(Error::Config)?;
         } else {
             config.validate_settings().map_err(Error::Config)?;
         }
-        if !config.tls_listen.is_empty() && config.tls.is_none() {
+        if (!config.tls_listen.is_empty() || inherited.iter().any(|l| l.tls)) && config.tls.is_none() {
             return Err(Error::Config("tls_listen needs TLS settings (a certificate and its key)".into()));
         }
         // A descriptor per connection: take all that the hard limit allows.
@@ -140,50 +140,50 @@ impl<S: Service> Server<S> {
             Ok(n) => tracing::debug!(limit = n, "open files limit"),
             Err(e) => tracing::warn!(error = %e, "cannot raise the open files limit"),
         }
-        let mut listeners: Vec<Vec<TcpListener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
+        let mut listeners: Vec<Vec<Listener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
         let mut addrs = Vec::new();
         let mut secure = Vec::new();
-        let inherited_addrs: Vec<SocketAddr> = inherited.iter().filter_map(|l| l.local_addr().ok()).collect();
-        let wanted = config.listen.iter().map(|a| (a, false)).chain(config.tls_listen.iter().map(|a| (a, true)));
-        for (want, tls) in wanted {
-            if tls && inherited_addrs.contains(want) {
-                continue;
-            }
+        // (address, PROXY protocol, TLS)
+        let wanted = (config.listen.iter().map(|a| (a, false, false)))
+            .chain(config.proxy_listen.iter().map(|a| (a, true, false)))
+            .chain(config.tls_listen.iter().map(|a| (a, false, true)));
+        for (want, proxy_protocol, tls) in wanted {
             // Port 0 resolves here; every loop binds that port.
             let addr = sys::claim(want).map_err(|source| Error::Bind { addr: *want, source })?;
             for per_loop in listeners.iter_mut() {
-                per_loop.push(sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?);
+                let socket = sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?;
+                per_loop.push(Listener { socket, proxy_protocol, tls });
             }
             addrs.push(addr);
             secure.push(tls);
         }
         for listener in inherited {
-            let addr = listener.local_addr().map_err(io_err("reading an inherited listener's address"))?;
+            let addr = listener.socket.local_addr().map_err(io_err("reading an inherited listener's address"))?;
             for per_loop in listeners.iter_mut().skip(1) {
                 per_loop.push(listener.try_clone().map_err(io_err("duplicating an inherited listener"))?);
             }
+            secure.push(listener.tls);
             listeners[0].push(listener);
             addrs.push(addr);
-            secure.push(config.tls_listen.contains(&addr));
         }
         let inboxes: Vec<Arc<Inbox>> = (0..config.io_threads)
             .map(|_| Inbox::new().map(Arc::new))
             .collect::<Result<_, _>>()
             .map_err(io_err("eventfd"))?;
         let shared = Arc::new(Shared::new(config).map_err(io_err("eventfd"))?);
-        let handover: Vec<TcpListener> = listeners[0]
+        let handover: Vec<Listener> = listeners[0]
             .iter()
-            .map(TcpListener::try_clone)
+            .map(Listener::try_clone)
             .collect::<Result<_, _>>()
             .map_err(io_err("duplicating a listener"))?;
         *shared.handover.lock().unwrap_or_else(|e| e.into_inner()) = handover;
-        let _ = shared.serves_tls.set(secure.clone());
         let control = Control { inboxes: inboxes.into(), shared };
         Ok(Server { service: Arc::new(service), control, listeners, addrs, secure })
     }
 
-    /// The bound addresses, in the order of `Config::listen` then
-    /// `Config::tls_listen` then the inherited sockets, with real ports.
+    /// The addresses served, with real ports: `Config::listen`'s, then
+    /// `Config::proxy_listen`'s, then `Config::tls_listen`'s, then the
+    /// inherited listeners'.
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
     }
@@ -226,7 +226,7 @@ impl<S: Service> Server<S> {
     /// [`Error::Io`] if a thread cannot start or a loop's readiness wait fails.
     pub fn run(self) -> Result<Summary, Error> {
         sys::ignore_write_signals();
-        let Server { service, control, listeners, secure, .. } = self;
+        let Server { service, control, listeners, .. } = self;
         let shared = control.shared.clone();
         let config = &shared.config;
         let completions: Vec<Arc<Completions<_>>> =
@@ -254,8 +254,6 @@ impl<S: Service> Server<S> {
         );
         let mut loops = Vec::new();
         for (idx, (ls, done)) in listeners.into_iter().zip(completions).enumerate() {
-            let ls =
-                ls.into_iter().zip(&secure).map(|(l, &tls)| (l, tls.then(|| config.tls.clone()).flatten())).collect();
             let reactor = Reactor::new(idx, service.clone(), control.clone(), done, queue.clone(), ls)
                 .map_err(io_err("creating an I/O loop"))?;
             let span = tracing::Span::current();
@@ -288,7 +286,7 @@ impl<S: Service> Server<S> {
             // a worker still busy (a handler that does not return) is left
             // behind, as the process exits, after a last short grace.
             let now = Instant::now();
-            let deadline = (now + shared.config.shutdown_timeout.saturating_sub(shared.drain_elapsed()))
+            let deadline = (now + shared.timeouts.get().shutdown.saturating_sub(shared.drain_elapsed()))
                 .max(now + Duration::from_millis(100));
             if !pool.join(deadline) {
                 tracing::warn!("workers still busy after the loops stopped; not waiting for them");

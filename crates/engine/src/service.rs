@@ -56,9 +56,11 @@ impl fmt::Display for ConnId {
 pub struct ConnInfo {
     /// The connection's id.
     pub id: ConnId,
-    /// The client's address.
+    /// The client's address: the socket's peer, or on a PROXY protocol
+    /// listener (`Config::proxy_listen`) the source its header carries.
     pub peer: SocketAddr,
-    /// The address the client connected to.
+    /// The address on this host the connection reached (behind a load
+    /// balancer, the address the balancer connected to).
     pub local: SocketAddr,
 }
 
@@ -120,11 +122,13 @@ pub enum CloseReason {
     /// The TLS handshake or a TLS record failed (or the client spoke clear
     /// text to a TLS listener).
     TlsFailed,
+    /// Its PROXY protocol header was refused (before the service saw it).
+    ProxyHeader,
 }
 
 impl CloseReason {
     /// Every reason, in a fixed order (for metrics).
-    pub const ALL: [CloseReason; 12] = [
+    pub const ALL: [CloseReason; 13] = [
         CloseReason::PeerClosed,
         CloseReason::Error,
         CloseReason::Service,
@@ -137,6 +141,7 @@ impl CloseReason {
         CloseReason::Panic,
         CloseReason::Shutdown,
         CloseReason::TlsFailed,
+        CloseReason::ProxyHeader,
     ];
 
     /// A short snake_case label.
@@ -154,6 +159,7 @@ impl CloseReason {
             CloseReason::Panic => "panic",
             CloseReason::Shutdown => "shutdown",
             CloseReason::TlsFailed => "tls_failed",
+            CloseReason::ProxyHeader => "proxy_header",
         }
     }
 
@@ -459,15 +465,9 @@ impl Control {
     /// # Errors
     ///
     /// A descriptor cannot be duplicated.
-    pub fn handover_listeners(&self) -> std::io::Result<Vec<std::net::TcpListener>> {
+    pub fn handover_listeners(&self) -> std::io::Result<Vec<crate::Listener>> {
         let held = self.shared.handover.lock().unwrap_or_else(|e| e.into_inner());
-        held.iter().map(std::net::TcpListener::try_clone).collect()
-    }
-
-    /// Whether each listening address serves TLS, in the order of
-    /// [`crate::Server::local_addrs`] and [`Control::handover_listeners`].
-    pub fn serves_tls(&self) -> Vec<bool> {
-        self.shared.serves_tls.get().cloned().unwrap_or_default()
+        held.iter().map(crate::Listener::try_clone).collect()
     }
 
     /// The output limits in force.
@@ -479,6 +479,24 @@ impl Control {
     /// from their next event on.
     pub fn set_output_limits(&self, limits: crate::OutputLimits) {
         self.shared.output.set(limits);
+    }
+
+    /// The timeouts in force.
+    pub fn timeouts(&self) -> crate::Timeouts {
+        self.shared.timeouts.get()
+    }
+
+    /// Changes the timeouts (a `SIGHUP` reload): each connection is held to
+    /// the new ones from its next event on, and a shutdown that begins
+    /// later has the new `shutdown` time.
+    pub fn set_timeouts(&self, timeouts: crate::Timeouts) {
+        self.shared.timeouts.set(timeouts);
+    }
+
+    /// Changes `max_connections`: clients past it are turned away from now
+    /// on; connections already open stay.
+    pub fn set_max_connections(&self, n: usize) {
+        self.shared.timeouts.set_max_connections(n);
     }
 
     /// Owned output all connections hold now, in bytes (as the I/O loops

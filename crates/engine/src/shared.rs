@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::config::Config;
-use crate::limits::LiveOutputLimits;
+use crate::limits::{LiveOutputLimits, LiveTimeouts};
 use crate::metrics::{Limit, Metrics};
 use crate::sys;
 
@@ -15,6 +15,8 @@ pub struct Shared {
     pub metrics: Metrics,
     /// The output limits in force, and the output they bound.
     pub output: LiveOutputLimits,
+    /// The timeouts and the connection limit in force.
+    pub timeouts: LiveTimeouts,
     /// Set once, when a graceful shutdown starts.
     draining: AtomicBool,
     /// Readable once a shutdown was asked for; every loop watches it.
@@ -24,6 +26,8 @@ pub struct Shared {
     limit_log: RateLimit,
     /// Rate limit of the failed TLS handshake warnings.
     pub tls_log: Throttle,
+    /// Rate limit of the refused PROXY protocol headers' warnings.
+    pub proxy_log: Throttle,
     /// When the shutdown started.
     drain_start: std::sync::OnceLock<Instant>,
     /// The highest gate released (`Control::release`): output held for a
@@ -32,10 +36,7 @@ pub struct Shared {
     /// A copy of each listening socket, for handing them to a process that
     /// takes over (`Control::handover_listeners`); emptied when the
     /// shutdown starts, so that a draining server's sockets close.
-    pub handover: std::sync::Mutex<Vec<std::net::TcpListener>>,
-    /// Per listening address (in the order of `Server::local_addrs`): it
-    /// serves TLS. Set once, at bind.
-    pub serves_tls: std::sync::OnceLock<Vec<bool>>,
+    pub handover: std::sync::Mutex<Vec<crate::Listener>>,
     /// While draining: loops that still have received requests to finish.
     /// Goodbyes wait for zero, so that a last word follows every reply and
     /// message that requests received before the signal produce.
@@ -89,14 +90,15 @@ impl Shared {
         Ok(Shared {
             metrics: Metrics::default(),
             output: LiveOutputLimits::new(config.output_limits),
+            timeouts: LiveTimeouts::new(config.timeouts(), config.max_connections),
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::default(),
             tls_log: Throttle::default(),
+            proxy_log: Throttle::default(),
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),
             handover: std::sync::Mutex::new(Vec::new()),
-            serves_tls: std::sync::OnceLock::new(),
             loops_working: AtomicUsize::new(config.io_threads),
             config,
         })

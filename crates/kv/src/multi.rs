@@ -82,6 +82,8 @@ struct Queue {
     arg_ends: Vec<usize>,
     /// Where each command's arguments end in `arg_ends`.
     command_ends: Vec<usize>,
+    /// Each command's index in [`COMMANDS`], found when it was queued.
+    command_indices: Vec<usize>,
     /// The arguments' bytes plus [`QUEUED_OVERHEAD_BYTES`] for each
     /// command and argument, against the limit.
     cost: usize,
@@ -90,7 +92,8 @@ struct Queue {
 }
 
 impl Queue {
-    fn push(&mut self, args: &[Arg<'_>]) {
+    fn push(&mut self, command: usize, args: &[Arg<'_>]) {
+        self.command_indices.push(command);
         for a in args {
             self.bytes.extend_from_slice(a);
             self.arg_ends.push(self.bytes.len());
@@ -111,12 +114,13 @@ impl Queue {
             .collect()
     }
 
-    /// The commands, as slices of `args` (from [`Queue::args`]).
-    fn commands<'q>(&'q self, args: &'q [Arg<'q>]) -> impl Iterator<Item = &'q [Arg<'q>]> + Clone + 'q {
-        self.command_ends.iter().scan(0, move |start, &end| {
+    /// The commands, each as its index in [`COMMANDS`] and a slice of
+    /// `args` (from [`Queue::args`]).
+    fn commands<'q>(&'q self, args: &'q [Arg<'q>]) -> impl Iterator<Item = (usize, &'q [Arg<'q>])> + Clone + 'q {
+        self.command_ends.iter().zip(&self.command_indices).scan(0, move |start, (&end, &i)| {
             let c = &args[*start..end];
             *start = end;
-            Some(c)
+            Some((i, c))
         })
     }
 
@@ -133,6 +137,7 @@ impl Queue {
         self.bytes.clear();
         self.arg_ends.clear();
         self.command_ends.clear();
+        self.command_indices.clear();
         self.cost = 0;
         self.refused = false;
         self
@@ -194,7 +199,7 @@ pub fn runs_at_once(name: &str) -> bool {
 /// Queues a checked command of a connection inside `MULTI`, answering
 /// `+QUEUED`; refuses it once the queue holds `client-query-buffer-limit`
 /// bytes.
-pub fn queue(ex: &mut Exec<'_>, args: &[Arg<'_>]) -> Call {
+pub fn queue(ex: &mut Exec<'_>, command: usize, args: &[Arg<'_>]) -> Call {
     let limit = ex.sh.query_buffer_limit.load(Ordering::Relaxed);
     let sh = ex.sh;
     let client = ex.meta.map_or(0, |m| m.id);
@@ -217,7 +222,7 @@ pub fn queue(ex: &mut Exec<'_>, args: &[Arg<'_>]) -> Call {
         return Call::Rejected;
     }
     q.cost += bytes;
-    q.push(args);
+    q.push(command, args);
     resp::simple(ex.out, "QUEUED");
     Call::Queued
 }
@@ -332,13 +337,12 @@ const MOVABLE_KEYS: &[&str] = &["zunionstore", "zinterstore", "zdiffstore", "cop
 fn lock_set<'q>(
     sh: &Shared,
     mut db: usize,
-    commands: impl Iterator<Item = &'q [Arg<'q>]>,
+    commands: impl Iterator<Item = (usize, &'q [Arg<'q>])>,
     watched: &[Watched],
 ) -> Vec<(usize, usize)> {
     let dbs = &sh.store.dbs;
     let mut wanted: Vec<(usize, usize)> = watched.iter().map(|w| (w.db, dbs[w.db].shard_of(&w.key))).collect();
-    for args in commands {
-        let Some(i) = sh.table.find(&args[0]) else { continue };
+    for (i, args) in commands {
         let cmd = &COMMANDS[i];
         if cmd.name == "select" {
             if let Some(n) = string2ll(&args[1]).filter(|&n| n >= 0 && (n as u64) < dbs.len() as u64) {
@@ -392,7 +396,9 @@ fn run_queue(ex: &mut Exec<'_>, queue: &Queue, watched: &[Watched]) -> Result<()
     let args = queue.args();
     let commands = queue.commands(&args);
     let held = Held::lock(&sh.store, lock_set(sh, ex.db, commands.clone(), watched));
-    let now = crate::now_ms();
+    // The transaction's commands run at the time of its `EXEC`, as in
+    // Redis.
+    let now = ex.now;
     let changed = watched.iter().any(|w| {
         let mut s = View::new(&sh.store, w.db, Some(&held)).lock(&w.key);
         s.expire_if_due(&w.key, now);
@@ -405,8 +411,8 @@ fn run_queue(ex: &mut Exec<'_>, queue: &Queue, watched: &[Watched]) -> Result<()
     }
     resp::array(ex.out, queue.len());
     let mut inner = Exec::in_transaction(sh, ex.out, ex.db, ex.meta, now, &held);
-    for c in commands {
-        inner.run(c);
+    for (i, c) in commands {
+        inner.run_command(i, c);
     }
     let records = inner.records.take();
     let db = inner.db;
@@ -513,7 +519,8 @@ mod tests {
         let shard = |db: usize, k: &str| (db, sh.store.dbs[db].shard_of(k.as_bytes()));
         let set = |cmds: &[&[&str]]| {
             let cmds: Vec<Vec<Arg<'_>>> = cmds.iter().map(|c| args(c)).collect();
-            let mut s = lock_set(sh, 0, cmds.iter().map(|c| &c[..]), &[]);
+            let found = cmds.iter().map(|c| (sh.table.find(&c[0]).expect("a known command"), &c[..]));
+            let mut s = lock_set(sh, 0, found, &[]);
             s.sort_unstable();
             s.dedup();
             s

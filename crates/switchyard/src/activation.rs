@@ -3,11 +3,27 @@
 //! reads them), or by the process this one replaces in a live upgrade
 //! (`SWITCHYARD_LISTEN_FDS`, see [`crate::upgrade`]).
 //!
+//! A socket named `proxy` (`FileDescriptorName=proxy` in the socket unit),
+//! or whose address is one of `--proxy-listen`'s, expects the PROXY
+//! protocol header; one named `admin` serves the admin listener; the
+//! others serve the service plainly. A live upgrade hands each socket
+//! over with its name (`SWITCHYARD_LISTEN_FDNAMES`: `proxy`, `plain` or
+//! `admin`).
+//!
 //! The sockets start at descriptor 3. systemd's are the server's when
 //! `LISTEN_PID` is this process's id; the variables are removed either
 //! way, so that a program this one starts does not take them for its own.
 
 use std::net::TcpListener;
+
+use switchyard_engine::{Config, Listener};
+
+/// The name of a socket whose connections begin with a PROXY protocol header.
+pub const PROXY_NAME: &str = "proxy";
+/// The name of a socket whose connections speak TLS.
+pub const TLS_NAME: &str = "tls";
+/// The name of the admin listener's socket.
+pub const ADMIN_NAME: &str = "admin";
 
 /// The first descriptor passed (`SD_LISTEN_FDS_START`).
 const FIRST_FD: i32 = 3;
@@ -35,7 +51,7 @@ pub fn listeners() -> Result<Vec<(String, TcpListener)>, String> {
         std::env::remove_var(var);
     }
     let (fds, names) = match (upgrade, pid, fds) {
-        (Some(fds), _, _) => (fds, Some(upgrade_names.unwrap_or_else(|| "upgrade".to_string()))),
+        (Some(fds), _, _) => (fds, upgrade_names),
         (None, Some(pid), Some(fds)) => {
             if pid.parse::<u32>().ok() != Some(std::process::id()) {
                 tracing::debug!(listen_pid = %pid, "LISTEN_FDS is for another process; binding as configured");
@@ -59,4 +75,15 @@ pub fn listeners() -> Result<Vec<(String, TcpListener)>, String> {
                 .map_err(|e| format!("LISTEN_FDS: socket {name}: {e}"))
         })
         .collect()
+}
+
+/// A given socket with its settings: it expects the PROXY protocol header
+/// if it is named so or listens on one of `config.proxy_listen`, and it
+/// speaks TLS if it is named `tls` or listens on one of
+/// `config.tls_listen`.
+pub fn settings(name: &str, socket: TcpListener, config: &Config) -> Listener {
+    let addr = socket.local_addr().ok();
+    let proxy_protocol = name == PROXY_NAME || addr.is_some_and(|a| config.proxy_listen.contains(&a));
+    let tls = !proxy_protocol && (name == TLS_NAME || addr.is_some_and(|a| config.tls_listen.contains(&a)));
+    Listener { socket, proxy_protocol, tls }
 }

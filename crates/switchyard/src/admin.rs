@@ -437,15 +437,21 @@ pub struct Running {
     thread: std::thread::JoinHandle<Result<switchyard_engine::Summary, switchyard_engine::Error>>,
 }
 
-/// Binds the admin listener on `addr` for the server `main`, prints its
-/// `listening admin ADDR` line, and starts it on its own thread.
+/// Binds the admin listener on `addr` for the server `main` (or serves on
+/// `inherited`, a socket handed over by a live upgrade or systemd), prints
+/// its `listening admin ADDR` line, and starts it on its own thread.
 ///
 /// # Errors
 ///
 /// The address cannot be bound, or the thread cannot start.
-pub fn start<S: Service>(addr: SocketAddr, main: &Server<S>, kinds: Option<Kinds>) -> anyhow::Result<Running> {
+pub fn start<S: Service>(
+    addr: SocketAddr,
+    inherited: Option<std::net::TcpListener>,
+    main: &Server<S>,
+    kinds: Option<Kinds>,
+) -> anyhow::Result<Running> {
     let config = Config {
-        listen: vec![addr],
+        listen: if inherited.is_some() { Vec::new() } else { vec![addr] },
         workers: 0,
         io_threads: 1,
         max_connections: 256,
@@ -453,7 +459,10 @@ pub fn start<S: Service>(addr: SocketAddr, main: &Server<S>, kinds: Option<Kinds
         ..Config::default()
     };
     let admin = Admin::new(main.service(), main.control(), kinds);
-    let server = Server::bind(config, admin).with_context(|| format!("starting the admin listener on {addr}"))?;
+    let inherited: Vec<switchyard_engine::Listener> =
+        inherited.into_iter().map(switchyard_engine::Listener::plain).collect();
+    let server = Server::bind_with(config, admin, inherited)
+        .with_context(|| format!("starting the admin listener on {addr}"))?;
     let bound = server.local_addrs()[0];
     let control = server.control();
     let thread = std::thread::Builder::new()
@@ -474,6 +483,11 @@ pub fn start<S: Service>(addr: SocketAddr, main: &Server<S>, kinds: Option<Kinds
 }
 
 impl Running {
+    /// A handle on the admin server (for handing its socket over).
+    pub fn control(&self) -> Control {
+        self.control.clone()
+    }
+
     /// Shuts the admin server down and waits for it.
     pub fn stop(self) {
         {

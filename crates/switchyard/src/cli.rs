@@ -184,6 +184,12 @@ pub struct EngineArgs {
     /// With --tls-client-ca: refuse clients without a certificate (yes), or let them in (optional) [default: yes].
     #[arg(long, value_name = "yes|optional")]
     pub tls_auth_clients: Option<crate::tls::AuthClients>,
+    /// Address to listen on for a load balancer: each connection begins with a PROXY protocol header (v1 or v2) naming the client; repeat for several [default: none].
+    #[arg(long, value_name = "ADDR")]
+    pub proxy_listen: Vec<SocketAddr>,
+    /// Take --proxy-listen connections only from this address or block (the load balancers), e.g. 10.0.0.0/8; repeat for several [default: any].
+    #[arg(long, value_name = "CIDR")]
+    pub proxy_from: Vec<switchyard_engine::Cidr>,
     /// Worker threads; 0 runs the service on the I/O threads [default: number of cores].
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,

@@ -40,6 +40,9 @@ pub struct File {
     tls_client_ca: Option<Spanned<PathBuf>>,
     #[serde(default, deserialize_with = "parsed")]
     tls_auth_clients: Option<crate::tls::AuthClients>,
+    proxy_listen: Option<Vec<SocketAddr>>,
+    #[serde(default, deserialize_with = "blocks")]
+    proxy_from: Option<Vec<switchyard_engine::Cidr>>,
     #[serde(default, deserialize_with = "count::<_, 0, 1024>")]
     workers: Option<usize>,
     #[serde(default, deserialize_with = "count::<_, 1, 64>")]
@@ -302,6 +305,12 @@ impl File {
         }
         fill(&mut e.tls_client_ca, self.tls_client_ca.map(Spanned::into_inner));
         fill(&mut e.tls_auth_clients, self.tls_auth_clients);
+        if e.proxy_listen.is_empty() {
+            e.proxy_listen = self.proxy_listen.unwrap_or_default();
+        }
+        if e.proxy_from.is_empty() {
+            e.proxy_from = self.proxy_from.unwrap_or_default();
+        }
         fill(&mut e.workers, self.workers);
         fill(&mut e.io_threads, self.io_threads);
         fill(&mut e.poller, self.poller);
@@ -396,9 +405,9 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
     let chat = switchyard_chat::Options::default();
     let mut out = String::new();
     let w = &mut out;
-    if e.listen.is_empty() {
+    if e.listen.is_empty() && e.proxy_listen.is_empty() {
         let _ = writeln!(w, "# listen: 127.0.0.1 on the service's port (echo 7007, http 8080, kv 6379, chat 6667)");
-    } else {
+    } else if !e.listen.is_empty() {
         let list: Vec<String> = e.listen.iter().map(|a| quote(&a.to_string())).collect();
         let _ = writeln!(w, "listen = [{}]", list.join(", "));
     }
@@ -426,6 +435,18 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
             crate::tls::AuthClients::Optional => "optional",
         };
         let _ = writeln!(w, "tls_auth_clients = {}", quote(auth));
+    }
+    if e.proxy_listen.is_empty() {
+        let _ = writeln!(w, "# proxy_listen: none");
+    } else {
+        let list: Vec<String> = e.proxy_listen.iter().map(|a| quote(&a.to_string())).collect();
+        let _ = writeln!(w, "proxy_listen = [{}]", list.join(", "));
+    }
+    if e.proxy_from.is_empty() {
+        let _ = writeln!(w, "# proxy_from: any address");
+    } else {
+        let list: Vec<String> = e.proxy_from.iter().map(|a| quote(&a.to_string())).collect();
+        let _ = writeln!(w, "proxy_from = [{}]", list.join(", "));
     }
     let _ = writeln!(w, "workers = {}", config.workers);
     let _ = writeln!(w, "io_threads = {}", config.io_threads);
@@ -525,6 +546,17 @@ fn addresses<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<SocketAddr>>,
     }
     list.iter()
         .map(|s| s.parse().map_err(|_| de::Error::custom(format!("`{s}` is not an address like \"127.0.0.1:8080\""))))
+        .collect::<Result<_, _>>()
+        .map(Some)
+}
+
+fn blocks<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<switchyard_engine::Cidr>>, D::Error> {
+    let list = Vec::<String>::deserialize(d)?;
+    if list.is_empty() {
+        return Err(de::Error::custom("must name at least one address or block, like \"10.0.0.0/8\""));
+    }
+    list.iter()
+        .map(|s| s.parse().map_err(|e| de::Error::custom(format!("`{s}`: {e}"))))
         .collect::<Result<_, _>>()
         .map(Some)
 }
@@ -677,6 +709,19 @@ mod tests {
         assert_eq!(f.kv.maxmemory, Some(1 << 30));
         assert_eq!(f.kv.appendfsync, Some(switchyard_kv::Fsync::Always));
         assert_eq!(f.chat.flood_rate, Some(0));
+    }
+
+    #[test]
+    fn proxy_listeners_and_their_sources_read_as_addresses_and_blocks() {
+        let f = parse("proxy_listen = [\"127.0.0.1:8081\"]\nproxy_from = [\"10.0.0.0/8\", \"::1\"]\n").unwrap();
+        assert_eq!(f.proxy_listen, Some(vec!["127.0.0.1:8081".parse().unwrap()]));
+        let from: Vec<String> = f.proxy_from.unwrap().iter().map(ToString::to_string).collect();
+        assert_eq!(from, ["10.0.0.0/8", "::1/128"]);
+        let (line, key, msg) = error("workers = 1\nproxy_from = [\"10.0.0.0/33\"]\n");
+        assert_eq!((line, key.as_str()), (2, "proxy_from"));
+        assert!(msg.contains("0 to 32"), "{msg}");
+        let (_, key, _) = error("proxy_from = []\n");
+        assert_eq!(key, "proxy_from");
     }
 
     #[test]

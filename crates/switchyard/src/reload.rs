@@ -1,7 +1,9 @@
 //! `SIGHUP`: reads the configuration file again and applies the settings
 //! that can change while the server runs (the log level, the output
-//! limits, the TLS certificate and key, read again even when their paths
-//! did not change); the log says which others changed and need a restart.
+//! limits, the timeouts, `max_connections`, chat's MOTD, read again from
+//! its file, the TLS certificates and keys, read again even when their
+//! paths did not change); the log says which others changed and need a
+//! restart.
 //!
 //! Flags given at start still win over the file, as at start.
 
@@ -12,8 +14,13 @@ use switchyard_engine::{Config, Control};
 
 use crate::cli::{ServeArgs, ServiceName};
 
+/// Sets a service's message of the day (chat's [`switchyard_chat::Chat::set_motd`]).
+pub type SetMotd = Box<dyn Fn(Option<String>) + Send>;
+
 /// What a reload compares against.
 pub struct Reload {
+    /// Where a new MOTD goes, and the text in force; for chat only.
+    motd: Option<(SetMotd, Option<String>)>,
     service: ServiceName,
     /// The flags as given, before the file filled in the rest.
     flags: ServeArgs,
@@ -33,7 +40,12 @@ impl Reload {
         engine: Config,
         tls: Option<(crate::tls::Files, Arc<crate::tls::Certificates>)>,
     ) -> Reload {
-        Reload { service, path: flags.engine.config.clone(), flags, running, engine, tls }
+        Reload { motd: None, service, path: flags.engine.config.clone(), flags, running, engine, tls }
+    }
+
+    /// Reloads the MOTD through `set`; `current` is the text in force.
+    pub fn on_motd(&mut self, set: SetMotd, current: Option<String>) {
+        self.motd = Some((set, current));
     }
 
     /// Reads the certificate and key again (from `files`, or the files in
@@ -102,6 +114,39 @@ impl Reload {
             self.engine.output_limits = engine.output_limits;
             applied.push("output limits");
         }
+        if engine.timeouts() != self.engine.timeouts() {
+            control.set_timeouts(engine.timeouts());
+            self.engine.idle_timeout = engine.idle_timeout;
+            self.engine.request_timeout = engine.request_timeout;
+            self.engine.write_timeout = engine.write_timeout;
+            self.engine.shutdown_timeout = engine.shutdown_timeout;
+            applied.push("timeouts");
+        }
+        if engine.max_connections != self.engine.max_connections {
+            control.set_max_connections(engine.max_connections);
+            self.engine.max_connections = engine.max_connections;
+            applied.push("max_connections");
+        }
+        if let Some((set, current)) = &mut self.motd {
+            // Read again even if the path is the same: the usual reload is
+            // of an edited MOTD file.
+            let text = match &fresh.chat.motd {
+                Some(p) => match std::fs::read_to_string(p) {
+                    Ok(text) => Some(text),
+                    Err(e) => {
+                        tracing::warn!("reloading the MOTD {}: {e}; the running MOTD stays", p.display());
+                        current.clone()
+                    }
+                },
+                None => None,
+            };
+            if text != *current {
+                set(text.clone());
+                *current = text;
+                applied.push("chat.motd");
+            }
+            self.running.chat.motd = fresh.chat.motd.clone();
+        }
         let restart = needs_restart(&self.engine, &engine, &self.running, &fresh);
         tracing::info!(file = %path.display(), applied = ?applied, "configuration reloaded");
         if !restart.is_empty() {
@@ -124,17 +169,14 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
     compare!(
         listen,
         tls_listen,
+        proxy_listen,
+        proxy_from,
         workers,
         io_threads,
         poller,
         respond,
-        max_connections,
         max_input_bytes,
         max_output_bytes,
-        idle_timeout,
-        request_timeout,
-        write_timeout,
-        shutdown_timeout,
         queue_capacity
     );
     if running.engine.tls_client_ca != fresh.engine.tls_client_ca
@@ -148,14 +190,26 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
     if format!("{:?}", running.engine.log_format) != format!("{:?}", fresh.engine.log_format) {
         changed.push("log_format");
     }
-    if format!("{:?}", running.http) != format!("{:?}", fresh.http) {
-        changed.push("[http]");
+    macro_rules! compare_args {
+        ($table:literal, $old:expr, $new:expr, $($field:ident),*) => {
+            $(if format!("{:?}", $old.$field) != format!("{:?}", $new.$field) {
+                changed.push(concat!($table, ".", stringify!($field)));
+            })*
+        };
     }
-    if format!("{:?}", running.kv) != format!("{:?}", fresh.kv) {
-        changed.push("[kv]");
-    }
-    if format!("{:?}", running.chat) != format!("{:?}", fresh.chat) {
-        changed.push("[chat]");
-    }
+    compare_args!("http", running.http, fresh.http, root, autoindex, no_precompressed);
+    compare_args!(
+        "kv",
+        running.kv,
+        fresh.kv,
+        databases,
+        maxmemory,
+        appendonly,
+        appendfsync,
+        requirepass,
+        protected_mode
+    );
+    // chat.motd is reloaded, not compared.
+    compare_args!("chat", running.chat, fresh.chat, server_name, ping_interval, flood_rate, opers);
     changed
 }

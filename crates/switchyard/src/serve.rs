@@ -6,7 +6,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use switchyard_engine::{Config, Server, Service};
+use switchyard_engine::{Config, Listener, Server, Service};
 
 use crate::cli::{EngineArgs, ServeArgs, ServiceName};
 
@@ -22,12 +22,20 @@ fn default_port(service: ServiceName) -> u16 {
 
 /// The engine settings from the flags (already filled in from the file).
 pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
-    let listen = if args.listen.is_empty() {
+    // The service's port only when no address at all is given: a server
+    // behind a load balancer listens where it is told and nowhere else.
+    let listen = if args.listen.is_empty() && args.proxy_listen.is_empty() && args.tls_listen.is_empty() {
         vec![SocketAddr::from(([127, 0, 0, 1], default_port(service)))]
     } else {
         args.listen.clone()
     };
-    let mut c = Config { listen, tls_listen: args.tls_listen.clone(), ..Config::default() };
+    let mut c = Config {
+        listen,
+        proxy_listen: args.proxy_listen.clone(),
+        proxy_from: args.proxy_from.clone(),
+        tls_listen: args.tls_listen.clone(),
+        ..Config::default()
+    };
     if let Some(v) = args.workers {
         c.workers = v;
     }
@@ -158,26 +166,29 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         }
     };
     let mut config = engine_config(args.service, e);
+    // The admin listener's socket, when one was handed over: by a live
+    // upgrade, or by systemd as a socket named `admin`.
+    let (admin_socket, inherited): (Vec<_>, Vec<_>) =
+        inherited.into_iter().partition(|(name, _)| name == crate::activation::ADMIN_NAME);
+    let admin_socket = admin_socket.into_iter().next().map(|(_, l)| l);
+    let inherited: Vec<Listener> = inherited
+        .into_iter()
+        .map(|(name, socket)| {
+            let l = crate::activation::settings(&name, socket, &config);
+            let addr = l.socket.local_addr().ok();
+            tracing::info!(socket = %name, ?addr, proxy_protocol = l.proxy_protocol, "socket-activated");
+            l
+        })
+        .collect();
     if !inherited.is_empty() {
         // Socket activation: the given sockets instead of binding.
-        if !e.listen.is_empty() {
+        if !e.listen.is_empty() || !e.proxy_listen.is_empty() {
             tracing::info!("socket-activated: serving on the sockets given, not on the listen addresses");
         }
         config.listen.clear();
-        // A socket named `tls` (a live upgrade names each, and so may
-        // systemd's `FileDescriptorName=`), or at an address of
-        // `tls_listen`, serves TLS; nothing else is bound.
-        let configured = std::mem::take(&mut config.tls_listen);
-        for (name, l) in &inherited {
-            let addr = l.local_addr().ok();
-            let tls = name == "tls" || addr.is_some_and(|a| configured.contains(&a));
-            if let (true, Some(addr)) = (tls, addr) {
-                config.tls_listen.push(addr);
-            }
-            tracing::info!(socket = %name, addr = ?addr, tls, "socket-activated");
-        }
+        config.proxy_listen.clear();
+        config.tls_listen.clear();
     }
-    let inherited: Vec<_> = inherited.into_iter().map(|(_, l)| l).collect();
     let valid = if inherited.is_empty() { config.validate() } else { config.validate_settings() };
     if let Err(msg) = valid {
         match &e.config {
@@ -204,12 +215,18 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         }
         config.tls = Some(tls.config.clone());
     }
-    let admin = e.admin;
+    let admin = match (&admin_socket, e.admin) {
+        (Some(l), _) => {
+            Some(Admin { addr: l.local_addr().context("reading the admin socket's address")?, socket: admin_socket })
+        }
+        (None, Some(addr)) => Some(Admin { addr, socket: None }),
+        (None, None) => None,
+    };
     let name = args.service;
     let tls = tls.map(|(files, tls)| (files, tls.certificates));
     let reload = crate::reload::Reload::new(name, flags, args.clone(), config.clone(), tls);
     match args.service {
-        ServiceName::Echo => serve(name, config, inherited, admin, reload, crate::echo::Echo),
+        ServiceName::Echo => serve(name, config, inherited, admin, reload, crate::echo::Echo, |_, _| {}),
         ServiceName::Http => {
             let root = match &args.http.root {
                 Some(r) => r.clone(),
@@ -222,7 +239,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             };
             let http = switchyard_http::Http::new(options.clone())
                 .with_context(|| format!("serving {}", options.root.display()))?;
-            serve(name, config, inherited, admin, reload, http)
+            serve(name, config, inherited, admin, reload, http, |_, _| {})
         }
         ServiceName::Kv => {
             let mut options = switchyard_kv::Options::default();
@@ -240,7 +257,8 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(on) = args.kv.protected_mode {
                 options.protected_mode = on;
             }
-            serve(name, config, inherited, admin, reload, switchyard_kv::Kv::new(options).context("opening the store")?)
+            let kv = switchyard_kv::Kv::new(options).context("opening the store")?;
+            serve(name, config, inherited, admin, reload, kv, |_, _| {})
         }
         ServiceName::Chat => {
             let motd = match &args.chat.motd {
@@ -262,7 +280,12 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
                 options.flood_lines_per_sec = r;
                 options.flood_burst_lines = r.saturating_mul(10);
             }
-            serve(name, config, inherited, admin, reload, switchyard_chat::Chat::new(options))
+            let current = options.motd.clone();
+            let chat = switchyard_chat::Chat::new(options);
+            serve(name, config, inherited, admin, reload, chat, move |chat, reload| {
+                let chat = chat.clone();
+                reload.on_motd(Box::new(move |motd| chat.set_motd(motd)), current);
+            })
         }
     }
 }
@@ -296,19 +319,27 @@ fn kinds(service: ServiceName) -> Option<crate::admin::Kinds> {
     }
 }
 
+/// Where the admin listener serves: its address, and its socket if one
+/// was handed over.
+struct Admin {
+    addr: SocketAddr,
+    socket: Option<std::net::TcpListener>,
+}
+
 fn serve<S: Service>(
     service_name: ServiceName,
     config: Config,
-    inherited: Vec<std::net::TcpListener>,
-    admin: Option<SocketAddr>,
-    reload: crate::reload::Reload,
+    inherited: Vec<Listener>,
+    admin: Option<Admin>,
+    mut reload: crate::reload::Reload,
     service: S,
+    attach: impl FnOnce(&std::sync::Arc<S>, &mut crate::reload::Reload),
 ) -> anyhow::Result<i32> {
     let name = format!("{service_name:?}").to_lowercase();
     let name = name.as_str();
     let server = Server::bind_with(config, service, inherited).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
-    crate::upgrade::watch(server.control(), reload).context("starting the signal thread")?;
+    attach(&server.service(), &mut reload);
     {
         let mut stdout = std::io::stdout().lock();
         for (addr, &tls) in server.local_addrs().iter().zip(server.serves_tls()) {
@@ -318,8 +349,12 @@ fn serve<S: Service>(
         }
         stdout.flush()?;
     }
+    let admin = admin.map(|a| crate::admin::start(a.addr, a.socket, &server, kinds(service_name))).transpose()?;
+    // Ready once the admin listener answers too: the process this one
+    // replaces stops its own as soon as it hears it.
+    crate::upgrade::watch(server.control(), admin.as_ref().map(crate::admin::Running::control), reload)
+        .context("starting the signal thread")?;
     crate::upgrade::report_ready();
-    let admin = admin.map(|addr| crate::admin::start(addr, &server, kinds(service_name))).transpose()?;
     let summary = server.run();
     if let Some(admin) = admin {
         admin.stop();

@@ -6,21 +6,19 @@
 //! are served by one or the other.
 //!
 //! The hand-over: the listening sockets as descriptors 3.. and their
-//! count in `SWITCHYARD_LISTEN_FDS`, their names in
-//! `SWITCHYARD_LISTEN_FDNAMES` (`tls` for a TLS listener, `clear` for
-//! the others, `:`-separated as systemd's `LISTEN_FDNAMES`); a pipe's writing end whose number is
+//! count in `SWITCHYARD_LISTEN_FDS` (their names in
+//! `SWITCHYARD_LISTEN_FDNAMES`); a pipe's writing end whose number is
 //! in `SWITCHYARD_READY_FD`, on which the new process writes `ready` once
 //! it listens. A new process that exits or stays silent for
 //! [`READY_TIMEOUT`] leaves this one serving, with the reason logged.
 
 use std::ffi::OsString;
 use std::io::Read;
-use std::net::TcpListener;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use switchyard_engine::Control;
+use switchyard_engine::{Control, Listener};
 
 use crate::sys;
 
@@ -28,7 +26,10 @@ use crate::sys;
 const READY_TIMEOUT: Duration = Duration::from_secs(30);
 /// The variable naming how many listening sockets were handed over.
 pub const LISTEN_FDS_VAR: &str = "SWITCHYARD_LISTEN_FDS";
-/// The variable naming the sockets handed over: `tls` or `clear` each.
+/// The variable naming the handed-over sockets, `:`-separated, as
+/// `LISTEN_FDNAMES` does: `proxy` for those that expect the PROXY
+/// protocol header, `tls` for those that speak TLS, `plain` for the
+/// others.
 pub const LISTEN_FDNAMES_VAR: &str = "SWITCHYARD_LISTEN_FDNAMES";
 /// The variable naming the descriptor to write `ready` to.
 pub const READY_FD_VAR: &str = "SWITCHYARD_READY_FD";
@@ -42,10 +43,12 @@ pub fn block_signals() {
 
 /// Starts the thread that waits for `SIGUSR2` (upgrades) and `SIGHUP`
 /// (reloads the configuration file, see [`crate::reload`]).
-pub fn watch(control: Control, mut reload: crate::reload::Reload) -> std::io::Result<()> {
+/// `admin` is the admin listener's server, if one runs: its socket is
+/// handed over too.
+pub fn watch(control: Control, admin: Option<Control>, mut reload: crate::reload::Reload) -> std::io::Result<()> {
     std::thread::Builder::new().name("signals".into()).spawn(move || loop {
         match sys::wait_control_signal() {
-            Some(libc::SIGUSR2) => upgrade(&control),
+            Some(libc::SIGUSR2) => upgrade(&control, admin.as_ref()),
             Some(libc::SIGHUP) => reload.run(&control),
             _ => {}
         }
@@ -76,15 +79,20 @@ fn binary_on_disk() -> std::io::Result<OsString> {
     })
 }
 
-fn upgrade(control: &Control) {
+fn upgrade(control: &Control, admin: Option<&Control>) {
     if control.draining() {
         tracing::warn!("SIGUSR2 while shutting down: no upgrade");
         return;
     }
-    match start_new_process(control) {
+    match start_new_process(control, admin) {
         Ok(pid) => {
             tracing::info!(pid, "upgrade: the new process is ready; this one stops accepting and drains");
             control.shutdown();
+            // The new process answers on the admin socket from now on: a
+            // health check must not reach this one and hear `draining`.
+            if let Some(admin) = admin {
+                admin.shutdown();
+            }
         }
         Err(why) => tracing::error!("upgrade failed, this process goes on serving: {why}"),
     }
@@ -92,19 +100,31 @@ fn upgrade(control: &Control) {
 
 /// Starts the binary on disk with this process's arguments and listening
 /// sockets; its process id once it is ready.
-fn start_new_process(control: &Control) -> Result<u32, String> {
-    let listeners: Vec<TcpListener> =
+fn start_new_process(control: &Control, admin: Option<&Control>) -> Result<u32, String> {
+    let listeners: Vec<Listener> =
         control.handover_listeners().map_err(|e| format!("copying the listening sockets: {e}"))?;
     if listeners.is_empty() {
         return Err("no listening sockets to hand over".into());
     }
+    let admin: Vec<Listener> = match admin {
+        Some(a) => a.handover_listeners().map_err(|e| format!("copying the admin socket: {e}"))?,
+        None => Vec::new(),
+    };
     let exe = binary_on_disk().map_err(|e| format!("finding the binary: {e}"))?;
     let (ready_read, ready_write) = sys::pipe().map_err(|e| format!("creating a pipe: {e}"))?;
-    let mut sources: Vec<RawFd> = listeners.iter().map(AsRawFd::as_raw_fd).collect();
+    let mut names: Vec<&str> = listeners
+        .iter()
+        .map(|l| match (l.proxy_protocol, l.tls) {
+            (true, _) => crate::activation::PROXY_NAME,
+            (false, true) => crate::activation::TLS_NAME,
+            (false, false) => "plain",
+        })
+        .collect();
+    names.extend(admin.iter().take(1).map(|_| crate::activation::ADMIN_NAME));
+    let listeners: Vec<Listener> = listeners.into_iter().chain(admin.into_iter().take(1)).collect();
+    let mut sources: Vec<RawFd> = listeners.iter().map(|l| l.socket.as_raw_fd()).collect();
     sources.push(ready_write.as_raw_fd());
     let n = listeners.len();
-    let tls = control.serves_tls();
-    let names: Vec<&str> = (0..n).map(|i| if tls.get(i) == Some(&true) { "tls" } else { "clear" }).collect();
     let mut cmd = Command::new(&exe);
     cmd.args(std::env::args_os().skip(1))
         .env(LISTEN_FDS_VAR, n.to_string())

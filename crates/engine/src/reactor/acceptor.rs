@@ -5,13 +5,14 @@
 //! loop) and resumes on a timer, instead of failing every turn.
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::ServerConfig;
 
+use crate::listener::Listener;
 use crate::metrics::Limit;
 use crate::poller::{Interest, Poller};
 use crate::shared::Shared;
@@ -38,7 +39,7 @@ pub enum Accepted {
 
 pub struct Acceptor {
     /// Closed (emptied) when the drain begins.
-    listeners: Vec<TcpListener>,
+    listeners: Vec<Listener>,
     /// Each listener's TLS settings; `None` for clear text.
     tls: Vec<Option<Arc<ServerConfig>>>,
     /// Listener interest is armed (accepting is not paused).
@@ -48,16 +49,16 @@ pub struct Acceptor {
 }
 
 impl Acceptor {
-    /// Takes the listeners, each with its TLS settings (`None` for clear
-    /// text), registered with `poller`.
+    /// Takes the listeners, registered with `poller`; those that serve TLS
+    /// do so with `tls`.
     ///
     /// # Errors
     ///
     /// Registering a listener failed.
-    pub fn new(listeners: Vec<(TcpListener, Option<Arc<ServerConfig>>)>, poller: &mut Poller) -> io::Result<Self> {
-        let (listeners, tls): (Vec<_>, Vec<_>) = listeners.into_iter().unzip();
+    pub fn new(listeners: Vec<Listener>, tls: Option<&Arc<ServerConfig>>, poller: &mut Poller) -> io::Result<Self> {
+        let tls = listeners.iter().map(|l| tls.filter(|_| l.tls).cloned()).collect();
         for (i, l) in listeners.iter().enumerate() {
-            poller.register(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, Interest::READ)?;
+            poller.register(l.socket.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, Interest::READ)?;
         }
         Ok(Acceptor { listeners, tls, accepting: true, paused_until: None })
     }
@@ -70,6 +71,11 @@ impl Acceptor {
     /// How many listeners there are.
     pub fn count(&self) -> usize {
         self.listeners.len()
+    }
+
+    /// Connections from listener `li` begin with a PROXY protocol header.
+    pub fn proxy_protocol(&self, li: usize) -> bool {
+        self.listeners.get(li).is_some_and(|l| l.proxy_protocol)
     }
 
     /// Accepting is not paused.
@@ -85,7 +91,7 @@ impl Acceptor {
     /// Accepts one connection from listener `li`.
     pub fn accept(&mut self, li: usize, poller: &mut Poller, shared: &Shared, now: Instant) -> Accepted {
         let Some(listener) = self.listeners.get(li) else { return Accepted::Done };
-        match sys::accept(listener) {
+        match sys::accept(&listener.socket) {
             Ok(sock) => Accepted::Conn(sock),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Accepted::Done,
             Err(e) => match e.raw_os_error() {
@@ -118,7 +124,7 @@ impl Acceptor {
     /// Closes the listeners: the loop accepts no more.
     pub fn close(&mut self, poller: &mut Poller) {
         for l in std::mem::take(&mut self.listeners) {
-            let _ = poller.deregister(l.as_raw_fd());
+            let _ = poller.deregister(l.socket.as_raw_fd());
         }
         self.paused_until = None;
     }
@@ -130,7 +136,7 @@ impl Acceptor {
         self.accepting = on;
         let interest = if on { Interest::READ } else { Interest::NONE };
         for (i, l) in self.listeners.iter().enumerate() {
-            if let Err(e) = poller.reregister(l.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, interest) {
+            if let Err(e) = poller.reregister(l.socket.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, interest) {
                 tracing::warn!(error = %e, "cannot change listener interest");
             }
         }

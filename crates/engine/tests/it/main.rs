@@ -6,5 +6,6 @@ mod echo;
 mod hold;
 mod limits;
 mod ordering;
+mod proxy;
 mod shutdown;
 mod tls;

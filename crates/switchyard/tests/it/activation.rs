@@ -14,11 +14,16 @@ use crate::support::Server;
 /// Starts `switchyard ARGS` as systemd would: `listener` as descriptor 3,
 /// `LISTEN_FDS=1` and `LISTEN_PID` set to the server's own process id.
 fn start_activated(listener: &TcpListener, args: &[&str]) -> Server {
+    start_activated_as(listener, "main", args)
+}
+
+/// [`start_activated`], the socket named `name` (`FileDescriptorName=`).
+pub(crate) fn start_activated_as(listener: &TcpListener, name: &str, args: &[&str]) -> Server {
     let fd = listener.as_raw_fd();
     let mut cmd = Command::new("/bin/sh");
     // `exec` keeps the shell's process id, which `$$` names.
     cmd.arg("-c")
-        .arg("export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=main; exec \"$0\" \"$@\"")
+        .arg(format!("export LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES={name}; exec \"$0\" \"$@\""))
         .arg(env!("CARGO_BIN_EXE_switchyard"))
         .args(args);
     pass_as_fd3(&mut cmd, fd);
@@ -221,4 +226,59 @@ fn sighup_reloads_what_can_change_live_and_names_what_needs_a_restart() {
     assert_eq!(exchange(server.addr(), "still serving\n"), Some(()));
     assert_eq!(server.stop().code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sighup_changes_the_timeouts_and_the_connection_limit_of_a_running_server() {
+    use std::io::Read;
+    let dir = std::env::temp_dir().join(format!("switchyard-reload-timeouts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("echo.toml");
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\nidle_timeout = \"300s\"\n").unwrap();
+    let server = Server::start(&["serve", "echo", "--config", file.to_str().unwrap()], 1);
+    let mut idle = std::net::TcpStream::connect(server.addr()).unwrap();
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\nidle_timeout = \"1s\"\nmax_connections = 1\n").unwrap();
+    server.signal(libc::SIGHUP);
+    crate::support::wait_for(Duration::from_secs(10), "the reload", || {
+        server.stderr().contains("configuration reloaded")
+    });
+    let log = server.stderr();
+    assert!(log.contains(r#"applied=["timeouts", "max_connections"]"#), "{log}");
+    // The connection opened under the old limit stays, and one more is
+    // turned away now.
+    let mut second = std::net::TcpStream::connect(server.addr()).unwrap();
+    second.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut buf = [0u8; 64];
+    assert!(matches!(second.read(&mut buf), Ok(0) | Err(_)), "past max_connections the client is closed");
+    // Nudged by traffic, the idle connection is held to the new idle time.
+    use std::io::Write;
+    idle.write_all(b"hi\n").unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut got = Vec::new();
+    let _ = idle.read_to_end(&mut got);
+    assert_eq!(got, b"hi\n", "the echo, then the close at the new idle_timeout");
+    crate::support::wait_for(Duration::from_secs(10), "the idle close", || {
+        server.stderr().contains("no traffic for idle_timeout")
+    });
+    assert_eq!(server.stop().code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_upgrade_hands_the_admin_socket_over_too() {
+    let mut old = Server::start(&["serve", "echo", "--listen", "127.0.0.1:0", "--admin", "127.0.0.1:0"], 2);
+    let (addr, admin) = (old.addrs[0], old.addrs[1]);
+    old.signal(libc::SIGUSR2);
+    assert_eq!(old.wait(Duration::from_secs(30)).code(), Some(0), "{}", old.stderr());
+    let log = old.stderr();
+    let new_pid = logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"));
+    // The old process is gone: the admin port answers from the new one,
+    // which did not fail on an address in use.
+    let health = crate::admin::get(admin, "/healthz");
+    assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
+    assert_eq!(exchange(addr, "after the upgrade\n"), Some(()));
+    assert!(!log.contains("Address already in use"), "{log}");
+    // SAFETY: kill(2) of the process the old server started.
+    assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
+    wait_gone(new_pid, Duration::from_secs(30));
 }

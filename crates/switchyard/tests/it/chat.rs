@@ -673,3 +673,61 @@ fn a_client_that_half_closes_still_gets_every_reply() {
     }
     assert_eq!(server.stop().code(), Some(0));
 }
+
+/// The MOTD lines (372) a client gets from `MOTD`.
+fn motd_lines(c: &mut Irc) -> Vec<String> {
+    c.send("MOTD");
+    let (before, _) = c.until("376", |l| l.split(' ').nth(1) == Some("376"));
+    before.into_iter().filter(|l| l.split(' ').nth(1) == Some("372")).collect()
+}
+
+#[test]
+fn sighup_reloads_the_motd_file_and_names_the_chat_settings_that_need_a_restart() {
+    let dir = std::env::temp_dir().join(format!("switchyard-it-motd-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (file, motd) = (dir.join("chat.toml"), dir.join("motd.txt"));
+    std::fs::write(&motd, "Old news.\n").unwrap();
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\n[chat]\nmotd = \"motd.txt\"\n").unwrap();
+    let server = start(&["--config", file.to_str().unwrap()]);
+    let mut ann = Irc::connect(&server, "ann");
+    ann.send("NICK ann");
+    ann.send("USER ann 0 * :Ann");
+    ann.expect_code("376");
+    assert_eq!(motd_lines(&mut ann), [":switchyard 372 ann :- Old news."]);
+
+    std::fs::write(&motd, "Fresh news.\nSecond line.\n").unwrap();
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\n[chat]\nmotd = \"motd.txt\"\nserver_name = \"irc.new\"\n")
+        .unwrap();
+    server.signal(libc::SIGHUP);
+    crate::support::wait_for(Duration::from_secs(10), "the reload", || {
+        server.stderr().contains("configuration reloaded")
+    });
+    let log = server.stderr();
+    assert!(log.contains(r#"applied=["chat.motd"]"#), "{log}");
+    assert!(log.contains(r#"settings=["chat.server_name"]"#), "{log}");
+    assert_eq!(
+        motd_lines(&mut ann),
+        [":switchyard 372 ann :- Fresh news.", ":switchyard 372 ann :- Second line."],
+        "an existing client's MOTD"
+    );
+
+    // A MOTD file that cannot be read refuses the reload, as at start; the
+    // running MOTD stays.
+    std::fs::remove_file(&motd).unwrap();
+    server.signal(libc::SIGHUP);
+    crate::support::wait_for(Duration::from_secs(10), "the refused reload", || {
+        server.stderr().contains("the running configuration stays")
+    });
+    assert!(server.stderr().contains("chat.motd"), "{}", server.stderr());
+    assert_eq!(motd_lines(&mut ann).len(), 2);
+    // Without the key, there is no MOTD any more.
+    std::fs::write(&file, "listen = [\"127.0.0.1:0\"]\n").unwrap();
+    server.signal(libc::SIGHUP);
+    crate::support::wait_for(Duration::from_secs(10), "the third reload", || {
+        server.stderr().matches("configuration reloaded").count() == 2
+    });
+    ann.send("MOTD");
+    assert_eq!(ann.expect_code("422"), ":switchyard 422 ann :MOTD File is missing");
+    assert!(server.stop().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -17,4 +17,6 @@ mod kv;
 mod kv_hello;
 mod kv_multi;
 mod kv_types;
+mod multi_instance;
+mod proxy;
 mod tls;

@@ -1,0 +1,354 @@
+//! The PROXY protocol on `--proxy-listen` addresses, over raw sockets (the
+//! load balancers that send it are tested in `multi_instance.rs`): the
+//! carried address is the client's in kv and chat; bad, slow and
+//! untrusted headers close the connection before the service sees a byte;
+//! on a `--listen` address a header is only data.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use crate::support::{connect, wait_for, Server};
+
+const V2_SIGNATURE: &[u8] = b"\r\n\r\n\0\r\nQUIT\n";
+
+/// A version 2 header: `command` 0 (LOCAL) or 1 (PROXY), the family byte,
+/// and the address block with any TLVs.
+fn v2(command: u8, family: u8, body: &[u8]) -> Vec<u8> {
+    let mut h = V2_SIGNATURE.to_vec();
+    h.push(0x20 | command);
+    h.push(family);
+    h.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    h.extend_from_slice(body);
+    h
+}
+
+/// TLVs as HAProxy sends them: ALPN, authority and a unique id.
+fn tlvs() -> Vec<u8> {
+    let mut t = vec![0x01, 0x00, 0x08];
+    t.extend_from_slice(b"http/1.1");
+    t.extend_from_slice(&[0x02, 0x00, 0x0b]);
+    t.extend_from_slice(b"example.org");
+    t.extend_from_slice(&[0x05, 0x00, 0x04, 1, 2, 3, 4]);
+    t
+}
+
+/// A version 2 `PROXY` header for TCP over IPv4 or IPv6, with TLVs.
+fn v2_proxy(source: SocketAddr, destination: SocketAddr) -> Vec<u8> {
+    let (family, mut body) = match (source, destination) {
+        (SocketAddr::V4(s), SocketAddr::V4(d)) => (0x11, [s.ip().octets().to_vec(), d.ip().octets().to_vec()].concat()),
+        (SocketAddr::V6(s), SocketAddr::V6(d)) => (0x21, [s.ip().octets().to_vec(), d.ip().octets().to_vec()].concat()),
+        _ => panic!("mixed families"),
+    };
+    body.extend_from_slice(&source.port().to_be_bytes());
+    body.extend_from_slice(&destination.port().to_be_bytes());
+    body.extend_from_slice(&tlvs());
+    v2(1, family, &body)
+}
+
+/// A kv server with a plain listener (`addrs[0]`), a PROXY protocol one
+/// (`addrs[1]`) and its admin listener (`addrs[2]`).
+fn kv(extra: &[&str]) -> Server {
+    let mut args = vec![
+        "serve",
+        "kv",
+        "--listen",
+        "127.0.0.1:0",
+        "--proxy-listen",
+        "127.0.0.1:0",
+        "--admin",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args, 3)
+}
+
+/// A command in RESP.
+fn command(args: &[&str]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n{a}\r\n", a.len()).as_bytes());
+    }
+    out
+}
+
+/// Reads one reply: a line, or a bulk string's contents.
+fn reply(r: &mut BufReader<TcpStream>) -> String {
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let Some(len) = line.strip_prefix('$') else { return line.trim_end().to_string() };
+    let len: usize = len.trim().parse().unwrap();
+    let mut body = vec![0; len + 2];
+    r.read_exact(&mut body).unwrap();
+    String::from_utf8_lossy(&body[..len]).into_owned()
+}
+
+/// Connects to `addr`, sends `first` (a header, perhaps with a command
+/// after it in the same write) and then `CLIENT INFO` unless `first`
+/// had a command; returns the `addr=` field of the reply.
+fn client_addr(addr: SocketAddr, first: &[u8], command_included: bool) -> String {
+    let mut c = connect(addr);
+    c.write_all(first).unwrap();
+    if !command_included {
+        c.write_all(&command(&["CLIENT", "INFO"])).unwrap();
+    }
+    let info = reply(&mut BufReader::new(c));
+    field(&info, "addr")
+}
+
+fn field(info: &str, name: &str) -> String {
+    let prefix = format!("{name}=");
+    info.split(' ').find_map(|f| f.strip_prefix(&prefix)).unwrap_or_else(|| panic!("no {name} in {info:?}")).to_string()
+}
+
+/// The connection ends with no byte from the server: EOF or a reset.
+#[track_caller]
+fn closed_in_silence(c: &mut TcpStream, what: &str) {
+    let mut got = Vec::new();
+    match c.read_to_end(&mut got) {
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+        Err(e) => panic!("{what}: {e}"),
+    }
+    assert!(got.is_empty(), "{what}: the server answered {:?}", String::from_utf8_lossy(&got));
+}
+
+/// Sends `bytes` on a new connection, which must end with no answer.
+#[track_caller]
+fn sent_then_closed(addr: SocketAddr, bytes: &[u8], what: &str) {
+    let mut c = connect(addr);
+    c.write_all(bytes).unwrap();
+    closed_in_silence(&mut c, what);
+}
+
+/// A counter of the admin listener's `/metrics`, by its full name with
+/// labels. (A refusal is counted just after its socket closes: wait for it.)
+fn metric(server: &Server, name: &str) -> u64 {
+    let body = crate::admin::get(server.addrs[2], "/metrics").body;
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        .parse()
+        .unwrap()
+}
+
+/// kv's count of connections it was given (`INFO stats`).
+fn connections_received(addr: SocketAddr) -> u64 {
+    let mut c = connect(addr);
+    c.write_all(&command(&["INFO", "stats"])).unwrap();
+    let info = reply(&mut BufReader::new(c));
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .unwrap_or_else(|| panic!("{info}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn kv_sees_the_address_each_header_version_carries() {
+    let server = kv(&["--protected-mode", "no"]);
+    let (plain, proxied) = (server.addrs[0], server.addrs[1]);
+    let here: SocketAddr = "127.0.0.1:6379".parse().unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("v1 TCP4", b"PROXY TCP4 203.0.113.9 127.0.0.1 5555 6379\r\n".to_vec(), "203.0.113.9:5555"),
+        ("v1 TCP6", b"PROXY TCP6 2001:db8::7 ::1 4242 6379\r\n".to_vec(), "[2001:db8::7]:4242"),
+        ("v2 IPv4 with TLVs", v2_proxy("198.51.100.20:40000".parse().unwrap(), here), "198.51.100.20:40000"),
+        (
+            "v2 IPv6 with TLVs",
+            v2_proxy("[2001:db8:1::2]:1".parse().unwrap(), "[::1]:6379".parse().unwrap()),
+            "[2001:db8:1::2]:1",
+        ),
+    ];
+    for (what, header, want) in &cases {
+        assert_eq!(client_addr(proxied, header, false), *want, "{what}");
+        // The command in the same write as the header goes to the service.
+        let together = [header.clone(), command(&["CLIENT", "INFO"])].concat();
+        assert_eq!(client_addr(proxied, &together, true), *want, "{what}, one write");
+    }
+    // LOCAL (a health check) and UNKNOWN keep the real peer.
+    let local = v2(0, 0x11, &[[9, 9, 9, 9, 8, 8, 8, 8, 0, 1, 0, 2].as_slice(), &tlvs()].concat());
+    assert!(client_addr(proxied, &local, false).starts_with("127.0.0.1:"), "LOCAL");
+    assert!(client_addr(proxied, b"PROXY UNKNOWN\r\n", false).starts_with("127.0.0.1:"), "UNKNOWN");
+
+    // One byte per segment: the header is still read, and CLIENT LIST on
+    // another connection shows the carried address.
+    let mut slow = connect(proxied);
+    slow.set_nodelay(true).unwrap();
+    let header = v2_proxy("192.0.2.77:6000".parse().unwrap(), here);
+    for b in &header {
+        slow.write_all(std::slice::from_ref(b)).unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let mut lister = connect(plain);
+    wait_for(Duration::from_secs(10), "the one-byte-at-a-time client in CLIENT LIST", || {
+        lister.write_all(&command(&["CLIENT", "LIST"])).unwrap();
+        let list = reply(&mut BufReader::new(lister.try_clone().unwrap()));
+        list.lines().any(|l| field(l, "addr") == "192.0.2.77:6000")
+    });
+    slow.write_all(&command(&["PING"])).unwrap();
+    assert_eq!(reply(&mut BufReader::new(slow)), "+PONG");
+
+    // On the plain listener a header is data: kv answers it as a command.
+    let mut c = connect(plain);
+    c.write_all(b"PROXY TCP4 203.0.113.9 127.0.0.1 5555 6379\r\n").unwrap();
+    c.write_all(&command(&["CLIENT", "INFO"])).unwrap();
+    let mut r = BufReader::new(c);
+    assert!(reply(&mut r).starts_with("-ERR unknown command 'PROXY'"));
+    assert!(field(&reply(&mut r), "addr").starts_with("127.0.0.1:"));
+
+    let proxy_headers = cases.len() as u64 * 2 + 1;
+    assert_eq!(metric(&server, "switchyard_proxy_headers_total{command=\"proxy\"}"), proxy_headers);
+    assert_eq!(metric(&server, "switchyard_proxy_headers_total{command=\"local\"}"), 2);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn protected_mode_judges_the_carried_address() {
+    let server = kv(&[]);
+    let proxied = server.addrs[1];
+    let mut outside = connect(proxied);
+    outside.write_all(b"PROXY TCP4 203.0.113.9 127.0.0.1 5555 6379\r\n").unwrap();
+    outside.write_all(&command(&["PING"])).unwrap();
+    let denied = reply(&mut BufReader::new(outside));
+    assert!(denied.starts_with("-DENIED"), "{denied:?}");
+    let mut inside = connect(proxied);
+    inside.write_all(b"PROXY TCP4 127.0.0.9 127.0.0.1 5555 6379\r\n").unwrap();
+    inside.write_all(&command(&["PING"])).unwrap();
+    assert_eq!(reply(&mut BufReader::new(inside)), "+PONG");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn bad_headers_close_the_connection_before_the_service_sees_a_byte() {
+    let server = kv(&["--protected-mode", "no"]);
+    let (plain, proxied) = (server.addrs[0], server.addrs[1]);
+    let long_v1 = [b"PROXY UNKNOWN ".as_slice(), &[b'x'; 120], b"\r\n"].concat();
+    let mut long_v2 = V2_SIGNATURE.to_vec();
+    long_v2.extend_from_slice(&[0x21, 0x11, 0xff, 0xff]);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("a command without a header", command(&["PING"]), "malformed"),
+        ("an HTTP request", b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(), "malformed"),
+        ("a v1 line ended by LF alone", b"PROXY TCP4 1.2.3.4 5.6.7.8 1 2\nPING\r\n".to_vec(), "malformed"),
+        ("a v1 port out of range", b"PROXY TCP4 1.2.3.4 5.6.7.8 1 65536\r\n".to_vec(), "malformed"),
+        ("a v2 header of version 3", [V2_SIGNATURE, &[0x31, 0x11, 0, 12], &[0; 12]].concat(), "malformed"),
+        ("v2 addresses cut short", v2(1, 0x11, &[1, 2, 3, 4]), "malformed"),
+        ("a v1 line past 107 bytes", long_v1, "oversized"),
+        ("a v2 header of 64 KiB", long_v2, "oversized"),
+    ];
+    for (what, bytes, _) in &cases {
+        let mut c = connect(proxied);
+        c.write_all(bytes).unwrap();
+        closed_in_silence(&mut c, what);
+    }
+    // Cut short: half a header, then the client's EOF.
+    let header = v2_proxy("192.0.2.1:1".parse().unwrap(), "127.0.0.1:2".parse().unwrap());
+    for cut in [0, 5, 13, header.len() - 1] {
+        let mut c = connect(proxied);
+        c.write_all(&header[..cut]).unwrap();
+        c.shutdown(std::net::Shutdown::Write).unwrap();
+        closed_in_silence(&mut c, &format!("{cut} bytes and EOF"));
+    }
+    for reason in ["malformed", "oversized"] {
+        let want = cases.iter().filter(|c| c.2 == reason).count() as u64;
+        let name = format!("switchyard_proxy_header_refused_total{{reason=\"{reason}\"}}");
+        wait_for(Duration::from_secs(10), reason, || metric(&server, &name) == want);
+    }
+    let name = "switchyard_proxy_header_refused_total{reason=\"truncated\"}";
+    wait_for(Duration::from_secs(10), "truncated", || metric(&server, name) == 4);
+    assert_eq!(metric(&server, "switchyard_connections_closed_total{reason=\"proxy_header\"}"), cases.len() as u64 + 4);
+    // kv was given none of them: only this count's own connection.
+    assert_eq!(connections_received(plain), 1);
+    assert!(server.stderr().contains("PROXY protocol header refused"), "{}", server.stderr());
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_header_too_slow_to_arrive_is_closed_at_the_request_timeout() {
+    let server = kv(&["--request-timeout", "1s"]);
+    let mut c = connect(server.addrs[1]);
+    c.write_all(b"PROXY TCP4 192.0.2.1").unwrap();
+    closed_in_silence(&mut c, "a header that stops half-way");
+    let name = "switchyard_proxy_header_refused_total{reason=\"timeout\"}";
+    wait_for(Duration::from_secs(10), "the timeout counted", || metric(&server, name) == 1);
+    assert_eq!(connections_received(server.addrs[0]), 1);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn headers_from_outside_proxy_from_are_refused() {
+    let server = kv(&["--proxy-from", "10.0.0.0/8", "--proxy-from", "2001:db8::/32"]);
+    let mut c = connect(server.addrs[1]);
+    c.write_all(b"PROXY TCP4 10.1.2.3 127.0.0.1 5555 6379\r\n").unwrap();
+    c.write_all(&command(&["PING"])).unwrap();
+    closed_in_silence(&mut c, "a loopback proxy not in --proxy-from");
+    let name = "switchyard_proxy_header_refused_total{reason=\"untrusted\"}";
+    wait_for(Duration::from_secs(10), "the refusal counted", || metric(&server, name) == 1);
+    assert!(server.stop().success());
+
+    let server = kv(&["--proxy-from", "127.0.0.0/8"]);
+    assert_eq!(client_addr(server.addrs[1], b"PROXY TCP4 127.0.0.3 127.0.0.1 5555 6379\r\n", false), "127.0.0.3:5555");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn chat_shows_the_carried_address_as_the_host_in_whois() {
+    let server = Server::start(
+        &["serve", "chat", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--workers", "2"],
+        2,
+    );
+    let c = connect(server.addrs[1]);
+    let mut w = c.try_clone().unwrap();
+    let mut r = BufReader::new(c);
+    let header = v2_proxy("[2001:db8::5]:7000".parse().unwrap(), "[::1]:6667".parse().unwrap());
+    w.write_all(&[header.as_slice(), b"NICK carol\r\nUSER carol 0 * :Carol\r\n"].concat()).unwrap();
+    let mut line = String::new();
+    while !line.contains(" 422 ") {
+        line.clear();
+        assert!(r.read_line(&mut line).unwrap() > 0, "registration ended");
+    }
+    let mut bob = crate::chat::Irc::register(&server, "bob");
+    bob.send("WHOIS carol");
+    assert_eq!(bob.expect_code("311"), ":switchyard 311 bob carol carol 2001:db8::5 * :Carol");
+    assert!(server.stop().success());
+}
+
+/// Sends `bytes` to an echo server and reads `want.len()` bytes back.
+fn echoed(addr: SocketAddr, bytes: &[u8], want: &[u8]) -> Vec<u8> {
+    let mut c = connect(addr);
+    c.write_all(bytes).unwrap();
+    let mut got = vec![0; want.len()];
+    c.read_exact(&mut got).unwrap();
+    got
+}
+
+#[test]
+fn a_live_upgrade_and_socket_activation_keep_each_listener_s_setting() {
+    let header = b"PROXY TCP4 192.0.2.1 127.0.0.1 1000 7007\r\n";
+    let mut old = Server::start(
+        &["serve", "echo", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--log-level", "info"],
+        2,
+    );
+    let (plain, proxied) = (old.addrs[0], old.addrs[1]);
+    old.signal(libc::SIGUSR2);
+    assert_eq!(old.wait(Duration::from_secs(30)).code(), Some(0), "{}", old.stderr());
+    let log = old.stderr();
+    let new_pid = crate::activation::logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"));
+    // The new process reads the header on the proxy listener only.
+    assert_eq!(echoed(proxied, &[header.as_slice(), b"hi\n"].concat(), b"hi\n"), b"hi\n");
+    assert_eq!(echoed(plain, header, header), header);
+    sent_then_closed(proxied, b"hi\n", "no header after the upgrade");
+    // SAFETY: kill(2) of the process the old server started.
+    assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
+    crate::activation::wait_gone(new_pid, Duration::from_secs(30));
+
+    // systemd's socket named `proxy` (FileDescriptorName=proxy).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = crate::activation::start_activated_as(&listener, "proxy", &["serve", "echo"]);
+    let addr = listener.local_addr().unwrap();
+    assert_eq!(echoed(addr, &[header.as_slice(), b"hi\n"].concat(), b"hi\n"), b"hi\n");
+    sent_then_closed(addr, b"hi\n", "no header on the proxy socket");
+    assert!(server.stop().success());
+}
