@@ -132,6 +132,9 @@ impl<S: Service> Server<S> {
         } else {
             config.validate_settings().map_err(Error::Config)?;
         }
+        if inherited.iter().any(|l| l.tls && l.proxy_protocol) {
+            return Err(Error::Config("a listener cannot take both TLS and the PROXY protocol".into()));
+        }
         if (!config.tls_listen.is_empty() || inherited.iter().any(|l| l.tls)) && config.tls.is_none() {
             return Err(Error::Config("tls_listen needs TLS settings (a certificate and its key)".into()));
         }
