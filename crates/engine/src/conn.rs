@@ -16,6 +16,9 @@
 //!   side is shut, or `Aborted` (the socket is finished; close as soon as
 //!   no task is out). `Aborted` overrides the others: nothing leads out of
 //!   it.
+//! - [`Parking`]: whether the service holds the input back until it wakes
+//!   the connection (`Cx::park`, `Control::wake`): a blocked client waits
+//!   here, with no task out and no worker held.
 //!
 //! The table of transitions is in `docs/architecture.md`.
 
@@ -138,6 +141,51 @@ impl Ending {
     }
 }
 
+/// Whether the service holds the connection's input back (`Cx::park`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Parking {
+    /// Input is handled as it arrives.
+    #[default]
+    Free,
+    /// The service parked the connection: its input is buffered, and no
+    /// task starts, until the service wakes it (`Control::wake`).
+    Parked,
+    /// A wake came while a task was out: if that task comes back asking to
+    /// park, the park is over at once (the wake was for it).
+    WokenEarly,
+}
+
+impl Parking {
+    /// The task is back, and asked to park or not; true if the service
+    /// must be called again at once, a wake having come first.
+    pub fn task_back(&mut self, park: bool) -> bool {
+        let woken = *self == Parking::WokenEarly;
+        *self = if park && !woken { Parking::Parked } else { Parking::Free };
+        park && woken
+    }
+
+    /// A wake came; `task_out`: a task is out now. True if the service
+    /// must be called now. A wake for a connection that is neither parked
+    /// nor has a task out (which might park) is stale, and ignored.
+    pub fn wake(&mut self, task_out: bool) -> bool {
+        match *self {
+            Parking::Parked => {
+                *self = Parking::Free;
+                true
+            }
+            _ if task_out => {
+                *self = Parking::WokenEarly;
+                false
+            }
+            _ => false,
+        }
+    }
+
+    pub fn parked(self) -> bool {
+        self == Parking::Parked
+    }
+}
+
 /// What `settle` does next for a connection (`Conn::next_step`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -184,6 +232,8 @@ pub struct Conn<S: Service> {
     pub peer: Peer,
     /// How the connection is ending.
     pub ending: Ending,
+    /// Whether the service holds the input back.
+    pub parking: Parking,
     /// Received bytes not yet handed to a task (or handed back unconsumed).
     pub input: Vec<u8>,
     /// `input` holds bytes the service has not seen.
@@ -243,6 +293,7 @@ impl<S: Service> Conn<S> {
             holder: Holder::Loop(state),
             peer: Peer::Open,
             ending: Ending::Open,
+            parking: Parking::Free,
             input: Vec::new(),
             unseen: false,
             out: Output::new(),
@@ -424,7 +475,8 @@ impl<S: Service> Conn<S> {
         if let (Some(tls), Some(limit)) = (self.tls.as_ref().filter(|t| t.handshaking()), timeouts.request) {
             consider(tls.since + limit, Deadline::Handshake);
         }
-        if !self.task_out() && self.ending == Ending::Open {
+        // A parked connection waits for the service, not for its client.
+        if !self.task_out() && self.ending == Ending::Open && !self.parking.parked() {
             if let (Some(since), Some(limit)) = (self.request_since, timeouts.request) {
                 if !self.input.is_empty() || self.mid_request {
                     consider(since + limit, Deadline::Request);
@@ -452,6 +504,7 @@ impl<S: Service> Conn<S> {
             && !self.awaits_announced(turn.draining)
             && !self.output_paused
             && !self.queued_for_room
+            && !self.parking.parked()
         {
             return Step::Dispatch;
         }
@@ -465,19 +518,22 @@ impl<S: Service> Conn<S> {
         if !on_loop || self.has_output() {
             return Step::Wait;
         }
+        // What a parked connection holds waits for the service, which
+        // answers neither it nor the client's EOF (Redis frees a blocked
+        // client that closes), nor a shutdown's goodbye.
+        let answered = !self.unseen || self.parking.parked();
+        let read_all = self.drain_quota == 0 || self.parking.parked();
         match (self.ending, self.peer) {
             (Ending::Closing(reason), _) => Step::Linger(reason),
             (Ending::Lingering { .. } | Ending::Aborted(_), _) => Step::Wait,
             // Everything the client sent is answered; the service may still
             // have replies on their way (`input_ended`).
-            (Ending::Open, Peer::Closed) if !self.unseen => Step::EndInput,
-            (Ending::Open, Peer::Answered { service_close_by: None }) if !self.unseen => {
+            (Ending::Open, Peer::Closed) if answered => Step::EndInput,
+            (Ending::Open, Peer::Answered { service_close_by: None }) if answered => {
                 Step::Close(CloseReason::PeerClosed)
             }
             (Ending::Open, Peer::Answered { .. }) => Step::Wait,
-            (Ending::Open, _) if turn.goodbyes && !self.unseen && self.drain_quota == 0 && !self.said_goodbye => {
-                Step::Goodbye
-            }
+            (Ending::Open, _) if turn.goodbyes && answered && read_all && !self.said_goodbye => Step::Goodbye,
             (Ending::Open, _) => Step::Wait,
         }
     }
@@ -739,6 +795,70 @@ pub(crate) mod tests {
         c.said_goodbye = true;
         assert_eq!(c.next_step(goodbyes, LOW_WATER), Step::Wait);
         assert_eq!(step(&c), Step::Wait, "no goodbyes before every loop finished its work");
+    }
+
+    #[test]
+    fn a_park_holds_the_input_back_until_a_wake() {
+        let mut c = conn();
+        c.hand_out(false, 0);
+        c.take_back(0);
+        assert!(!c.parking.task_back(true), "no wake came first");
+        assert_eq!(c.parking, Parking::Parked);
+        c.input = b"more".to_vec();
+        c.unseen = true;
+        assert_eq!(step(&c), Step::Wait, "input that arrives waits");
+        assert!(c.parking.wake(false));
+        assert_eq!(c.parking, Parking::Free);
+        assert_eq!(step(&c), Step::Dispatch);
+    }
+
+    #[test]
+    fn a_wake_before_the_parking_task_is_back_is_not_lost() {
+        let mut p = Parking::Free;
+        assert!(!p.wake(true), "the task is still out");
+        assert_eq!(p, Parking::WokenEarly);
+        assert!(p.task_back(true), "called again at once");
+        assert_eq!(p, Parking::Free);
+        p = Parking::WokenEarly;
+        assert!(!p.task_back(false), "a task that did not park needs no second call");
+        assert_eq!(p, Parking::Free);
+    }
+
+    #[test]
+    fn a_stale_wake_is_ignored() {
+        let mut p = Parking::Free;
+        assert!(!p.wake(false));
+        assert_eq!(p, Parking::Free);
+        assert!(!p.task_back(false));
+        assert_eq!(p, Parking::Free);
+    }
+
+    #[test]
+    fn a_parked_connection_has_no_idle_or_request_deadline_and_closes_on_eof() {
+        let config = Config { request_timeout: Some(Duration::from_secs(1)), ..Config::default() };
+        let soft = Duration::from_secs(60);
+        let mut c = conn();
+        c.parking = Parking::Parked;
+        assert_eq!(c.deadline(&config.timeouts(), soft), None);
+        c.input = b"LPUSH".to_vec();
+        c.unseen = true;
+        c.request_since = Some(Instant::now());
+        assert_eq!(c.deadline(&config.timeouts(), soft), None);
+        c.peer = Peer::Closed;
+        assert_eq!(step(&c), Step::EndInput, "what it holds is never handled");
+    }
+
+    #[test]
+    fn a_parked_connection_hears_its_goodbye_with_input_held() {
+        let mut c = conn();
+        c.parking = Parking::Parked;
+        c.input = b"GET k".to_vec();
+        c.unseen = true;
+        c.drain_quota = 3;
+        let goodbyes = Turn { draining: true, goodbyes: true, wrote: false };
+        assert_eq!(c.next_step(goodbyes, LOW_WATER), Step::Goodbye);
+        c.parking = Parking::Free;
+        assert_eq!(c.next_step(goodbyes, LOW_WATER), Step::Dispatch);
     }
 
     #[test]

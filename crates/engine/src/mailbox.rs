@@ -146,6 +146,8 @@ pub enum Note {
     Close(ConnId),
     /// Gates were released (`Control::release`): write what they held.
     Release,
+    /// End the connection's park (`Control::wake`): call the service again.
+    Wake(ConnId),
 }
 
 /// A loop's queue of notes from other threads, and its waker.

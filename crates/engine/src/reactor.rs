@@ -940,7 +940,12 @@ impl<S: Service> Reactor<S> {
             self.held.push(slot);
         }
         self.direct_out -= usize::from(direct);
-        match verdict.next(failure, conn.unseen, conn.input.len(), max_input) {
+        let next = verdict.next(failure, conn.unseen, conn.input.len(), max_input);
+        if conn.parking.task_back(next == Next::Park) {
+            // Woken before the task was back: the service is called again.
+            conn.unseen = true;
+        }
+        match next {
             Next::WriteFailed => {
                 // Aborted connections are out of the poller (see `abort`);
                 // `close` does not deregister them again, and the `poll`
@@ -952,6 +957,7 @@ impl<S: Service> Reactor<S> {
             Next::Panicked => self.reject(slot, Reject::Panic, CloseReason::Panic),
             Next::Close => conn.ending.start_closing(CloseReason::Service),
             Next::Again => conn.unseen = true,
+            Next::Park => {}
             Next::TooLarge => {
                 let id = conn.info.id;
                 self.shared.limit(
@@ -1163,6 +1169,7 @@ impl<S: Service> Reactor<S> {
                     self.release_held(&mut touched);
                     None
                 }
+                Note::Wake(id) => self.wake(id),
             };
             touched.extend(slot);
         }
@@ -1210,6 +1217,20 @@ impl<S: Service> Reactor<S> {
                 conn.ending.start_closing(reason);
             }
         }
+        Some(slot)
+    }
+
+    /// Ends a connection's park (`Control::wake`); returns the slot to
+    /// settle if the service is to be called now.
+    fn wake(&mut self, id: ConnId) -> Option<u32> {
+        let slot = self.slab.slot_of(id)?;
+        let conn = self.slab.get_mut(slot).unwrap();
+        if !conn.ending.live() || !conn.parking.wake(conn.task_out()) {
+            return None;
+        }
+        // Called even with no new input: what the service waited for is
+        // what it has to answer.
+        conn.unseen = true;
         Some(slot)
     }
 
@@ -1308,9 +1329,12 @@ impl<S: Service> Reactor<S> {
     }
 
     /// Some connection still has received bytes to read or handle, or a
-    /// task out.
+    /// task out. A parked connection's input waits for the service, which
+    /// hears of the shutdown in its goodbye.
     fn has_received_work(slab: &Slab<S>) -> bool {
-        slab.iter().map(|(_, c)| c).any(|c| c.ending.live() && (c.drain_quota > 0 || c.unseen || c.task_out()))
+        slab.iter()
+            .map(|(_, c)| c)
+            .any(|c| c.ending.live() && !c.parking.parked() && (c.drain_quota > 0 || c.unseen || c.task_out()))
     }
 
     fn force_close_all(&mut self) -> LoopReport {

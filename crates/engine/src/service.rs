@@ -376,6 +376,24 @@ impl<'a> Cx<'a> {
         self.verdict.announced = total;
     }
 
+    /// Parks the connection: after this call, none of its input is
+    /// handled (what arrives is buffered, within the input limit) until
+    /// the service wakes it with [`Control::wake`], which calls the
+    /// service again even if no new bytes came. For a request that waits
+    /// for what another connection does, such as a blocking pop: the
+    /// connection waits without holding a worker. A wake that arrives
+    /// before this call's task is back still counts: the service is then
+    /// called again at once, and must tolerate a call on which nothing it
+    /// waits for has happened (it may park again).
+    ///
+    /// A parked connection has no idle or request deadline. Its client's
+    /// EOF or a reset close it as usual (and [`Service::closed`] runs);
+    /// on a graceful shutdown it hears [`Service::goodbye`] without being
+    /// woken, and the input it holds is not handled.
+    pub fn park(&mut self) {
+        self.verdict.park = true;
+    }
+
     /// This call runs on the I/O thread (inline mode, or
     /// [`Service::run_inline`]): what it writes leaves only after
     /// [`Service::before_write`].
@@ -432,6 +450,16 @@ impl Control {
     pub fn close(&self, to: ConnId) {
         if let Some(inbox) = self.inboxes.get(to.io_loop()) {
             inbox.post(Note::Close(to));
+        }
+    }
+
+    /// Ends the park of connection `to` (see [`Cx::park`]): the service is
+    /// called again for it, with whatever input it has. A connection that
+    /// is not parked, nor about to be, ignores it; one that has closed
+    /// meanwhile too.
+    pub fn wake(&self, to: ConnId) {
+        if let Some(inbox) = self.inboxes.get(to.io_loop()) {
+            inbox.post(Note::Wake(to));
         }
     }
 

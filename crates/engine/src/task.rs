@@ -70,7 +70,7 @@ impl<S: Service> Task<S> {
         self.direct_fd.is_some()
             && self.out.is_empty()
             && v.hold.is_none()
-            && !(v.close || v.again || self.failure.is_some() || self.peer_closed)
+            && !(v.close || v.again || v.park || self.failure.is_some() || self.peer_closed)
     }
 
     /// Runs the service on the task's input, then, in direct mode, writes
@@ -152,6 +152,7 @@ pub(crate) mod tests {
                     cx.announce_request_len(100);
                 }
                 b"panic" => panic!("asked to"),
+                b"park" => cx.park(),
                 _ => cx.out().push_vec(line),
             }
         }
@@ -201,6 +202,7 @@ pub(crate) mod tests {
         assert!(!run(b"partial", false).quiet(), "the loop writes its output");
         assert!(!run(b"close\n", true).quiet());
         assert!(!run(b"hold\n", true).quiet());
+        assert!(!run(b"park\n", true).quiet(), "the loop must learn of the park");
         assert!(!run(b"echo\n", true).quiet(), "its output is not written");
     }
 }

@@ -21,6 +21,9 @@ pub struct Verdict {
     /// The length announced for the request at the front of the
     /// unconsumed input (`Cx::announce_request_len`); 0 for none.
     pub announced: usize,
+    /// Hold the connection's input back until the service wakes it
+    /// (`Cx::park`, `Control::wake`).
+    pub park: bool,
 }
 
 impl Verdict {
@@ -44,6 +47,8 @@ impl Verdict {
         }
         if self.close {
             Next::Close
+        } else if self.park {
+            Next::Park
         } else if self.again {
             Next::Again
         } else if self.consumed == 0 && !unseen && buffered >= max_input {
@@ -72,6 +77,9 @@ pub enum Next {
     Panicked,
     /// The service closes the connection after its output.
     Close,
+    /// The service parked the connection: handle none of its input
+    /// until it wakes it.
+    Park,
     /// Call the service again on what it left.
     Again,
     /// The service consumed nothing of a full buffer: the request is
@@ -107,6 +115,15 @@ mod tests {
         assert_eq!(v.next(None, false, 10, 100), Next::Close);
         assert_eq!(Verdict { again: true, ..v }.next(None, false, 10, 100), Next::Close);
         assert_eq!(Verdict { close: false, ..v }.next(None, false, 10, 100), Next::Again);
+    }
+
+    #[test]
+    fn a_park_comes_after_a_close_and_before_another_call_or_a_full_buffer() {
+        let v = Verdict { consumed: 1, park: true, again: true, ..Verdict::default() };
+        assert_eq!(v.next(None, false, 10, 100), Next::Park);
+        assert_eq!(Verdict { close: true, ..v }.next(None, false, 10, 100), Next::Close);
+        assert_eq!(Verdict { consumed: 0, ..v }.next(None, false, 100, 100), Next::Park, "not a request too large");
+        assert_eq!(v.next(Some(Failure::Panicked), false, 10, 100), Next::Panicked);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub struct Client {
     pub(crate) denied: bool,
     /// `MULTI` and `WATCH` state.
     pub(crate) multi: crate::multi::Conn,
+    /// The blocking pop the connection is parked in, if any.
+    pub(crate) blocked: Option<crate::blocking::Block>,
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.
@@ -48,6 +50,8 @@ pub(crate) struct ClientMeta {
     /// password was required when it connected (as in Redis, setting a
     /// password later does not log anyone out).
     pub authenticated: AtomicBool,
+    /// Blocked in a blocking pop (`flags=b`).
+    pub blocked: AtomicBool,
 }
 
 impl ClientMeta {
@@ -64,6 +68,7 @@ impl ClientMeta {
             last_cmd: AtomicUsize::new(usize::MAX),
             resp: AtomicUsize::new(2),
             authenticated: AtomicBool::new(authenticated),
+            blocked: AtomicBool::new(false),
         }
     }
 
@@ -96,7 +101,7 @@ impl ClientMeta {
         let age = self.created.elapsed().as_secs();
         let idle = age.saturating_sub(self.last_active_ms.load(Ordering::Relaxed) / 1000);
         format!(
-            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 \
+            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
              qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} \
              user=default redir=-1 resp={}\n",
             self.id,
@@ -105,6 +110,7 @@ impl ClientMeta {
             self.name(),
             age,
             idle,
+            if self.blocked.load(Ordering::Relaxed) { "b" } else { "N" },
             self.db.load(Ordering::Relaxed),
             cmd,
             self.resp.load(Ordering::Relaxed),
@@ -129,6 +135,7 @@ impl ClientMeta {
             conn: None,
             resp: AtomicUsize::new(2),
             authenticated: std::sync::atomic::AtomicBool::new(true),
+            blocked: AtomicBool::new(false),
         }
     }
 }

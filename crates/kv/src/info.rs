@@ -104,6 +104,19 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
         ("switchyard_kv_expired_keys_total", "counter", "Keys removed because their time passed.", expired),
         ("switchyard_kv_used_memory_bytes", "gauge", "Estimated bytes of keys and values.", sh.store.used_memory()),
         ("switchyard_kv_clients", "gauge", "Connected clients.", clients),
+        ("switchyard_kv_blocked_clients", "gauge", "Clients blocked in a blocking pop.", sh.blocking.blocked() as u64),
+        (
+            "switchyard_kv_blocking_served_total",
+            "counter",
+            "Blocked clients served by another client's write.",
+            sh.blocking.served.load(Ordering::Relaxed),
+        ),
+        (
+            "switchyard_kv_blocking_timeouts_total",
+            "counter",
+            "Blocked clients whose timeout passed.",
+            sh.blocking.timeouts.load(Ordering::Relaxed),
+        ),
         (
             "switchyard_kv_rejected_connections_total",
             "counter",
@@ -218,7 +231,11 @@ fn section_text(sh: &Shared, section: &str, held: Option<&dyn Lend>, t: &mut Str
         }
         "clients" => {
             let n = sh.clients.lock().unwrap_or_else(|e| e.into_inner()).len();
-            let _ = write!(t, "# Clients\r\nconnected_clients:{n}\r\nblocked_clients:0\r\ntracking_clients:0\r\n");
+            let _ = write!(
+                t,
+                "# Clients\r\nconnected_clients:{n}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
+                sh.blocking.blocked()
+            );
         }
         "memory" => {
             let used = sh.store.used_memory();

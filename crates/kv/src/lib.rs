@@ -10,6 +10,10 @@
 //! whole command buffered for the connection (a pipeline is one batch) and
 //! leaves a partial one for the next call.
 //!
+//! A blocking pop that finds nothing parks its connection with the engine
+//! and waits in a registry ([`blocking`]), holding no worker; the write
+//! that gives it something pops for it and wakes it.
+//!
 //! Writes are logged ([`aof`]) before their replies leave: with
 //! `appendfsync always` a batch's replies are held until the [`syncer`]
 //! has its records on disk (group commit across every connection),
@@ -18,6 +22,7 @@
 mod aof;
 mod auth;
 mod bignum;
+mod blocking;
 mod bytes;
 mod client;
 mod command;
@@ -194,6 +199,8 @@ pub(crate) struct Shared {
     pub control: OnceLock<Control>,
     /// The limits before the server starts (unit tests, log replay).
     pub unstarted_output_limits: Mutex<OutputLimits>,
+    /// Connections blocked in a blocking pop.
+    pub blocking: Arc<blocking::Blocking>,
     /// `client-output-buffer-limit` for the `replica` and `pubsub`
     /// classes, as set: hard, soft, soft seconds. Redis's defaults.
     pub other_output_limits: Mutex<[(u64, u64, u64); 2]>,
@@ -277,6 +284,7 @@ impl Kv {
             this: OnceLock::new(),
             control: OnceLock::new(),
             unstarted_output_limits: Mutex::new(OutputLimits::default()),
+            blocking: Arc::default(),
             other_output_limits: Mutex::new([(256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)]),
             options,
         };
@@ -321,6 +329,7 @@ impl Kv {
 
 impl Drop for Kv {
     fn drop(&mut self) {
+        self.shared.blocking.stop();
         if let Some(syncer) = &self.shared.syncer {
             syncer.stop();
         }
@@ -350,10 +359,24 @@ impl Service for Kv {
                 control.send(conn.id, auth::DENIED.as_bytes().to_vec());
                 control.close(conn.id);
             }
-            return Client { db: 0, meta, out: reply::Reply::default(), denied: true, multi: multi::Conn::default() };
+            return Client {
+                db: 0,
+                meta,
+                out: reply::Reply::default(),
+                denied: true,
+                multi: multi::Conn::default(),
+                blocked: None,
+            };
         }
         sh.clients.lock().unwrap_or_else(|e| e.into_inner()).insert(id, meta.clone());
-        Client { db: 0, meta, out: reply::Reply::default(), denied: false, multi: multi::Conn::default() }
+        Client {
+            db: 0,
+            meta,
+            out: reply::Reply::default(),
+            denied: false,
+            multi: multi::Conn::default(),
+            blocked: None,
+        }
     }
 
     /// Small batches of the cheap commands ([`command::Table::runs_inline`])
@@ -407,6 +430,21 @@ impl Service for Kv {
         }
         let limits = resp::Limits { max_bulk_bytes: sh.max_bulk.load(Ordering::Relaxed) };
         let mut out = std::mem::take(&mut client.out);
+        // A blocked connection is called again when its wait ended (or,
+        // rarely, for nothing: then it parks again).
+        let mut served_seq = 0;
+        if let Some(block) = &client.blocked {
+            match sh.blocking.take(block.id) {
+                None => {
+                    client.out = out;
+                    cx.park();
+                    return;
+                }
+                Some(end) => served_seq = blocking::reply_outcome(&mut out, &end, &block.op),
+            }
+            client.blocked = None;
+            client.meta.blocked.store(false, Ordering::Relaxed);
+        }
         let mut consumed = 0;
         let mut close = false;
         let mut commands = 0;
@@ -425,6 +463,11 @@ impl Service for Kv {
                             ex.run(&req.args);
                             if ex.quit {
                                 close = true;
+                                break;
+                            }
+                            if let Some(block) = ex.block.take() {
+                                // The rest waits until the pop is answered.
+                                client.blocked = Some(block);
                                 break;
                             }
                         }
@@ -464,7 +507,7 @@ impl Service for Kv {
                     }
                 }
             }
-            seq = ex.seq;
+            seq = ex.seq.max(served_seq);
             client.db = ex.db;
         }
         if commands > 0 {
@@ -490,6 +533,10 @@ impl Service for Kv {
         if again {
             cx.call_again();
         }
+        if client.blocked.is_some() {
+            client.meta.blocked.store(true, Ordering::Relaxed);
+            cx.park();
+        }
         out.move_to(cx.out());
         client.out = out;
         if close {
@@ -499,6 +546,9 @@ impl Service for Kv {
 
     fn start(&self, control: &Control) {
         let _ = self.shared.control.set(control.clone());
+        if let Err(e) = blocking::Blocking::start_timer(&self.shared.blocking, control.clone()) {
+            tracing::error!(error = %e, "cannot start the blocking-pop timer; blocked clients wait until served");
+        }
         if self.shared.syncer.is_some() {
             if let Err(e) = Syncer::start(&self.shared, control.clone()) {
                 tracing::error!(error = %e, "cannot start the fsync thread; each batch will fsync on its own");
@@ -506,7 +556,25 @@ impl Service for Kv {
         }
     }
 
+    /// A client blocked in a blocking pop hears its null reply (or what
+    /// was popped for it, if a push came first) before the engine closes
+    /// it.
+    fn goodbye(&self, client: &mut Client, out: &mut switchyard_engine::Output) -> switchyard_engine::Farewell {
+        if let Some(block) = client.blocked.take() {
+            let end = self.shared.blocking.forget(block.id).unwrap_or(blocking::WaitEnd::TimedOut);
+            let seq = blocking::reply_outcome(&mut client.out, &end, &block.op);
+            if let (Some(aof), true) = (&self.shared.aof, seq > 0) {
+                write_log(aof, seq);
+            }
+            client.out.move_to(out);
+        }
+        switchyard_engine::Farewell::Close
+    }
+
     fn closed(&self, mut client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+        if let Some(block) = client.blocked.take() {
+            self.shared.blocking.forget(block.id);
+        }
         client.multi.release(&self.shared.store);
         self.shared.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&client.meta.id);
     }
@@ -721,6 +789,7 @@ mod tests {
             out: reply::Reply::default(),
             denied: false,
             multi: multi::Conn::default(),
+            blocked: None,
         };
         let wire = |cmds: &[&[&str]]| {
             let mut b = Vec::new();

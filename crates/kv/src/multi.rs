@@ -416,7 +416,10 @@ fn run_queue(ex: &mut Exec<'_>, queue: &Queue, watched: &[Watched]) -> Result<()
     }
     let records = inner.records.take();
     let db = inner.db;
+    // Blocked clients are served once the transaction is over.
+    let ready = std::mem::take(&mut inner.ready);
     drop(inner);
+    ex.ready.extend(ready);
     if let (Some(aof), Some(r)) = (&sh.aof, records) {
         if !r.buf.is_empty() {
             ex.seq = aof.append_unit(r.start_db, r.db, |buf| {

@@ -6,6 +6,7 @@ mod echo;
 mod hold;
 mod limits;
 mod ordering;
+mod park;
 mod proxy;
 mod shutdown;
 mod tls;

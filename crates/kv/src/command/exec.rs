@@ -41,6 +41,11 @@ pub struct Exec<'a> {
     /// Inside `EXEC`: the log records of its commands, appended as one
     /// unit when it ends.
     pub(crate) records: Option<Records>,
+    /// A blocking pop found nothing: the connection waits for this.
+    pub(crate) block: Option<crate::blocking::Block>,
+    /// Keys written that have blocked waiters, (database, key): served
+    /// once the command (or the transaction) is over.
+    pub(crate) ready: Vec<(usize, crate::bytes::Bytes)>,
 }
 
 /// Encodes the current state of `key` as one log record: `SET` with its
@@ -106,7 +111,16 @@ impl<'a> Exec<'a> {
             conn: None,
             held: None,
             records: None,
+            block: None,
+            ready: Vec::new(),
         }
+    }
+
+    /// A blocking command may block here: a connection's own command, not
+    /// inside `EXEC` nor replayed from the log (where it acts as its
+    /// non-blocking form).
+    pub(crate) fn may_block(&self) -> bool {
+        self.held.is_none() && self.meta.is_some() && self.conn.is_some()
     }
 
     /// Gives the commands the connection's transaction state.
@@ -158,6 +172,33 @@ impl<'a> Exec<'a> {
         self.tally.start(i, &self.sh.stats.calls);
         let outcome = self.call(i, args);
         self.tally.end(outcome);
+        if outcome == Call::Done && self.sh.blocking.blocked() > 0 && COMMANDS[i].flags.contains(&"write") {
+            self.note_written(i, args);
+        }
+        // Waiters are served once the command is over; inside EXEC, once
+        // the transaction is (see `multi::exec`).
+        if !self.ready.is_empty() && self.held.is_none() {
+            crate::blocking::serve(self);
+        }
+    }
+
+    /// Notes the keys command `i` wrote (its key spec's) that blocked
+    /// clients wait on.
+    fn note_written(&mut self, i: usize, args: &[Arg<'_>]) {
+        let (first, last, step) = COMMANDS[i].keys;
+        if first <= 0 || step <= 0 {
+            return;
+        }
+        let n = args.len() as i32;
+        let last = if last < 0 { n + last } else { last.min(n - 1) };
+        let mut k = first;
+        while k <= last {
+            let key = &args[k as usize];
+            if self.sh.blocking.may_wait_on(self.db, key) {
+                self.ready.push((self.db, crate::bytes::Bytes::new(key)));
+            }
+            k += step;
+        }
     }
 
     /// Checks and runs command `i`, or queues it between `MULTI` and

@@ -193,6 +193,8 @@ pub(super) fn client(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         ex.ok()
     } else if is(sub, "kill") {
         crate::kill::client_kill(ex, a)
+    } else if is(sub, "unblock") {
+        crate::blocking::client_unblock(ex, a)
     } else if is(sub, "no-evict") || is(sub, "no-touch") {
         crate::kill::client_flag(ex, a)
     } else if is(sub, "info") {

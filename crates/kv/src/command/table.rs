@@ -2,7 +2,7 @@
 //! documentation group and code, one row each.
 
 use super::{Command, Where};
-use crate::{multi, types};
+use crate::{blocking, multi, types};
 
 use super::keyspace::*;
 use super::server::*;
@@ -19,6 +19,10 @@ const C: &[&str] = &["fast", "loading", "stale"];
 const A: &[&str] = &["admin", "noscript", "loading", "stale"];
 const NOAUTH: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"];
 const T: &[&str] = &["noscript", "loading", "stale", "fast", "allow_busy"];
+const B: &[&str] = &["write", "noscript", "blocking"];
+const BW: &[&str] = &["write", "denyoom", "noscript", "blocking"];
+const BM: &[&str] = &["write", "blocking", "movablekeys"];
+const BF: &[&str] = &["write", "noscript", "blocking", "fast"];
 
 macro_rules! cmd {
     ($name:literal, $arity:expr, $flags:expr, $runs:expr, $keys:expr, $group:literal, $summary:literal, $run:expr) => {
@@ -89,6 +93,7 @@ pub static COMMANDS: &[Command] = &[
             ("kill", -3),
             ("no-evict", 3),
             ("no-touch", 3),
+            ("unblock", -3),
         ],
         client
     ),
@@ -355,6 +360,11 @@ cmd!(
     cmd!("lmove", 5, W, Inline, (1, 2, 1), "list", "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.", types::list::lmove),
     cmd!("rpoplpush", 3, W, Inline, (1, 2, 1), "list", "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.", types::list::rpoplpush),
     cmd!("lmpop", -4, D, Worker, (0, 0, 0), "list", "Returns multiple elements from a list after removing them. Deletes the list if the last element was popped.", types::list::lmpop),
+    cmd!("blpop", -3, B, Worker, (1, -2, 1), "list", "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blocking::blpop),
+    cmd!("brpop", -3, B, Worker, (1, -2, 1), "list", "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blocking::brpop),
+    cmd!("blmove", 6, BW, Worker, (1, 2, 1), "list", "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.", blocking::blmove),
+    cmd!("brpoplpush", 4, BW, Worker, (1, 2, 1), "list", "Pops an element from a list, pushes it to another list and returns it. Block until an element is available otherwise. Deletes the list if the last element was popped.", blocking::brpoplpush),
+    cmd!("blmpop", -5, BM, Worker, (0, 0, 0), "list", "Pops the first element from one of multiple lists. Blocks until an element is available otherwise. Deletes the list if the last element was popped.", blocking::blmpop),
     cmd!("sadd", -3, WF, Inline, (1, 1, 1), "set", "Adds one or more members to a set. Creates the key if it doesn't exist.", types::set::sadd),
     cmd!("srem", -3, DF, Inline, (1, 1, 1), "set", "Removes one or more members from a set. Deletes the set if the last member was removed.", types::set::srem),
     cmd!("smembers", 2, R, Worker, (1, 1, 1), "set", "Returns all members of a set.", types::set::smembers),
@@ -394,6 +404,10 @@ cmd!(
     cmd!("zremrangebylex", 4, D, Worker, (1, 1, 1), "sorted-set", "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.", types::zset::zremrangebylex),
     cmd!("zpopmin", -2, DF, Worker, (1, 1, 1), "sorted-set", "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", types::zset::zpopmin),
     cmd!("zpopmax", -2, DF, Worker, (1, 1, 1), "sorted-set", "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.", types::zset::zpopmax),
+    cmd!("bzpopmin", -3, BF, Worker, (1, -2, 1), "sorted-set", "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", blocking::bzpopmin),
+    cmd!("bzpopmax", -3, BF, Worker, (1, -2, 1), "sorted-set", "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member available otherwise.  Deletes the sorted set if the last element was popped.", blocking::bzpopmax),
+    cmd!("zmpop", -4, &["write", "movablekeys"], Worker, (0, 0, 0), "sorted-set", "Returns the highest- or lowest-scoring members from one or more sorted sets after removing them. Deletes the sorted set if the last member was popped.", blocking::zmpop),
+    cmd!("bzmpop", -5, BM, Worker, (0, 0, 0), "sorted-set", "Removes and returns a member by score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.", blocking::bzmpop),
     cmd!("zunionstore", -4, W, Worker, (1, 1, 1), "sorted-set", "Stores the union of multiple sorted sets in a key.", types::zset::zunionstore),
     cmd!("zinterstore", -4, W, Worker, (1, 1, 1), "sorted-set", "Stores the intersect of multiple sorted sets in a key.", types::zset::zinterstore),
     cmd!("zdiffstore", -4, W, Worker, (1, 1, 1), "sorted-set", "Stores the difference of multiple sorted sets in a key.", types::zset::zdiffstore),

@@ -243,28 +243,6 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("server")),
         ("complexity", Doc::Bulk("O(N) where N is the total number of Redis commands")),
         ("subcommands", Doc::Map(&[
-            ("command|info", Doc::Map(&[
-                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
-                ("since", Doc::Bulk("2.8.13")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
-                ("history", Doc::Set(&[
-                    Doc::Array(&[
-                        Doc::Bulk("7.0.0"),
-                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
-                    ]),
-                ])),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("command-name")),
-                        ("type", Doc::Bulk("string")),
-                        ("flags", Doc::Set(&[
-                            Doc::Status("optional"),
-                            Doc::Status("multiple"),
-                        ])),
-                    ]),
-                ])),
-            ])),
             ("command|list", Doc::Map(&[
                 ("summary", Doc::Bulk("Get an array of Redis command names")),
                 ("since", Doc::Bulk("7.0.0")),
@@ -314,6 +292,28 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
+            ("command|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
+                ("since", Doc::Bulk("2.8.13")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("command-name")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
             ("command|count", Doc::Map(&[
                 ("summary", Doc::Bulk("Get total number of Redis commands")),
                 ("since", Doc::Bulk("2.8.13")),
@@ -328,42 +328,6 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("connection")),
         ("complexity", Doc::Bulk("Depends on subcommand.")),
         ("subcommands", Doc::Map(&[
-            ("client|getname", Doc::Map(&[
-                ("summary", Doc::Bulk("Get the current connection name")),
-                ("since", Doc::Bulk("2.6.9")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
-            ("client|info", Doc::Map(&[
-                ("summary", Doc::Bulk("Returns information about the current client connection.")),
-                ("since", Doc::Bulk("6.2.0")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
-            ("client|no-evict", Doc::Map(&[
-                ("summary", Doc::Bulk("Set client eviction mode for the current connection")),
-                ("since", Doc::Bulk("7.0.0")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("enabled")),
-                        ("type", Doc::Bulk("oneof")),
-                        ("arguments", Doc::Array(&[
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("on")),
-                                ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("ON")),
-                            ]),
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("off")),
-                                ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("OFF")),
-                            ]),
-                        ])),
-                    ]),
-                ])),
-            ])),
             ("client|kill", Doc::Map(&[
                 ("summary", Doc::Bulk("Kill the connection of a client")),
                 ("since", Doc::Bulk("2.4.0")),
@@ -494,6 +458,73 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
+            ("client|unblock", Doc::Map(&[
+                ("summary", Doc::Bulk("Unblock a client blocked in a blocking command from a different connection")),
+                ("since", Doc::Bulk("5.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(log N) where N is the number of client connections")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("client-id")),
+                        ("type", Doc::Bulk("integer")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("timeout_error")),
+                        ("type", Doc::Bulk("oneof")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("timeout")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("TIMEOUT")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("error")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("ERROR")),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("client|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Returns information about the current client connection.")),
+                ("since", Doc::Bulk("6.2.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|getname", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the current connection name")),
+                ("since", Doc::Bulk("2.6.9")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|no-evict", Doc::Map(&[
+                ("summary", Doc::Bulk("Set client eviction mode for the current connection")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("enabled")),
+                        ("type", Doc::Bulk("oneof")),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("on")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("ON")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("off")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("OFF")),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
             ("client|list", Doc::Map(&[
                 ("summary", Doc::Bulk("Get the list of client connections")),
                 ("since", Doc::Bulk("2.4.0")),
@@ -577,6 +608,12 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
+            ("client|id", Doc::Map(&[
+                ("summary", Doc::Bulk("Returns the client ID for the current connection")),
+                ("since", Doc::Bulk("5.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
             ("client|setname", Doc::Map(&[
                 ("summary", Doc::Bulk("Set the current connection name")),
                 ("since", Doc::Bulk("2.6.9")),
@@ -588,12 +625,6 @@ pub static DOCS: &[(&str, Doc)] = &[
                         ("type", Doc::Bulk("string")),
                     ]),
                 ])),
-            ])),
-            ("client|id", Doc::Map(&[
-                ("summary", Doc::Bulk("Returns the client ID for the current connection")),
-                ("since", Doc::Bulk("5.0.0")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
             ])),
         ])),
     ])),
@@ -2526,6 +2557,193 @@ pub static DOCS: &[(&str, Doc)] = &[
             ]),
         ])),
     ])),
+    ("blpop", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove and get the first element in a list, or block until one is available")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("list")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of provided keys.")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("6.0.0"),
+                Doc::Bulk("`timeout` is interpreted as a double instead of an integer."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("timeout")),
+                ("type", Doc::Bulk("double")),
+            ]),
+        ])),
+    ])),
+    ("brpop", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove and get the last element in a list, or block until one is available")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("list")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of provided keys.")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("6.0.0"),
+                Doc::Bulk("`timeout` is interpreted as a double instead of an integer."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("timeout")),
+                ("type", Doc::Bulk("double")),
+            ]),
+        ])),
+    ])),
+    ("blmove", Doc::Map(&[
+        ("summary", Doc::Bulk("Pop an element from a list, push it to another list and return it; or block until one is available")),
+        ("since", Doc::Bulk("6.2.0")),
+        ("group", Doc::Bulk("list")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("source")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("destination")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(1)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("wherefrom")),
+                ("type", Doc::Bulk("oneof")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("left")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("LEFT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("right")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("RIGHT")),
+                    ]),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("whereto")),
+                ("type", Doc::Bulk("oneof")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("left")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("LEFT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("right")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("RIGHT")),
+                    ]),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("timeout")),
+                ("type", Doc::Bulk("double")),
+            ]),
+        ])),
+    ])),
+    ("brpoplpush", Doc::Map(&[
+        ("summary", Doc::Bulk("Pop an element from a list, push it to another list and return it; or block until one is available")),
+        ("since", Doc::Bulk("2.2.0")),
+        ("group", Doc::Bulk("list")),
+        ("complexity", Doc::Bulk("O(1)")),
+        ("doc_flags", Doc::Set(&[
+            Doc::Status("deprecated"),
+        ])),
+        ("deprecated_since", Doc::Bulk("6.2.0")),
+        ("replaced_by", Doc::Bulk("`BLMOVE` with the `RIGHT` and `LEFT` arguments")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("6.0.0"),
+                Doc::Bulk("`timeout` is interpreted as a double instead of an integer."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("source")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("destination")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(1)),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("timeout")),
+                ("type", Doc::Bulk("double")),
+            ]),
+        ])),
+    ])),
+    ("blmpop", Doc::Map(&[
+        ("summary", Doc::Bulk("Pop elements from a list, or block until one is available")),
+        ("since", Doc::Bulk("7.0.0")),
+        ("group", Doc::Bulk("list")),
+        ("complexity", Doc::Bulk("O(N+M) where N is the number of provided keys and M is the number of elements returned.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("timeout")),
+                ("type", Doc::Bulk("double")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("numkeys")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("where")),
+                ("type", Doc::Bulk("oneof")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("left")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("LEFT")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("right")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("RIGHT")),
+                    ]),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("count")),
+                ("type", Doc::Bulk("integer")),
+                ("token", Doc::Bulk("COUNT")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+        ])),
+    ])),
     ("sadd", Doc::Map(&[
         ("summary", Doc::Bulk("Add one or more members to a set")),
         ("since", Doc::Bulk("1.0.0")),
@@ -3654,6 +3872,150 @@ pub static DOCS: &[(&str, Doc)] = &[
             Doc::Map(&[
                 ("name", Doc::Bulk("count")),
                 ("type", Doc::Bulk("integer")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("bzpopmin", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove and return the member with the lowest score from one or more sorted sets, or block until one is available")),
+        ("since", Doc::Bulk("5.0.0")),
+        ("group", Doc::Bulk("sorted-set")),
+        ("complexity", Doc::Bulk("O(log(N)) with N being the number of elements in the sorted set.")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("6.0.0"),
+                Doc::Bulk("`timeout` is interpreted as a double instead of an integer."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("timeout")),
+                ("type", Doc::Bulk("double")),
+            ]),
+        ])),
+    ])),
+    ("bzpopmax", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove and return the member with the highest score from one or more sorted sets, or block until one is available")),
+        ("since", Doc::Bulk("5.0.0")),
+        ("group", Doc::Bulk("sorted-set")),
+        ("complexity", Doc::Bulk("O(log(N)) with N being the number of elements in the sorted set.")),
+        ("history", Doc::Set(&[
+            Doc::Array(&[
+                Doc::Bulk("6.0.0"),
+                Doc::Bulk("`timeout` is interpreted as a double instead of an integer."),
+            ]),
+        ])),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("timeout")),
+                ("type", Doc::Bulk("double")),
+            ]),
+        ])),
+    ])),
+    ("zmpop", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove and return members with scores in a sorted set")),
+        ("since", Doc::Bulk("7.0.0")),
+        ("group", Doc::Bulk("sorted-set")),
+        ("complexity", Doc::Bulk("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("numkeys")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("where")),
+                ("type", Doc::Bulk("oneof")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("min")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("MIN")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("max")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("MAX")),
+                    ]),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("count")),
+                ("type", Doc::Bulk("integer")),
+                ("token", Doc::Bulk("COUNT")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("bzmpop", Doc::Map(&[
+        ("summary", Doc::Bulk("Remove and return members with scores in a sorted set or block until one is available")),
+        ("since", Doc::Bulk("7.0.0")),
+        ("group", Doc::Bulk("sorted-set")),
+        ("complexity", Doc::Bulk("O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("timeout")),
+                ("type", Doc::Bulk("double")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("numkeys")),
+                ("type", Doc::Bulk("integer")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("key")),
+                ("type", Doc::Bulk("key")),
+                ("key_spec_index", Doc::Int(0)),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("where")),
+                ("type", Doc::Bulk("oneof")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("min")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("MIN")),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("max")),
+                        ("type", Doc::Bulk("pure-token")),
+                        ("token", Doc::Bulk("MAX")),
+                    ]),
+                ])),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("count")),
+                ("type", Doc::Bulk("integer")),
+                ("token", Doc::Bulk("COUNT")),
                 ("flags", Doc::Set(&[
                     Doc::Status("optional"),
                 ])),

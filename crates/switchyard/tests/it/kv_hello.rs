@@ -605,7 +605,7 @@ fn command_docs_are_redis_own_for_every_command_under_both_protocols() {
     // Containers list only the subcommands kv has, each as Redis documents it.
     let mut theirs = Raw::connect(real.addr());
     let (mine, real_docs) = (text(&ours.call("COMMAND DOCS client")), text(&theirs.call("COMMAND DOCS client")));
-    for sub in ["client|kill", "client|id", "client|list", "client|no-evict"] {
+    for sub in ["client|kill", "client|id", "client|list", "client|no-evict", "client|unblock"] {
         assert!(mine.contains(&format!("${}\r\n{sub}\r\n", sub.len())), "{sub} in {mine}");
     }
     assert!(!mine.contains("client|pause") && real_docs.contains("client|pause"));

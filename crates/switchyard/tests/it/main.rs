@@ -14,6 +14,7 @@ mod echo;
 mod fuzz;
 mod http;
 mod kv;
+mod kv_blocking;
 mod kv_hello;
 mod kv_multi;
 mod kv_types;
