@@ -166,6 +166,7 @@ fn quit_message(reason: CloseReason) -> &'static str {
         CloseReason::Busy => "Server full",
         CloseReason::Panic => "Internal error",
         CloseReason::Shutdown => "Server shutting down",
+        CloseReason::TlsFailed => "TLS failed",
         // Closed before the service heard of the connection; listed for the match.
         CloseReason::ProxyHeader => "Bad PROXY protocol header",
     }
@@ -290,6 +291,7 @@ impl Service for Chat {
             Reject::InputTooLarge => "Excess Flood",
             Reject::RequestTimeout => "Ping timeout",
             Reject::Panic => "Internal error",
+            Reject::NotTls => "This port needs TLS",
         };
         let mut bytes = Vec::new();
         write_message(&mut bytes, None, "ERROR", &[], Some(&format!("Closing Link: ({reason})")));

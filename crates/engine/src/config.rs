@@ -1,6 +1,7 @@
 //! The engine's settings, each with a default that suits a small server.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::limits::OutputLimits;
@@ -43,6 +44,12 @@ impl std::fmt::Display for Respond {
 pub struct Config {
     /// Addresses to listen on; port 0 picks a free port.
     pub listen: Vec<SocketAddr>,
+    /// Addresses to listen on with TLS, as set by [`Config::tls`].
+    pub tls_listen: Vec<SocketAddr>,
+    /// The TLS settings of the `tls_listen` listeners: a rustls server
+    /// configuration (certificates, protocol versions, ALPN, client
+    /// certificates, session tickets). The service sees plaintext.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Addresses to listen on for a load balancer: every connection must
     /// begin with a PROXY protocol header (version 1 or 2), and the
     /// address it carries is the client's everywhere the service sees one.
@@ -99,6 +106,8 @@ impl Default for Config {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Config {
             listen: Vec::new(),
+            tls_listen: Vec::new(),
+            tls: None,
             proxy_listen: Vec::new(),
             proxy_from: Vec::new(),
             workers: cores,
@@ -139,7 +148,7 @@ impl Config {
     ///
     /// A message naming the setting that is out of range.
     pub fn validate(&self) -> Result<(), String> {
-        if self.listen.is_empty() && self.proxy_listen.is_empty() {
+        if self.listen.is_empty() && self.proxy_listen.is_empty() && self.tls_listen.is_empty() {
             return Err("no address to listen on".into());
         }
         self.validate_settings()

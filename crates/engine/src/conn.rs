@@ -32,6 +32,7 @@ use crate::limits::Timeouts;
 use crate::output::Output;
 use crate::poller::Interest;
 use crate::service::{CloseReason, ConnInfo, Service};
+use crate::tls::Tls;
 
 /// What a connection's next deadline is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +46,8 @@ pub enum Deadline {
     /// The service said it closes the connection after the client's EOF
     /// (`Service::input_ended`), and has not yet.
     ServiceClose,
+    /// The TLS handshake did not finish within `request_timeout`.
+    Handshake,
 }
 
 /// Who has the connection's service state.
@@ -277,10 +280,13 @@ pub struct Conn<S: Service> {
     /// Set when the socket is finished while a task is out, so that the
     /// worker can stop early (`Cx::gone`).
     pub gone: Arc<AtomicBool>,
+    /// The TLS session, on a TLS listener's connection (boxed: most of a
+    /// kilobyte, and clear-text connections carry only the pointer).
+    pub tls: Option<Box<Tls>>,
 }
 
 impl<S: Service> Conn<S> {
-    pub fn new(sock: TcpStream, info: ConnInfo, state: S::State, now: Instant) -> Self {
+    pub fn new(sock: TcpStream, info: ConnInfo, state: S::State, tls: Option<Box<Tls>>, now: Instant) -> Self {
         Conn {
             sock,
             info,
@@ -308,7 +314,32 @@ impl<S: Service> Conn<S> {
             counted_output: 0,
             soft_since: None,
             gone: Arc::new(AtomicBool::new(false)),
+            tls,
         }
+    }
+
+    /// Output waits that the loop can write now: the output itself, or
+    /// TLS records (only records until the handshake is done).
+    pub fn has_writable(&self) -> bool {
+        match &self.tls {
+            None => !self.out.is_empty(),
+            Some(tls) => tls.wants_write() || (tls.carries_output() && !self.out.is_empty()),
+        }
+    }
+
+    /// Any output is pending, writable now or once the handshake is done.
+    /// Output behind a failed or closed TLS session is not: it can never
+    /// be sent (a task may bring some back after the session failed).
+    pub fn has_output(&self) -> bool {
+        match &self.tls {
+            None => !self.out.is_empty(),
+            Some(tls) => tls.wants_write() || (!self.out.is_empty() && (tls.handshaking() || tls.carries_output())),
+        }
+    }
+
+    /// The TLS handshake is under way.
+    pub fn handshaking(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.handshaking())
     }
 
     /// A task has the service state.
@@ -414,7 +445,7 @@ impl<S: Service> Conn<S> {
                     && !self.output_paused
                     && !self.queued_for_room
                     && self.buffered() < self.input_limit(config);
-                let write = !self.out.is_empty() && !self.direct_out() && self.held.is_none();
+                let write = self.has_writable() && !self.direct_out() && self.held.is_none();
                 Interest { read, write }
             }
         }
@@ -438,8 +469,11 @@ impl<S: Service> Conn<S> {
         if let Peer::Answered { service_close_by: Some(t) } = self.peer {
             consider(t, Deadline::ServiceClose);
         }
-        if !self.out.is_empty() && self.held.is_none() {
+        if self.has_writable() && self.held.is_none() {
             consider(self.write_since.unwrap_or(self.last_active) + timeouts.write, Deadline::Write);
+        }
+        if let (Some(tls), Some(limit)) = (self.tls.as_ref().filter(|t| t.handshaking()), timeouts.request) {
+            consider(tls.since + limit, Deadline::Handshake);
         }
         // A parked connection waits for the service, not for its client.
         if !self.task_out() && self.ending == Ending::Open && !self.parking.parked() {
@@ -449,7 +483,7 @@ impl<S: Service> Conn<S> {
                 }
             }
             if let Some(idle) = timeouts.idle {
-                if self.input.is_empty() && self.out.is_empty() {
+                if self.input.is_empty() && !self.has_output() {
                     consider(self.last_active + idle, Deadline::Idle);
                 }
             }
@@ -475,13 +509,13 @@ impl<S: Service> Conn<S> {
             return Step::Dispatch;
         }
         // Write before sleeping.
-        if !turn.wrote && !self.out.is_empty() && !self.interest.write && !self.direct_out() {
+        if !turn.wrote && self.has_writable() && !self.interest.write && !self.direct_out() {
             return Step::Write;
         }
         if self.output_paused && self.out.len() < low_water {
             return Step::Resume;
         }
-        if !on_loop || !self.out.is_empty() {
+        if !on_loop || self.has_output() {
             return Step::Wait;
         }
         // What a parked connection holds waits for the service, which
@@ -523,11 +557,55 @@ pub(crate) mod tests {
             peer: sock.local_addr().unwrap(),
             local: listener.local_addr().unwrap(),
         };
-        Conn::new(sock, info, 0, Instant::now())
+        Conn::new(sock, info, 0, None, Instant::now())
+    }
+
+    /// A connection of a TLS listener, its handshake not begun.
+    fn tls_conn() -> Conn<Lines> {
+        use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap().self_signed(&key).unwrap();
+        let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], key)
+            .unwrap();
+        let mut c = conn();
+        c.tls = Some(Box::new(Tls::new(Arc::new(config), Instant::now()).unwrap()));
+        c
     }
 
     fn step(c: &Conn<Lines>) -> Step {
         c.next_step(Turn::default(), LOW_WATER)
+    }
+
+    #[test]
+    fn output_waits_for_the_tls_handshake_which_has_its_own_deadline() {
+        let config = Config::default();
+        let soft = Duration::from_secs(60);
+        let mut c = tls_conn();
+        assert!(c.handshaking());
+        assert_eq!(c.deadline(&config.timeouts(), soft).map(|(_, why)| why), Some(Deadline::Handshake));
+        c.out.push_vec(b"early".to_vec());
+        assert!(c.has_output() && !c.has_writable(), "no records may carry it yet");
+        assert_eq!(step(&c), Step::Wait);
+        assert_eq!(c.wanted_interest(&config, false), Interest::READ, "no write interest: it would spin");
+        c.ending = Ending::Closing(CloseReason::Service);
+        assert_eq!(step(&c), Step::Wait, "the close waits for the output");
+        c.out = Output::new();
+        assert_eq!(step(&c), Step::Linger(CloseReason::Service));
+        c.tls.as_mut().unwrap().fail();
+        assert!(!c.handshaking());
+        c.out.push_vec(b"from a task that was out".to_vec());
+        assert!(!c.has_output(), "output behind a failed session is never sent");
+        assert_eq!(step(&c), Step::Linger(CloseReason::Service), "and does not hold the close");
+        assert_eq!(
+            c.deadline(&config.timeouts(), soft).map(|(_, why)| why),
+            None,
+            "a failed handshake has no deadline"
+        );
     }
 
     #[test]

@@ -47,6 +47,8 @@ mod sys;
 #[cfg(not(loom))]
 mod task;
 #[cfg(not(loom))]
+mod tls;
+#[cfg(not(loom))]
 mod turnaway;
 #[cfg(not(loom))]
 mod verdict;
@@ -78,6 +80,8 @@ pub use service::{CloseReason, ConnId, ConnInfo, Control, Cx, Farewell, Reject, 
 pub use shared::Throttle;
 #[cfg(not(loom))]
 pub use sys::inherited_listener;
+#[cfg(not(loom))]
+pub use tls::{Failure as TlsFailure, Stats as TlsStats};
 
 /// Raises the soft open-files limit to the hard limit; returns the new limit.
 ///

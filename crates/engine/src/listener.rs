@@ -3,7 +3,8 @@
 use std::net::TcpListener;
 
 /// A listening socket, with the settings that belong to it rather than to
-/// the server: whether its connections start with a PROXY protocol header.
+/// the server: whether its connections start with a PROXY protocol header,
+/// and whether they speak TLS.
 #[derive(Debug)]
 pub struct Listener {
     /// The socket, listening, non-blocking or not (the engine sets it).
@@ -12,12 +13,15 @@ pub struct Listener {
     /// or 2), which says whose connection a load balancer relays; one
     /// without it is closed before the service sees a byte.
     pub proxy_protocol: bool,
+    /// Its connections speak TLS, with the settings of `Config::tls`. Not
+    /// with `proxy_protocol` (the server refuses such a listener).
+    pub tls: bool,
 }
 
 impl Listener {
     /// A listener whose connections are the clients' own.
     pub fn plain(socket: TcpListener) -> Listener {
-        Listener { socket, proxy_protocol: false }
+        Listener { socket, proxy_protocol: false, tls: false }
     }
 
     /// Another descriptor of the same socket, with the same settings.
@@ -26,6 +30,6 @@ impl Listener {
     ///
     /// `dup`'s error.
     pub fn try_clone(&self) -> std::io::Result<Listener> {
-        Ok(Listener { socket: self.socket.try_clone()?, proxy_protocol: self.proxy_protocol })
+        Ok(Listener { socket: self.socket.try_clone()?, proxy_protocol: self.proxy_protocol, tls: self.tls })
     }
 }

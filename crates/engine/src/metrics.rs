@@ -179,6 +179,8 @@ pub struct Metrics {
     pub service_time: Histogram,
     /// Time an I/O loop spent on one turn's events (lag for everyone else).
     pub loop_turn: Histogram,
+    /// TLS handshakes done and failed.
+    pub tls: crate::tls::Stats,
 }
 
 impl Metrics {
@@ -271,6 +273,7 @@ impl Metrics {
         self.queue_wait.render(out, "switchyard_queue_wait_seconds", "Time tasks waited for a worker.");
         self.service_time.render(out, "switchyard_service_seconds", "Time the service took per task.");
         self.loop_turn.render(out, "switchyard_loop_turn_seconds", "Time an I/O loop spent per turn.");
+        self.tls.render(out);
     }
 }
 

@@ -20,6 +20,9 @@ use crate::sys;
 /// Most bytes one `write_to` call sends: a per-turn budget that keeps one
 /// fast reader from starving the loop's other connections.
 const WRITE_BUDGET_BYTES: usize = 1 << 20;
+/// Bytes of a file range read into memory at a time when it cannot be
+/// sent with `sendfile(2)` ([`Output::drain_into`]): one TLS record.
+const FILE_PIECE_BYTES: usize = 16 << 10;
 
 /// Bytes that several owners share and nobody changes: a service's stored
 /// value, put into many replies without a copy ([`Output::push_shared`]).
@@ -234,6 +237,54 @@ impl Output {
             n += 1;
         }
         sys::sendmsg(fd, &slices[..n])
+    }
+
+    /// Offers up to `max` pending bytes, front first, to `sink`, which
+    /// returns how many it took; drops what it took. Stops at the first
+    /// offer it does not take whole. A file range is read a piece of
+    /// [`FILE_PIECE_BYTES`] at a time, so it never enters memory whole:
+    /// this is how a TLS connection, which `sendfile(2)` cannot serve,
+    /// sends a file. Returns the bytes taken.
+    ///
+    /// # Errors
+    ///
+    /// A file range that cannot be read, or `UnexpectedEof` when it ends
+    /// early (the file shrank).
+    pub fn drain_into(&mut self, max: usize, sink: &mut dyn FnMut(&[u8]) -> usize) -> io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let mut total = 0;
+        let mut piece = Vec::new();
+        while total < max {
+            let Some(front) = self.chunks.front() else { break };
+            let want = max - total;
+            let (took, offered) = match front {
+                Chunk::Bytes { buf, start } => {
+                    let bytes = &buf[*start..];
+                    let bytes = &bytes[..bytes.len().min(want)];
+                    (sink(bytes), bytes.len())
+                }
+                Chunk::Shared { buf, at } => {
+                    let bytes = &(**buf).as_ref()[at.clone()];
+                    let bytes = &bytes[..bytes.len().min(want)];
+                    (sink(bytes), bytes.len())
+                }
+                Chunk::File { file, offset, len } => {
+                    let n = (*len).min(want.min(FILE_PIECE_BYTES) as u64) as usize;
+                    piece.resize(n, 0);
+                    let got = file.read_at(&mut piece, *offset)?;
+                    if got == 0 {
+                        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "file shrank while being sent"));
+                    }
+                    (sink(&piece[..got]), got)
+                }
+            };
+            self.consume(took);
+            total += took;
+            if took < offered {
+                break;
+            }
+        }
+        Ok(total)
     }
 
     /// Drops `n` written bytes from the front.

@@ -40,6 +40,7 @@ use crate::service::{CloseReason, ConnId, ConnInfo, Control, Farewell, Reject, S
 use crate::shared::Shared;
 use crate::sys;
 use crate::task::Task;
+use crate::tls::{Failure, Received, Tls};
 use crate::turnaway::{discard_input, TurnedAway};
 use crate::verdict::Next;
 use acceptor::{Accepted, Acceptor, ACCEPT_BUDGET, LISTENER_TOKEN_BASE};
@@ -67,6 +68,16 @@ const PREFACE_TOKEN_BASE: u64 = 1 << 38;
 /// off: a connection that sends nothing must not hold its descriptor
 /// for ever.
 const HEADER_TIMEOUT_FALLBACK: Duration = Duration::from_secs(30);
+
+/// Why `read` stopped early.
+enum ReadEnd {
+    /// The socket is finished.
+    Abort(CloseReason),
+    /// A clear-text request came to a TLS listener.
+    PlainText,
+    /// The TLS handshake or a record failed.
+    TlsFailed(Failure, String),
+}
 
 /// What a loop did, for the shutdown summary.
 #[derive(Debug, Default)]
@@ -139,7 +150,7 @@ impl<S: Service> Reactor<S> {
         let mut poller = Poller::new(shared.config.poller)?;
         poller.register(inbox.waker.fd(), WAKE_TOKEN, Interest::READ)?;
         poller.register(shared.shutdown_fd(), SHUTDOWN_TOKEN, Interest::READ)?;
-        let acceptor = Acceptor::new(listeners, &mut poller)?;
+        let acceptor = Acceptor::new(listeners, shared.config.tls.as_ref(), &mut poller)?;
         Ok(Reactor {
             idx,
             service,
@@ -284,9 +295,14 @@ impl<S: Service> Reactor<S> {
     fn admit(&mut self, sock: TcpStream, li: usize) {
         let m = &self.shared.metrics;
         let open = m.connections_open.load(Relaxed);
+        let tls_config = self.acceptor.tls(li);
         if open >= self.shared.timeouts.max_connections() as u64 {
             self.shared.limit(Limit::MaxConnections, format_args!("at {open} connections; turning a new client away"));
-            let reply = self.guarded("reject", || self.service.reject(Reject::Busy)).flatten();
+            // A TLS client could not read a clear-text reply: it gets the close.
+            let reply = match tls_config {
+                Some(_) => None,
+                None => self.guarded("reject", || self.service.reject(Reject::Busy)).flatten(),
+            };
             let until = self.now + self.shared.config.linger_timeout;
             self.turned_away.add(&mut self.poller, sock, reply.as_deref(), until);
             m.closed(CloseReason::Busy);
@@ -354,6 +370,15 @@ impl<S: Service> Reactor<S> {
     /// header).
     fn open(&mut self, sock: TcpStream, li: usize, peer: SocketAddr, local: SocketAddr, input: Vec<u8>) {
         let m = &self.shared.metrics;
+        let tls = match self.acceptor.tls(li).map(|config| Tls::new(config, self.now)).transpose() {
+            Ok(tls) => tls.map(Box::new),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot start a TLS session");
+                m.connections_open.fetch_sub(1, Relaxed);
+                m.closed(CloseReason::TlsFailed);
+                return;
+            }
+        };
         let (slot, id) = self.slab.vacant();
         let info = ConnInfo { id, peer, local };
         let Some(state) = self.guarded("open", || self.service.open(&info)) else {
@@ -371,7 +396,7 @@ impl<S: Service> Reactor<S> {
             return;
         }
         tracing::debug!(conn = %id, %peer, listener = li, "accepted");
-        let mut conn = Conn::new(sock, info, state, self.now);
+        let mut conn = Conn::new(sock, info, state, tls, self.now);
         let early_input = !input.is_empty();
         if early_input {
             conn.input = input;
@@ -431,13 +456,13 @@ impl<S: Service> Reactor<S> {
         let outcome = loop {
             if let Ending::Lingering { reason, .. } = conn.ending {
                 // The connection is closing, and only its EOF matters.
-                break discard_input(fd, &mut self.scratch).then_some(reason);
+                break discard_input(fd, &mut self.scratch).then_some(ReadEnd::Abort(reason));
             }
             // A request the service announced is read straight into the
             // buffer, reserved for it whole, in reads as large as the
             // turn's budget; anything else through the scratch buffer, so
             // that an idle connection's buffer stays empty.
-            let into_buffer = conn.announced > conn.input.len();
+            let into_buffer = conn.announced > conn.input.len() && conn.tls.is_none();
             let chunk = if into_buffer { READ_BUDGET_BYTES } else { READ_CHUNK_BYTES };
             let mut room = max_input.saturating_sub(conn.buffered()).min(chunk);
             if draining {
@@ -464,15 +489,41 @@ impl<S: Service> Reactor<S> {
                 }
                 Ok(n) => {
                     conn.drain_quota = conn.drain_quota.saturating_sub(n);
-                    if conn.input.is_empty() && !conn.mid_request {
-                        conn.request_since = Some(now);
+                    let starts_request = conn.input.is_empty() && !conn.mid_request;
+                    let plaintext = match conn.tls.as_mut() {
+                        None => {
+                            if !into_buffer {
+                                conn.input.extend_from_slice(&self.scratch[..n]);
+                            }
+                            n
+                        }
+                        Some(tls) => match tls.receive(&self.scratch[..n], &mut conn.input, &self.shared.metrics.tls) {
+                            Received::Records { plaintext, established, closed } => {
+                                if established {
+                                    tracing::debug!(conn = %conn.info.id, alpn = ?tls.alpn().map(String::from_utf8_lossy), "TLS handshake done");
+                                }
+                                if closed {
+                                    // Its `close_notify`: its EOF, as far as the service goes.
+                                    conn.peer = Peer::Closed;
+                                    conn.drain_quota = 0;
+                                }
+                                plaintext
+                            }
+                            Received::PlainText => break Some(ReadEnd::PlainText),
+                            Received::Failed(why, message) => break Some(ReadEnd::TlsFailed(why, message)),
+                        },
+                    };
+                    if plaintext > 0 {
+                        if starts_request {
+                            conn.request_since = Some(now);
+                        }
+                        conn.unseen = true;
                     }
-                    if !into_buffer {
-                        conn.input.extend_from_slice(&self.scratch[..n]);
-                    }
-                    conn.unseen = true;
                     conn.last_active = now;
                     total += n;
+                    if conn.peer.closed() {
+                        break None;
+                    }
                     if n < room {
                         // The socket is empty for now. Readiness is
                         // level-triggered, so more bytes (or the EOF)
@@ -485,14 +536,33 @@ impl<S: Service> Reactor<S> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     tracing::debug!(conn = %conn.info.id, error = %e, "read failed");
-                    break Some(CloseReason::Error);
+                    break Some(ReadEnd::Abort(CloseReason::Error));
                 }
             }
         };
         self.shared.metrics.bytes_in.fetch_add(total as u64, Relaxed);
-        if let Some(reason) = outcome {
-            self.abort(slot, reason);
-            return;
+        match outcome {
+            None => {}
+            Some(ReadEnd::Abort(reason)) => return self.abort(slot, reason),
+            Some(ReadEnd::PlainText) => {
+                // nginx's courtesy: a clear-text reply saying why, rather
+                // than silence or an alert the client cannot read.
+                let conn = self.slab.get_mut(slot).unwrap();
+                conn.tls = None;
+                self.tls_failed(slot, Failure::PlainText, "a clear-text request on a TLS listener");
+                self.reject(slot, Reject::NotTls, CloseReason::TlsFailed);
+                return;
+            }
+            Some(ReadEnd::TlsFailed(why, message)) => {
+                self.tls_failed(slot, why, &message);
+                let conn = self.slab.get_mut(slot).unwrap();
+                // The session's alert goes out; nothing else will.
+                conn.out = crate::output::Output::new();
+                conn.input.clear();
+                conn.unseen = false;
+                conn.ending.start_closing_for(CloseReason::TlsFailed);
+                return;
+            }
         }
         let conn = self.slab.get_mut(slot).unwrap();
         if conn.buffered() >= max_input && conn.unseen && conn.announced < max_input {
@@ -508,16 +578,21 @@ impl<S: Service> Reactor<S> {
         }
         let now = self.now;
         let Some(conn) = self.slab.get_mut(slot) else { return };
-        if conn.direct_out() || conn.out.is_empty() || conn.ending.aborted() || conn.held.is_some() {
+        if conn.direct_out() || !conn.has_writable() || conn.ending.aborted() || conn.held.is_some() {
             return;
         }
-        match conn.out.write_to(conn.sock.as_raw_fd()) {
+        let fd = conn.sock.as_raw_fd();
+        let written = match conn.tls.as_mut() {
+            None => conn.out.write_to(fd),
+            Some(tls) => tls.write_to(fd, &mut conn.out),
+        };
+        match written {
             Ok(Written::All(n) | Written::Partial(n)) => {
                 if n > 0 {
                     conn.last_active = now;
                     conn.write_since = Some(now);
                 }
-                if conn.out.is_empty() {
+                if !conn.has_writable() {
                     conn.write_since = None;
                 }
                 self.shared.metrics.bytes_out.fetch_add(n as u64, Relaxed);
@@ -527,6 +602,23 @@ impl<S: Service> Reactor<S> {
                 tracing::debug!(conn = %conn.info.id, error = %e, "write failed");
                 self.abort(slot, CloseReason::Error);
             }
+        }
+    }
+
+    /// Counts a failed TLS handshake (or record) and logs it, at most a
+    /// line a second; the session is not counted again when it closes.
+    fn tls_failed(&mut self, slot: u32, why: Failure, message: &str) {
+        let Some(conn) = self.slab.get_mut(slot) else { return };
+        if let Some(tls) = conn.tls.as_mut() {
+            tls.fail();
+        }
+        let established = conn.tls.as_ref().is_some_and(|t| t.was_established());
+        if !established {
+            self.shared.metrics.tls.failed(why);
+        }
+        if let Some(suppressed) = self.shared.tls_log.allow() {
+            let (id, peer) = (conn.info.id, conn.info.peer);
+            tracing::warn!(%peer, reason = why.as_str(), suppressed, "{id}: TLS failed: {message}");
         }
     }
 
@@ -590,6 +682,11 @@ impl<S: Service> Reactor<S> {
                         (farewell == Some(Farewell::Wait)).then(|| self.now + self.shared.config.linger_timeout);
                     conn.peer = Peer::Answered { service_close_by };
                     output_grew = false;
+                }
+                Step::Goodbye if conn.handshaking() => {
+                    // Nothing was said on it, and a goodbye could not be.
+                    self.close(slot, CloseReason::Shutdown);
+                    return;
                 }
                 Step::Goodbye => {
                     conn.said_goodbye = true;
@@ -752,8 +849,8 @@ impl<S: Service> Reactor<S> {
         let state = conn.state().expect("dispatched with the state on the loop");
         let inline = self.queue.is_none()
             || Self::guard(&self.shared, "run_inline", || service.run_inline(state, &input)).unwrap_or(false);
-        let direct_fd =
-            (direct && !inline && conn.out.is_empty() && conn.held.is_none()).then(|| conn.sock.as_raw_fd());
+        let direct_fd = (direct && !inline && conn.out.is_empty() && conn.held.is_none() && conn.tls.is_none())
+            .then(|| conn.sock.as_raw_fd());
         let state = conn.hand_out(direct_fd.is_some(), input.len());
         self.direct_out += usize::from(direct_fd.is_some());
         let mut task = Task::new(conn.info.id, state, input, conn.peer.closed(), direct_fd, conn.gone.clone());
@@ -900,6 +997,9 @@ impl<S: Service> Reactor<S> {
         let linger = self.shared.config.linger_timeout;
         let until = self.drain.until().map_or(self.now + linger, |d| d.min(self.now + linger));
         let conn = self.slab.get_mut(slot).unwrap();
+        if let Some(tls) = conn.tls.as_mut() {
+            tls.close_notify(conn.sock.as_raw_fd());
+        }
         if conn.peer.closed() || sys::shutdown_write(conn.sock.as_raw_fd()).is_err() {
             self.close(slot, reason);
             return;
@@ -934,6 +1034,9 @@ impl<S: Service> Reactor<S> {
     /// Closes the socket and drops the service state (`Service::closed`).
     fn close(&mut self, slot: u32, reason: CloseReason) {
         let Some(conn) = self.slab.remove(slot) else { return };
+        if conn.handshaking() {
+            self.shared.metrics.tls.failed(Failure::Closed);
+        }
         if !conn.ending.aborted() {
             let _ = self.poller.deregister(conn.sock.as_raw_fd());
         }
@@ -1018,6 +1121,14 @@ impl<S: Service> Reactor<S> {
                     format_args!("{id}: output held above the soft output limit too long; closing"),
                 );
                 self.abort(slot, CloseReason::OutputTooLarge);
+            }
+            Deadline::Handshake => {
+                self.shared.limit(
+                    Limit::RequestTimeout,
+                    format_args!("{id}: TLS handshake not done within request_timeout; closing"),
+                );
+                self.tls_failed(slot, Failure::Timeout, "not done within request_timeout");
+                self.abort(slot, CloseReason::RequestTimeout);
             }
             Deadline::ServiceClose => {
                 // The service did not close it in time after the EOF.

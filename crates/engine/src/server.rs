@@ -98,6 +98,8 @@ pub struct Server<S: Service> {
     /// Per I/O loop: its listeners, one per address.
     listeners: Vec<Vec<Listener>>,
     addrs: Vec<SocketAddr>,
+    /// Per address: it serves TLS.
+    secure: Vec<bool>,
 }
 
 impl<S: Service> Server<S> {
@@ -117,7 +119,8 @@ impl<S: Service> Server<S> {
     /// activation, a live upgrade). `config.listen` may then be empty.
     /// Each I/O loop gets its own descriptor of an inherited socket (a
     /// `dup`): they share one accept queue, and whichever loop is woken
-    /// first takes the connection.
+    /// first takes the connection. An inherited listener serves TLS if
+    /// it says so (`Listener::tls`).
     ///
     /// # Errors
     ///
@@ -129,6 +132,12 @@ impl<S: Service> Server<S> {
         } else {
             config.validate_settings().map_err(Error::Config)?;
         }
+        if inherited.iter().any(|l| l.tls && l.proxy_protocol) {
+            return Err(Error::Config("a listener cannot take both TLS and the PROXY protocol".into()));
+        }
+        if (!config.tls_listen.is_empty() || inherited.iter().any(|l| l.tls)) && config.tls.is_none() {
+            return Err(Error::Config("tls_listen needs TLS settings (a certificate and its key)".into()));
+        }
         // A descriptor per connection: take all that the hard limit allows.
         match sys::raise_fd_limit() {
             Ok(n) => tracing::debug!(limit = n, "open files limit"),
@@ -136,21 +145,27 @@ impl<S: Service> Server<S> {
         }
         let mut listeners: Vec<Vec<Listener>> = (0..config.io_threads).map(|_| Vec::new()).collect();
         let mut addrs = Vec::new();
-        let wanted = config.listen.iter().map(|a| (a, false)).chain(config.proxy_listen.iter().map(|a| (a, true)));
-        for (want, proxy_protocol) in wanted {
+        let mut secure = Vec::new();
+        // (address, PROXY protocol, TLS)
+        let wanted = (config.listen.iter().map(|a| (a, false, false)))
+            .chain(config.proxy_listen.iter().map(|a| (a, true, false)))
+            .chain(config.tls_listen.iter().map(|a| (a, false, true)));
+        for (want, proxy_protocol, tls) in wanted {
             // Port 0 resolves here; every loop binds that port.
             let addr = sys::claim(want).map_err(|source| Error::Bind { addr: *want, source })?;
             for per_loop in listeners.iter_mut() {
                 let socket = sys::listener(&addr, config.backlog).map_err(|source| Error::Bind { addr, source })?;
-                per_loop.push(Listener { socket, proxy_protocol });
+                per_loop.push(Listener { socket, proxy_protocol, tls });
             }
             addrs.push(addr);
+            secure.push(tls);
         }
         for listener in inherited {
             let addr = listener.socket.local_addr().map_err(io_err("reading an inherited listener's address"))?;
             for per_loop in listeners.iter_mut().skip(1) {
                 per_loop.push(listener.try_clone().map_err(io_err("duplicating an inherited listener"))?);
             }
+            secure.push(listener.tls);
             listeners[0].push(listener);
             addrs.push(addr);
         }
@@ -166,13 +181,19 @@ impl<S: Service> Server<S> {
             .map_err(io_err("duplicating a listener"))?;
         *shared.handover.lock().unwrap_or_else(|e| e.into_inner()) = handover;
         let control = Control { inboxes: inboxes.into(), shared };
-        Ok(Server { service: Arc::new(service), control, listeners, addrs })
+        Ok(Server { service: Arc::new(service), control, listeners, addrs, secure })
     }
 
     /// The addresses served, with real ports: `Config::listen`'s, then
-    /// `Config::proxy_listen`'s, then the inherited listeners'.
+    /// `Config::proxy_listen`'s, then `Config::tls_listen`'s, then the
+    /// inherited listeners'.
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
+    }
+
+    /// Whether each of [`Server::local_addrs`] serves TLS.
+    pub fn serves_tls(&self) -> &[bool] {
+        &self.secure
     }
 
     /// The service, shared with the server's threads (to read its metrics,

@@ -77,6 +77,9 @@ pub enum Reject {
     RequestTimeout,
     /// The service's handler panicked while handling this connection.
     Panic,
+    /// A clear-text request came to a TLS listener. The reply goes out in
+    /// clear text, as nginx answers a plain HTTP request on its HTTPS port.
+    NotTls,
 }
 
 /// Who closes a connection after its [`Service::goodbye`].
@@ -116,13 +119,16 @@ pub enum CloseReason {
     Panic,
     /// The server shut down.
     Shutdown,
+    /// The TLS handshake or a TLS record failed (or the client spoke clear
+    /// text to a TLS listener).
+    TlsFailed,
     /// Its PROXY protocol header was refused (before the service saw it).
     ProxyHeader,
 }
 
 impl CloseReason {
     /// Every reason, in a fixed order (for metrics).
-    pub const ALL: [CloseReason; 12] = [
+    pub const ALL: [CloseReason; 13] = [
         CloseReason::PeerClosed,
         CloseReason::Error,
         CloseReason::Service,
@@ -134,6 +140,7 @@ impl CloseReason {
         CloseReason::Busy,
         CloseReason::Panic,
         CloseReason::Shutdown,
+        CloseReason::TlsFailed,
         CloseReason::ProxyHeader,
     ];
 
@@ -151,6 +158,7 @@ impl CloseReason {
             CloseReason::Busy => "busy",
             CloseReason::Panic => "panic",
             CloseReason::Shutdown => "shutdown",
+            CloseReason::TlsFailed => "tls_failed",
             CloseReason::ProxyHeader => "proxy_header",
         }
     }

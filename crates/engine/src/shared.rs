@@ -24,6 +24,8 @@ pub struct Shared {
     shutdown_fd: OwnedFd,
     /// Rate limit of the limit warnings.
     limit_log: RateLimit,
+    /// Rate limit of the failed TLS handshake warnings.
+    pub tls_log: Throttle,
     /// Rate limit of the refused PROXY protocol headers' warnings.
     pub proxy_log: Throttle,
     /// When the shutdown started.
@@ -92,6 +94,7 @@ impl Shared {
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::default(),
+            tls_log: Throttle::default(),
             proxy_log: Throttle::default(),
             drain_start: std::sync::OnceLock::new(),
             released: AtomicU64::new(0),

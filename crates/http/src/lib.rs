@@ -193,6 +193,8 @@ impl Service for Http {
             Reject::RequestTimeout => 408,
             Reject::InputTooLarge => 431,
             Reject::Panic => 500,
+            // nginx's answer to a plain request on its HTTPS port.
+            Reject::NotTls => 400,
         };
         let (mut out, mut head) = (Output::new(), Vec::new());
         let mut r = Reply {

@@ -589,6 +589,7 @@ impl Service for Kv {
             // Redis has no such limits; these say why the line is closing.
             Reject::RequestTimeout => Some(b"-ERR Protocol error: request not complete in time\r\n".to_vec()),
             Reject::Panic => Some(b"-ERR internal error while handling the command\r\n".to_vec()),
+            Reject::NotTls => Some(b"-ERR Protocol error: this port needs TLS\r\n".to_vec()),
         }
     }
 

@@ -20,6 +20,8 @@ use switchyard_engine::{Config, Listener};
 
 /// The name of a socket whose connections begin with a PROXY protocol header.
 pub const PROXY_NAME: &str = "proxy";
+/// The name of a socket whose connections speak TLS.
+pub const TLS_NAME: &str = "tls";
 /// The name of the admin listener's socket.
 pub const ADMIN_NAME: &str = "admin";
 
@@ -76,9 +78,12 @@ pub fn listeners() -> Result<Vec<(String, TcpListener)>, String> {
 }
 
 /// A given socket with its settings: it expects the PROXY protocol header
-/// if it is named so or listens on one of `config.proxy_listen`.
+/// if it is named so or listens on one of `config.proxy_listen`, and it
+/// speaks TLS if it is named `tls` or listens on one of
+/// `config.tls_listen`.
 pub fn settings(name: &str, socket: TcpListener, config: &Config) -> Listener {
     let addr = socket.local_addr().ok();
     let proxy_protocol = name == PROXY_NAME || addr.is_some_and(|a| config.proxy_listen.contains(&a));
-    Listener { socket, proxy_protocol }
+    let tls = !proxy_protocol && (name == TLS_NAME || addr.is_some_and(|a| config.tls_listen.contains(&a)));
+    Listener { socket, proxy_protocol, tls }
 }

@@ -193,7 +193,8 @@ impl<S: Service> Admin<S> {
                 "\"requests\":{{\"total\":{},\"per_second\":{:.3},\"queued\":{},\"running\":{},",
                 "\"kind_label\":{},\"by_kind_per_second\":{}}},",
                 "\"bytes\":{{\"received\":{},\"sent\":{},\"received_per_second\":{:.3},\"sent_per_second\":{:.3}}},",
-                "\"latency_ms\":{},\"latency_buckets_ms\":{},\"queue_wait_ms\":{}}}\n"
+                "\"latency_ms\":{},\"latency_buckets_ms\":{},\"queue_wait_ms\":{},",
+                "\"tls\":{{\"handshakes\":{{\"TLSv1.2\":{},\"TLSv1.3\":{}}},\"resumed\":{},\"failed\":{}}}}}\n"
             ),
             self.started.elapsed().as_secs_f64(),
             self.main.draining(),
@@ -212,6 +213,10 @@ impl<S: Service> Admin<S> {
             ms(r.service),
             dist,
             ms(r.queue),
+            m.tls.done_count(false),
+            m.tls.done_count(true),
+            m.tls.resumed_count(),
+            switchyard_engine::TlsFailure::ALL.iter().map(|&f| m.tls.failed_count(f)).sum::<u64>(),
         )
     }
 
@@ -275,6 +280,7 @@ impl<S: Service> Service for Admin<S> {
             switchyard_engine::Reject::InputTooLarge => 431,
             switchyard_engine::Reject::RequestTimeout => 408,
             switchyard_engine::Reject::Panic => 500,
+            switchyard_engine::Reject::NotTls => 400,
         };
         Some(Response::new(status, "text/plain; charset=utf-8", String::new()).encode(true))
     }

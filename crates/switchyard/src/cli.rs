@@ -169,6 +169,21 @@ pub struct EngineArgs {
     /// Address to listen on; repeat for several [default: 127.0.0.1 on the service's port].
     #[arg(long, value_name = "ADDR")]
     pub listen: Vec<SocketAddr>,
+    /// Address to listen on with TLS; repeat for several [default: none].
+    #[arg(long, value_name = "ADDR")]
+    pub tls_listen: Vec<SocketAddr>,
+    /// A TLS certificate chain, leaf first (PEM); repeat for several, chosen by the name the client asks for (SNI), the first by default [default: none].
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Vec<PathBuf>,
+    /// The private key of each --tls-cert, in the same order (PEM: PKCS#8, RSA or EC) [default: none].
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Vec<PathBuf>,
+    /// Ask TLS clients for a certificate signed by this CA (PEM) [default: none].
+    #[arg(long, value_name = "FILE")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// With --tls-client-ca: refuse clients without a certificate (yes), or let them in (optional) [default: yes].
+    #[arg(long, value_name = "yes|optional")]
+    pub tls_auth_clients: Option<crate::tls::AuthClients>,
     /// Address to listen on for a load balancer: each connection begins with a PROXY protocol header (v1 or v2) naming the client; repeat for several [default: none].
     #[arg(long, value_name = "ADDR")]
     pub proxy_listen: Vec<SocketAddr>,

@@ -34,6 +34,12 @@ pub struct File {
     #[serde(default, deserialize_with = "addresses")]
     listen: Option<Vec<SocketAddr>>,
     #[serde(default, deserialize_with = "addresses")]
+    tls_listen: Option<Vec<SocketAddr>>,
+    tls_cert: Option<Spanned<Paths>>,
+    tls_key: Option<Spanned<Paths>>,
+    tls_client_ca: Option<Spanned<PathBuf>>,
+    #[serde(default, deserialize_with = "parsed")]
+    tls_auth_clients: Option<crate::tls::AuthClients>,
     proxy_listen: Option<Vec<SocketAddr>>,
     #[serde(default, deserialize_with = "blocks")]
     proxy_from: Option<Vec<switchyard_engine::Cidr>>,
@@ -79,6 +85,23 @@ pub struct File {
     kv: KvTable,
     #[serde(default)]
     chat: ChatTable,
+}
+
+/// One path, or several (`tls_cert`, `tls_key`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Paths {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl Paths {
+    fn into_vec(self) -> Vec<PathBuf> {
+        match self {
+            Paths::One(p) => vec![p],
+            Paths::Many(v) => v,
+        }
+    }
 }
 
 /// `[http]`
@@ -194,10 +217,27 @@ pub fn load(path: &Path) -> Result<File, Error> {
     let invalid = |(line, key, message)| Error::Invalid { path: path.to_owned(), line, key, message };
     let mut file = parse(&text).map_err(invalid)?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    let paths: [(_, preflight::Check); 3] = [
+    for spanned in [&mut file.tls_cert, &mut file.tls_key].into_iter().flatten() {
+        let at = spanned.span().start;
+        let many = match spanned.get_mut() {
+            Paths::One(p) => std::slice::from_mut(p),
+            Paths::Many(v) => v.as_mut_slice(),
+        };
+        for p in many {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+            crate::tls::readable(p).map_err(|message| {
+                let (line, key) = locate(&text, at);
+                invalid((line, key, message))
+            })?;
+        }
+    }
+    let paths: [(_, preflight::Check); 4] = [
         (&mut file.http.root, preflight::root),
         (&mut file.kv.appendonly, preflight::appendonly),
         (&mut file.chat.motd, preflight::motd),
+        (&mut file.tls_client_ca, crate::tls::readable),
     ];
     for (p, check) in paths {
         let Some(p) = p else { continue };
@@ -254,6 +294,17 @@ impl File {
         if e.listen.is_empty() {
             e.listen = self.listen.unwrap_or_default();
         }
+        if e.tls_listen.is_empty() {
+            e.tls_listen = self.tls_listen.unwrap_or_default();
+        }
+        if e.tls_cert.is_empty() {
+            e.tls_cert = self.tls_cert.map(|p| p.into_inner().into_vec()).unwrap_or_default();
+        }
+        if e.tls_key.is_empty() {
+            e.tls_key = self.tls_key.map(|p| p.into_inner().into_vec()).unwrap_or_default();
+        }
+        fill(&mut e.tls_client_ca, self.tls_client_ca.map(Spanned::into_inner));
+        fill(&mut e.tls_auth_clients, self.tls_auth_clients);
         if e.proxy_listen.is_empty() {
             e.proxy_listen = self.proxy_listen.unwrap_or_default();
         }
@@ -327,6 +378,18 @@ pub fn check(path: &Path) -> anyhow::Result<i32> {
         eprintln!("switchyard: {}", Error::Conflict { path: path.to_owned(), message });
         return Ok(2);
     }
+    match crate::serve::tls_files(&e).map(|files| files.map(|f| crate::tls::server_config(&f, &[]))) {
+        Err(message) | Ok(Some(Err(message))) => {
+            eprintln!("switchyard: {}", Error::Conflict { path: path.to_owned(), message });
+            return Ok(2);
+        }
+        Ok(Some(Ok(tls))) => {
+            if let Some(warning) = tls.warning {
+                eprintln!("switchyard: warning: {warning}");
+            }
+        }
+        Ok(None) => {}
+    }
     print!("# the effective configuration of {}\n{}", path.display(), render(&e, &h, &k, &c));
     Ok(0)
 }
@@ -347,6 +410,31 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
     } else if !e.listen.is_empty() {
         let list: Vec<String> = e.listen.iter().map(|a| quote(&a.to_string())).collect();
         let _ = writeln!(w, "listen = [{}]", list.join(", "));
+    }
+    if !e.tls_listen.is_empty() {
+        let list: Vec<String> = e.tls_listen.iter().map(|a| quote(&a.to_string())).collect();
+        let _ = writeln!(w, "tls_listen = [{}]", list.join(", "));
+    }
+    for (key, paths) in [("tls_cert", &e.tls_cert), ("tls_key", &e.tls_key)] {
+        let list: Vec<String> = paths.iter().map(|p| quote(&p.display().to_string())).collect();
+        match list.len() {
+            0 => writeln!(w, "# {key}: none"),
+            1 => writeln!(w, "{key} = {}", list[0]),
+            _ => writeln!(w, "{key} = [{}]", list.join(", ")),
+        }
+        .ok();
+    }
+    match &e.tls_client_ca {
+        Some(p) => writeln!(w, "tls_client_ca = {}", quote(&p.display().to_string())),
+        None => writeln!(w, "# tls_client_ca: none"),
+    }
+    .ok();
+    if e.tls_client_ca.is_some() {
+        let auth = match e.tls_auth_clients.unwrap_or_default() {
+            crate::tls::AuthClients::Yes => "yes",
+            crate::tls::AuthClients::Optional => "optional",
+        };
+        let _ = writeln!(w, "tls_auth_clients = {}", quote(auth));
     }
     if e.proxy_listen.is_empty() {
         let _ = writeln!(w, "# proxy_listen: none");

@@ -15,6 +15,7 @@ mod preflight;
 mod reload;
 mod serve;
 mod sys;
+mod tls;
 mod units;
 mod upgrade;
 

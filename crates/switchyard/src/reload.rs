@@ -1,11 +1,14 @@
 //! `SIGHUP`: reads the configuration file again and applies the settings
 //! that can change while the server runs (the log level, the output
 //! limits, the timeouts, `max_connections`, chat's MOTD, read again from
-//! its file); the log says which others changed and need a restart.
+//! its file, the TLS certificates and keys, read again even when their
+//! paths did not change); the log says which others changed and need a
+//! restart.
 //!
 //! Flags given at start still win over the file, as at start.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use switchyard_engine::{Config, Control};
 
@@ -25,11 +28,19 @@ pub struct Reload {
     /// The settings in force.
     running: ServeArgs,
     engine: Config,
+    /// The TLS files in use and the store new handshakes take them from.
+    tls: Option<(crate::tls::Files, Arc<crate::tls::Certificates>)>,
 }
 
 impl Reload {
-    pub fn new(service: ServiceName, flags: ServeArgs, running: ServeArgs, engine: Config) -> Reload {
-        Reload { motd: None, service, path: flags.engine.config.clone(), flags, running, engine }
+    pub fn new(
+        service: ServiceName,
+        flags: ServeArgs,
+        running: ServeArgs,
+        engine: Config,
+        tls: Option<(crate::tls::Files, Arc<crate::tls::Certificates>)>,
+    ) -> Reload {
+        Reload { motd: None, service, path: flags.engine.config.clone(), flags, running, engine, tls }
     }
 
     /// Reloads the MOTD through `set`; `current` is the text in force.
@@ -37,12 +48,38 @@ impl Reload {
         self.motd = Some((set, current));
     }
 
+    /// Reads the certificate and key again (from `files`, or the files in
+    /// use) and gives them to new handshakes; a file that does not load
+    /// leaves the certificate in use, and the log says why.
+    fn reload_tls(&mut self, files: Option<crate::tls::Files>) -> bool {
+        let Some((running, certificates)) = &mut self.tls else { return false };
+        let files = files.unwrap_or_else(|| running.clone());
+        match certificates.reload(&files) {
+            Ok(warning) => {
+                if let Some(warning) = warning {
+                    tracing::warn!("{warning}");
+                }
+                let certs: Vec<_> = files.pairs.iter().map(|p| p.cert.display().to_string()).collect();
+                tracing::info!(certs = ?certs, "TLS certificate reloaded");
+                *running = files;
+                true
+            }
+            Err(e) => {
+                tracing::error!("reloading the TLS certificate: {e}; the certificate in use stays");
+                false
+            }
+        }
+    }
+
     /// Re-reads the file and applies what can change now.
     pub fn run(&mut self, control: &Control) {
-        let Some(path) = &self.path else {
-            tracing::warn!("SIGHUP, but the server was started without --config: nothing to reload");
+        let Some(path) = self.path.clone() else {
+            if !self.reload_tls(None) {
+                tracing::warn!("SIGHUP, but the server was started without --config: nothing to reload");
+            }
             return;
         };
+        let path = &path;
         let file = match crate::config::load(path) {
             Ok(file) => file,
             Err(e) => {
@@ -58,6 +95,10 @@ impl Reload {
             return;
         }
         let mut applied = Vec::new();
+        let files = crate::serve::tls_files(&fresh.engine).ok().flatten();
+        if self.reload_tls(files) {
+            applied.push("TLS certificate");
+        }
         let level = fresh.engine.log_level.clone().unwrap_or_else(|| "info".into());
         if self.running.engine.log_level.as_deref().unwrap_or("info") != level {
             match crate::logging::set_level(&level) {
@@ -127,6 +168,7 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
     }
     compare!(
         listen,
+        tls_listen,
         proxy_listen,
         proxy_from,
         workers,
@@ -137,6 +179,11 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
         max_output_bytes,
         queue_capacity
     );
+    if running.engine.tls_client_ca != fresh.engine.tls_client_ca
+        || running.engine.tls_auth_clients != fresh.engine.tls_auth_clients
+    {
+        changed.push("tls_client_ca");
+    }
     if running.engine.admin != fresh.engine.admin {
         changed.push("admin");
     }

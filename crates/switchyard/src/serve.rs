@@ -24,7 +24,7 @@ fn default_port(service: ServiceName) -> u16 {
 pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
     // The service's port only when no address at all is given: a server
     // behind a load balancer listens where it is told and nowhere else.
-    let listen = if args.listen.is_empty() && args.proxy_listen.is_empty() {
+    let listen = if args.listen.is_empty() && args.proxy_listen.is_empty() && args.tls_listen.is_empty() {
         vec![SocketAddr::from(([127, 0, 0, 1], default_port(service)))]
     } else {
         args.listen.clone()
@@ -33,6 +33,7 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
         listen,
         proxy_listen: args.proxy_listen.clone(),
         proxy_from: args.proxy_from.clone(),
+        tls_listen: args.tls_listen.clone(),
         ..Config::default()
     };
     if let Some(v) = args.workers {
@@ -89,8 +90,53 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
     c
 }
 
+/// The TLS files the settings name: `None` without TLS listeners.
+///
+/// # Errors
+///
+/// TLS listeners without a certificate or key, or a client CA without
+/// TLS listeners.
+pub(crate) fn tls_files(args: &EngineArgs) -> Result<Option<crate::tls::Files>, String> {
+    if args.tls_listen.is_empty() && args.tls_cert.is_empty() {
+        // (Sockets handed over may still be named `tls`: see `run`.)
+        if args.tls_client_ca.is_some() {
+            return Err("tls_client_ca is set but there is no TLS listener (tls_listen)".into());
+        }
+        return Ok(None);
+    }
+    if args.tls_cert.is_empty() || args.tls_key.is_empty() {
+        return Err("TLS listeners (tls_listen) need a certificate and its key (tls_cert, tls_key)".into());
+    }
+    if args.tls_cert.len() != args.tls_key.len() {
+        return Err(format!(
+            "{} TLS certificates (tls_cert) but {} keys (tls_key): give one key per certificate, in the same order",
+            args.tls_cert.len(),
+            args.tls_key.len()
+        ));
+    }
+    let pairs = args.tls_cert.iter().zip(&args.tls_key);
+    Ok(Some(crate::tls::Files {
+        pairs: pairs.map(|(cert, key)| crate::tls::Pair { cert: cert.clone(), key: key.clone() }).collect(),
+        client_ca: args.tls_client_ca.clone(),
+        auth_clients: args.tls_auth_clients.unwrap_or_default(),
+    }))
+}
+
+/// The protocols a service names in TLS's ALPN.
+fn alpn(service: ServiceName) -> &'static [&'static [u8]] {
+    match service {
+        ServiceName::Http => &[b"http/1.1"],
+        ServiceName::Echo | ServiceName::Kv | ServiceName::Chat => &[],
+    }
+}
+
 /// Runs `serve`; returns the exit status.
 pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
+    // Only the signal thread takes SIGUSR2 and SIGHUP; every thread started
+    // from here on inherits the blocked mask, the services' own too (kv's
+    // start in `Kv::new`: blocked only later, a SIGHUP could land on one
+    // of them and end the process).
+    crate::upgrade::block_signals();
     // Before the file fills in the rest: only the flags' paths are here.
     if let Err(message) = check_path_flags(&args) {
         eprintln!("switchyard: {message}");
@@ -141,6 +187,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         }
         config.listen.clear();
         config.proxy_listen.clear();
+        config.tls_listen.clear();
     }
     let valid = if inherited.is_empty() { config.validate() } else { config.validate_settings() };
     if let Err(msg) = valid {
@@ -153,6 +200,21 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
     if let Some(path) = &e.config {
         tracing::info!(file = %path.display(), "configuration loaded");
     }
+    let tls = match tls_files(e)
+        .and_then(|f| f.map(|f| crate::tls::server_config(&f, alpn(args.service)).map(|t| (f, t))).transpose())
+    {
+        Ok(tls) => tls,
+        Err(msg) => {
+            eprintln!("switchyard: {msg}");
+            return Ok(2);
+        }
+    };
+    if let Some((_, tls)) = &tls {
+        if let Some(warning) = &tls.warning {
+            tracing::warn!("{warning}");
+        }
+        config.tls = Some(tls.config.clone());
+    }
     let admin = match (&admin_socket, e.admin) {
         (Some(l), _) => {
             Some(Admin { addr: l.local_addr().context("reading the admin socket's address")?, socket: admin_socket })
@@ -161,7 +223,8 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         (None, None) => None,
     };
     let name = args.service;
-    let reload = crate::reload::Reload::new(name, flags, args.clone(), config.clone());
+    let tls = tls.map(|(files, tls)| (files, tls.certificates));
+    let reload = crate::reload::Reload::new(name, flags, args.clone(), config.clone(), tls);
     match args.service {
         ServiceName::Echo => serve(name, config, inherited, admin, reload, crate::echo::Echo, |_, _| {}),
         ServiceName::Http => {
@@ -274,17 +337,15 @@ fn serve<S: Service>(
 ) -> anyhow::Result<i32> {
     let name = format!("{service_name:?}").to_lowercase();
     let name = name.as_str();
-    // Only the upgrade thread takes SIGUSR2; the server's threads inherit
-    // the blocked mask from here.
-    crate::upgrade::block_signals();
     let server = Server::bind_with(config, service, inherited).context("starting the server")?;
     server.install_signal_handlers().context("installing signal handlers")?;
     attach(&server.service(), &mut reload);
     {
         let mut stdout = std::io::stdout().lock();
-        for addr in server.local_addrs() {
-            writeln!(stdout, "listening {name} {addr}")?;
-            tracing::info!(service = name, %addr, "listening");
+        for (addr, &tls) in server.local_addrs().iter().zip(server.serves_tls()) {
+            let kind = if tls { "-tls" } else { "" };
+            writeln!(stdout, "listening {name}{kind} {addr}")?;
+            tracing::info!(service = name, %addr, tls, "listening");
         }
         stdout.flush()?;
     }

@@ -28,7 +28,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const LISTEN_FDS_VAR: &str = "SWITCHYARD_LISTEN_FDS";
 /// The variable naming the handed-over sockets, `:`-separated, as
 /// `LISTEN_FDNAMES` does: `proxy` for those that expect the PROXY
-/// protocol header, `plain` for the others.
+/// protocol header, `tls` for those that speak TLS, `plain` for the
+/// others.
 pub const LISTEN_FDNAMES_VAR: &str = "SWITCHYARD_LISTEN_FDNAMES";
 /// The variable naming the descriptor to write `ready` to.
 pub const READY_FD_VAR: &str = "SWITCHYARD_READY_FD";
@@ -111,8 +112,14 @@ fn start_new_process(control: &Control, admin: Option<&Control>) -> Result<u32, 
     };
     let exe = binary_on_disk().map_err(|e| format!("finding the binary: {e}"))?;
     let (ready_read, ready_write) = sys::pipe().map_err(|e| format!("creating a pipe: {e}"))?;
-    let mut names: Vec<&str> =
-        listeners.iter().map(|l| if l.proxy_protocol { crate::activation::PROXY_NAME } else { "plain" }).collect();
+    let mut names: Vec<&str> = listeners
+        .iter()
+        .map(|l| match (l.proxy_protocol, l.tls) {
+            (true, _) => crate::activation::PROXY_NAME,
+            (false, true) => crate::activation::TLS_NAME,
+            (false, false) => "plain",
+        })
+        .collect();
     names.extend(admin.iter().take(1).map(|_| crate::activation::ADMIN_NAME));
     let listeners: Vec<Listener> = listeners.into_iter().chain(admin.into_iter().take(1)).collect();
     let mut sources: Vec<RawFd> = listeners.iter().map(|l| l.socket.as_raw_fd()).collect();

@@ -7,7 +7,10 @@
 use std::io;
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use rustls::ServerConfig;
 
 use crate::listener::Listener;
 use crate::metrics::Limit;
@@ -37,6 +40,8 @@ pub enum Accepted {
 pub struct Acceptor {
     /// Closed (emptied) when the drain begins.
     listeners: Vec<Listener>,
+    /// Each listener's TLS settings; `None` for clear text.
+    tls: Vec<Option<Arc<ServerConfig>>>,
     /// Listener interest is armed (accepting is not paused).
     accepting: bool,
     /// When a pause in accepting ends.
@@ -44,16 +49,23 @@ pub struct Acceptor {
 }
 
 impl Acceptor {
-    /// Takes the listeners, registered with `poller`.
+    /// Takes the listeners, registered with `poller`; those that serve TLS
+    /// do so with `tls`.
     ///
     /// # Errors
     ///
     /// Registering a listener failed.
-    pub fn new(listeners: Vec<Listener>, poller: &mut Poller) -> io::Result<Self> {
+    pub fn new(listeners: Vec<Listener>, tls: Option<&Arc<ServerConfig>>, poller: &mut Poller) -> io::Result<Self> {
+        let tls = listeners.iter().map(|l| tls.filter(|_| l.tls).cloned()).collect();
         for (i, l) in listeners.iter().enumerate() {
             poller.register(l.socket.as_raw_fd(), LISTENER_TOKEN_BASE + i as u64, Interest::READ)?;
         }
-        Ok(Acceptor { listeners, accepting: true, paused_until: None })
+        Ok(Acceptor { listeners, tls, accepting: true, paused_until: None })
+    }
+
+    /// Listener `li`'s TLS settings; `None` for clear text.
+    pub fn tls(&self, li: usize) -> Option<Arc<ServerConfig>> {
+        self.tls.get(li).cloned().flatten()
     }
 
     /// How many listeners there are.

@@ -9,3 +9,4 @@ mod ordering;
 mod park;
 mod proxy;
 mod shutdown;
+mod tls;

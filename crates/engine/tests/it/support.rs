@@ -17,6 +17,8 @@ pub const BACKENDS: [Kind; 2] = [Kind::Epoll, Kind::Poll];
 /// A server running on a thread of this test.
 pub struct Running {
     pub addr: SocketAddr,
+    /// The first TLS listener's address, if there is one.
+    pub tls_addr: Option<SocketAddr>,
     pub control: Control,
     thread: Option<JoinHandle<Result<Summary, switchyard_engine::Error>>>,
 }
@@ -36,9 +38,10 @@ impl Running {
         tweak(&mut config);
         let server = Server::bind(config, service).unwrap();
         let addr = server.local_addrs()[0];
+        let tls_addr = server.local_addrs().iter().zip(server.serves_tls()).find(|(_, &tls)| tls).map(|(a, _)| *a);
         let control = server.control();
         let thread = std::thread::spawn(move || server.run());
-        Running { addr, control, thread: Some(thread) }
+        Running { addr, tls_addr, control, thread: Some(thread) }
     }
 
     pub fn connect(&self) -> TcpStream {

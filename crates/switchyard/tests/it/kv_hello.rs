@@ -569,7 +569,7 @@ fn protected_mode_turns_away_other_machines_until_a_password_or_no() {
 
 /// The Python that has the current redis-py: `SWITCHYARD_REDIS_PY`, which
 /// `scripts/test` sets, or the virtualenv it makes.
-fn redis_py() -> PathBuf {
+pub(crate) fn redis_py() -> PathBuf {
     let path = match std::env::var_os("SWITCHYARD_REDIS_PY") {
         Some(p) => PathBuf::from(p),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/redis-py/bin/python"),

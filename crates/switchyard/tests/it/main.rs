@@ -20,3 +20,4 @@ mod kv_multi;
 mod kv_types;
 mod multi_instance;
 mod proxy;
+mod tls;
