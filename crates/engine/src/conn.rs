@@ -25,6 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::limits::OutputClass;
 use crate::output::Output;
 use crate::poller::Interest;
 use crate::service::{CloseReason, ConnInfo, Service};
@@ -186,6 +187,13 @@ pub struct Conn<S: Service> {
     pub unseen: bool,
     /// Output waiting for the socket.
     pub out: Output,
+    /// Messages from other connections (`Control::send`) that arrived
+    /// while a task was out: they go after that task's output, which is
+    /// what its handler saw before they were sent (a pub/sub
+    /// subscription's confirmation before the messages it lets through).
+    pub behind_task: Output,
+    /// Which output limits hold the connection (`Cx::set_output_class`).
+    pub class: OutputClass,
     /// Bytes of output the service's latest call made: exempt from
     /// `max_output_bytes`, which is for output piling up behind a reader
     /// that does not read, not for one long reply.
@@ -239,6 +247,8 @@ impl<S: Service> Conn<S> {
             input: Vec::new(),
             unseen: false,
             out: Output::new(),
+            behind_task: Output::new(),
+            class: OutputClass::Normal,
             last_call_out: 0,
             output_paused: false,
             queued_for_room: false,

@@ -57,7 +57,7 @@ mod service {
 #[cfg(not(loom))]
 pub use config::{Config, Respond};
 #[cfg(not(loom))]
-pub use limits::OutputLimits;
+pub use limits::{OutputClass, OutputLimits};
 #[cfg(not(loom))]
 pub use metrics::{Histogram, Limit, Metrics};
 #[cfg(not(loom))]

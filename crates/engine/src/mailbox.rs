@@ -142,6 +142,9 @@ impl Waker {
 pub enum Note {
     /// Append these bytes to the connection's output.
     Send(ConnId, Vec<u8>),
+    /// Append a copy of these bytes to each connection's output (one
+    /// note per loop for a message fanned out to many).
+    SendMany(Vec<ConnId>, std::sync::Arc<[u8]>),
     /// Close the connection once its output is written.
     Close(ConnId),
     /// Gates were released (`Control::release`): write what they held.

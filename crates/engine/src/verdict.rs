@@ -21,6 +21,9 @@ pub struct Verdict {
     /// The length announced for the request at the front of the
     /// unconsumed input (`Cx::announce_request_len`); 0 for none.
     pub announced: usize,
+    /// The output limits that hold the connection from now on
+    /// (`Cx::set_output_class`); `None` to keep its class.
+    pub class: Option<crate::OutputClass>,
 }
 
 impl Verdict {

@@ -22,6 +22,8 @@ pub struct Client {
     pub(crate) denied: bool,
     /// `MULTI` and `WATCH` state.
     pub(crate) multi: crate::multi::Conn,
+    /// Channels and patterns subscribed to.
+    pub(crate) pubsub: crate::pubsub::Conn,
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.
@@ -48,6 +50,10 @@ pub(crate) struct ClientMeta {
     /// password was required when it connected (as in Redis, setting a
     /// password later does not log anyone out).
     pub authenticated: AtomicBool,
+    /// Channels subscribed to, as last published (`sub=`).
+    pub channels: AtomicUsize,
+    /// Patterns subscribed to, as last published (`psub=`).
+    pub patterns: AtomicUsize,
 }
 
 impl ClientMeta {
@@ -64,6 +70,8 @@ impl ClientMeta {
             last_cmd: AtomicUsize::new(usize::MAX),
             resp: AtomicUsize::new(2),
             authenticated: AtomicBool::new(authenticated),
+            channels: AtomicUsize::new(0),
+            patterns: AtomicUsize::new(0),
         }
     }
 
@@ -96,7 +104,7 @@ impl ClientMeta {
         let age = self.created.elapsed().as_secs();
         let idle = age.saturating_sub(self.last_active_ms.load(Ordering::Relaxed) / 1000);
         format!(
-            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 \
+            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi=-1 \
              qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} \
              user=default redir=-1 resp={}\n",
             self.id,
@@ -105,7 +113,10 @@ impl ClientMeta {
             self.name(),
             age,
             idle,
+            if self.channels.load(Ordering::Relaxed) + self.patterns.load(Ordering::Relaxed) > 0 { "P" } else { "N" },
             self.db.load(Ordering::Relaxed),
+            self.channels.load(Ordering::Relaxed),
+            self.patterns.load(Ordering::Relaxed),
             cmd,
             self.resp.load(Ordering::Relaxed),
         )
@@ -129,6 +140,8 @@ impl ClientMeta {
             conn: None,
             resp: AtomicUsize::new(2),
             authenticated: std::sync::atomic::AtomicBool::new(true),
+            channels: AtomicUsize::new(0),
+            patterns: AtomicUsize::new(0),
         }
     }
 }

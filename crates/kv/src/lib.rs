@@ -30,6 +30,7 @@ mod kill;
 mod long_double;
 mod multi;
 mod pattern;
+mod pubsub;
 mod reply;
 mod store;
 mod syncer;
@@ -125,6 +126,10 @@ pub struct Options {
     /// Without a password, turn away clients from other machines
     /// (`protected-mode`).
     pub protected_mode: bool,
+    /// `client-output-buffer-limit pubsub`: the output a subscriber may
+    /// hold, in bytes: hard limit, soft limit, and seconds above the soft
+    /// one (0 turns a limit off).
+    pub pubsub_output_limits: (u64, u64, u64),
 }
 
 impl Default for Options {
@@ -139,6 +144,7 @@ impl Default for Options {
             aof_rewrite_min_bytes: 64 << 20,
             requirepass: None,
             protected_mode: true,
+            pubsub_output_limits: pubsub::DEFAULT_LIMITS,
         }
     }
 }
@@ -197,6 +203,8 @@ pub(crate) struct Shared {
     /// `client-output-buffer-limit` for the `replica` and `pubsub`
     /// classes, as set: hard, soft, soft seconds. Redis's defaults.
     pub other_output_limits: Mutex<[(u64, u64, u64); 2]>,
+    /// Channels and patterns, and their subscribers.
+    pub pubsub: pubsub::Registry,
 }
 
 impl Shared {
@@ -277,7 +285,8 @@ impl Kv {
             this: OnceLock::new(),
             control: OnceLock::new(),
             unstarted_output_limits: Mutex::new(OutputLimits::default()),
-            other_output_limits: Mutex::new([(256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)]),
+            other_output_limits: Mutex::new([(256 << 20, 64 << 20, 60), options.pubsub_output_limits]),
+            pubsub: pubsub::Registry::default(),
             options,
         };
         if let Some(path) = shared.options.appendonly.clone() {
@@ -350,10 +359,24 @@ impl Service for Kv {
                 control.send(conn.id, auth::DENIED.as_bytes().to_vec());
                 control.close(conn.id);
             }
-            return Client { db: 0, meta, out: reply::Reply::default(), denied: true, multi: multi::Conn::default() };
+            return Client {
+                db: 0,
+                meta,
+                out: reply::Reply::default(),
+                denied: true,
+                multi: multi::Conn::default(),
+                pubsub: pubsub::Conn::default(),
+            };
         }
         sh.clients.lock().unwrap_or_else(|e| e.into_inner()).insert(id, meta.clone());
-        Client { db: 0, meta, out: reply::Reply::default(), denied: false, multi: multi::Conn::default() }
+        Client {
+            db: 0,
+            pubsub: pubsub::Conn::new(meta.clone()),
+            meta,
+            out: reply::Reply::default(),
+            denied: false,
+            multi: multi::Conn::default(),
+        }
     }
 
     /// Small batches of the cheap commands ([`command::Table::runs_inline`])
@@ -415,7 +438,9 @@ impl Service for Kv {
         let seq;
         {
             let input = cx.input();
-            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta).with_conn(&mut client.multi);
+            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta)
+                .with_conn(&mut client.multi)
+                .with_pubsub(&mut client.pubsub);
             loop {
                 match resp::parse_request(&input[consumed..], &limits) {
                     Ok(Some((req, n))) => {
@@ -483,6 +508,9 @@ impl Service for Kv {
                 write_log(aof, seq);
             }
         }
+        if let Some(class) = client.pubsub.finish_call(sh, &client.meta, &mut out) {
+            cx.set_output_class(class);
+        }
         cx.consume(consumed);
         if announced > 0 && !close {
             cx.announce_request_len(announced);
@@ -499,6 +527,8 @@ impl Service for Kv {
 
     fn start(&self, control: &Control) {
         let _ = self.shared.control.set(control.clone());
+        let pubsub_limits = self.shared.other_output_limits.lock().unwrap_or_else(|e| e.into_inner())[1];
+        pubsub::apply_limits(control, pubsub_limits);
         if self.shared.syncer.is_some() {
             if let Err(e) = Syncer::start(&self.shared, control.clone()) {
                 tracing::error!(error = %e, "cannot start the fsync thread; each batch will fsync on its own");
@@ -506,8 +536,14 @@ impl Service for Kv {
         }
     }
 
-    fn closed(&self, mut client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+    fn closed(&self, mut client: Client, _conn: &ConnInfo, reason: CloseReason) {
         client.multi.release(&self.shared.store);
+        if client.pubsub.subscribed() {
+            if reason == CloseReason::OutputTooLarge {
+                self.shared.pubsub.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            client.pubsub.drop_all(&self.shared.pubsub);
+        }
         self.shared.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&client.meta.id);
     }
 
@@ -720,6 +756,7 @@ mod tests {
             out: reply::Reply::default(),
             denied: false,
             multi: multi::Conn::default(),
+            pubsub: pubsub::Conn::default(),
         };
         let wire = |cmds: &[&[&str]]| {
             let mut b = Vec::new();

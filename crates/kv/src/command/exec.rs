@@ -41,6 +41,9 @@ pub struct Exec<'a> {
     /// Inside `EXEC`: the log records of its commands, appended as one
     /// unit when it ends.
     pub(crate) records: Option<Records>,
+    /// The connection's subscriptions; `None` for log replay and inside
+    /// `EXEC`.
+    pub(crate) pubsub: Option<&'a mut crate::pubsub::Conn>,
 }
 
 /// Encodes the current state of `key` as one log record: `SET` with its
@@ -106,7 +109,14 @@ impl<'a> Exec<'a> {
             conn: None,
             held: None,
             records: None,
+            pubsub: None,
         }
+    }
+
+    /// Gives the commands the connection's subscriptions.
+    pub(crate) fn with_pubsub(mut self, conn: &'a mut crate::pubsub::Conn) -> Exec<'a> {
+        self.pubsub = Some(conn);
+        self
     }
 
     /// Gives the commands the connection's transaction state.
@@ -203,7 +213,24 @@ impl<'a> Exec<'a> {
                 return Err(format!("MISCONF Errors writing to the AOF file: {why}").into());
             }
         }
+        if self.resp2_subscribed() && !crate::pubsub::allowed_while_subscribed(cmd.name) {
+            let sub = cmd.subcommands.iter().find(|(s, _)| args.get(1).is_some_and(|a| is(a, s)));
+            let name = match sub {
+                Some((s, _)) => format!("{}|{}", cmd.name, s),
+                None => cmd.name.to_string(),
+            };
+            return Err(format!(
+                "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            )
+            .into());
+        }
         Ok(())
+    }
+
+    /// A RESP2 connection with subscriptions: only (un)subscribing, `PING`
+    /// and `QUIT` may run, as in Redis.
+    pub(crate) fn resp2_subscribed(&self) -> bool {
+        self.out.protocol == crate::reply::Protocol::Resp2 && self.pubsub.as_ref().is_some_and(|c| c.subscribed())
     }
 
     /// The selected database, through the transaction's locks if any.

@@ -2,7 +2,7 @@
 //! documentation group and code, one row each.
 
 use super::{Command, Where};
-use crate::{multi, types};
+use crate::{multi, pubsub, types};
 
 use super::keyspace::*;
 use super::server::*;
@@ -19,6 +19,7 @@ const C: &[&str] = &["fast", "loading", "stale"];
 const A: &[&str] = &["admin", "noscript", "loading", "stale"];
 const NOAUTH: &[&str] = &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"];
 const T: &[&str] = &["noscript", "loading", "stale", "fast", "allow_busy"];
+const PS: &[&str] = &["pubsub", "noscript", "loading", "stale"];
 
 macro_rules! cmd {
     ($name:literal, $arity:expr, $flags:expr, $runs:expr, $keys:expr, $group:literal, $summary:literal, $run:expr) => {
@@ -43,6 +44,25 @@ macro_rules! cmd {
 pub static COMMANDS: &[Command] = &[
     cmd!("ping", -1, C, Inline, (0, 0, 0), "connection", "Returns the server's liveliness response.", ping),
     cmd!("echo", 2, C, Inline, (0, 0, 0), "connection", "Returns the given string.", echo),
+    cmd!("subscribe", -2, PS, Worker, (0, 0, 0), "pubsub", "Listens for messages published to channels.", pubsub::subscribe),
+    cmd!("unsubscribe", -1, PS, Worker, (0, 0, 0), "pubsub", "Stops listening to messages posted to channels.", pubsub::unsubscribe),
+    cmd!("psubscribe", -2, PS, Worker, (0, 0, 0), "pubsub", "Listens for messages published to channels that match one or more patterns.", pubsub::psubscribe),
+    cmd!("punsubscribe", -1, PS, Worker, (0, 0, 0), "pubsub", "Stops listening to messages published to channels that match one or more patterns.", pubsub::punsubscribe),
+    // The work is a lookup and, per subscriber, an id copied: as cheap as
+    // an MGET of the same size (the copies into their outputs are their
+    // loops' work).
+    cmd!("publish", 3, &["pubsub", "loading", "stale", "fast"], Inline, (0, 0, 0), "pubsub", "Posts a message to a channel.", pubsub::publish),
+    cmd!(
+        "pubsub",
+        -2,
+        &[],
+        Worker,
+        (0, 0, 0),
+        "pubsub",
+        "A container for Pub/Sub commands.",
+        &[("channels", -2), ("numsub", -2), ("numpat", 2), ("shardchannels", -2), ("shardnumsub", -2), ("help", 2)],
+        pubsub::pubsub
+    ),
     cmd!("quit", -1, C, Worker, (0, 0, 0), "connection", "Closes the connection.", quit),
     cmd!("hello", -1, NOAUTH, Worker, (0, 0, 0), "connection", "Handshakes with the Redis server.", crate::hello::hello),
     cmd!("auth", -2, NOAUTH, Worker, (0, 0, 0), "connection", "Authenticates the connection.", crate::auth::auth),

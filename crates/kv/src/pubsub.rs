@@ -1,0 +1,617 @@
+//! Pub/sub: `SUBSCRIBE`, `UNSUBSCRIBE`, `PSUBSCRIBE`, `PUNSUBSCRIBE`,
+//! `PUBLISH` and `PUBSUB`, with Redis 7's replies under RESP2 and RESP3.
+//!
+//! The [`Registry`] maps channels to their subscribers in shards (by the
+//! channel's hash, each behind its own lock), and holds the patterns in one
+//! list (they are few, and every publish must try each). A subscriber is
+//! its [`ClientMeta`]: the engine's connection id, to send to, and the
+//! protocol it speaks now, to encode for.
+//!
+//! Delivery goes through the engine ([`Control::send_many`]): a message is
+//! encoded once per protocol, and each I/O loop that owns subscribers gets
+//! one note for all of them. Order, the invariants:
+//!
+//! - A publisher posts its messages while it holds the lock that lists the
+//!   subscribers (a shard's read lock), and a subscriber posts its
+//!   confirmation while it holds the same lock for writing. So every
+//!   message that a subscription lets through comes after its
+//!   confirmation, and every message before an unsubscription's; and one
+//!   publisher's messages reach each subscriber in the order published
+//!   (one queue per loop).
+//! - A confirmation travels as a note, and so do the replies that follow
+//!   it in the same call ([`Conn`] diverts them); the engine puts notes
+//!   that arrive while a call is out behind that call's output. A client
+//!   thus reads its replies and the messages in the order they happened,
+//!   whichever thread published.
+
+use std::collections::hash_map::RandomState;
+use std::collections::{HashMap, HashSet};
+use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, RwLock};
+
+use switchyard_codec::resp;
+use switchyard_engine::{ConnId, Control, OutputClass, OutputLimits};
+
+use crate::client::ClientMeta;
+use crate::command::{is, Arg, Exec, Outcome};
+use crate::pattern::Glob;
+use crate::reply::{Protocol, Reply};
+
+/// Shards of the channel map: publishers to different channels rarely
+/// wait for each other, or for a subscriber.
+const SHARDS: usize = 64;
+
+/// Subscribers of one channel or pattern, in subscription order.
+type Subscribers = Vec<Arc<ClientMeta>>;
+
+/// Channels with subscribers, of one shard.
+type Shard = RwLock<HashMap<Vec<u8>, Subscribers>>;
+
+/// One pattern with subscribers.
+struct Pattern {
+    text: Vec<u8>,
+    glob: Glob,
+    subscribers: Subscribers,
+}
+
+/// Who listens to what, for the whole server.
+pub(crate) struct Registry {
+    shards: Box<[Shard]>,
+    hasher: RandomState,
+    patterns: RwLock<Vec<Pattern>>,
+    /// Channels with at least one subscriber.
+    channels: AtomicUsize,
+    /// Distinct patterns with at least one subscriber; 0 lets a publish
+    /// skip the pattern lock.
+    pattern_count: AtomicUsize,
+    /// Messages handed to subscribers (one per receiver).
+    pub delivered: AtomicU64,
+    /// Subscribers closed at their output limit.
+    pub dropped: AtomicU64,
+}
+
+impl Default for Registry {
+    fn default() -> Registry {
+        Registry {
+            shards: (0..SHARDS).map(|_| RwLock::new(HashMap::new())).collect(),
+            hasher: RandomState::new(),
+            patterns: RwLock::new(Vec::new()),
+            channels: AtomicUsize::new(0),
+            pattern_count: AtomicUsize::new(0),
+            delivered: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Redis's defaults for the `pubsub` class of `client-output-buffer-limit`:
+/// hard 32 MB, soft 8 MB for 60 seconds.
+pub(crate) const DEFAULT_LIMITS: (u64, u64, u64) = (32 << 20, 8 << 20, 60);
+
+/// The engine's limits for a `client-output-buffer-limit pubsub` setting.
+pub(crate) fn output_limits((hard, soft, secs): (u64, u64, u64)) -> OutputLimits {
+    OutputLimits {
+        hard_bytes: hard as usize,
+        soft_bytes: soft as usize,
+        soft_time: std::time::Duration::from_secs(secs),
+        total_bytes: 0,
+    }
+}
+
+/// Applies a `client-output-buffer-limit pubsub` setting to the engine.
+pub(crate) fn apply_limits(control: &Control, limits: (u64, u64, u64)) {
+    control.set_output_limits_of(OutputClass::Subscriber, output_limits(limits));
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write().unwrap_or_else(|e| e.into_inner())
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn remove(subs: &mut Subscribers, who: &ClientMeta) {
+    if let Some(i) = subs.iter().position(|s| s.id == who.id) {
+        subs.remove(i);
+    }
+}
+
+impl Registry {
+    fn shard(&self, channel: &[u8]) -> &Shard {
+        &self.shards[self.hasher.hash_one(channel) as usize % SHARDS]
+    }
+
+    /// Channels with at least one subscriber (`pubsub_channels`).
+    pub fn channel_count(&self) -> usize {
+        self.channels.load(Relaxed)
+    }
+
+    /// Distinct patterns with at least one subscriber (`pubsub_patterns`).
+    pub fn pattern_count(&self) -> usize {
+        self.pattern_count.load(Relaxed)
+    }
+
+    /// Adds `who` to `channel`'s subscribers, then runs `then` (the
+    /// confirmation) before anyone can publish to it there.
+    fn add_channel(&self, channel: &[u8], who: &Arc<ClientMeta>, then: impl FnOnce()) {
+        let mut shard = write(self.shard(channel));
+        let subs = shard.entry(channel.to_vec()).or_insert_with(|| {
+            self.channels.fetch_add(1, Relaxed);
+            Vec::new()
+        });
+        subs.push(who.clone());
+        then();
+    }
+
+    /// Removes `who` from `channel`'s subscribers, then runs `then` (the
+    /// confirmation) after every message it was listed for.
+    fn remove_channel(&self, channel: &[u8], who: &ClientMeta, then: impl FnOnce()) {
+        let mut shard = write(self.shard(channel));
+        if let Some(subs) = shard.get_mut(channel) {
+            remove(subs, who);
+            if subs.is_empty() {
+                shard.remove(channel);
+                self.channels.fetch_sub(1, Relaxed);
+            }
+        }
+        then();
+    }
+
+    fn add_pattern(&self, pattern: &[u8], who: &Arc<ClientMeta>, then: impl FnOnce()) {
+        let mut patterns = write(&self.patterns);
+        match patterns.iter_mut().find(|p| p.text == pattern) {
+            Some(p) => p.subscribers.push(who.clone()),
+            None => {
+                patterns.push(Pattern {
+                    text: pattern.to_vec(),
+                    glob: Glob::new(pattern, false),
+                    subscribers: vec![who.clone()],
+                });
+                self.pattern_count.store(patterns.len(), Relaxed);
+            }
+        }
+        then();
+    }
+
+    fn remove_pattern(&self, pattern: &[u8], who: &ClientMeta, then: impl FnOnce()) {
+        let mut patterns = write(&self.patterns);
+        if let Some(i) = patterns.iter().position(|p| p.text == pattern) {
+            remove(&mut patterns[i].subscribers, who);
+            if patterns[i].subscribers.is_empty() {
+                patterns.remove(i);
+                self.pattern_count.store(patterns.len(), Relaxed);
+            }
+        }
+        then();
+    }
+
+    /// Sends `message` to `channel`'s subscribers and to those of every
+    /// matching pattern; returns how many receive it (a client subscribed
+    /// to the channel and to a matching pattern counts twice, as in
+    /// Redis).
+    pub fn publish(&self, control: Option<&Control>, channel: &[u8], message: &[u8]) -> usize {
+        let mut receivers = 0;
+        {
+            let shard = read(self.shard(channel));
+            if let Some(subs) = shard.get(channel) {
+                receivers += subs.len();
+                fan_out(control, subs, |p, buf| encode_message(buf, p, channel, message));
+            }
+        }
+        if self.pattern_count.load(Relaxed) > 0 {
+            let patterns = read(&self.patterns);
+            for p in patterns.iter().filter(|p| p.glob.matches(channel)) {
+                receivers += p.subscribers.len();
+                fan_out(control, &p.subscribers, |proto, buf| encode_pmessage(buf, proto, &p.text, channel, message));
+            }
+        }
+        if receivers > 0 {
+            self.delivered.fetch_add(receivers as u64, Relaxed);
+        }
+        receivers
+    }
+
+    /// `PUBSUB CHANNELS [pattern]`: the channels with subscribers.
+    fn channels_matching(&self, pattern: Option<&[u8]>) -> Vec<Vec<u8>> {
+        let glob = pattern.map(|p| Glob::new(p, false));
+        let mut all = Vec::new();
+        for shard in self.shards.iter() {
+            let shard = read(shard);
+            all.extend(shard.keys().filter(|c| glob.as_ref().is_none_or(|g| g.matches(c))).cloned());
+        }
+        all
+    }
+
+    /// `PUBSUB NUMSUB`: how many subscribe to `channel`.
+    fn subscribers_of(&self, channel: &[u8]) -> usize {
+        read(self.shard(channel)).get(channel).map_or(0, Vec::len)
+    }
+}
+
+thread_local! {
+    /// Subscribers' ids by protocol, reused by every publish of a thread.
+    static SCRATCH: std::cell::RefCell<[Vec<ConnId>; 2]> = const { std::cell::RefCell::new([Vec::new(), Vec::new()]) };
+}
+
+/// Sends one message to `subs`: encoded once per protocol in use, and one
+/// note per I/O loop.
+fn fan_out(control: Option<&Control>, subs: &[Arc<ClientMeta>], encode: impl Fn(Protocol, &mut Vec<u8>)) {
+    let Some(control) = control else { return };
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        let [resp2, resp3] = &mut *scratch;
+        for s in subs {
+            if let Some(id) = s.conn {
+                if s.resp.load(Relaxed) == 3 {
+                    resp3.push(id);
+                } else {
+                    resp2.push(id);
+                }
+            }
+        }
+        let mut buf = Vec::new();
+        for (ids, protocol) in [(&mut *resp2, Protocol::Resp2), (&mut *resp3, Protocol::Resp3)] {
+            if !ids.is_empty() {
+                buf.clear();
+                encode(protocol, &mut buf);
+                control.send_many(ids, &buf);
+                ids.clear();
+            }
+        }
+    });
+}
+
+/// The header of a pub/sub array: `*n` under RESP2, a push `>n` under RESP3.
+fn push_header(buf: &mut Vec<u8>, protocol: Protocol, n: usize) {
+    buf.push(if protocol == Protocol::Resp3 { b'>' } else { b'*' });
+    resp::push_decimal(buf, n as i64);
+    buf.extend_from_slice(b"\r\n");
+}
+
+fn encode_message(buf: &mut Vec<u8>, protocol: Protocol, channel: &[u8], message: &[u8]) {
+    push_header(buf, protocol, 3);
+    resp::bulk(buf, b"message");
+    resp::bulk(buf, channel);
+    resp::bulk(buf, message);
+}
+
+fn encode_pmessage(buf: &mut Vec<u8>, protocol: Protocol, pattern: &[u8], channel: &[u8], message: &[u8]) {
+    push_header(buf, protocol, 4);
+    resp::bulk(buf, b"pmessage");
+    resp::bulk(buf, pattern);
+    resp::bulk(buf, channel);
+    resp::bulk(buf, message);
+}
+
+/// `[kind, name, count]`: a (un)subscription's confirmation; no name is a
+/// null (`UNSUBSCRIBE` with nothing subscribed).
+fn encode_confirmation(buf: &mut Vec<u8>, protocol: Protocol, kind: &str, name: Option<&[u8]>, count: usize) {
+    push_header(buf, protocol, 3);
+    resp::bulk(buf, kind.as_bytes());
+    match (name, protocol) {
+        (Some(name), _) => resp::bulk(buf, name),
+        (None, Protocol::Resp2) => buf.extend_from_slice(b"$-1\r\n"),
+        (None, Protocol::Resp3) => buf.extend_from_slice(b"_\r\n"),
+    }
+    resp::integer(buf, count as i64);
+}
+
+/// A connection's subscriptions, and where its replies go meanwhile.
+#[derive(Default)]
+pub(crate) struct Conn {
+    /// The connection, as the registry lists it; `None` in unit tests.
+    me: Option<Arc<ClientMeta>>,
+    channels: HashSet<Vec<u8>>,
+    /// In subscription order, as Redis lists them.
+    patterns: Vec<Vec<u8>>,
+    /// While a call sends its replies as notes (from its first
+    /// confirmation on): the replies it made before, which go out as the
+    /// call's own output, ahead of the notes.
+    diverted: Option<Reply>,
+    /// The connection is held to the subscriber output limits.
+    subscriber_class: bool,
+}
+
+impl Conn {
+    /// The subscriptions of the connection `me`.
+    pub fn new(me: Arc<ClientMeta>) -> Conn {
+        Conn { me: Some(me), ..Conn::default() }
+    }
+
+    /// Channels and patterns subscribed to: the count confirmations show.
+    fn count(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+
+    /// Subscribed to anything (Redis's `CLIENT_PUBSUB` flag).
+    pub fn subscribed(&self) -> bool {
+        self.count() > 0
+    }
+
+    /// Ends a call: sends what it replied since its replies were diverted
+    /// and puts back those it made before, and chooses the connection's
+    /// output class. Returns the class if it changed.
+    pub fn finish_call(&mut self, sh: &crate::Shared, me: &ClientMeta, out: &mut Reply) -> Option<OutputClass> {
+        if let Some(mut before) = self.diverted.take() {
+            if let (Some(control), Some(id)) = (sh.control.get(), me.conn) {
+                let rest = out.take_bytes();
+                if !rest.is_empty() {
+                    control.send(id, rest);
+                }
+            }
+            before.protocol = out.protocol;
+            std::mem::swap(out, &mut before);
+        }
+        let subscriber = self.subscribed();
+        if subscriber == self.subscriber_class {
+            return None;
+        }
+        self.subscriber_class = subscriber;
+        Some(if subscriber { OutputClass::Subscriber } else { OutputClass::Normal })
+    }
+
+    /// Forgets every subscription, telling nobody (a closed connection).
+    pub fn drop_all(&mut self, registry: &Registry) {
+        let Some(me) = self.me.clone() else { return };
+        let me = &*me;
+        for channel in self.channels.drain() {
+            registry.remove_channel(&channel, me, || {});
+        }
+        for pattern in self.patterns.drain(..) {
+            registry.remove_pattern(&pattern, me, || {});
+        }
+        publish_counts(me, 0, 0);
+    }
+}
+
+fn publish_counts(me: &ClientMeta, channels: usize, patterns: usize) {
+    me.channels.store(channels, Relaxed);
+    me.patterns.store(patterns, Relaxed);
+}
+
+/// The commands a RESP2 connection may run while subscribed.
+pub(crate) fn allowed_while_subscribed(name: &str) -> bool {
+    matches!(
+        name,
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
+    )
+}
+
+/// Where a pub/sub command's confirmations go: through the engine as
+/// notes (so that they are ordered with the messages), or into the reply
+/// when there is no engine (unit tests).
+struct Sink<'e> {
+    control: Option<(&'e Control, ConnId)>,
+}
+
+impl<'e> Sink<'e> {
+    /// Starts diverting the call's replies, and sends those made since.
+    fn open(ex: &mut Exec<'e>, conn: &mut Conn) -> Sink<'e> {
+        let me = ex.meta.expect("a connection");
+        let control = ex.sh.control.get().zip(me.conn);
+        if let Some((control, id)) = control {
+            match conn.diverted {
+                None => {
+                    let protocol = ex.out.protocol;
+                    conn.diverted = Some(std::mem::take(&mut *ex.out));
+                    ex.out.protocol = protocol;
+                }
+                Some(_) => {
+                    let since = ex.out.take_bytes();
+                    if !since.is_empty() {
+                        control.send(id, since);
+                    }
+                }
+            }
+        }
+        Sink { control }
+    }
+
+    fn confirm(&self, out: &mut Reply, kind: &str, name: Option<&[u8]>, count: usize) {
+        let protocol = out.protocol;
+        match self.control {
+            Some((control, id)) => {
+                let mut buf = Vec::with_capacity(32 + name.map_or(0, <[u8]>::len));
+                encode_confirmation(&mut buf, protocol, kind, name, count);
+                control.send(id, buf);
+            }
+            None => encode_confirmation(out, protocol, kind, name, count),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Channel,
+    Pattern,
+}
+
+impl Kind {
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Channel => ("subscribe", "unsubscribe"),
+            Kind::Pattern => ("psubscribe", "punsubscribe"),
+        }
+    }
+}
+
+/// Runs `f` with the connection's subscriptions, which only a connection's
+/// own calls have (not the log's replay, nor the commands inside `EXEC`).
+fn with_conn(ex: &mut Exec<'_>, f: impl FnOnce(&mut Exec<'_>, &mut Conn, &Arc<ClientMeta>)) -> Outcome {
+    let Some(conn) = ex.pubsub.take() else {
+        return Err("ERR pub/sub commands are not allowed inside a transaction".into());
+    };
+    let Some(me) = conn.me.clone() else {
+        ex.pubsub = Some(conn);
+        return Err("ERR pub/sub commands are not allowed inside a transaction".into());
+    };
+    f(ex, conn, &me);
+    publish_counts(&me, conn.channels.len(), conn.patterns.len());
+    ex.pubsub = Some(conn);
+    Ok(())
+}
+
+/// `SUBSCRIBE channel [channel ...]`.
+pub(crate) fn subscribe(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    subscribe_each(ex, a, Kind::Channel)
+}
+
+/// `PSUBSCRIBE pattern [pattern ...]`.
+pub(crate) fn psubscribe(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    subscribe_each(ex, a, Kind::Pattern)
+}
+
+/// `UNSUBSCRIBE [channel ...]`.
+pub(crate) fn unsubscribe(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    unsubscribe_each(ex, a, Kind::Channel)
+}
+
+/// `PUNSUBSCRIBE [pattern ...]`.
+pub(crate) fn punsubscribe(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    unsubscribe_each(ex, a, Kind::Pattern)
+}
+
+fn subscribe_each(ex: &mut Exec<'_>, a: &[Arg<'_>], kind: Kind) -> Outcome {
+    with_conn(ex, |ex, conn, me| {
+        let sink = Sink::open(ex, conn);
+        let sh = ex.sh;
+        let (word, _) = kind.words();
+        for name in &a[1..] {
+            let name: &[u8] = name;
+            let new = match kind {
+                Kind::Channel => conn.channels.insert(name.to_vec()),
+                Kind::Pattern if conn.patterns.iter().any(|p| p[..] == *name) => false,
+                Kind::Pattern => {
+                    conn.patterns.push(name.to_vec());
+                    true
+                }
+            };
+            let count = conn.count();
+            let out = &mut *ex.out;
+            let mut confirm = || sink.confirm(out, word, Some(name), count);
+            match (new, kind) {
+                (false, _) => confirm(),
+                (true, Kind::Channel) => sh.pubsub.add_channel(name, me, confirm),
+                (true, Kind::Pattern) => sh.pubsub.add_pattern(name, me, confirm),
+            }
+        }
+    })
+}
+
+fn unsubscribe_each(ex: &mut Exec<'_>, a: &[Arg<'_>], kind: Kind) -> Outcome {
+    with_conn(ex, |ex, conn, me| {
+        let sink = Sink::open(ex, conn);
+        let sh = ex.sh;
+        let (_, word) = kind.words();
+        let names: Vec<Vec<u8>> = match (a.len(), kind) {
+            (1, Kind::Channel) => conn.channels.iter().cloned().collect(),
+            (1, Kind::Pattern) => conn.patterns.clone(),
+            _ => a[1..].iter().map(|n| n.to_vec()).collect(),
+        };
+        if names.is_empty() {
+            // Nothing to leave: Redis still confirms, with a null name.
+            sink.confirm(ex.out, word, None, conn.count());
+            return;
+        }
+        for name in &names {
+            let name: &[u8] = name;
+            let was = match kind {
+                Kind::Channel => conn.channels.remove(name),
+                Kind::Pattern => match conn.patterns.iter().position(|p| p[..] == *name) {
+                    Some(i) => {
+                        conn.patterns.remove(i);
+                        true
+                    }
+                    None => false,
+                },
+            };
+            let count = conn.count();
+            let out = &mut *ex.out;
+            let mut confirm = || sink.confirm(out, word, Some(name), count);
+            match (was, kind) {
+                (false, _) => confirm(),
+                (true, Kind::Channel) => sh.pubsub.remove_channel(name, me, confirm),
+                (true, Kind::Pattern) => sh.pubsub.remove_pattern(name, me, confirm),
+            }
+        }
+    })
+}
+
+/// `PUBLISH channel message`: the number of receivers. A subscribed
+/// publisher's own copy comes before this reply, as in Redis.
+pub(crate) fn publish(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    if let Some(conn) = ex.pubsub.take() {
+        if conn.subscribed() {
+            Sink::open(ex, conn);
+        }
+        ex.pubsub = Some(conn);
+    }
+    let n = ex.sh.pubsub.publish(ex.sh.control.get(), &a[1], &a[2]);
+    ex.int(n as i64)
+}
+
+const PUBSUB_HELP: &[&str] = &[
+    "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "CHANNELS [<pattern>]",
+    "    Return the currently active channels matching a <pattern> (default: '*').",
+    "NUMPAT",
+    "    Return number of subscriptions to patterns.",
+    "NUMSUB [<channel> ...]",
+    "    Return the number of subscribers for the specified channels, excluding",
+    "    pattern subscriptions(default: no channels).",
+    "SHARDCHANNELS [<pattern>]",
+    "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+    "SHARDNUMSUB [<shardchannel> ...]",
+    "    Return the number of subscribers for the specified shard level channel(s)",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// `PUBSUB CHANNELS [pattern] | NUMSUB [channel ...] | NUMPAT |
+/// SHARDCHANNELS [pattern] | SHARDNUMSUB [channel ...] | HELP`. kv has no
+/// shard channels: those two answer as a Redis without any.
+pub(crate) fn pubsub(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    let sub = &a[1];
+    let registry = &ex.sh.pubsub;
+    if is(sub, "help") && a.len() == 2 {
+        resp::array(ex.out, PUBSUB_HELP.len());
+        for line in PUBSUB_HELP {
+            resp::simple(ex.out, line);
+        }
+    } else if is(sub, "channels") && (a.len() == 2 || a.len() == 3) {
+        let channels = registry.channels_matching(a.get(2).map(|p| &p[..]));
+        resp::array(ex.out, channels.len());
+        for c in channels {
+            resp::bulk(ex.out, &c);
+        }
+    } else if is(sub, "numsub") && a.len() >= 2 {
+        resp::array(ex.out, (a.len() - 2) * 2);
+        for c in &a[2..] {
+            resp::bulk(ex.out, c);
+            resp::integer(ex.out, registry.subscribers_of(c) as i64);
+        }
+    } else if is(sub, "numpat") && a.len() == 2 {
+        resp::integer(ex.out, registry.pattern_count() as i64);
+    } else if is(sub, "shardchannels") && (a.len() == 2 || a.len() == 3) {
+        resp::array(ex.out, 0);
+    } else if is(sub, "shardnumsub") && a.len() >= 2 {
+        resp::array(ex.out, (a.len() - 2) * 2);
+        for c in &a[2..] {
+            resp::bulk(ex.out, c);
+            resp::integer(ex.out, 0);
+        }
+    } else {
+        return Err(crate::command::unknown_subcommand("pubsub", sub));
+    }
+    Ok(())
+}
