@@ -34,6 +34,172 @@ pub static DOCS: &[(&str, Doc)] = &[
             ]),
         ])),
     ])),
+    ("subscribe", Doc::Map(&[
+        ("summary", Doc::Bulk("Listen for messages published to the given channels")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of channels to subscribe to.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("channel")),
+                ("type", Doc::Bulk("string")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("unsubscribe", Doc::Map(&[
+        ("summary", Doc::Bulk("Stop listening for messages posted to the given channels")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of clients already subscribed to a channel.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("channel")),
+                ("type", Doc::Bulk("string")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("psubscribe", Doc::Map(&[
+        ("summary", Doc::Bulk("Listen for messages published to channels matching the given patterns")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of patterns the client is already subscribed to.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("pattern")),
+                ("type", Doc::Bulk("block")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("pattern")),
+                        ("type", Doc::Bulk("pattern")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("punsubscribe", Doc::Map(&[
+        ("summary", Doc::Bulk("Stop listening for messages posted to channels matching the given patterns")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("pattern")),
+                ("type", Doc::Bulk("pattern")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("publish", Doc::Map(&[
+        ("summary", Doc::Bulk("Post a message to a channel")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("channel")),
+                ("type", Doc::Bulk("string")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("message")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("pubsub", Doc::Map(&[
+        ("summary", Doc::Bulk("A container for Pub/Sub commands")),
+        ("since", Doc::Bulk("2.8.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("Depends on subcommand.")),
+        ("subcommands", Doc::Map(&[
+            ("pubsub|numsub", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the count of subscribers for channels")),
+                ("since", Doc::Bulk("2.8.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(N) for the NUMSUB subcommand, where N is the number of requested channels")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("channel")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("pubsub|shardchannels", Doc::Map(&[
+                ("summary", Doc::Bulk("List active shard channels")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("pattern")),
+                        ("type", Doc::Bulk("pattern")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("pubsub|help", Doc::Map(&[
+                ("summary", Doc::Bulk("Show helpful text about the different subcommands")),
+                ("since", Doc::Bulk("6.2.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("pubsub|channels", Doc::Map(&[
+                ("summary", Doc::Bulk("List active channels")),
+                ("since", Doc::Bulk("2.8.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("pattern")),
+                        ("type", Doc::Bulk("pattern")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("pubsub|shardnumsub", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the count of subscribers for shard channels")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("shardchannel")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("pubsub|numpat", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the count of unique patterns pattern subscriptions")),
+                ("since", Doc::Bulk("2.8.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+        ])),
+    ])),
     ("quit", Doc::Map(&[
         ("summary", Doc::Bulk("Close the connection")),
         ("since", Doc::Bulk("1.0.0")),
@@ -243,28 +409,6 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("server")),
         ("complexity", Doc::Bulk("O(N) where N is the total number of Redis commands")),
         ("subcommands", Doc::Map(&[
-            ("command|info", Doc::Map(&[
-                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
-                ("since", Doc::Bulk("2.8.13")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
-                ("history", Doc::Set(&[
-                    Doc::Array(&[
-                        Doc::Bulk("7.0.0"),
-                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
-                    ]),
-                ])),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("command-name")),
-                        ("type", Doc::Bulk("string")),
-                        ("flags", Doc::Set(&[
-                            Doc::Status("optional"),
-                            Doc::Status("multiple"),
-                        ])),
-                    ]),
-                ])),
-            ])),
             ("command|list", Doc::Map(&[
                 ("summary", Doc::Bulk("Get an array of Redis command names")),
                 ("since", Doc::Bulk("7.0.0")),
@@ -298,6 +442,12 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
+            ("command|count", Doc::Map(&[
+                ("summary", Doc::Bulk("Get total number of Redis commands")),
+                ("since", Doc::Bulk("2.8.13")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
             ("command|docs", Doc::Map(&[
                 ("summary", Doc::Bulk("Get array of specific Redis command documentation")),
                 ("since", Doc::Bulk("7.0.0")),
@@ -314,11 +464,27 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
-            ("command|count", Doc::Map(&[
-                ("summary", Doc::Bulk("Get total number of Redis commands")),
+            ("command|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
                 ("since", Doc::Bulk("2.8.13")),
                 ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(1)")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("command-name")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
             ])),
         ])),
     ])),
@@ -328,39 +494,110 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("connection")),
         ("complexity", Doc::Bulk("Depends on subcommand.")),
         ("subcommands", Doc::Map(&[
+            ("client|id", Doc::Map(&[
+                ("summary", Doc::Bulk("Returns the client ID for the current connection")),
+                ("since", Doc::Bulk("5.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|list", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the list of client connections")),
+                ("since", Doc::Bulk("2.4.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of client connections")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("2.8.12"),
+                        Doc::Bulk("Added unique client `id` field."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("5.0.0"),
+                        Doc::Bulk("Added optional `TYPE` filter."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("6.0.0"),
+                        Doc::Bulk("Added `user` field."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("6.2.0"),
+                        Doc::Bulk("Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
+                    ]),
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.3"),
+                        Doc::Bulk("Added `ssub` field."),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("normal_master_replica_pubsub")),
+                        ("type", Doc::Bulk("oneof")),
+                        ("token", Doc::Bulk("TYPE")),
+                        ("since", Doc::Bulk("5.0.0")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("normal")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("NORMAL")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("master")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("MASTER")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("replica")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("REPLICA")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("pubsub")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("PUBSUB")),
+                            ]),
+                        ])),
+                    ]),
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("id")),
+                        ("type", Doc::Bulk("block")),
+                        ("token", Doc::Bulk("ID")),
+                        ("since", Doc::Bulk("6.2.0")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("client-id")),
+                                ("type", Doc::Bulk("integer")),
+                                ("flags", Doc::Set(&[
+                                    Doc::Status("multiple"),
+                                ])),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
             ("client|getname", Doc::Map(&[
                 ("summary", Doc::Bulk("Get the current connection name")),
                 ("since", Doc::Bulk("2.6.9")),
                 ("group", Doc::Bulk("connection")),
                 ("complexity", Doc::Bulk("O(1)")),
             ])),
-            ("client|info", Doc::Map(&[
-                ("summary", Doc::Bulk("Returns information about the current client connection.")),
-                ("since", Doc::Bulk("6.2.0")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
-            ("client|no-evict", Doc::Map(&[
-                ("summary", Doc::Bulk("Set client eviction mode for the current connection")),
-                ("since", Doc::Bulk("7.0.0")),
+            ("client|setname", Doc::Map(&[
+                ("summary", Doc::Bulk("Set the current connection name")),
+                ("since", Doc::Bulk("2.6.9")),
                 ("group", Doc::Bulk("connection")),
                 ("complexity", Doc::Bulk("O(1)")),
                 ("arguments", Doc::Array(&[
                     Doc::Map(&[
-                        ("name", Doc::Bulk("enabled")),
-                        ("type", Doc::Bulk("oneof")),
-                        ("arguments", Doc::Array(&[
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("on")),
-                                ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("ON")),
-                            ]),
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("off")),
-                                ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("OFF")),
-                            ]),
-                        ])),
+                        ("name", Doc::Bulk("connection-name")),
+                        ("type", Doc::Bulk("string")),
                     ]),
                 ])),
             ])),
@@ -494,106 +731,35 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
-            ("client|list", Doc::Map(&[
-                ("summary", Doc::Bulk("Get the list of client connections")),
-                ("since", Doc::Bulk("2.4.0")),
+            ("client|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Returns information about the current client connection.")),
+                ("since", Doc::Bulk("6.2.0")),
                 ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(N) where N is the number of client connections")),
-                ("history", Doc::Set(&[
-                    Doc::Array(&[
-                        Doc::Bulk("2.8.12"),
-                        Doc::Bulk("Added unique client `id` field."),
-                    ]),
-                    Doc::Array(&[
-                        Doc::Bulk("5.0.0"),
-                        Doc::Bulk("Added optional `TYPE` filter."),
-                    ]),
-                    Doc::Array(&[
-                        Doc::Bulk("6.0.0"),
-                        Doc::Bulk("Added `user` field."),
-                    ]),
-                    Doc::Array(&[
-                        Doc::Bulk("6.2.0"),
-                        Doc::Bulk("Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
-                    ]),
-                    Doc::Array(&[
-                        Doc::Bulk("7.0.0"),
-                        Doc::Bulk("Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
-                    ]),
-                    Doc::Array(&[
-                        Doc::Bulk("7.0.3"),
-                        Doc::Bulk("Added `ssub` field."),
-                    ]),
-                ])),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|no-evict", Doc::Map(&[
+                ("summary", Doc::Bulk("Set client eviction mode for the current connection")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
                 ("arguments", Doc::Array(&[
                     Doc::Map(&[
-                        ("name", Doc::Bulk("normal_master_replica_pubsub")),
+                        ("name", Doc::Bulk("enabled")),
                         ("type", Doc::Bulk("oneof")),
-                        ("token", Doc::Bulk("TYPE")),
-                        ("since", Doc::Bulk("5.0.0")),
-                        ("flags", Doc::Set(&[
-                            Doc::Status("optional"),
-                        ])),
                         ("arguments", Doc::Array(&[
                             Doc::Map(&[
-                                ("name", Doc::Bulk("normal")),
+                                ("name", Doc::Bulk("on")),
                                 ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("NORMAL")),
+                                ("token", Doc::Bulk("ON")),
                             ]),
                             Doc::Map(&[
-                                ("name", Doc::Bulk("master")),
+                                ("name", Doc::Bulk("off")),
                                 ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("MASTER")),
-                            ]),
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("replica")),
-                                ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("REPLICA")),
-                            ]),
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("pubsub")),
-                                ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("PUBSUB")),
-                            ]),
-                        ])),
-                    ]),
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("id")),
-                        ("type", Doc::Bulk("block")),
-                        ("token", Doc::Bulk("ID")),
-                        ("since", Doc::Bulk("6.2.0")),
-                        ("flags", Doc::Set(&[
-                            Doc::Status("optional"),
-                        ])),
-                        ("arguments", Doc::Array(&[
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("client-id")),
-                                ("type", Doc::Bulk("integer")),
-                                ("flags", Doc::Set(&[
-                                    Doc::Status("multiple"),
-                                ])),
+                                ("token", Doc::Bulk("OFF")),
                             ]),
                         ])),
                     ]),
                 ])),
-            ])),
-            ("client|setname", Doc::Map(&[
-                ("summary", Doc::Bulk("Set the current connection name")),
-                ("since", Doc::Bulk("2.6.9")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("connection-name")),
-                        ("type", Doc::Bulk("string")),
-                    ]),
-                ])),
-            ])),
-            ("client|id", Doc::Map(&[
-                ("summary", Doc::Bulk("Returns the client ID for the current connection")),
-                ("since", Doc::Bulk("5.0.0")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
             ])),
         ])),
     ])),

@@ -16,4 +16,5 @@ mod http;
 mod kv;
 mod kv_hello;
 mod kv_multi;
+mod kv_pubsub;
 mod kv_types;
