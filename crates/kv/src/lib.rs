@@ -51,6 +51,7 @@ pub use crate::auth::Password;
 use crate::client::{Client, ClientMeta};
 use crate::command::{Exec, Table};
 use crate::commandstats::CommandStats;
+pub use crate::pubsub::BufferLimit;
 use crate::store::Store;
 use crate::syncer::Syncer;
 
@@ -127,9 +128,8 @@ pub struct Options {
     /// (`protected-mode`).
     pub protected_mode: bool,
     /// `client-output-buffer-limit pubsub`: the output a subscriber may
-    /// hold, in bytes: hard limit, soft limit, and seconds above the soft
-    /// one (0 turns a limit off).
-    pub pubsub_output_limits: (u64, u64, u64),
+    /// hold.
+    pub pubsub_output_limit: BufferLimit,
 }
 
 impl Default for Options {
@@ -144,7 +144,7 @@ impl Default for Options {
             aof_rewrite_min_bytes: 64 << 20,
             requirepass: None,
             protected_mode: true,
-            pubsub_output_limits: pubsub::DEFAULT_LIMITS,
+            pubsub_output_limit: BufferLimit::PUBSUB,
         }
     }
 }
@@ -285,7 +285,7 @@ impl Kv {
             this: OnceLock::new(),
             control: OnceLock::new(),
             unstarted_output_limits: Mutex::new(OutputLimits::default()),
-            other_output_limits: Mutex::new([(256 << 20, 64 << 20, 60), options.pubsub_output_limits]),
+            other_output_limits: Mutex::new([(256 << 20, 64 << 20, 60), options.pubsub_output_limit.as_tuple()]),
             pubsub: pubsub::Registry::default(),
             options,
         };

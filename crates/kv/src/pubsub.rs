@@ -85,9 +85,52 @@ impl Default for Registry {
     }
 }
 
-/// Redis's defaults for the `pubsub` class of `client-output-buffer-limit`:
-/// hard 32 MB, soft 8 MB for 60 seconds.
-pub(crate) const DEFAULT_LIMITS: (u64, u64, u64) = (32 << 20, 8 << 20, 60);
+/// One class of Redis's `client-output-buffer-limit`: the output a client
+/// of the class may hold at once, and above the soft limit for how long
+/// (0 turns a limit off). Written as Redis writes it: `32mb 8mb 60`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BufferLimit {
+    /// Bytes past which the client is closed at once.
+    pub hard_bytes: u64,
+    /// Bytes the client may hold for at most `soft_seconds`.
+    pub soft_bytes: u64,
+    /// How long the client may stay above `soft_bytes`.
+    pub soft_seconds: u64,
+}
+
+impl BufferLimit {
+    /// Redis's default for the `pubsub` class: hard 32 MiB, soft 8 MiB for
+    /// 60 seconds.
+    pub const PUBSUB: BufferLimit = BufferLimit { hard_bytes: 32 << 20, soft_bytes: 8 << 20, soft_seconds: 60 };
+
+    pub(crate) fn as_tuple(self) -> (u64, u64, u64) {
+        (self.hard_bytes, self.soft_bytes, self.soft_seconds)
+    }
+}
+
+impl std::str::FromStr for BufferLimit {
+    type Err = String;
+
+    /// `HARD SOFT SECONDS`, sizes with Redis's units (`kb`, `mb`, `gb` are
+    /// powers of 1024; `k`, `m`, `g` of 1000).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let words: Vec<&str> = s.split_ascii_whitespace().collect();
+        let bad = || format!("`{s}` is not HARD SOFT SECONDS (e.g. `32mb 8mb 60`)");
+        let [hard, soft, secs] = words[..] else { return Err(bad()) };
+        let size = |w: &str| crate::command::memory(w.as_bytes()).ok_or_else(bad);
+        Ok(BufferLimit {
+            hard_bytes: size(hard)?,
+            soft_bytes: size(soft)?,
+            soft_seconds: secs.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+impl std::fmt::Display for BufferLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} {}", self.hard_bytes, self.soft_bytes, self.soft_seconds)
+    }
+}
 
 /// The engine's limits for a `client-output-buffer-limit pubsub` setting.
 pub(crate) fn output_limits((hard, soft, secs): (u64, u64, u64)) -> OutputLimits {

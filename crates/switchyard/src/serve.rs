@@ -170,6 +170,9 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(on) = args.kv.protected_mode {
                 options.protected_mode = on;
             }
+            if let Some(limit) = args.kv.pubsub_output_limit {
+                options.pubsub_output_limit = limit;
+            }
             serve(name, config, inherited, admin, reload, switchyard_kv::Kv::new(options).context("opening the store")?)
         }
         ServiceName::Chat => {

@@ -27,6 +27,7 @@ mod table;
 
 pub use exec::Exec;
 pub(crate) use keyspace::random;
+pub(crate) use server::memory;
 pub use table::COMMANDS;
 
 /// An argument as framed.
