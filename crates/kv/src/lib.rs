@@ -32,6 +32,7 @@ mod multi;
 mod pattern;
 mod pubsub;
 mod reply;
+mod reset;
 mod store;
 mod syncer;
 mod types;

@@ -439,9 +439,10 @@ struct Sink<'e> {
 
 impl<'e> Sink<'e> {
     /// Starts diverting the call's replies, and sends those made since.
+    /// Inside `EXEC` the confirmations go into its reply, as in Redis.
     fn open(ex: &mut Exec<'e>, conn: &mut Conn) -> Sink<'e> {
         let me = ex.meta.expect("a connection");
-        let control = ex.sh.control.get().zip(me.conn);
+        let control = ex.sh.control.get().zip(me.conn).filter(|_| ex.records.is_none());
         if let Some((control, id)) = control {
             match conn.diverted {
                 None => {
@@ -488,15 +489,19 @@ impl Kind {
     }
 }
 
+/// The answer to a subscription without a connection to deliver to (the
+/// log's replay, which never holds one, and unit tests).
+const NO_CONNECTION: &str = "ERR pub/sub needs a client connection";
+
 /// Runs `f` with the connection's subscriptions, which only a connection's
-/// own calls have (not the log's replay, nor the commands inside `EXEC`).
+/// own calls have (not the log's replay).
 fn with_conn(ex: &mut Exec<'_>, f: impl FnOnce(&mut Exec<'_>, &mut Conn, &Arc<ClientMeta>)) -> Outcome {
     let Some(conn) = ex.pubsub.take() else {
-        return Err("ERR pub/sub commands are not allowed inside a transaction".into());
+        return Err(NO_CONNECTION.into());
     };
     let Some(me) = conn.me.clone() else {
         ex.pubsub = Some(conn);
-        return Err("ERR pub/sub commands are not allowed inside a transaction".into());
+        return Err(NO_CONNECTION.into());
     };
     f(ex, conn, &me);
     publish_counts(&me, conn.channels.len(), conn.patterns.len());
@@ -588,6 +593,18 @@ fn unsubscribe_each(ex: &mut Exec<'_>, a: &[Arg<'_>], kind: Kind) -> Outcome {
             }
         }
     })
+}
+
+/// Leaves every channel and pattern without a confirmation (`RESET`);
+/// what the call replies from here on goes after every message sent
+/// before.
+pub(crate) fn leave_all(ex: &mut Exec<'_>) {
+    let Some(conn) = ex.pubsub.take() else { return };
+    if conn.subscribed() {
+        Sink::open(ex, conn);
+        conn.drop_all(&ex.sh.pubsub);
+    }
+    ex.pubsub = Some(conn);
 }
 
 /// `PUBLISH channel message`: the number of receivers. A subscribed

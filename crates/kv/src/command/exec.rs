@@ -41,8 +41,7 @@ pub struct Exec<'a> {
     /// Inside `EXEC`: the log records of its commands, appended as one
     /// unit when it ends.
     pub(crate) records: Option<Records>,
-    /// The connection's subscriptions; `None` for log replay and inside
-    /// `EXEC`.
+    /// The connection's subscriptions; `None` for log replay.
     pub(crate) pubsub: Option<&'a mut crate::pubsub::Conn>,
 }
 
@@ -213,7 +212,9 @@ impl<'a> Exec<'a> {
                 return Err(format!("MISCONF Errors writing to the AOF file: {why}").into());
             }
         }
-        if self.resp2_subscribed() && !crate::pubsub::allowed_while_subscribed(cmd.name) {
+        // As in Redis, the commands of a transaction are not checked again
+        // when EXEC runs them, after a SUBSCRIBE among them.
+        if self.records.is_none() && self.resp2_subscribed() && !crate::pubsub::allowed_while_subscribed(cmd.name) {
             let sub = cmd.subcommands.iter().find(|(s, _)| args.get(1).is_some_and(|a| is(a, s)));
             let name = match sub {
                 Some((s, _)) => format!("{}|{}", cmd.name, s),

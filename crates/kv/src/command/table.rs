@@ -44,6 +44,7 @@ macro_rules! cmd {
 pub static COMMANDS: &[Command] = &[
     cmd!("ping", -1, C, Inline, (0, 0, 0), "connection", "Returns the server's liveliness response.", ping),
     cmd!("echo", 2, C, Inline, (0, 0, 0), "connection", "Returns the given string.", echo),
+    cmd!("reset", 1, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], Worker, (0, 0, 0), "connection", "Resets the connection.", crate::reset::reset),
     cmd!("subscribe", -2, PS, Worker, (0, 0, 0), "pubsub", "Listens for messages published to channels.", pubsub::subscribe),
     cmd!("unsubscribe", -1, PS, Worker, (0, 0, 0), "pubsub", "Stops listening to messages posted to channels.", pubsub::unsubscribe),
     cmd!("psubscribe", -2, PS, Worker, (0, 0, 0), "pubsub", "Listens for messages published to channels that match one or more patterns.", pubsub::psubscribe),

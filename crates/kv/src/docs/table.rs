@@ -34,6 +34,12 @@ pub static DOCS: &[(&str, Doc)] = &[
             ]),
         ])),
     ])),
+    ("reset", Doc::Map(&[
+        ("summary", Doc::Bulk("Reset the connection")),
+        ("since", Doc::Bulk("6.2.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("O(1)")),
+    ])),
     ("subscribe", Doc::Map(&[
         ("summary", Doc::Bulk("Listen for messages published to the given channels")),
         ("since", Doc::Bulk("2.0.0")),
@@ -769,12 +775,6 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("server")),
         ("complexity", Doc::Bulk("Depends on subcommand.")),
         ("subcommands", Doc::Map(&[
-            ("config|resetstat", Doc::Map(&[
-                ("summary", Doc::Bulk("Reset the stats returned by INFO")),
-                ("since", Doc::Bulk("2.0.0")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
             ("config|get", Doc::Map(&[
                 ("summary", Doc::Bulk("Get the values of configuration parameters")),
                 ("since", Doc::Bulk("2.0.0")),
@@ -801,6 +801,12 @@ pub static DOCS: &[(&str, Doc)] = &[
                         ])),
                     ]),
                 ])),
+            ])),
+            ("config|resetstat", Doc::Map(&[
+                ("summary", Doc::Bulk("Reset the stats returned by INFO")),
+                ("since", Doc::Bulk("2.0.0")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(1)")),
             ])),
             ("config|set", Doc::Map(&[
                 ("summary", Doc::Bulk("Set configuration parameters to the given values")),
