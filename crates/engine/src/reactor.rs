@@ -30,7 +30,7 @@ use crate::config::Respond;
 use crate::conn::{Conn, Deadline, Ending, Holder, Peer, Step, Turn};
 use crate::mailbox::{Completions, Inbox, Note};
 use crate::metrics::Limit;
-use crate::output::Written;
+use crate::output::{SharedBytes, Written};
 use crate::poller::{Event, Interest, Poller};
 use crate::pool::Queue;
 use crate::service::{CloseReason, ConnId, ConnInfo, Control, Farewell, Reject, Service};
@@ -55,6 +55,13 @@ const QUIET_TASK_COLLECT: Duration = Duration::from_millis(50);
 /// Input buffers larger than this are released when they empty.
 const KEEP_INPUT_CAPACITY_BYTES: usize = 16 << 10;
 
+/// A message fanned out to many connections (`Control::send_many`) this
+/// long or longer is referred to from each one's output, not copied: a
+/// copy of a few KiB costs less than another slice in the vectored write,
+/// and a longer one more (measured with `scripts/bench-pubsub.sh`, in
+/// `docs/benchmarks.md`).
+const SHARE_MIN_BYTES: usize = 4 << 10;
+
 const WAKE_TOKEN: u64 = u64::MAX;
 const SHUTDOWN_TOKEN: u64 = u64::MAX - 1;
 const TURNED_AWAY_TOKEN_BASE: u64 = 1 << 39;
@@ -70,8 +77,8 @@ pub struct LoopReport {
 enum Delivery<'a> {
     /// These bytes, owned.
     Owned(Vec<u8>),
-    /// A copy of bytes other connections get too.
-    Copy(&'a [u8]),
+    /// Bytes other connections get too: copied if short, else referred to.
+    Shared(&'a SharedBytes),
     /// A close once the output is written.
     Close,
 }
@@ -975,7 +982,7 @@ impl<S: Service> Reactor<S> {
                 Note::Send(id, bytes) => self.deliver(id, Delivery::Owned(bytes)),
                 Note::SendMany(ids, bytes) => {
                     for id in ids {
-                        touched.extend(self.deliver(id, Delivery::Copy(&bytes)));
+                        touched.extend(self.deliver(id, Delivery::Shared(&bytes)));
                     }
                     None
                 }
@@ -1020,7 +1027,14 @@ impl<S: Service> Reactor<S> {
         let to = if conn.task_out() { &mut conn.behind_task } else { &mut conn.out };
         match what {
             Delivery::Owned(bytes) => to.push_vec(bytes),
-            Delivery::Copy(bytes) => to.extend_from_slice(bytes),
+            Delivery::Shared(bytes) => {
+                let len = (**bytes).as_ref().len();
+                if len < SHARE_MIN_BYTES {
+                    to.extend_from_slice((**bytes).as_ref());
+                } else {
+                    to.push_shared_counted(Arc::clone(bytes), 0..len);
+                }
+            }
             Delivery::Close => {
                 let reason = if let Peer::Answered { .. } = conn.peer {
                     // The service's close ends its wait.

@@ -422,17 +422,19 @@ impl Control {
         }
     }
 
-    /// Queues a copy of `bytes` for each connection of `to`: one message
-    /// fanned out to many (pub/sub). Each owning loop gets one note for all
-    /// of its connections, and shares one buffer with the other loops;
-    /// the copy into each connection's output counts toward its output
+    /// Queues `bytes` for each connection of `to`: one message fanned out
+    /// to many (pub/sub). Each owning loop gets one note for all of its
+    /// connections, and every connection shares one buffer: a short
+    /// message is copied into each connection's output (a copy costs less
+    /// than a slice of its own in the vectored write), a long one is
+    /// referred to. Either way it counts toward each connection's output
     /// limits, as Redis counts a message in each subscriber's buffer.
     /// Order with [`Control::send`] to the same connection is kept.
     pub fn send_many(&self, to: &[ConnId], bytes: &[u8]) {
         if to.is_empty() {
             return;
         }
-        let bytes: Arc<[u8]> = Arc::from(bytes);
+        let bytes: crate::SharedBytes = Arc::new(bytes.to_vec());
         let first = to[0].io_loop();
         if to.iter().all(|id| id.io_loop() == first) {
             if let Some(inbox) = self.inboxes.get(first) {

@@ -10,6 +10,10 @@
 //! whole command buffered for the connection (a pipeline is one batch) and
 //! leaves a partial one for the next call.
 //!
+//! Clients may also subscribe to channels and patterns ([`pubsub`]):
+//! `PUBLISH` reaches subscribers on every I/O thread through the engine's
+//! messages between connections.
+//!
 //! Writes are logged ([`aof`]) before their replies leave: with
 //! `appendfsync always` a batch's replies are held until the [`syncer`]
 //! has its records on disk (group commit across every connection),
