@@ -335,7 +335,12 @@ impl<S: Service> Conn<S> {
 
     /// Its task is out and the loop has something for it once it is back.
     pub fn awaits_task(&self) -> bool {
-        self.task_out() && (self.unseen || self.peer.closed() || self.ending != Ending::Open || !self.out.is_empty())
+        self.task_out()
+            && (self.unseen
+                || self.peer.closed()
+                || self.ending != Ending::Open
+                || !self.out.is_empty()
+                || !self.behind_task.is_empty())
     }
 
     /// Received bytes not yet consumed: those here and those a task holds.
@@ -568,6 +573,18 @@ pub(crate) mod tests {
         assert!(c.mark_awaited());
         assert!(!c.mark_awaited(), "marked already");
         assert_eq!(c.take_back(0), (false, true));
+    }
+
+    #[test]
+    fn a_message_waiting_behind_a_task_makes_the_task_awaited() {
+        // Else a quiet direct task would not wake the loop, and the
+        // message would wait for the next wake-up for anything else.
+        let mut c = conn();
+        c.hand_out(true, 0);
+        assert!(!c.mark_awaited());
+        c.behind_task.extend_from_slice(b"message");
+        assert!(c.mark_awaited());
+        assert_eq!(c.take_back(0), (true, true));
     }
 
     #[test]
