@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::config::Config;
+use crate::limits::OutputClass;
 use crate::limits::Timeouts;
 use crate::output::Output;
 use crate::poller::Interest;
@@ -240,6 +241,13 @@ pub struct Conn<S: Service> {
     pub unseen: bool,
     /// Output waiting for the socket.
     pub out: Output,
+    /// Messages from other connections (`Control::send`) that arrived
+    /// while a task was out: they go after that task's output, which is
+    /// what its handler saw before they were sent (a pub/sub
+    /// subscription's confirmation before the messages it lets through).
+    pub behind_task: Output,
+    /// Which output limits hold the connection (`Cx::set_output_class`).
+    pub class: OutputClass,
     /// Bytes of output the service's latest call made: exempt from
     /// `max_output_bytes`, which is for output piling up behind a reader
     /// that does not read, not for one long reply.
@@ -297,6 +305,8 @@ impl<S: Service> Conn<S> {
             input: Vec::new(),
             unseen: false,
             out: Output::new(),
+            behind_task: Output::new(),
+            class: OutputClass::Normal,
             last_call_out: 0,
             output_paused: false,
             queued_for_room: false,
@@ -408,7 +418,12 @@ impl<S: Service> Conn<S> {
 
     /// Its task is out and the loop has something for it once it is back.
     pub fn awaits_task(&self) -> bool {
-        self.task_out() && (self.unseen || self.peer.closed() || self.ending != Ending::Open || !self.out.is_empty())
+        self.task_out()
+            && (self.unseen
+                || self.peer.closed()
+                || self.ending != Ending::Open
+                || !self.out.is_empty()
+                || !self.behind_task.is_empty())
     }
 
     /// Received bytes not yet consumed: those here and those a task holds.
@@ -693,6 +708,18 @@ pub(crate) mod tests {
         assert!(c.mark_awaited());
         assert!(!c.mark_awaited(), "marked already");
         assert_eq!(c.take_back(0), (false, true));
+    }
+
+    #[test]
+    fn a_message_waiting_behind_a_task_makes_the_task_awaited() {
+        // Else a quiet direct task would not wake the loop, and the
+        // message would wait for the next wake-up for anything else.
+        let mut c = conn();
+        c.hand_out(true, 0);
+        assert!(!c.mark_awaited());
+        c.behind_task.extend_from_slice(b"message");
+        assert!(c.mark_awaited());
+        assert_eq!(c.take_back(0), (true, true));
     }
 
     #[test]

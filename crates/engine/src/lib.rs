@@ -63,7 +63,7 @@ mod service {
 #[cfg(not(loom))]
 pub use config::{Config, Respond};
 #[cfg(not(loom))]
-pub use limits::{OutputLimits, Timeouts};
+pub use limits::{OutputClass, OutputLimits, Timeouts};
 #[cfg(not(loom))]
 pub use listener::Listener;
 #[cfg(not(loom))]

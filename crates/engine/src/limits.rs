@@ -4,6 +4,13 @@
 //! as nginx's does. Each is read where it is used, so a change holds for
 //! every connection from its next event on.
 //!
+//! A connection is held to the output limits of its [`OutputClass`], which
+//! the service chooses (`Cx::set_output_class`), as Redis holds a
+//! subscribed client to its `pubsub` class: a connection that mostly
+//! receives what other connections send cannot slow them down, so it gets
+//! its own, usually tighter, hard and soft limits. The total is one for
+//! all.
+//!
 //! Each output limit counts the memory that connections' pending output owns
 //! ([`crate::Output::mem_len`]): bytes the service copied into its replies.
 //! Shared buffers it only refers to (a stored value in many replies) and
@@ -41,6 +48,23 @@ impl Default for OutputLimits {
             total_bytes: 1 << 30,
         }
     }
+}
+
+/// Which per-connection output limits hold a connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum OutputClass {
+    /// An ordinary client: its output is replies to its own requests.
+    #[default]
+    Normal,
+    /// A connection that receives what other connections send (a
+    /// pub/sub subscriber): held to the subscriber limits, and its total
+    /// counted with everyone's.
+    Subscriber,
+}
+
+impl OutputClass {
+    /// Every class, in a fixed order (for the limits' table).
+    pub const ALL: [OutputClass; 2] = [OutputClass::Normal, OutputClass::Subscriber];
 }
 
 /// [`OutputLimits`] that any thread may change, and the total they bound.

@@ -142,6 +142,10 @@ impl Waker {
 pub enum Note {
     /// Append these bytes to the connection's output.
     Send(ConnId, Vec<u8>),
+    /// Append these bytes to each connection's output (one note per loop
+    /// for a message fanned out to many).
+    #[cfg(not(loom))]
+    SendMany(Vec<ConnId>, crate::SharedBytes),
     /// Close the connection once its output is written.
     Close(ConnId),
     /// Gates were released (`Control::release`): write what they held.

@@ -24,6 +24,14 @@ const WRITE_BUDGET_BYTES: usize = 1 << 20;
 /// sent with `sendfile(2)` ([`Output::drain_into`]): one TLS record.
 const FILE_PIECE_BYTES: usize = 16 << 10;
 
+/// Appended bytes go into a new chunk once the last one holds this much:
+/// a connection whose output never quite drains (a subscriber a little
+/// behind) would otherwise grow one buffer for as long as it lags, its
+/// written front never freed, and pay for each growth with a copy and
+/// fresh pages (measured: most of the loop's time in page faults and
+/// copies, fanning 4 KiB messages out to 100 such readers).
+const CHUNK_BYTES: usize = 64 << 10;
+
 /// Bytes that several owners share and nobody changes: a service's stored
 /// value, put into many replies without a copy ([`Output::push_shared`]).
 pub type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
@@ -32,8 +40,9 @@ pub type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
 enum Chunk {
     /// Bytes not yet written, from `start` on.
     Bytes { buf: Vec<u8>, start: usize },
-    /// The range `at` of a shared buffer not yet written.
-    Shared { buf: SharedBytes, at: Range<usize> },
+    /// The range `at` of a shared buffer not yet written; `counted`: it
+    /// counts toward `mem` (the output limits) as if owned.
+    Shared { buf: SharedBytes, at: Range<usize>, counted: bool },
     /// A range of a file, sent from the page cache with `sendfile(2)`.
     File { file: Arc<File>, offset: u64, len: u64 },
 }
@@ -45,7 +54,8 @@ pub struct Output {
     chunks: VecDeque<Chunk>,
     /// Bytes pending over all chunks.
     len: u64,
-    /// Bytes pending in memory (byte chunks only).
+    /// Bytes pending in memory that count toward the limits: byte chunks
+    /// and counted shared ranges.
     mem: usize,
 }
 
@@ -70,7 +80,9 @@ impl Output {
     }
 
     /// Bytes pending in memory that this output owns: shared buffers and
-    /// file ranges excluded. This is what the output limits count.
+    /// file ranges excluded, but for shared ranges pushed as counted
+    /// ([`Output::push_shared_counted`]). This is what the output limits
+    /// count.
     pub fn mem_len(&self) -> usize {
         self.mem
     }
@@ -87,10 +99,11 @@ impl Output {
         }
         self.len += bytes.len() as u64;
         self.mem += bytes.len();
-        if let Some(Chunk::Bytes { buf, .. }) = self.chunks.back_mut() {
-            buf.extend_from_slice(bytes);
-        } else {
-            self.chunks.push_back(Chunk::Bytes { buf: bytes.to_vec(), start: 0 });
+        match self.chunks.back_mut() {
+            Some(Chunk::Bytes { buf, .. }) if buf.len() + bytes.len() <= CHUNK_BYTES || buf.is_empty() => {
+                buf.extend_from_slice(bytes);
+            }
+            _ => self.chunks.push_back(Chunk::Bytes { buf: bytes.to_vec(), start: 0 }),
         }
     }
 
@@ -99,8 +112,10 @@ impl Output {
         if bytes.is_empty() {
             return;
         }
-        if let Some(Chunk::Bytes { .. }) = self.chunks.back() {
-            return self.extend_from_slice(&bytes);
+        if let Some(Chunk::Bytes { buf, .. }) = self.chunks.back() {
+            if buf.len() + bytes.len() <= CHUNK_BYTES {
+                return self.extend_from_slice(&bytes);
+            }
         }
         self.len += bytes.len() as u64;
         self.mem += bytes.len();
@@ -114,12 +129,32 @@ impl Output {
     ///
     /// If `at` is not within the buffer.
     pub fn push_shared(&mut self, buf: SharedBytes, at: Range<usize>) {
+        self.push_shared_as(buf, at, false);
+    }
+
+    /// As [`Output::push_shared`], but the range counts toward
+    /// [`Output::mem_len`] (and so the output limits) as if it were a copy:
+    /// for a buffer that several outputs share only to save the copies,
+    /// which each receiver would hold in a server that made them (a
+    /// message fanned out to many).
+    ///
+    /// # Panics
+    ///
+    /// If `at` is not within the buffer.
+    pub fn push_shared_counted(&mut self, buf: SharedBytes, at: Range<usize>) {
+        self.push_shared_as(buf, at, true);
+    }
+
+    fn push_shared_as(&mut self, buf: SharedBytes, at: Range<usize>, counted: bool) {
         assert!(at.start <= at.end && at.end <= (*buf).as_ref().len(), "a range outside the shared buffer");
         if at.is_empty() {
             return;
         }
         self.len += at.len() as u64;
-        self.chunks.push_back(Chunk::Shared { buf, at });
+        if counted {
+            self.mem += at.len();
+        }
+        self.chunks.push_back(Chunk::Shared { buf, at, counted });
     }
 
     /// Appends `len` bytes of `file` from `offset`, to be sent without
@@ -148,7 +183,7 @@ impl Output {
                         self.extend_from_slice(&buf[start..]);
                     }
                 }
-                Chunk::Shared { buf, at } => self.push_shared(buf, at),
+                Chunk::Shared { buf, at, counted } => self.push_shared_as(buf, at, counted),
                 Chunk::File { file, offset, len } => self.push_file(file, offset, len),
             }
         }
@@ -174,7 +209,7 @@ impl Output {
         for chunk in &self.chunks {
             match chunk {
                 Chunk::Bytes { buf, start } => v.extend_from_slice(&buf[*start..]),
-                Chunk::Shared { buf, at } => v.extend_from_slice(&(**buf).as_ref()[at.clone()]),
+                Chunk::Shared { buf, at, .. } => v.extend_from_slice(&(**buf).as_ref()[at.clone()]),
                 Chunk::File { file, offset, len } => {
                     let at = v.len();
                     v.resize(at + *len as usize, 0);
@@ -231,7 +266,7 @@ impl Output {
             }
             slices[n] = match chunk {
                 Chunk::Bytes { buf, start } => &buf[*start..],
-                Chunk::Shared { buf, at } => &(**buf).as_ref()[at.clone()],
+                Chunk::Shared { buf, at, .. } => &(**buf).as_ref()[at.clone()],
                 Chunk::File { .. } => break,
             };
             n += 1;
@@ -263,7 +298,7 @@ impl Output {
                     let bytes = &bytes[..bytes.len().min(want)];
                     (sink(bytes), bytes.len())
                 }
-                Chunk::Shared { buf, at } => {
+                Chunk::Shared { buf, at, .. } => {
                     let bytes = &(**buf).as_ref()[at.clone()];
                     let bytes = &bytes[..bytes.len().min(want)];
                     (sink(bytes), bytes.len())
@@ -303,10 +338,16 @@ impl Output {
                     n -= left;
                     self.mem -= left;
                 }
-                Chunk::Shared { at, .. } => {
+                Chunk::Shared { at, counted, .. } => {
                     if n < at.len() {
                         at.start += n;
+                        if *counted {
+                            self.mem -= n;
+                        }
                         return;
+                    }
+                    if *counted {
+                        self.mem -= at.len();
                     }
                     n -= at.len();
                 }
@@ -340,6 +381,38 @@ mod tests {
     use super::*;
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn a_counted_shared_range_counts_as_owned_until_written() {
+        let shared: SharedBytes = Arc::new(vec![7u8; 100]);
+        let mut out = Output::new();
+        out.push_shared_counted(shared.clone(), 0..100);
+        out.push_shared(shared, 0..100);
+        assert_eq!((out.len(), out.mem_len()), (200, 100));
+        out.consume(60);
+        assert_eq!(out.mem_len(), 40);
+        let mut other = Output::new();
+        other.extend_from_slice(b"x");
+        other.append(&mut out);
+        assert_eq!((other.len(), other.mem_len()), (141, 41), "appending keeps what counts");
+        other.consume(41);
+        assert_eq!(other.mem_len(), 0);
+    }
+
+    #[test]
+    fn appended_bytes_start_a_new_chunk_past_the_chunk_size() {
+        let mut out = Output::new();
+        for _ in 0..5 {
+            out.extend_from_slice(&[1u8; 20 << 10]);
+        }
+        assert_eq!(out.chunks.len(), 2, "three fit in one chunk of 64 KiB, then a new one");
+        out.push_vec(vec![2u8; 100 << 10]);
+        assert_eq!(out.chunks.len(), 3, "a long buffer is its own chunk, not copied");
+        assert_eq!((out.len(), out.mem_len()), (200 << 10, 200 << 10));
+        let all = out.to_vec().unwrap();
+        assert_eq!(all.len(), 200 << 10);
+        assert!(all[..100 << 10].iter().all(|&b| b == 1) && all[100 << 10..].iter().all(|&b| b == 2));
+    }
 
     #[test]
     fn a_shared_range_partly_written_resumes_where_it_stopped() {

@@ -32,7 +32,7 @@ use crate::conn::{Conn, Deadline, Ending, Holder, Peer, Step, Turn};
 use crate::listener::Listener;
 use crate::mailbox::{Completions, Inbox, Note};
 use crate::metrics::Limit;
-use crate::output::Written;
+use crate::output::{SharedBytes, Written};
 use crate::poller::{Event, Interest, Poller};
 use crate::pool::Queue;
 use crate::proxy::Refusal;
@@ -60,6 +60,13 @@ const QUIET_TASK_COLLECT: Duration = Duration::from_millis(50);
 /// Input buffers larger than this are released when they empty.
 const KEEP_INPUT_CAPACITY_BYTES: usize = 16 << 10;
 
+/// A message fanned out to many connections (`Control::send_many`) this
+/// long or longer is referred to from each one's output, not copied: a
+/// copy of a few KiB costs less than another slice in the vectored write,
+/// and a longer one more (measured with `scripts/bench-pubsub.sh`, in
+/// `docs/benchmarks.md`).
+const SHARE_MIN_BYTES: usize = 4 << 10;
+
 const WAKE_TOKEN: u64 = u64::MAX;
 const SHUTDOWN_TOKEN: u64 = u64::MAX - 1;
 const TURNED_AWAY_TOKEN_BASE: u64 = 1 << 39;
@@ -84,6 +91,16 @@ enum ReadEnd {
 pub struct LoopReport {
     /// Connections still open when the drain deadline cut them off.
     pub forced: usize,
+}
+
+/// What a note asks of a connection.
+enum Delivery<'a> {
+    /// These bytes, owned.
+    Owned(Vec<u8>),
+    /// Bytes other connections get too: copied if short, else referred to.
+    Shared(&'a SharedBytes),
+    /// A close once the output is written.
+    Close,
 }
 
 pub struct Reactor<S: Service> {
@@ -745,7 +762,7 @@ impl<S: Service> Reactor<S> {
         if conn.ending.aborted() {
             return false;
         }
-        let mem = conn.out.mem_len();
+        let mem = conn.out.mem_len() + conn.behind_task.mem_len();
         if mem != conn.counted_output {
             let m = &self.shared.metrics.output_memory;
             if mem > conn.counted_output {
@@ -760,7 +777,7 @@ impl<S: Service> Reactor<S> {
             conn.soft_since = None;
             return false;
         }
-        let limits = self.shared.output.get();
+        let limits = self.shared.output_of(conn.class).get();
         let id = conn.info.id;
         if limits.hard_bytes > 0 && mem > limits.hard_bytes {
             self.shared.limit(
@@ -933,6 +950,10 @@ impl<S: Service> Reactor<S> {
         } else {
             conn.out.append(&mut task.out);
         }
+        conn.out.append(&mut conn.behind_task);
+        if let Some(class) = verdict.class {
+            conn.class = class;
+        }
         // Checked after the worker set it: a release that lands later
         // posts a note, which finds the connection in `held`.
         if let Some(gate) = verdict.hold.filter(|&g| g > self.shared.released.load(SeqCst)) {
@@ -1067,7 +1088,7 @@ impl<S: Service> Reactor<S> {
     fn arm_timer(&mut self, slot: u32) {
         let generation = self.slab.generation(slot);
         let conn = self.slab.get_mut(slot).unwrap();
-        let soft_time = self.shared.output.soft_time();
+        let soft_time = self.shared.output_of(conn.class).soft_time();
         let Some((at, _)) = conn.deadline(&self.shared.timeouts.get(), soft_time) else { return };
         self.timers.arm(&mut conn.timer_at, at, slot, generation);
     }
@@ -1084,7 +1105,7 @@ impl<S: Service> Reactor<S> {
         }
         while let Some(slot) = self.timers.pop_due(now, &mut self.slab) {
             let conn = self.slab.get_mut(slot).unwrap();
-            match conn.deadline(&self.shared.timeouts.get(), self.shared.output.soft_time()) {
+            match conn.deadline(&self.shared.timeouts.get(), self.shared.output_of(conn.class).soft_time()) {
                 Some((t, why)) if t <= now => self.expire(slot, why),
                 _ => self.arm_timer(slot),
             }
@@ -1146,25 +1167,39 @@ impl<S: Service> Reactor<S> {
 
     // ----- mail from other threads -----------------------------------
 
+    /// Takes back finished tasks, then applies the notes from other
+    /// threads, then settles every connection either touched.
+    ///
+    /// The notes are taken after the tasks and applied before any of those
+    /// connections is settled (which may start its next task): a note its
+    /// handler sent (a pub/sub confirmation), and every message sent after
+    /// that one, was posted before its task came back, so it lands before
+    /// the output of the connection's next task, and after this one's.
     fn take_mail(&mut self) {
         let mut done = std::mem::take(&mut self.done);
         self.completions.take(&mut done);
+        let mut notes = std::mem::take(&mut self.notes);
+        self.inbox.take(&mut notes);
+        let mut touched = std::mem::take(&mut self.touched);
         for task in done.drain(..) {
             self.shared.metrics.tasks_done.fetch_add(1, Relaxed);
             let slot = task.id.slot();
             self.absorb(slot, task);
-            self.settle(slot);
+            touched.push(slot);
         }
         self.done = done;
-        let mut notes = std::mem::take(&mut self.notes);
-        self.inbox.take(&mut notes);
         // Append every note first, then settle each connection once: a
         // burst of messages to one connection costs one write, not one each.
-        let mut touched = std::mem::take(&mut self.touched);
         for note in notes.drain(..) {
             let slot = match note {
-                Note::Send(id, bytes) => self.deliver(id, Some(bytes)),
-                Note::Close(id) => self.deliver(id, None),
+                Note::Send(id, bytes) => self.deliver(id, Delivery::Owned(bytes)),
+                Note::SendMany(ids, bytes) => {
+                    for id in ids {
+                        touched.extend(self.deliver(id, Delivery::Shared(&bytes)));
+                    }
+                    None
+                }
+                Note::Close(id) => self.deliver(id, Delivery::Close),
                 Note::Release => {
                     self.release_held(&mut touched);
                     None
@@ -1194,17 +1229,27 @@ impl<S: Service> Reactor<S> {
         }
     }
 
-    /// Applies a note (bytes to send, or a close when `None`) to its
-    /// connection; returns the slot to settle, if any.
-    fn deliver(&mut self, id: ConnId, bytes: Option<Vec<u8>>) -> Option<u32> {
+    /// Applies a note (bytes to send, or a close) to its connection;
+    /// returns the slot to settle, if any. Bytes that arrive while a task
+    /// is out wait behind its output (`Conn::behind_task`).
+    fn deliver(&mut self, id: ConnId, what: Delivery<'_>) -> Option<u32> {
         let slot = self.slab.slot_of(id)?;
         let conn = self.slab.get_mut(slot).unwrap();
         if !conn.ending.live() {
             return None;
         }
-        match bytes {
-            Some(bytes) => conn.out.push_vec(bytes),
-            None => {
+        let to = if conn.task_out() { &mut conn.behind_task } else { &mut conn.out };
+        match what {
+            Delivery::Owned(bytes) => to.push_vec(bytes),
+            Delivery::Shared(bytes) => {
+                let len = (**bytes).as_ref().len();
+                if len < SHARE_MIN_BYTES {
+                    to.extend_from_slice((**bytes).as_ref());
+                } else {
+                    to.push_shared_counted(Arc::clone(bytes), 0..len);
+                }
+            }
+            Delivery::Close => {
                 let reason = if let Peer::Answered { .. } = conn.peer {
                     // The service's close ends its wait.
                     conn.peer = Peer::Answered { service_close_by: None };

@@ -9,6 +9,7 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::limits::OutputClass;
 use crate::mailbox::{Inbox, Note};
 use crate::output::Output;
 use crate::shared::Shared;
@@ -356,6 +357,13 @@ impl<'a> Cx<'a> {
         self.verdict.hold = Some(self.verdict.hold.map_or(gate, |g| g.max(gate)));
     }
 
+    /// Holds the connection to the output limits of `class` from now on
+    /// (a pub/sub subscriber to the subscriber class, and back to the
+    /// normal class once it has no subscriptions left).
+    pub fn set_output_class(&mut self, class: OutputClass) {
+        self.verdict.class = Some(class);
+    }
+
     /// Says that a request is still arriving although this call consumed
     /// all of its bytes so far (a request body being skipped as it comes):
     /// the `request_timeout` deadline, which runs from the request's first
@@ -446,6 +454,34 @@ impl Control {
         }
     }
 
+    /// Queues `bytes` for each connection of `to`: one message fanned out
+    /// to many (pub/sub). Each owning loop gets one note for all of its
+    /// connections, and every connection shares one buffer: a short
+    /// message is copied into each connection's output (a copy costs less
+    /// than a slice of its own in the vectored write), a long one is
+    /// referred to. Either way it counts toward each connection's output
+    /// limits, as Redis counts a message in each subscriber's buffer.
+    /// Order with [`Control::send`] to the same connection is kept.
+    pub fn send_many(&self, to: &[ConnId], bytes: &[u8]) {
+        if to.is_empty() {
+            return;
+        }
+        let bytes: crate::SharedBytes = Arc::new(bytes.to_vec());
+        let first = to[0].io_loop();
+        if to.iter().all(|id| id.io_loop() == first) {
+            if let Some(inbox) = self.inboxes.get(first) {
+                inbox.post(Note::SendMany(to.to_vec(), bytes));
+            }
+            return;
+        }
+        for (n, inbox) in self.inboxes.iter().enumerate() {
+            let ids: Vec<ConnId> = to.iter().copied().filter(|id| id.io_loop() == n).collect();
+            if !ids.is_empty() {
+                inbox.post(Note::SendMany(ids, bytes.clone()));
+            }
+        }
+    }
+
     /// Closes connection `to` once its pending output is written.
     pub fn close(&self, to: ConnId) {
         if let Some(inbox) = self.inboxes.get(to.io_loop()) {
@@ -525,6 +561,19 @@ impl Control {
     /// on; connections already open stay.
     pub fn set_max_connections(&self, n: usize) {
         self.shared.timeouts.set_max_connections(n);
+    }
+
+    /// The per-connection output limits of `class` (for
+    /// [`OutputClass::Normal`] the same as [`Control::output_limits`]). The
+    /// total is the normal class's, for every connection.
+    pub fn output_limits_of(&self, class: OutputClass) -> crate::OutputLimits {
+        self.shared.output_of(class).get()
+    }
+
+    /// Changes the per-connection output limits of `class` (its
+    /// `total_bytes` is ignored but for [`OutputClass::Normal`]).
+    pub fn set_output_limits_of(&self, class: OutputClass, limits: crate::OutputLimits) {
+        self.shared.output_of(class).set(limits);
     }
 
     /// Owned output all connections hold now, in bytes (as the I/O loops

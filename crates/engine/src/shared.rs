@@ -13,10 +13,14 @@ use crate::sys;
 pub struct Shared {
     pub config: Config,
     pub metrics: Metrics,
-    /// The output limits in force, and the output they bound.
+    /// The output limits in force for the normal class (and the total
+    /// for all), and the output they bound.
     pub output: LiveOutputLimits,
     /// The timeouts and the connection limit in force.
     pub timeouts: LiveTimeouts,
+    /// The per-connection limits of the subscriber class (its total is
+    /// not used: there is one for all, in `output`).
+    pub subscriber_output: LiveOutputLimits,
     /// Set once, when a graceful shutdown starts.
     draining: AtomicBool,
     /// Readable once a shutdown was asked for; every loop watches it.
@@ -91,6 +95,7 @@ impl Shared {
             metrics: Metrics::default(),
             output: LiveOutputLimits::new(config.output_limits),
             timeouts: LiveTimeouts::new(config.timeouts(), config.max_connections),
+            subscriber_output: LiveOutputLimits::new(config.output_limits),
             draining: AtomicBool::new(false),
             shutdown_fd: sys::eventfd()?,
             limit_log: RateLimit::default(),
@@ -102,6 +107,14 @@ impl Shared {
             loops_working: AtomicUsize::new(config.io_threads),
             config,
         })
+    }
+
+    /// The live limits of connections of `class`.
+    pub fn output_of(&self, class: crate::OutputClass) -> &LiveOutputLimits {
+        match class {
+            crate::OutputClass::Normal => &self.output,
+            crate::OutputClass::Subscriber => &self.subscriber_output,
+        }
     }
 
     pub fn begin_shutdown(&self) {

@@ -24,6 +24,9 @@ pub struct Verdict {
     /// Hold the connection's input back until the service wakes it
     /// (`Cx::park`, `Control::wake`).
     pub park: bool,
+    /// The output limits that hold the connection from now on
+    /// (`Cx::set_output_class`); `None` to keep its class.
+    pub class: Option<crate::OutputClass>,
 }
 
 impl Verdict {

@@ -24,6 +24,8 @@ pub struct Client {
     pub(crate) multi: crate::multi::Conn,
     /// The blocking pop the connection is parked in, if any.
     pub(crate) blocked: Option<crate::blocking::Block>,
+    /// Channels and patterns subscribed to.
+    pub(crate) pubsub: crate::pubsub::Conn,
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.
@@ -52,6 +54,10 @@ pub(crate) struct ClientMeta {
     pub authenticated: AtomicBool,
     /// Blocked in a blocking pop (`flags=b`).
     pub blocked: AtomicBool,
+    /// Channels subscribed to, as last published (`sub=`).
+    pub channels: AtomicUsize,
+    /// Patterns subscribed to, as last published (`psub=`).
+    pub patterns: AtomicUsize,
 }
 
 impl ClientMeta {
@@ -69,6 +75,8 @@ impl ClientMeta {
             resp: AtomicUsize::new(2),
             authenticated: AtomicBool::new(authenticated),
             blocked: AtomicBool::new(false),
+            channels: AtomicUsize::new(0),
+            patterns: AtomicUsize::new(0),
         }
     }
 
@@ -101,7 +109,7 @@ impl ClientMeta {
         let age = self.created.elapsed().as_secs();
         let idle = age.saturating_sub(self.last_active_ms.load(Ordering::Relaxed) / 1000);
         format!(
-            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db={} sub=0 psub=0 ssub=0 multi=-1 \
+            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi=-1 \
              qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} \
              user=default redir=-1 resp={}\n",
             self.id,
@@ -110,8 +118,16 @@ impl ClientMeta {
             self.name(),
             age,
             idle,
-            if self.blocked.load(Ordering::Relaxed) { "b" } else { "N" },
+            if self.blocked.load(Ordering::Relaxed) {
+                "b"
+            } else if self.channels.load(Ordering::Relaxed) + self.patterns.load(Ordering::Relaxed) > 0 {
+                "P"
+            } else {
+                "N"
+            },
             self.db.load(Ordering::Relaxed),
+            self.channels.load(Ordering::Relaxed),
+            self.patterns.load(Ordering::Relaxed),
             cmd,
             self.resp.load(Ordering::Relaxed),
         )
@@ -136,6 +152,8 @@ impl ClientMeta {
             resp: AtomicUsize::new(2),
             authenticated: std::sync::atomic::AtomicBool::new(true),
             blocked: AtomicBool::new(false),
+            channels: AtomicUsize::new(0),
+            patterns: AtomicUsize::new(0),
         }
     }
 }

@@ -117,6 +117,20 @@ pub fn prometheus(sh: &Shared, out: &mut String) {
             "Blocked clients whose timeout passed.",
             sh.blocking.timeouts.load(Ordering::Relaxed),
         ),
+        ("switchyard_kv_pubsub_channels", "gauge", "Channels with subscribers.", sh.pubsub.channel_count() as u64),
+        ("switchyard_kv_pubsub_patterns", "gauge", "Patterns with subscribers.", sh.pubsub.pattern_count() as u64),
+        (
+            "switchyard_kv_pubsub_messages_delivered_total",
+            "counter",
+            "Published messages handed to subscribers, one per receiver.",
+            sh.pubsub.delivered.load(Ordering::Relaxed),
+        ),
+        (
+            "switchyard_kv_pubsub_subscribers_dropped_total",
+            "counter",
+            "Subscribers closed at the client-output-buffer-limit pubsub class.",
+            sh.pubsub.dropped.load(Ordering::Relaxed),
+        ),
         (
             "switchyard_kv_rejected_connections_total",
             "counter",
@@ -273,10 +287,12 @@ fn section_text(sh: &Shared, section: &str, held: Option<&dyn Lend>, t: &mut Str
                 t,
                 "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\n\
                  rejected_connections:{}\r\nexpired_keys:{expired}\r\nevicted_keys:0\r\nkeyspace_hits:{hits}\r\n\
-                 keyspace_misses:{misses}\r\n",
+                 keyspace_misses:{misses}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\n",
                 sh.stats.connections.load(Ordering::Relaxed),
                 sh.stats.commands.load(Ordering::Relaxed),
                 sh.stats.rejected.load(Ordering::Relaxed),
+                sh.pubsub.channel_count(),
+                sh.pubsub.pattern_count(),
             );
         }
         "commandstats" => {

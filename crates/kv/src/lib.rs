@@ -13,6 +13,9 @@
 //! A blocking pop that finds nothing parks its connection with the engine
 //! and waits in a registry ([`blocking`]), holding no worker; the write
 //! that gives it something pops for it and wakes it.
+//! Clients may also subscribe to channels and patterns ([`pubsub`]):
+//! `PUBLISH` reaches subscribers on every I/O thread through the engine's
+//! messages between connections.
 //!
 //! Writes are logged ([`aof`]) before their replies leave: with
 //! `appendfsync always` a batch's replies are held until the [`syncer`]
@@ -35,7 +38,9 @@ mod kill;
 mod long_double;
 mod multi;
 mod pattern;
+mod pubsub;
 mod reply;
+mod reset;
 mod store;
 mod syncer;
 mod types;
@@ -55,6 +60,7 @@ pub use crate::auth::Password;
 use crate::client::{Client, ClientMeta};
 use crate::command::{Exec, Table};
 use crate::commandstats::CommandStats;
+pub use crate::pubsub::BufferLimit;
 use crate::store::Store;
 use crate::syncer::Syncer;
 
@@ -130,6 +136,9 @@ pub struct Options {
     /// Without a password, turn away clients from other machines
     /// (`protected-mode`).
     pub protected_mode: bool,
+    /// `client-output-buffer-limit pubsub`: the output a subscriber may
+    /// hold.
+    pub pubsub_output_limit: BufferLimit,
 }
 
 impl Default for Options {
@@ -144,6 +153,7 @@ impl Default for Options {
             aof_rewrite_min_bytes: 64 << 20,
             requirepass: None,
             protected_mode: true,
+            pubsub_output_limit: BufferLimit::PUBSUB,
         }
     }
 }
@@ -204,6 +214,8 @@ pub(crate) struct Shared {
     /// `client-output-buffer-limit` for the `replica` and `pubsub`
     /// classes, as set: hard, soft, soft seconds. Redis's defaults.
     pub other_output_limits: Mutex<[(u64, u64, u64); 2]>,
+    /// Channels and patterns, and their subscribers.
+    pub pubsub: pubsub::Registry,
 }
 
 impl Shared {
@@ -285,7 +297,8 @@ impl Kv {
             control: OnceLock::new(),
             unstarted_output_limits: Mutex::new(OutputLimits::default()),
             blocking: Arc::default(),
-            other_output_limits: Mutex::new([(256 << 20, 64 << 20, 60), (32 << 20, 8 << 20, 60)]),
+            other_output_limits: Mutex::new([(256 << 20, 64 << 20, 60), options.pubsub_output_limit.as_tuple()]),
+            pubsub: pubsub::Registry::default(),
             options,
         };
         if let Some(path) = shared.options.appendonly.clone() {
@@ -366,11 +379,13 @@ impl Service for Kv {
                 denied: true,
                 multi: multi::Conn::default(),
                 blocked: None,
+                pubsub: pubsub::Conn::default(),
             };
         }
         sh.clients.lock().unwrap_or_else(|e| e.into_inner()).insert(id, meta.clone());
         Client {
             db: 0,
+            pubsub: pubsub::Conn::new(meta.clone()),
             meta,
             out: reply::Reply::default(),
             denied: false,
@@ -453,7 +468,9 @@ impl Service for Kv {
         let seq;
         {
             let input = cx.input();
-            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta).with_conn(&mut client.multi);
+            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta)
+                .with_conn(&mut client.multi)
+                .with_pubsub(&mut client.pubsub);
             loop {
                 match resp::parse_request(&input[consumed..], &limits) {
                     Ok(Some((req, n))) => {
@@ -526,6 +543,9 @@ impl Service for Kv {
                 write_log(aof, seq);
             }
         }
+        if let Some(class) = client.pubsub.finish_call(sh, &client.meta, &mut out) {
+            cx.set_output_class(class);
+        }
         cx.consume(consumed);
         if announced > 0 && !close {
             cx.announce_request_len(announced);
@@ -549,6 +569,8 @@ impl Service for Kv {
         if let Err(e) = blocking::Blocking::start_timer(&self.shared.blocking, control.clone()) {
             tracing::error!(error = %e, "cannot start the blocking-pop timer; blocked clients wait until served");
         }
+        let pubsub_limits = self.shared.other_output_limits.lock().unwrap_or_else(|e| e.into_inner())[1];
+        pubsub::apply_limits(control, pubsub_limits);
         if self.shared.syncer.is_some() {
             if let Err(e) = Syncer::start(&self.shared, control.clone()) {
                 tracing::error!(error = %e, "cannot start the fsync thread; each batch will fsync on its own");
@@ -571,11 +593,17 @@ impl Service for Kv {
         switchyard_engine::Farewell::Close
     }
 
-    fn closed(&self, mut client: Client, _conn: &ConnInfo, _reason: CloseReason) {
+    fn closed(&self, mut client: Client, _conn: &ConnInfo, reason: CloseReason) {
         if let Some(block) = client.blocked.take() {
             self.shared.blocking.forget(block.id);
         }
         client.multi.release(&self.shared.store);
+        if client.pubsub.subscribed() {
+            if reason == CloseReason::OutputTooLarge {
+                self.shared.pubsub.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            client.pubsub.drop_all(&self.shared.pubsub);
+        }
         self.shared.clients.lock().unwrap_or_else(|e| e.into_inner()).remove(&client.meta.id);
     }
 
@@ -790,6 +818,7 @@ mod tests {
             denied: false,
             multi: multi::Conn::default(),
             blocked: None,
+            pubsub: pubsub::Conn::default(),
         };
         let wire = |cmds: &[&[&str]]| {
             let mut b = Vec::new();

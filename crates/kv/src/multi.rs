@@ -171,6 +171,12 @@ impl Conn {
         }
     }
 
+    /// Leaves `MULTI` and forgets every watched key (`RESET`).
+    pub fn reset(&mut self, store: &Store) {
+        self.end();
+        self.release(store);
+    }
+
     /// Forgets every watched key (`UNWATCH`, `DISCARD`, and a connection
     /// that closes).
     pub fn release(&mut self, store: &Store) {
@@ -411,6 +417,8 @@ fn run_queue(ex: &mut Exec<'_>, queue: &Queue, watched: &[Watched]) -> Result<()
     }
     resp::array(ex.out, queue.len());
     let mut inner = Exec::in_transaction(sh, ex.out, ex.db, ex.meta, now, &held);
+    // SUBSCRIBE and its kin run inside, as in Redis.
+    inner.pubsub = ex.pubsub.as_deref_mut();
     for (i, c) in commands {
         inner.run_command(i, c);
     }

@@ -243,8 +243,17 @@ impl Reply {
         }
     }
 
+    /// Everything as one byte string, values copied in, leaving this
+    /// empty: for replies that travel as a message.
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        let v = if self.holes.is_empty() { self.bytes.clone() } else { self.to_vec() };
+        self.bytes.clear();
+        self.holes.clear();
+        self.shared_len = 0;
+        v
+    }
+
     /// Everything as one byte string, values copied in.
-    #[cfg(test)]
     pub fn to_vec(&self) -> Vec<u8> {
         let mut v = Vec::with_capacity(self.total_len());
         let mut from = 0;

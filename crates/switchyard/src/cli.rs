@@ -97,6 +97,9 @@ pub struct KvArgs {
     /// Password clients must give with AUTH (anyone on this machine can read a flag: prefer the config file) [default: none].
     #[arg(long, value_name = "PASSWORD")]
     pub requirepass: Option<String>,
+    /// Output a pub/sub subscriber may hold, as Redis's client-output-buffer-limit pubsub: "HARD SOFT SECONDS" [default: "32mb 8mb 60"].
+    #[arg(long, value_name = "LIMITS")]
+    pub pubsub_output_limit: Option<switchyard_kv::BufferLimit>,
     /// Without a password, turn away clients from other machines: yes or no [default: yes].
     #[arg(long, value_name = "yes|no", value_parser = yes_no)]
     pub protected_mode: Option<bool>,

@@ -126,6 +126,8 @@ struct KvTable {
     appendfsync: Option<switchyard_kv::Fsync>,
     requirepass: Option<String>,
     protected_mode: Option<bool>,
+    #[serde(default, deserialize_with = "parsed")]
+    pubsub_output_limit: Option<switchyard_kv::BufferLimit>,
 }
 
 /// `[chat]`
@@ -341,6 +343,7 @@ impl File {
         fill(&mut k.appendfsync, self.kv.appendfsync);
         fill(&mut k.requirepass, self.kv.requirepass);
         fill(&mut k.protected_mode, self.kv.protected_mode);
+        fill(&mut k.pubsub_output_limit, self.kv.pubsub_output_limit);
         fill(&mut c.server_name, self.chat.server_name);
         fill(&mut c.motd, self.chat.motd.map(Spanned::into_inner));
         fill(&mut c.ping_interval, self.chat.ping_interval);
@@ -502,6 +505,8 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
     }
     .ok();
     let _ = writeln!(w, "protected_mode = {}", k.protected_mode.unwrap_or(kv.protected_mode));
+    let pubsub = k.pubsub_output_limit.unwrap_or(kv.pubsub_output_limit);
+    let _ = writeln!(w, "pubsub_output_limit = {}", quote(&pubsub.to_string()));
 
     let _ = writeln!(w, "\n[chat]");
     let _ = writeln!(w, "server_name = {}", quote(c.server_name.as_deref().unwrap_or(&chat.server_name)));
@@ -696,7 +701,7 @@ mod tests {
              shutdown_timeout = \"1s\"\nmax_input = \"64KiB\"\nmax_output = 1048576\nqueue_capacity = 9\n\
              log_level = \"debug\"\nlog_format = \"json\"\nadmin = \"127.0.0.1:2\"\n\
              [http]\nroot = \"/srv\"\nautoindex = true\n[kv]\ndatabases = 4\nmaxmemory = \"1GiB\"\n\
-             appendonly = \"a.aof\"\nappendfsync = \"always\"\n[chat]\nserver_name = \"irc\"\nmotd = \"m\"\n\
+             appendonly = \"a.aof\"\nappendfsync = \"always\"\npubsub_output_limit = \"64mb 1k 30\"\n[chat]\nserver_name = \"irc\"\nmotd = \"m\"\n\
              ping_interval = \"30s\"\nflood_rate = 0\n",
         )
         .unwrap();
@@ -708,6 +713,8 @@ mod tests {
         assert_eq!(f.max_input, Some(64 << 10));
         assert_eq!(f.kv.maxmemory, Some(1 << 30));
         assert_eq!(f.kv.appendfsync, Some(switchyard_kv::Fsync::Always));
+        let pubsub = switchyard_kv::BufferLimit { hard_bytes: 64 << 20, soft_bytes: 1000, soft_seconds: 30 };
+        assert_eq!(f.kv.pubsub_output_limit, Some(pubsub));
         assert_eq!(f.chat.flood_rate, Some(0));
     }
 

@@ -257,6 +257,9 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
             if let Some(on) = args.kv.protected_mode {
                 options.protected_mode = on;
             }
+            if let Some(limit) = args.kv.pubsub_output_limit {
+                options.pubsub_output_limit = limit;
+            }
             let kv = switchyard_kv::Kv::new(options).context("opening the store")?;
             serve(name, config, inherited, admin, reload, kv, |_, _| {})
         }

@@ -663,3 +663,82 @@ fn a_half_closed_client_gets_replies_that_travel_through_control_send() {
         server.stop();
     }
 }
+
+/// A line `sub` puts the connection in the subscriber output class; any
+/// other line is answered `ok`. Remembers who connected, for mail.
+#[derive(Default)]
+struct Classy {
+    conns: std::sync::Arc<std::sync::Mutex<Vec<switchyard_engine::ConnId>>>,
+}
+
+impl Service for Classy {
+    type State = ();
+
+    fn open(&self, conn: &ConnInfo) {
+        self.conns.lock().unwrap().push(conn.id);
+    }
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        while let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+            if &cx.input()[..end] == b"sub" {
+                cx.set_output_class(switchyard_engine::OutputClass::Subscriber);
+            }
+            cx.out().extend_from_slice(b"ok\n");
+            cx.consume(end + 1);
+        }
+    }
+}
+
+#[test]
+fn a_subscriber_is_held_to_its_class_limits_and_an_ordinary_client_is_not() {
+    use switchyard_engine::OutputClass;
+    for poller in BACKENDS {
+        let service = Classy::default();
+        let conns = service.conns.clone();
+        let server = Running::start(service, poller, |_| {});
+        let control = server.control.clone();
+        let subscriber_limits = switchyard_engine::OutputLimits {
+            hard_bytes: 256 << 10,
+            soft_bytes: 0,
+            soft_time: Duration::ZERO,
+            total_bytes: 0,
+        };
+        control.set_output_limits_of(OutputClass::Subscriber, subscriber_limits);
+        assert_eq!(control.output_limits_of(OutputClass::Subscriber), subscriber_limits);
+        assert_eq!(control.output_limits_of(OutputClass::Normal), control.output_limits());
+        let mut sub = server.connect();
+        sub.write_all(b"sub\n").unwrap();
+        assert_eq!(read_n(&mut sub, 3), b"ok\n");
+        let mut normal = server.connect();
+        normal.write_all(b"hello\n").unwrap();
+        assert_eq!(read_n(&mut normal, 3), b"ok\n");
+        let ids = conns.lock().unwrap().clone();
+        // Neither reads: the kernel's buffers fill, then the subscriber's
+        // 256 KiB, then it is closed; the other holds on.
+        for _ in 0..4096 {
+            if control.metrics().closed_count(CloseReason::OutputTooLarge) == 1 {
+                break;
+            }
+            control.send_many(&ids, &[b'm'; 16 << 10]);
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        wait_for(Duration::from_secs(5), "the subscriber's close", || {
+            control.metrics().closed_count(CloseReason::OutputTooLarge) == 1
+        });
+        assert_eq!(control.metrics().limit_hits(Limit::OutputHard), 1, "{poller:?}");
+        assert!(closed_by_peer(&mut sub), "{poller:?}: the subscriber is closed");
+        // The ordinary client reads everything, then its reply.
+        let held = control.output_memory();
+        assert!(held > 256 << 10, "{poller:?}: the ordinary client holds {held} bytes");
+        normal.write_all(b"again\n").unwrap();
+        let mut all = Vec::new();
+        while !all.ends_with(b"ok\n") {
+            let mut chunk = [0u8; 65536];
+            let n = normal.read(&mut chunk).unwrap();
+            assert!(n > 0, "{poller:?}: the ordinary client is closed");
+            all.extend_from_slice(&chunk[..n]);
+        }
+        assert!(all[..all.len() - 3].iter().all(|&b| b == b'm'), "{poller:?}");
+        server.stop();
+    }
+}

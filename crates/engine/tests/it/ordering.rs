@@ -264,3 +264,41 @@ fn output_of_handlers_run_on_the_io_thread_leaves_only_after_before_write() {
         server.stop();
     }
 }
+
+/// For each line, writes `1`, then sends the connection `2` through
+/// `Control`, then works on a while: the client must read `12`, though the
+/// loop takes the message while the task is still out.
+struct Noter;
+
+impl Service for Noter {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        while let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+            cx.out().extend_from_slice(b"1");
+            let id = cx.id();
+            cx.control().send(id, b"2".to_vec());
+            // Long enough for the loop to take the note while the task is
+            // still out.
+            std::thread::sleep(Duration::from_millis(20));
+            cx.consume(end + 1);
+        }
+    }
+}
+
+#[test]
+fn a_note_a_handler_sends_itself_follows_what_it_wrote_before() {
+    for poller in BACKENDS {
+        for respond in [Respond::Loop, Respond::Direct] {
+            let server = Running::start(Noter, poller, |c| c.respond = respond);
+            let mut c = server.connect();
+            for _ in 0..5 {
+                c.write_all(b"go\n").unwrap();
+                assert_eq!(read_n(&mut c, 2), b"12", "{poller:?} {respond:?}");
+            }
+            server.stop();
+        }
+    }
+}

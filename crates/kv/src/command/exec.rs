@@ -46,6 +46,8 @@ pub struct Exec<'a> {
     /// Keys written that have blocked waiters, (database, key): served
     /// once the command (or the transaction) is over.
     pub(crate) ready: Vec<(usize, crate::bytes::Bytes)>,
+    /// The connection's subscriptions; `None` for log replay.
+    pub(crate) pubsub: Option<&'a mut crate::pubsub::Conn>,
 }
 
 /// Encodes the current state of `key` as one log record: `SET` with its
@@ -113,6 +115,7 @@ impl<'a> Exec<'a> {
             records: None,
             block: None,
             ready: Vec::new(),
+            pubsub: None,
         }
     }
 
@@ -121,6 +124,12 @@ impl<'a> Exec<'a> {
     /// non-blocking form).
     pub(crate) fn may_block(&self) -> bool {
         self.held.is_none() && self.meta.is_some() && self.conn.is_some()
+    }
+
+    /// Gives the commands the connection's subscriptions.
+    pub(crate) fn with_pubsub(mut self, conn: &'a mut crate::pubsub::Conn) -> Exec<'a> {
+        self.pubsub = Some(conn);
+        self
     }
 
     /// Gives the commands the connection's transaction state.
@@ -261,7 +270,26 @@ impl<'a> Exec<'a> {
                 return Err(format!("MISCONF Errors writing to the AOF file: {why}").into());
             }
         }
+        // As in Redis, the commands of a transaction are not checked again
+        // when EXEC runs them, after a SUBSCRIBE among them.
+        if self.records.is_none() && self.resp2_subscribed() && !crate::pubsub::allowed_while_subscribed(cmd.name) {
+            let sub = cmd.subcommands.iter().find(|(s, _)| args.get(1).is_some_and(|a| is(a, s)));
+            let name = match sub {
+                Some((s, _)) => format!("{}|{}", cmd.name, s),
+                None => cmd.name.to_string(),
+            };
+            return Err(format!(
+                "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            )
+            .into());
+        }
         Ok(())
+    }
+
+    /// A RESP2 connection with subscriptions: only (un)subscribing, `PING`
+    /// and `QUIT` may run, as in Redis.
+    pub(crate) fn resp2_subscribed(&self) -> bool {
+        self.out.protocol == crate::reply::Protocol::Resp2 && self.pubsub.as_ref().is_some_and(|c| c.subscribed())
     }
 
     /// The selected database, through the transaction's locks if any.

@@ -28,6 +28,7 @@ mod table;
 
 pub use exec::Exec;
 pub(crate) use keyspace::random;
+pub(crate) use server::memory;
 pub use table::COMMANDS;
 
 /// An argument as framed.
@@ -171,7 +172,7 @@ fn trunc(a: &[u8]) -> Cow<'_, str> {
     lossy(&a[..a.len().min(128)])
 }
 
-fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Cow<'static, str> {
+pub(crate) fn unknown_subcommand(cmd: &str, sub: &[u8]) -> Cow<'static, str> {
     format!("ERR unknown subcommand '{}'. Try {} HELP.", trunc(sub), cmd.to_ascii_uppercase()).into()
 }
 

@@ -12,6 +12,13 @@ use crate::types::thresholds::{Thresholds, THRESHOLDS};
 use crate::Shared;
 
 pub(super) fn ping(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
+    if a.len() <= 2 && ex.resp2_subscribed() {
+        // Redis's answer in a RESP2 subscribed context: an array.
+        resp::array(ex.out, 2);
+        resp::bulk(ex.out, b"pong");
+        resp::bulk(ex.out, a.get(1).map_or(&b""[..], |m| &m[..]));
+        return Ok(());
+    }
     match a.len() {
         1 => resp::simple(ex.out, "PONG"),
         2 => resp::bulk(ex.out, &a[1]),
@@ -274,9 +281,9 @@ pub(super) fn config_params(ex: &Exec<'_>) -> Vec<(&'static str, String)> {
     params
 }
 
-/// `client-output-buffer-limit` as Redis shows it. Only the `normal`
-/// class applies: there are no replicas, and no subscribers yet; the others
-/// show what they were set to.
+/// `client-output-buffer-limit` as Redis shows it. The `normal` and
+/// `pubsub` classes apply; there are no replicas, so `slave` shows what it
+/// was set to.
 pub(super) fn output_buffer_limits(sh: &Shared) -> String {
     let o = sh.output_limits();
     let others = *sh.other_output_limits.lock().unwrap_or_else(|e| e.into_inner());
@@ -386,6 +393,9 @@ pub(super) fn config(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
                 output.soft_time = std::time::Duration::from_secs(secs);
             } else {
                 ex.sh.other_output_limits.lock().unwrap_or_else(|e| e.into_inner())[class - 1] = (hard, soft, secs);
+                if let (2, Some(control)) = (class, ex.sh.control.get()) {
+                    crate::pubsub::apply_limits(control, (hard, soft, secs));
+                }
             }
         }
         ex.sh.set_output_limits(output);

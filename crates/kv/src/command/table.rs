@@ -2,7 +2,7 @@
 //! documentation group and code, one row each.
 
 use super::{Command, Where};
-use crate::{blocking, multi, types};
+use crate::{blocking, multi, pubsub, types};
 
 use super::keyspace::*;
 use super::server::*;
@@ -23,6 +23,7 @@ const B: &[&str] = &["write", "noscript", "blocking"];
 const BW: &[&str] = &["write", "denyoom", "noscript", "blocking"];
 const BM: &[&str] = &["write", "blocking", "movablekeys"];
 const BF: &[&str] = &["write", "noscript", "blocking", "fast"];
+const PS: &[&str] = &["pubsub", "noscript", "loading", "stale"];
 
 macro_rules! cmd {
     ($name:literal, $arity:expr, $flags:expr, $runs:expr, $keys:expr, $group:literal, $summary:literal, $run:expr) => {
@@ -47,6 +48,26 @@ macro_rules! cmd {
 pub static COMMANDS: &[Command] = &[
     cmd!("ping", -1, C, Inline, (0, 0, 0), "connection", "Returns the server's liveliness response.", ping),
     cmd!("echo", 2, C, Inline, (0, 0, 0), "connection", "Returns the given string.", echo),
+    cmd!("reset", 1, &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], Worker, (0, 0, 0), "connection", "Resets the connection.", crate::reset::reset),
+    cmd!("subscribe", -2, PS, Worker, (0, 0, 0), "pubsub", "Listens for messages published to channels.", pubsub::subscribe),
+    cmd!("unsubscribe", -1, PS, Worker, (0, 0, 0), "pubsub", "Stops listening to messages posted to channels.", pubsub::unsubscribe),
+    cmd!("psubscribe", -2, PS, Worker, (0, 0, 0), "pubsub", "Listens for messages published to channels that match one or more patterns.", pubsub::psubscribe),
+    cmd!("punsubscribe", -1, PS, Worker, (0, 0, 0), "pubsub", "Stops listening to messages published to channels that match one or more patterns.", pubsub::punsubscribe),
+    // The work is a lookup and, per subscriber, an id copied: as cheap as
+    // an MGET of the same size (the copies into their outputs are their
+    // loops' work).
+    cmd!("publish", 3, &["pubsub", "loading", "stale", "fast"], Inline, (0, 0, 0), "pubsub", "Posts a message to a channel.", pubsub::publish),
+    cmd!(
+        "pubsub",
+        -2,
+        &[],
+        Worker,
+        (0, 0, 0),
+        "pubsub",
+        "A container for Pub/Sub commands.",
+        &[("channels", -2), ("numsub", -2), ("numpat", 2), ("shardchannels", -2), ("shardnumsub", -2), ("help", 2)],
+        pubsub::pubsub
+    ),
     cmd!("quit", -1, C, Worker, (0, 0, 0), "connection", "Closes the connection.", quit),
     cmd!("hello", -1, NOAUTH, Worker, (0, 0, 0), "connection", "Handshakes with the Redis server.", crate::hello::hello),
     cmd!("auth", -2, NOAUTH, Worker, (0, 0, 0), "connection", "Authenticates the connection.", crate::auth::auth),

@@ -34,6 +34,178 @@ pub static DOCS: &[(&str, Doc)] = &[
             ]),
         ])),
     ])),
+    ("reset", Doc::Map(&[
+        ("summary", Doc::Bulk("Reset the connection")),
+        ("since", Doc::Bulk("6.2.0")),
+        ("group", Doc::Bulk("connection")),
+        ("complexity", Doc::Bulk("O(1)")),
+    ])),
+    ("subscribe", Doc::Map(&[
+        ("summary", Doc::Bulk("Listen for messages published to the given channels")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of channels to subscribe to.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("channel")),
+                ("type", Doc::Bulk("string")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("unsubscribe", Doc::Map(&[
+        ("summary", Doc::Bulk("Stop listening for messages posted to the given channels")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of clients already subscribed to a channel.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("channel")),
+                ("type", Doc::Bulk("string")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("psubscribe", Doc::Map(&[
+        ("summary", Doc::Bulk("Listen for messages published to channels matching the given patterns")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N) where N is the number of patterns the client is already subscribed to.")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("pattern")),
+                ("type", Doc::Bulk("block")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("multiple"),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("pattern")),
+                        ("type", Doc::Bulk("pattern")),
+                    ]),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("punsubscribe", Doc::Map(&[
+        ("summary", Doc::Bulk("Stop listening for messages posted to channels matching the given patterns")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("pattern")),
+                ("type", Doc::Bulk("pattern")),
+                ("flags", Doc::Set(&[
+                    Doc::Status("optional"),
+                    Doc::Status("multiple"),
+                ])),
+            ]),
+        ])),
+    ])),
+    ("publish", Doc::Map(&[
+        ("summary", Doc::Bulk("Post a message to a channel")),
+        ("since", Doc::Bulk("2.0.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")),
+        ("arguments", Doc::Array(&[
+            Doc::Map(&[
+                ("name", Doc::Bulk("channel")),
+                ("type", Doc::Bulk("string")),
+            ]),
+            Doc::Map(&[
+                ("name", Doc::Bulk("message")),
+                ("type", Doc::Bulk("string")),
+            ]),
+        ])),
+    ])),
+    ("pubsub", Doc::Map(&[
+        ("summary", Doc::Bulk("A container for Pub/Sub commands")),
+        ("since", Doc::Bulk("2.8.0")),
+        ("group", Doc::Bulk("pubsub")),
+        ("complexity", Doc::Bulk("Depends on subcommand.")),
+        ("subcommands", Doc::Map(&[
+            ("pubsub|numsub", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the count of subscribers for channels")),
+                ("since", Doc::Bulk("2.8.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(N) for the NUMSUB subcommand, where N is the number of requested channels")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("channel")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("pubsub|numpat", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the count of unique patterns pattern subscriptions")),
+                ("since", Doc::Bulk("2.8.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("pubsub|shardchannels", Doc::Map(&[
+                ("summary", Doc::Bulk("List active shard channels")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("pattern")),
+                        ("type", Doc::Bulk("pattern")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("pubsub|channels", Doc::Map(&[
+                ("summary", Doc::Bulk("List active channels")),
+                ("since", Doc::Bulk("2.8.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("pattern")),
+                        ("type", Doc::Bulk("pattern")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("pubsub|help", Doc::Map(&[
+                ("summary", Doc::Bulk("Show helpful text about the different subcommands")),
+                ("since", Doc::Bulk("6.2.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("pubsub|shardnumsub", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the count of subscribers for shard channels")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("pubsub")),
+                ("complexity", Doc::Bulk("O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("shardchannel")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+        ])),
+    ])),
     ("quit", Doc::Map(&[
         ("summary", Doc::Bulk("Close the connection")),
         ("since", Doc::Bulk("1.0.0")),
@@ -243,6 +415,34 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("server")),
         ("complexity", Doc::Bulk("O(N) where N is the total number of Redis commands")),
         ("subcommands", Doc::Map(&[
+            ("command|info", Doc::Map(&[
+                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
+                ("since", Doc::Bulk("2.8.13")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
+                ("history", Doc::Set(&[
+                    Doc::Array(&[
+                        Doc::Bulk("7.0.0"),
+                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
+                    ]),
+                ])),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("command-name")),
+                        ("type", Doc::Bulk("string")),
+                        ("flags", Doc::Set(&[
+                            Doc::Status("optional"),
+                            Doc::Status("multiple"),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("command|count", Doc::Map(&[
+                ("summary", Doc::Bulk("Get total number of Redis commands")),
+                ("since", Doc::Bulk("2.8.13")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
             ("command|list", Doc::Map(&[
                 ("summary", Doc::Bulk("Get an array of Redis command names")),
                 ("since", Doc::Bulk("7.0.0")),
@@ -292,34 +492,6 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
-            ("command|info", Doc::Map(&[
-                ("summary", Doc::Bulk("Get array of specific Redis command details, or all when no argument is given.")),
-                ("since", Doc::Bulk("2.8.13")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(N) where N is the number of commands to look up")),
-                ("history", Doc::Set(&[
-                    Doc::Array(&[
-                        Doc::Bulk("7.0.0"),
-                        Doc::Bulk("Allowed to be called with no argument to get info on all commands."),
-                    ]),
-                ])),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("command-name")),
-                        ("type", Doc::Bulk("string")),
-                        ("flags", Doc::Set(&[
-                            Doc::Status("optional"),
-                            Doc::Status("multiple"),
-                        ])),
-                    ]),
-                ])),
-            ])),
-            ("command|count", Doc::Map(&[
-                ("summary", Doc::Bulk("Get total number of Redis commands")),
-                ("since", Doc::Bulk("2.8.13")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
         ])),
     ])),
     ("client", Doc::Map(&[
@@ -328,6 +500,54 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("connection")),
         ("complexity", Doc::Bulk("Depends on subcommand.")),
         ("subcommands", Doc::Map(&[
+            ("client|id", Doc::Map(&[
+                ("summary", Doc::Bulk("Returns the client ID for the current connection")),
+                ("since", Doc::Bulk("5.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|no-evict", Doc::Map(&[
+                ("summary", Doc::Bulk("Set client eviction mode for the current connection")),
+                ("since", Doc::Bulk("7.0.0")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("enabled")),
+                        ("type", Doc::Bulk("oneof")),
+                        ("arguments", Doc::Array(&[
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("on")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("ON")),
+                            ]),
+                            Doc::Map(&[
+                                ("name", Doc::Bulk("off")),
+                                ("type", Doc::Bulk("pure-token")),
+                                ("token", Doc::Bulk("OFF")),
+                            ]),
+                        ])),
+                    ]),
+                ])),
+            ])),
+            ("client|getname", Doc::Map(&[
+                ("summary", Doc::Bulk("Get the current connection name")),
+                ("since", Doc::Bulk("2.6.9")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+            ])),
+            ("client|setname", Doc::Map(&[
+                ("summary", Doc::Bulk("Set the current connection name")),
+                ("since", Doc::Bulk("2.6.9")),
+                ("group", Doc::Bulk("connection")),
+                ("complexity", Doc::Bulk("O(1)")),
+                ("arguments", Doc::Array(&[
+                    Doc::Map(&[
+                        ("name", Doc::Bulk("connection-name")),
+                        ("type", Doc::Bulk("string")),
+                    ]),
+                ])),
+            ])),
             ("client|kill", Doc::Map(&[
                 ("summary", Doc::Bulk("Kill the connection of a client")),
                 ("since", Doc::Bulk("2.4.0")),
@@ -495,36 +715,6 @@ pub static DOCS: &[(&str, Doc)] = &[
                 ("group", Doc::Bulk("connection")),
                 ("complexity", Doc::Bulk("O(1)")),
             ])),
-            ("client|getname", Doc::Map(&[
-                ("summary", Doc::Bulk("Get the current connection name")),
-                ("since", Doc::Bulk("2.6.9")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
-            ("client|no-evict", Doc::Map(&[
-                ("summary", Doc::Bulk("Set client eviction mode for the current connection")),
-                ("since", Doc::Bulk("7.0.0")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("enabled")),
-                        ("type", Doc::Bulk("oneof")),
-                        ("arguments", Doc::Array(&[
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("on")),
-                                ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("ON")),
-                            ]),
-                            Doc::Map(&[
-                                ("name", Doc::Bulk("off")),
-                                ("type", Doc::Bulk("pure-token")),
-                                ("token", Doc::Bulk("OFF")),
-                            ]),
-                        ])),
-                    ]),
-                ])),
-            ])),
             ("client|list", Doc::Map(&[
                 ("summary", Doc::Bulk("Get the list of client connections")),
                 ("since", Doc::Bulk("2.4.0")),
@@ -608,24 +798,6 @@ pub static DOCS: &[(&str, Doc)] = &[
                     ]),
                 ])),
             ])),
-            ("client|id", Doc::Map(&[
-                ("summary", Doc::Bulk("Returns the client ID for the current connection")),
-                ("since", Doc::Bulk("5.0.0")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
-            ("client|setname", Doc::Map(&[
-                ("summary", Doc::Bulk("Set the current connection name")),
-                ("since", Doc::Bulk("2.6.9")),
-                ("group", Doc::Bulk("connection")),
-                ("complexity", Doc::Bulk("O(1)")),
-                ("arguments", Doc::Array(&[
-                    Doc::Map(&[
-                        ("name", Doc::Bulk("connection-name")),
-                        ("type", Doc::Bulk("string")),
-                    ]),
-                ])),
-            ])),
         ])),
     ])),
     ("config", Doc::Map(&[
@@ -634,12 +806,6 @@ pub static DOCS: &[(&str, Doc)] = &[
         ("group", Doc::Bulk("server")),
         ("complexity", Doc::Bulk("Depends on subcommand.")),
         ("subcommands", Doc::Map(&[
-            ("config|resetstat", Doc::Map(&[
-                ("summary", Doc::Bulk("Reset the stats returned by INFO")),
-                ("since", Doc::Bulk("2.0.0")),
-                ("group", Doc::Bulk("server")),
-                ("complexity", Doc::Bulk("O(1)")),
-            ])),
             ("config|get", Doc::Map(&[
                 ("summary", Doc::Bulk("Get the values of configuration parameters")),
                 ("since", Doc::Bulk("2.0.0")),
@@ -666,6 +832,12 @@ pub static DOCS: &[(&str, Doc)] = &[
                         ])),
                     ]),
                 ])),
+            ])),
+            ("config|resetstat", Doc::Map(&[
+                ("summary", Doc::Bulk("Reset the stats returned by INFO")),
+                ("since", Doc::Bulk("2.0.0")),
+                ("group", Doc::Bulk("server")),
+                ("complexity", Doc::Bulk("O(1)")),
             ])),
             ("config|set", Doc::Map(&[
                 ("summary", Doc::Bulk("Set configuration parameters to the given values")),

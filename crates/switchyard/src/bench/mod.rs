@@ -18,6 +18,7 @@ mod echo;
 mod http;
 mod idle;
 mod kv;
+mod pubsub;
 mod report;
 
 use std::net::SocketAddr;
@@ -32,7 +33,7 @@ use crate::units::{parse_duration, parse_size};
 /// Load generator settings.
 #[derive(Args, Debug)]
 pub struct BenchArgs {
-    /// What to load: echo, http, kv, chat.
+    /// What to load: echo, http, kv, chat, pubsub (kv's fan-out).
     #[arg(value_parser = PossibleValuesParser::new(PROTOCOLS.iter().map(|p| p.name)))]
     pub service: String,
     /// The server's address.
@@ -66,7 +67,8 @@ pub struct BenchArgs {
     /// With --idle: each connection first completes one request, then falls silent.
     #[arg(long, requires = "idle")]
     pub warm: bool,
-    /// chat: how many of the members send [default: a tenth of --connections, at least 1].
+    /// chat: how many of the members send [default: a tenth of --connections, at least 1];
+    /// pubsub: how many publishers, besides the --connections subscribers [default: 1].
     #[arg(long, value_name = "S", value_parser = clap::value_parser!(u32).range(1..))]
     pub senders: Option<u32>,
     /// chat: messages a second each sender sends in the fixed-rate phase.
@@ -109,6 +111,7 @@ const PROTOCOLS: &[Entry] = &[
     Entry { name: "http", build: http::build, sized: false },
     Entry { name: "kv", build: kv::build, sized: true },
     Entry { name: "chat", build: chat::build, sized: true },
+    Entry { name: "pubsub", build: pubsub::build, sized: true },
 ];
 
 /// Runs `bench`; returns the exit status: 0 when every response was right,
@@ -119,8 +122,10 @@ const PROTOCOLS: &[Entry] = &[
 /// The target cannot be reached, or a thread or descriptor cannot be had.
 pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
     let entry = PROTOCOLS.iter().find(|p| p.name == args.service).expect("clap admits only known protocols");
-    if entry.name == "chat" {
-        return chat::run(&args);
+    match entry.name {
+        "chat" => return chat::run(&args),
+        "pubsub" => return pubsub::run(&args),
+        _ => {}
     }
     let protocol = match (entry.build)(&args) {
         Ok(p) => p,

@@ -17,6 +17,7 @@ mod kv;
 mod kv_blocking;
 mod kv_hello;
 mod kv_multi;
+mod kv_pubsub;
 mod kv_types;
 mod multi_instance;
 mod proxy;
