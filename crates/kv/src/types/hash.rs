@@ -4,13 +4,12 @@
 //! with the values it left (so `HINCRBYFLOAT` replays to the same text) or
 //! `HDEL` of the fields it removed.
 
-use std::collections::HashMap;
-
 use switchyard_codec::resp::{self, string2ll};
 
+use super::dense::Dense;
 use super::packed::{self, Packed};
 use super::thresholds::{Thresholds, THRESHOLDS};
-use super::{Rng, ELEMENT_OVERHEAD_BYTES};
+use super::{pick_indices, Rng, ELEMENT_OVERHEAD_BYTES};
 use crate::bytes::Bytes;
 use crate::command::{float, int, Arg, Exec, Outcome};
 use crate::long_double::LongDouble;
@@ -38,7 +37,8 @@ enum Encoding {
 
 #[derive(Clone, Debug, Default)]
 struct Table {
-    map: HashMap<Bytes, Bytes>,
+    /// Fields and values, in a vector so that a random pick is O(1).
+    map: Dense<(Bytes, Bytes)>,
     /// Bytes of every field and value.
     bytes: usize,
 }
@@ -107,7 +107,7 @@ impl Hash {
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match &self.enc {
             Encoding::Listpack(p) => find(p, field).map(|at| packed::entry_at(p, packed::entry_at(p, at).1).0),
-            Encoding::Hashtable(t) => t.map.get(field).map(|v| &v[..]),
+            Encoding::Hashtable(t) => t.map.get(field).map(|(_, v)| &v[..]),
         }
     }
 
@@ -115,7 +115,7 @@ impl Hash {
         let mut t = Table::default();
         for (f, v) in self.iter() {
             t.bytes += f.len() + v.len();
-            t.map.insert(Bytes::new(f), Bytes::new(v));
+            t.map.insert((Bytes::new(f), Bytes::new(v)));
         }
         self.enc = Encoding::Hashtable(Box::new(t));
     }
@@ -149,14 +149,14 @@ impl Hash {
             Encoding::Hashtable(t) => {
                 t.bytes += value.len();
                 match t.map.get_mut(field) {
-                    Some(old) => {
+                    Some((_, old)) => {
                         t.bytes -= old.len();
                         *old = Bytes::new(value);
                         false
                     }
                     None => {
                         t.bytes += field.len();
-                        t.map.insert(Bytes::new(field), Bytes::new(value));
+                        t.map.insert((Bytes::new(field), Bytes::new(value)));
                         true
                     }
                 }
@@ -175,7 +175,7 @@ impl Hash {
                 }),
                 None => false,
             },
-            Encoding::Hashtable(t) => match t.map.remove_entry(field) {
+            Encoding::Hashtable(t) => match t.map.remove(field) {
                 Some((f, v)) => {
                     t.bytes -= f.len() + v.len();
                     true
@@ -193,6 +193,25 @@ impl Hash {
             Encoding::Hashtable(t) => (None, Some(t.map.iter().map(|(f, v)| (&f[..], &v[..])))),
         };
         packed.into_iter().flatten().chain(table.into_iter().flatten())
+    }
+
+    /// `count` fields and their values picked at random, as `HRANDFIELD`
+    /// (see [`pick_indices`]): O(1) a pick from a hash table; a listpack
+    /// (at most a few hundred fields) is read whole.
+    pub fn random_fields(&self, rng: &mut Rng, count: i64) -> Vec<(&[u8], &[u8])> {
+        match &self.enc {
+            Encoding::Listpack(_) => {
+                let all: Vec<(&[u8], &[u8])> = self.iter().collect();
+                pick_indices(rng, all.len(), count).into_iter().map(|i| all[i]).collect()
+            }
+            Encoding::Hashtable(t) => pick_indices(rng, t.map.len(), count)
+                .into_iter()
+                .map(|i| {
+                    let (f, v) = t.map.at(i);
+                    (&f[..], &v[..])
+                })
+                .collect(),
+        }
     }
 
     /// Whether the hash is a hash table (which `HSCAN` pages through).
@@ -419,28 +438,27 @@ pub fn hrandfield(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let h = s.read::<Hash>(&a[1], now)?;
     let mut rng = Rng::new();
     let Some(count) = count else {
-        let pick = h.and_then(|h| h.iter().nth(rng.below(h.len())));
-        ex.out.item_or_null(pick.map(|(f, _)| f));
+        let pick = h.map(|h| h.random_fields(&mut rng, 1));
+        ex.out.item_or_null(pick.as_ref().and_then(|p| p.first()).map(|(f, _)| *f));
         return Ok(());
     };
     let Some(h) = h else {
         resp::array(ex.out, 0);
         return Ok(());
     };
-    let all: Vec<(&[u8], &[u8])> = h.iter().collect();
-    let picks: Vec<usize> = super::pick_indices(&mut rng, all.len(), count);
+    let picks = h.random_fields(&mut rng, count);
     if with_values {
         ex.out.pairs(picks.len());
     } else {
         resp::array(ex.out, picks.len());
     }
-    for i in picks {
+    for (f, v) in picks {
         if with_values {
             ex.out.pair();
         }
-        ex.out.item(all[i].0);
+        ex.out.item(f);
         if with_values {
-            ex.out.item(all[i].1);
+            ex.out.item(v);
         }
     }
     Ok(())

@@ -11,6 +11,7 @@
 //! is updated in O(1) per change. An empty collection is never stored: the
 //! command that empties one removes its key ([`crate::store::Shard::write`]).
 
+pub mod dense;
 pub mod hash;
 pub mod list;
 pub mod order;
@@ -252,7 +253,10 @@ impl Rng {
 
 /// Indices for a random pick of `count` of `len` elements, as Redis's
 /// `SRANDMEMBER`/`HRANDFIELD`: distinct when `count` is positive (at most
-/// `len`), repeats allowed when it is negative.
+/// `len`), repeats allowed when it is negative. O(picks), not O(len): a
+/// pick of at most a third of the elements draws and redraws duplicates
+/// (as Redis's case 4), a bigger one shuffles the first `count` of every
+/// index (at most three times the picks).
 pub fn pick_indices(rng: &mut Rng, len: usize, count: i64) -> Vec<usize> {
     if len == 0 || count == 0 {
         return Vec::new();
@@ -261,6 +265,17 @@ pub fn pick_indices(rng: &mut Rng, len: usize, count: i64) -> Vec<usize> {
         return (0..count.unsigned_abs()).map(|_| rng.below(len)).collect();
     }
     let n = (count as u64).min(len as u64) as usize;
+    if n.saturating_mul(3) <= len {
+        let mut seen = std::collections::HashSet::with_capacity(n);
+        let mut picks = Vec::with_capacity(n);
+        while picks.len() < n {
+            let i = rng.below(len);
+            if seen.insert(i) {
+                picks.push(i);
+            }
+        }
+        return picks;
+    }
     let mut all: Vec<usize> = (0..len).collect();
     for i in 0..n {
         let j = i + rng.below(len - i);
@@ -398,6 +413,24 @@ mod tests {
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.matches("RPUSH").count(), 4, "200 elements, 64 a command");
         assert!(text.ends_with("*3\r\n$9\r\nPEXPIREAT\r\n$1\r\nk\r\n$4\r\n5000\r\n"));
+    }
+
+    #[test]
+    fn picks_are_distinct_and_in_range_for_a_positive_count_and_may_repeat_for_a_negative_one() {
+        let mut rng = Rng::new();
+        for (len, count) in [(1_000_000, 5), (1000, 333), (1000, 334), (1000, 999), (10, 10), (10, 50), (7, 1)] {
+            let picks = pick_indices(&mut rng, len, count);
+            assert_eq!(picks.len(), (count as usize).min(len), "{count} of {len}");
+            let distinct: std::collections::HashSet<usize> = picks.iter().copied().collect();
+            assert_eq!(distinct.len(), picks.len(), "{count} of {len}");
+            assert!(picks.iter().all(|&i| i < len));
+        }
+        let picks = pick_indices(&mut rng, 3, -100);
+        assert_eq!(picks.len(), 100);
+        assert!(picks.iter().all(|&i| i < 3));
+        let distinct: std::collections::HashSet<usize> = picks.iter().copied().collect();
+        assert!(distinct.len() < picks.len(), "100 picks of 3 repeat");
+        assert!(pick_indices(&mut rng, 0, 5).is_empty() && pick_indices(&mut rng, 5, 0).is_empty());
     }
 }
 

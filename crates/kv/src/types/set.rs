@@ -7,10 +7,9 @@
 //! `*STORE` as the `DEL` and `SADD`s of its result, inside `MULTI`/`EXEC`.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
-
 use switchyard_codec::resp::{self, string2ll};
 
+use super::dense::Dense;
 use super::packed::Packed;
 use super::thresholds::{Thresholds, THRESHOLDS};
 use super::{pick_indices, Kind, Rng, ELEMENT_OVERHEAD_BYTES, REWRITE_ITEMS_PER_COMMAND};
@@ -35,8 +34,9 @@ enum Encoding {
     /// Members in one buffer, searched linearly: at most
     /// `set-max-listpack-entries`, none longer than `set-max-listpack-value`.
     Listpack(Packed),
-    /// A hash set.
-    Hashtable(HashSet<Bytes>),
+    /// A hash table whose members sit in a vector ([`Dense`]), so that a
+    /// random pick is O(1).
+    Hashtable(Dense<Bytes>),
 }
 
 impl Default for Set {
@@ -100,8 +100,10 @@ impl Set {
     }
 
     fn convert_to_table(&mut self) {
-        let mut t = HashSet::with_capacity(self.len() + 1);
-        t.extend(self.iter());
+        let mut t = Dense::with_capacity(self.len() + 1);
+        for m in self.iter() {
+            t.insert(m);
+        }
         self.enc = Encoding::Hashtable(t);
     }
 
@@ -144,7 +146,7 @@ impl Set {
                 }
                 None => false,
             },
-            Encoding::Hashtable(t) => t.remove(m),
+            Encoding::Hashtable(t) => t.remove(m).is_some(),
         };
         if gone {
             self.bytes -= m.len();
@@ -180,6 +182,37 @@ impl Set {
             Encoding::Hashtable(t) => (None, None, Some(t.iter().cloned())),
         };
         ints.into_iter().flatten().chain(packed.into_iter().flatten()).chain(table.into_iter().flatten())
+    }
+
+    /// `count` members picked at random, as `SRANDMEMBER` (see
+    /// [`pick_indices`]): O(1) a pick from a hash table; a compact
+    /// encoding (at most a few hundred members) is read whole.
+    pub fn random_members(&self, rng: &mut Rng, count: i64) -> Vec<Bytes> {
+        match &self.enc {
+            Encoding::Hashtable(t) => pick_indices(rng, t.len(), count).into_iter().map(|i| t.at(i).clone()).collect(),
+            _ => {
+                let all: Vec<Bytes> = self.iter().collect();
+                pick_indices(rng, all.len(), count).into_iter().map(|i| all[i].clone()).collect()
+            }
+        }
+    }
+
+    /// Removes `count` members picked at random (every member if `count`
+    /// is the size or more), as `SPOP`: O(1) a member from a hash table.
+    pub fn pop_random(&mut self, rng: &mut Rng, count: usize) -> Vec<Bytes> {
+        let popped = match &mut self.enc {
+            Encoding::Hashtable(t) if count >= t.len() => t.take_all(),
+            Encoding::Hashtable(t) => (0..count).filter_map(|_| t.random(rng).map(|i| t.remove_at(i))).collect(),
+            _ => {
+                let picks = self.random_members(rng, count.min(self.len()) as i64);
+                for m in &picks {
+                    self.remove(m);
+                }
+                return picks;
+            }
+        };
+        self.bytes -= popped.iter().map(|m| m.len()).sum::<usize>();
+        popped
     }
 
     /// Whether the set is in a compact encoding (which `SSCAN` answers in
@@ -283,15 +316,7 @@ pub fn spop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let mut s = ex.db().lock(&a[1]);
     let mut rng = Rng::new();
     let popped: Vec<Bytes> = s
-        .write::<Set, _>(&a[1], now, false, |set| {
-            let all: Vec<Bytes> = set.iter().collect();
-            let picks: Vec<Bytes> =
-                pick_indices(&mut rng, all.len(), count.unwrap_or(1)).into_iter().map(|i| all[i].clone()).collect();
-            for m in &picks {
-                set.remove(m);
-            }
-            picks
-        })?
+        .write::<Set, _>(&a[1], now, false, |set| set.pop_random(&mut rng, count.unwrap_or(1) as usize))?
         .unwrap_or_default();
     let refs: Vec<&[u8]> = popped.iter().map(|m| &m[..]).collect();
     log_members(ex, b"SREM", &a[1], &refs);
@@ -317,15 +342,15 @@ pub fn srandmember(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let set = s.read::<Set>(&a[1], now)?;
-    let all: Vec<Bytes> = set.map(|s| s.iter().collect()).unwrap_or_default();
     let mut rng = Rng::new();
-    let picks = pick_indices(&mut rng, all.len(), count.unwrap_or(1));
+    let picks = set.map(|s| s.random_members(&mut rng, count.unwrap_or(1))).unwrap_or_default();
+    drop(s);
     match count {
-        None => ex.out.value_or_null(picks.first().map(|&i| &all[i])),
+        None => ex.out.value_or_null(picks.first()),
         Some(_) => {
             resp::array(ex.out, picks.len());
-            for i in picks {
-                ex.out.value(&all[i]);
+            for m in &picks {
+                ex.out.value(m);
             }
         }
     }
