@@ -730,6 +730,90 @@ fn scans_return_every_element_present_throughout_while_tables_grow_and_shrink() 
     assert_eq!(server.stop().code(), Some(0));
 }
 
+/// Adds `names` to `key` with `add` (`SADD`, or `HSET` with value "v"), a
+/// thousand a command.
+fn fill(con: &mut redis::Connection, add: &str, key: &str, names: &[String]) {
+    for part in names.chunks(1000) {
+        let mut args = vec![add, key];
+        for n in part {
+            args.push(n);
+            if add == "HSET" {
+                args.push("v");
+            }
+        }
+        assert_eq!(q::<usize>(con, &args), part.len());
+    }
+}
+
+#[test]
+fn random_picks_from_a_big_set_and_hash_are_distinct_members_and_pops_remove_them() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    let all: Vec<String> = (0..200_000).map(|i| format!("member:{i}")).collect();
+    let members: BTreeSet<String> = all.iter().cloned().collect();
+    fill(con, "SADD", "s", &all);
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "s"]), "hashtable");
+
+    // SRANDMEMBER: a positive count is distinct members, a negative one may repeat.
+    let picks: Vec<String> = q(con, &["SRANDMEMBER", "s", "1000"]);
+    assert_eq!(set_of(picks.clone()).len(), 1000, "distinct");
+    assert!(picks.iter().all(|m| members.contains(m)));
+    let picks: Vec<String> = q(con, &["SRANDMEMBER", "s", "-3000"]);
+    assert_eq!(picks.len(), 3000);
+    assert!(picks.iter().all(|m| members.contains(m)));
+    let one: String = q(con, &["SRANDMEMBER", "s"]);
+    assert!(members.contains(&one));
+    assert_eq!(q::<usize>(con, &["SCARD", "s"]), 200_000, "SRANDMEMBER removes nothing");
+
+    // SPOP with a count: distinct members, gone afterwards.
+    let popped: Vec<String> = q(con, &["SPOP", "s", "5000"]);
+    let popped = set_of(popped);
+    assert_eq!(popped.len(), 5000, "distinct");
+    assert!(popped.iter().all(|m| members.contains(m)));
+    assert_eq!(q::<usize>(con, &["SCARD", "s"]), 195_000);
+    let sample: Vec<&str> = popped.iter().take(100).map(|m| m.as_str()).collect();
+    let mut args = vec!["SMISMEMBER", "s"];
+    args.extend(&sample);
+    assert_eq!(q::<Vec<i64>>(con, &args), vec![0; 100], "popped members are gone");
+    // SPOP without a count, many times: each a member not popped before.
+    let mut left: BTreeSet<String> = members.difference(&popped).cloned().collect();
+    for _ in 0..200 {
+        let m: String = q(con, &["SPOP", "s"]);
+        assert!(left.remove(&m), "{m} popped twice or never a member");
+    }
+    // Picks stay members while the set shrinks by pops.
+    let picks: Vec<String> = q(con, &["SRANDMEMBER", "s", "2000"]);
+    assert_eq!(set_of(picks.clone()).len(), 2000);
+    assert!(picks.iter().all(|m| left.contains(m)));
+    // A count past the size pops everything, and the key goes.
+    let rest: Vec<String> = q(con, &["SPOP", "s", "1000000"]);
+    assert_eq!(set_of(rest), left);
+    assert_eq!(q::<i64>(con, &["EXISTS", "s"]), 0);
+
+    // HRANDFIELD on a hash table: the same rules.
+    let fields: Vec<String> = all[..20_000].to_vec();
+    fill(con, "HSET", "h", &fields);
+    assert_eq!(q::<String>(con, &["OBJECT", "ENCODING", "h"]), "hashtable");
+    let picks: Vec<String> = q(con, &["HRANDFIELD", "h", "500"]);
+    assert_eq!(set_of(picks.clone()).len(), 500);
+    assert!(picks.iter().all(|f| members.contains(f)));
+    let pairs: Vec<String> = q(con, &["HRANDFIELD", "h", "-700", "WITHVALUES"]);
+    assert_eq!(pairs.len(), 1400);
+    assert!(pairs.chunks(2).all(|p| members.contains(&p[0]) && p[1] == "v"));
+    // ZRANDMEMBER on a big sorted set.
+    for part in fields.chunks(1000) {
+        let mut args = vec!["ZADD", "z"];
+        for f in part {
+            args.extend(["1", f.as_str()]);
+        }
+        q::<usize>(con, &args);
+    }
+    let picks: Vec<String> = q(con, &["ZRANDMEMBER", "z", "900"]);
+    assert_eq!(set_of(picks.clone()).len(), 900);
+    assert!(picks.iter().all(|f| members.contains(f)));
+    assert_eq!(server.stop().code(), Some(0));
+}
+
 #[test]
 fn collections_count_against_maxmemory() {
     let server = start(&[]);
