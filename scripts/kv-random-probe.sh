@@ -71,4 +71,4 @@ printf '%-28s %-10s %12s %12s %12s %12s %12s %s\n' server encoding ping spop "sp
 for bin in "$@"; do
     probe "$bin" sy "$bin"
 done
-[[ -n "$REDIS" ]] && probe redis rd
+if [[ -n "$REDIS" ]]; then probe redis rd; fi
