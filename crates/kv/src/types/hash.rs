@@ -432,6 +432,7 @@ pub fn hrandfield(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         if with_values && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&c) {
             return Err("ERR value is out of range".into());
         }
+        super::check_pick_count(ex, "hrandfield", c)?;
     }
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);

@@ -251,6 +251,37 @@ impl Rng {
     }
 }
 
+/// The least reply one picked element takes (`$0\r\n\r\n` less one).
+const MIN_PICK_REPLY_BYTES: usize = 4;
+
+/// Refuses a random pick with repeats (a negative count) whose reply could
+/// not leave: `SRANDMEMBER key -1000000000000` asks for a reply far past
+/// the output hard limit (`client-output-buffer-limit normal`), which would
+/// close the connection once the reply was built, after taking memory for
+/// every pick. Refused with an error instead, counted in the command's
+/// failed calls, with a rate-limited warning. With the hard limit off, the
+/// bound is 2^32 picks.
+pub fn check_pick_count(ex: &crate::command::Exec<'_>, cmd: &str, count: i64) -> crate::command::Outcome {
+    if count >= 0 {
+        return Ok(());
+    }
+    let hard = ex.sh.output_limits().hard_bytes;
+    let most = if hard == 0 { u64::from(u32::MAX) } else { (hard / MIN_PICK_REPLY_BYTES) as u64 };
+    if count.unsigned_abs() <= most {
+        return Ok(());
+    }
+    if let Some(suppressed) = ex.sh.protocol_log.allow() {
+        tracing::warn!(
+            command = cmd,
+            count,
+            hard_limit = hard,
+            suppressed,
+            "a random pick larger than the output hard limit can hold; refused"
+        );
+    }
+    Err("ERR count is out of range: the reply would pass client-output-buffer-limit".into())
+}
+
 /// Indices for a random pick of `count` of `len` elements, as Redis's
 /// `SRANDMEMBER`/`HRANDFIELD`: distinct when `count` is positive (at most
 /// `len`), repeats allowed when it is negative. O(picks), not O(len): a

@@ -339,6 +339,7 @@ pub fn srandmember(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         return Err(SYNTAX.into());
     }
     let count = a.get(2).map(|c| int(c)).transpose()?;
+    super::check_pick_count(ex, "srandmember", count.unwrap_or(1))?;
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let set = s.read::<Set>(&a[1], now)?;

@@ -1018,6 +1018,9 @@ pub fn zrandmember(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
         Some(_) => return Err(SYNTAX.into()),
         None => false,
     };
+    if let Some(c) = count {
+        super::check_pick_count(ex, "zrandmember", c)?;
+    }
     let now = ex.now;
     let mut s = ex.db().lock(&a[1]);
     let z = s.read::<ZSet>(&a[1], now)?;

@@ -1216,3 +1216,24 @@ fn every_acknowledged_write_of_every_type_survives_a_sigkill() {
     assert_eq!(server.stop().code(), Some(0));
     let _ = std::fs::remove_dir_all(log.parent().unwrap());
 }
+
+#[test]
+fn a_random_pick_with_repeats_past_the_output_limit_is_refused_and_the_connection_goes_on() {
+    let server = start(&[]);
+    let con = &mut connect(&server);
+    assert_eq!(q::<usize>(con, &["SADD", "s", "a", "b"]), 2);
+    assert_eq!(q::<usize>(con, &["HSET", "h", "f", "v"]), 1);
+    assert_eq!(q::<usize>(con, &["ZADD", "z", "1", "m"]), 1);
+    for args in [
+        &["SRANDMEMBER", "s", "-1000000000000"][..],
+        &["HRANDFIELD", "h", "-1000000000000"],
+        &["ZRANDMEMBER", "z", "-1000000000000"],
+    ] {
+        let err = cmd(args).query::<Vec<String>>(con).unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{args:?}: {err}");
+    }
+    // Within the limit repeats are answered, and the connection is fine.
+    let picks: Vec<String> = q(con, &["SRANDMEMBER", "s", "-1000"]);
+    assert_eq!(picks.len(), 1000);
+    assert!(server.stderr().contains("a random pick larger than the output hard limit can hold"));
+}
