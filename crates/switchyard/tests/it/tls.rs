@@ -1,8 +1,8 @@
 //! TLS listeners end to end: certificates made here (a CA, a server
 //! certificate for `localhost` and 127.0.0.1, a client certificate), real
-//! clients (curl, openssl s_client, redis-cli, redis-py, the `redis` crate, Python's `ssl`,
-//! rustls),
-//! bad input on the TLS port, the drain and a certificate reload.
+//! clients (curl, openssl s_client, redis-cli, redis-py, the `redis`
+//! crate, Python's `ssl`, rustls), bad input on the TLS port, the drain and
+//! a certificate reload.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
