@@ -1,7 +1,8 @@
 //! TLS listeners end to end: certificates made here (a CA, a server
 //! certificate for `localhost` and 127.0.0.1, a client certificate), real
-//! clients (curl, openssl s_client, redis-cli, Python's `ssl`, rustls),
-//! bad input on the TLS port, the drain and a certificate reload.
+//! clients (curl, openssl s_client, redis-cli, redis-py, the `redis`
+//! crate, Python's `ssl`, rustls), bad input on the TLS port, the drain and
+//! a certificate reload.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -692,5 +693,86 @@ print("ok")
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success() && text.trim() == "ok", "{text}");
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+/// A `redis` crate client for kv's TLS listener at `addr`, trusting only
+/// the test CA and, with `client_cert`, presenting the client certificate;
+/// RESP3 (`HELLO 3` on connect) with `resp3`.
+fn redis_rs(pki: &Pki, addr: SocketAddr, client_cert: bool, resp3: bool) -> redis::RedisResult<redis::Connection> {
+    let protocol = if resp3 { "?protocol=resp3" } else { "" };
+    let url = format!("rediss://localhost:{}/{protocol}", addr.port());
+    let client_tls = client_cert.then(|| redis::ClientTlsConfig {
+        client_cert: std::fs::read(&pki.client_cert).unwrap(),
+        client_key: std::fs::read(&pki.client_key).unwrap(),
+    });
+    let roots = redis::TlsCertificates { client_tls, root_cert: Some(std::fs::read(&pki.ca).unwrap()) };
+    let con = redis::Client::build_with_tls(url, roots)?.get_connection_with_timeout(Duration::from_secs(30))?;
+    con.set_read_timeout(Some(Duration::from_secs(30)))?;
+    con.set_write_timeout(Some(Duration::from_secs(30)))?;
+    Ok(con)
+}
+
+#[test]
+fn the_redis_crate_speaks_resp2_and_resp3_to_kv_over_tls() {
+    use redis::Commands;
+    let pki = Pki::new("redis-rs");
+    let server = start("kv", &pki, &[]);
+    let tls = server.addrs[1];
+    for resp3 in [false, true] {
+        let mut con = redis_rs(&pki, tls, false, resp3).unwrap();
+        let key = if resp3 { "k3" } else { "k2" };
+        let _: () = con.set(key, "over tls").unwrap();
+        assert_eq!(con.get::<_, String>(key).unwrap(), "over tls");
+        // A pipeline of 1,000 commands in one write, answered in order.
+        let mut pipe = redis::pipe();
+        for i in 0..1000 {
+            pipe.cmd("INCR").arg(format!("{key}:n{}", i % 3));
+        }
+        let counts: Vec<i64> = pipe.query(&mut con).unwrap();
+        assert_eq!(counts.len(), 1000);
+        assert_eq!(&counts[..6], &[1, 1, 1, 2, 2, 2]);
+        assert_eq!(counts[999], 334);
+        // A transaction (MULTI ... EXEC) whose replies come back as one.
+        let (value, list, len): (String, Vec<String>, i64) = redis::pipe()
+            .atomic()
+            .cmd("APPEND")
+            .arg(key)
+            .arg(", twice")
+            .ignore()
+            .get(key)
+            .rpush(format!("{key}:list"), &["a", "b", "c"])
+            .ignore()
+            .lrange(format!("{key}:list"), 0, -1)
+            .llen(format!("{key}:list"))
+            .query(&mut con)
+            .unwrap();
+        assert_eq!((value.as_str(), list, len), ("over tls, twice", vec!["a".into(), "b".into(), "c".into()], 3));
+        // A large value: many records each way.
+        let big: String = (0..200_000).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let _: () = con.set(format!("{key}:big"), &big).unwrap();
+        assert_eq!(con.get::<_, String>(format!("{key}:big")).unwrap(), big);
+        // The protocol asked for is the one spoken: a hash is a map in RESP3.
+        let _: () = con.hset(format!("{key}:h"), "f", "v").unwrap();
+        let hash: redis::Value = redis::cmd("HGETALL").arg(format!("{key}:h")).query(&mut con).unwrap();
+        assert_eq!(matches!(hash, redis::Value::Map(_)), resp3, "{hash:?}");
+    }
+    // What one connection wrote, a clear-text client reads back.
+    let mut clear = redis::Client::open(format!("redis://{}/", server.addrs[0])).unwrap().get_connection().unwrap();
+    assert_eq!(redis::cmd("GET").arg("k2").query::<String>(&mut clear).unwrap(), "over tls, twice");
+    assert_eq!(redis::cmd("GET").arg("k3:n0").query::<i64>(&mut clear).unwrap(), 334);
+    assert_eq!(server.stop().code(), Some(0));
+}
+
+#[test]
+fn the_redis_crate_presents_a_client_certificate_over_tls() {
+    let pki = Pki::new("redis-rs-mtls");
+    let server = start("kv", &pki, &["--tls-client-ca", Pki::path(&pki.ca)]);
+    let mut con = redis_rs(&pki, server.addrs[1], true, true).unwrap();
+    assert_eq!(redis::cmd("PING").query::<String>(&mut con).unwrap(), "PONG");
+    // Without one, the handshake (or the first reply) fails.
+    let refused =
+        redis_rs(&pki, server.addrs[1], false, false).and_then(|mut con| redis::cmd("PING").query::<String>(&mut con));
+    assert!(refused.is_err(), "{refused:?}");
     assert_eq!(server.stop().code(), Some(0));
 }
