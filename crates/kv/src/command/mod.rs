@@ -201,5 +201,6 @@ mod tests {
         assert!(!t.runs_inline(b"LPOP", 3), "a pop with a count");
         assert!(t.runs_inline(b"zpopmin", 2));
         assert!(!t.runs_inline(b"zpopmin", 3));
+        assert!(t.runs_inline(b"SPOP", 2) && !t.runs_inline(b"SPOP", 3));
     }
 }
