@@ -559,6 +559,8 @@ fn a_live_upgrade_and_socket_activation_keep_a_listener_that_takes_a_header_then
             cert,
             "--tls-key",
             key,
+            "--protected-mode",
+            "no",
             "--log-level",
             "info",
         ],
@@ -587,4 +589,89 @@ fn a_live_upgrade_and_socket_activation_keep_a_listener_that_takes_a_header_then
     assert_eq!(tls_client_addr(tls_after_header(addr, &pki, header, false)), "192.0.2.44:1044");
     sent_then_closed(addr, b"PING\r\n", "no header on the tls-proxy socket");
     assert!(server.stop().success());
+}
+
+#[test]
+fn haproxy_in_tcp_mode_sends_the_header_before_the_client_s_tls() {
+    let haproxy = "/usr/sbin/haproxy";
+    assert!(std::path::Path::new(haproxy).exists(), "haproxy is not installed (scripts/test installs it)");
+    let pki = crate::tls::Pki::new("proxy-haproxy");
+    let server = kv_tls(&pki, &[]);
+    let front = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let cfg = pki.dir.join("haproxy.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "global\n  maxconn 100\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n\
+             frontend kv\n  bind {front}\n  default_backend instances\n\
+             backend instances\n  server s1 {} send-proxy-v2\n",
+            server.addrs[2]
+        ),
+    )
+    .unwrap();
+    /// Stops HAProxy by its pid, even when an assertion fails.
+    struct Balancer(std::process::Child);
+    impl Drop for Balancer {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _balancer = Balancer(
+        std::process::Command::new(haproxy)
+            .args(["-db", "-f", cfg.to_str().unwrap()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(Duration::from_secs(10), "HAProxy listening", || TcpStream::connect(front).is_ok());
+    // redis-cli's TLS, end to end through the balancer.
+    let out = std::process::Command::new("redis-cli")
+        .args(["--tls", "--cacert", pki.ca.to_str().unwrap(), "-h", "localhost", "-p", &front.port().to_string()])
+        .args(["SET", "through", "haproxy"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "OK", "{}", String::from_utf8_lossy(&out.stderr));
+    // A client on 127.0.0.3 is seen there, not at HAProxy's address.
+    let sock = socket2_bound_connect("127.0.0.3".parse().unwrap(), front);
+    let local = sock.local_addr().unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut s = rustls::StreamOwned::new(rustls::ClientConnection::new(pki.client(), name).unwrap(), sock);
+    while s.conn.is_handshaking() {
+        s.conn.complete_io(&mut s.sock).unwrap();
+    }
+    assert_eq!(tls_client_addr(s), local.to_string());
+    // (The probe that waited for HAProxy's port may have sent one more.)
+    assert!(metric_at(server.addrs[3], "switchyard_proxy_headers_total{command=\"proxy\"}") >= 2);
+    assert!(server.stop().success());
+}
+
+/// A connection to `to` from the address `from` (port chosen by the kernel).
+fn socket2_bound_connect(from: std::net::IpAddr, to: SocketAddr) -> TcpStream {
+    // SAFETY: plain socket(2), bind(2) and connect(2) on a descriptor this
+    // function owns; it becomes the TcpStream's.
+    unsafe {
+        use std::os::fd::FromRawFd;
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0);
+        let stream = TcpStream::from_raw_fd(fd);
+        let std::net::IpAddr::V4(from) = from else { panic!("IPv4 only") };
+        let SocketAddr::V4(to) = to else { panic!("IPv4 only") };
+        let sin = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: port.to_be(),
+            sin_addr: libc::in_addr { s_addr: u32::from(ip).to_be() },
+            sin_zero: [0; 8],
+        };
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let a = sin(from, 0);
+        assert_eq!(libc::bind(fd, (&raw const a).cast(), len), 0, "{}", std::io::Error::last_os_error());
+        let b = sin(*to.ip(), to.port());
+        assert_eq!(libc::connect(fd, (&raw const b).cast(), len), 0, "{}", std::io::Error::last_os_error());
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+    }
 }
