@@ -675,3 +675,17 @@ fn socket2_bound_connect(from: std::net::IpAddr, to: SocketAddr) -> TcpStream {
         stream
     }
 }
+
+#[test]
+fn protected_mode_refuses_a_carried_remote_address_over_tls_with_its_reply() {
+    let pki = crate::tls::Pki::new("proxy-protected");
+    let (cert, key) = (pki.cert.to_str().unwrap(), pki.key.to_str().unwrap());
+    let server =
+        Server::start(&["serve", "kv", "--tls-proxy-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key], 1);
+    let s = tls_after_header(server.addrs[0], &pki, b"PROXY TCP4 192.0.2.50 127.0.0.1 1 6379\r\n", true);
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    assert!(line.starts_with("-DENIED"), "{line:?}");
+    assert!(server.stop().success());
+}
