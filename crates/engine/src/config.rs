@@ -57,7 +57,14 @@ pub struct Config {
     /// `request_timeout` closes the connection before the service sees a
     /// byte. On `listen`'s addresses a header is never accepted.
     pub proxy_listen: Vec<SocketAddr>,
-    /// Sources allowed to connect to `proxy_listen`'s addresses (the load
+    /// Addresses to listen on for a load balancer that relays TLS: every
+    /// connection begins with a PROXY protocol header, as on
+    /// `proxy_listen`'s, and the TLS handshake (with [`Config::tls`])
+    /// follows it on the same socket, as HAProxy's `send-proxy-v2` to an
+    /// `ssl` server or a TCP balancer in front of a TLS server sends them.
+    pub tls_proxy_listen: Vec<SocketAddr>,
+    /// Sources allowed to connect to `proxy_listen`'s and
+    /// `tls_proxy_listen`'s addresses (the load
     /// balancers); a connection from elsewhere is closed at once. Empty:
     /// any source.
     pub proxy_from: Vec<crate::Cidr>,
@@ -109,6 +116,7 @@ impl Default for Config {
             tls_listen: Vec::new(),
             tls: None,
             proxy_listen: Vec::new(),
+            tls_proxy_listen: Vec::new(),
             proxy_from: Vec::new(),
             workers: cores,
             io_threads: 1,
@@ -148,7 +156,11 @@ impl Config {
     ///
     /// A message naming the setting that is out of range.
     pub fn validate(&self) -> Result<(), String> {
-        if self.listen.is_empty() && self.proxy_listen.is_empty() && self.tls_listen.is_empty() {
+        if self.listen.is_empty()
+            && self.proxy_listen.is_empty()
+            && self.tls_listen.is_empty()
+            && self.tls_proxy_listen.is_empty()
+        {
             return Err("no address to listen on".into());
         }
         self.validate_settings()

@@ -454,7 +454,12 @@ impl<S: Service> Conn<S> {
             Ending::Aborted(_) => Interest::NONE,
             Ending::Lingering { .. } => Interest::READ,
             Ending::Open | Ending::Closing(_) => {
-                let read = self.ending == Ending::Open
+                // A TLS handshake is read to its end even when the service
+                // has asked to close: the reply it made on the way (kv's
+                // protected-mode refusal, sent from `open`) can only go
+                // out once the handshake is done.
+                let handshaking = self.tls.as_ref().is_some_and(|t| t.handshaking());
+                let read = (self.ending == Ending::Open || handshaking)
                     && !self.peer.closed()
                     && (!draining || self.drain_quota > 0)
                     && !self.output_paused

@@ -13,8 +13,8 @@ pub struct Listener {
     /// or 2), which says whose connection a load balancer relays; one
     /// without it is closed before the service sees a byte.
     pub proxy_protocol: bool,
-    /// Its connections speak TLS, with the settings of `Config::tls`. Not
-    /// with `proxy_protocol` (the server refuses such a listener).
+    /// Its connections speak TLS, with the settings of `Config::tls`. With
+    /// `proxy_protocol` too, the handshake follows the header.
     pub tls: bool,
 }
 

@@ -385,7 +385,7 @@ impl<S: Service> Reactor<S> {
     /// Gives a new connection to the service (`Service::open`) and starts
     /// reading it; `input` is what arrived already (after a PROXY protocol
     /// header).
-    fn open(&mut self, sock: TcpStream, li: usize, peer: SocketAddr, local: SocketAddr, input: Vec<u8>) {
+    fn open(&mut self, sock: TcpStream, li: usize, peer: SocketAddr, local: SocketAddr, mut input: Vec<u8>) {
         let m = &self.shared.metrics;
         let tls = match self.acceptor.tls(li).map(|config| Tls::new(config, self.now)).transpose() {
             Ok(tls) => tls.map(Box::new),
@@ -415,8 +415,11 @@ impl<S: Service> Reactor<S> {
         tracing::debug!(conn = %id, %peer, listener = li, "accepted");
         let mut conn = Conn::new(sock, info, state, tls, self.now);
         let early_input = !input.is_empty();
-        if early_input {
-            conn.input = input;
+        // On a TLS listener what followed the header is ciphertext: the
+        // session takes it below, once the connection is in its slot.
+        let early_records = conn.tls.is_some() && early_input;
+        if early_input && !early_records {
+            conn.input = std::mem::take(&mut input);
             conn.unseen = true;
             conn.request_since = Some(self.now);
         }
@@ -426,6 +429,9 @@ impl<S: Service> Reactor<S> {
             conn.drain_quota = sys::pending_input(conn.sock.as_raw_fd()).unwrap_or(0);
         }
         self.slab.insert(slot, conn);
+        if early_records {
+            self.receive_early_records(slot, &input);
+        }
         if early_input {
             // Settled with this turn's mail, after the messages the service
             // sent from `open` (`Control::send`), as for a connection whose
@@ -558,19 +564,57 @@ impl<S: Service> Reactor<S> {
             }
         };
         self.shared.metrics.bytes_in.fetch_add(total as u64, Relaxed);
-        match outcome {
-            None => {}
-            Some(ReadEnd::Abort(reason)) => return self.abort(slot, reason),
-            Some(ReadEnd::PlainText) => {
+        if let Some(end) = outcome {
+            self.end_read(slot, end);
+            return;
+        }
+        let conn = self.slab.get_mut(slot).unwrap();
+        if conn.buffered() >= max_input && conn.unseen && conn.announced < max_input {
+            self.shared.metrics.limit_hit(Limit::MaxInput);
+        }
+    }
+
+    /// Hands the TLS records that came with a PROXY protocol header (the
+    /// start of the handshake, read past the header) to the session, as a
+    /// read would.
+    fn receive_early_records(&mut self, slot: u32, records: &[u8]) {
+        let now = self.now;
+        let Some(conn) = self.slab.get_mut(slot) else { return };
+        let Some(tls) = conn.tls.as_mut() else { return };
+        let end = match tls.receive(records, &mut conn.input, &self.shared.metrics.tls) {
+            Received::Records { plaintext, established: _, closed } => {
+                if closed {
+                    conn.peer = Peer::Closed;
+                    conn.drain_quota = 0;
+                }
+                if plaintext > 0 {
+                    // Early data: the handshake cannot be done yet, but
+                    // this reads as `read` does should that change.
+                    conn.request_since = Some(now);
+                    conn.unseen = true;
+                }
+                conn.last_active = now;
+                return;
+            }
+            Received::PlainText => ReadEnd::PlainText,
+            Received::Failed(why, message) => ReadEnd::TlsFailed(why, message),
+        };
+        self.end_read(slot, end);
+    }
+
+    /// Ends a connection's reading for the reason `read` stopped early.
+    fn end_read(&mut self, slot: u32, end: ReadEnd) {
+        match end {
+            ReadEnd::Abort(reason) => self.abort(slot, reason),
+            ReadEnd::PlainText => {
                 // nginx's courtesy: a clear-text reply saying why, rather
                 // than silence or an alert the client cannot read.
                 let conn = self.slab.get_mut(slot).unwrap();
                 conn.tls = None;
                 self.tls_failed(slot, Failure::PlainText, "a clear-text request on a TLS listener");
                 self.reject(slot, Reject::NotTls, CloseReason::TlsFailed);
-                return;
             }
-            Some(ReadEnd::TlsFailed(why, message)) => {
+            ReadEnd::TlsFailed(why, message) => {
                 self.tls_failed(slot, why, &message);
                 let conn = self.slab.get_mut(slot).unwrap();
                 // The session's alert goes out; nothing else will.
@@ -578,12 +622,7 @@ impl<S: Service> Reactor<S> {
                 conn.input.clear();
                 conn.unseen = false;
                 conn.ending.start_closing_for(CloseReason::TlsFailed);
-                return;
             }
-        }
-        let conn = self.slab.get_mut(slot).unwrap();
-        if conn.buffered() >= max_input && conn.unseen && conn.announced < max_input {
-            self.shared.metrics.limit_hit(Limit::MaxInput);
         }
     }
 

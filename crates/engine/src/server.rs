@@ -132,11 +132,9 @@ impl<S: Service> Server<S> {
         } else {
             config.validate_settings().map_err(Error::Config)?;
         }
-        if inherited.iter().any(|l| l.tls && l.proxy_protocol) {
-            return Err(Error::Config("a listener cannot take both TLS and the PROXY protocol".into()));
-        }
-        if (!config.tls_listen.is_empty() || inherited.iter().any(|l| l.tls)) && config.tls.is_none() {
-            return Err(Error::Config("tls_listen needs TLS settings (a certificate and its key)".into()));
+        let tls_wanted = !config.tls_listen.is_empty() || !config.tls_proxy_listen.is_empty();
+        if (tls_wanted || inherited.iter().any(|l| l.tls)) && config.tls.is_none() {
+            return Err(Error::Config("TLS listeners need TLS settings (a certificate and its key)".into()));
         }
         // A descriptor per connection: take all that the hard limit allows.
         match sys::raise_fd_limit() {
@@ -149,7 +147,8 @@ impl<S: Service> Server<S> {
         // (address, PROXY protocol, TLS)
         let wanted = (config.listen.iter().map(|a| (a, false, false)))
             .chain(config.proxy_listen.iter().map(|a| (a, true, false)))
-            .chain(config.tls_listen.iter().map(|a| (a, false, true)));
+            .chain(config.tls_listen.iter().map(|a| (a, false, true)))
+            .chain(config.tls_proxy_listen.iter().map(|a| (a, true, true)));
         for (want, proxy_protocol, tls) in wanted {
             // Port 0 resolves here; every loop binds that port.
             let addr = sys::claim(want).map_err(|source| Error::Bind { addr: *want, source })?;
@@ -185,8 +184,8 @@ impl<S: Service> Server<S> {
     }
 
     /// The addresses served, with real ports: `Config::listen`'s, then
-    /// `Config::proxy_listen`'s, then `Config::tls_listen`'s, then the
-    /// inherited listeners'.
+    /// `Config::proxy_listen`'s, then `Config::tls_listen`'s, then
+    /// `Config::tls_proxy_listen`'s, then the inherited listeners'.
     pub fn local_addrs(&self) -> &[SocketAddr] {
         &self.addrs
     }

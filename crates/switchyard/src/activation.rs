@@ -5,10 +5,13 @@
 //!
 //! A socket named `proxy` (`FileDescriptorName=proxy` in the socket unit),
 //! or whose address is one of `--proxy-listen`'s, expects the PROXY
-//! protocol header; one named `admin` serves the admin listener; the
-//! others serve the service plainly. A live upgrade hands each socket
-//! over with its name (`SWITCHYARD_LISTEN_FDNAMES`: `proxy`, `plain` or
-//! `admin`).
+//! protocol header; one named `tls`, or on one of `--tls-listen`'s
+//! addresses, speaks TLS; one named `tls-proxy`, or on one of
+//! `--tls-proxy-listen`'s addresses, expects the header and then TLS; one
+//! named `admin` serves the admin listener; the others serve the service
+//! plainly. A live upgrade hands each socket over with its name
+//! (`SWITCHYARD_LISTEN_FDNAMES`: `proxy`, `tls`, `tls-proxy`, `plain` or
+//! `admin`), so that it comes back as it was.
 //!
 //! The sockets start at descriptor 3. systemd's are the server's when
 //! `LISTEN_PID` is this process's id; the variables are removed either
@@ -22,6 +25,9 @@ use switchyard_engine::{Config, Listener};
 pub const PROXY_NAME: &str = "proxy";
 /// The name of a socket whose connections speak TLS.
 pub const TLS_NAME: &str = "tls";
+/// The name of a socket whose connections begin with a PROXY protocol
+/// header and then speak TLS.
+pub const TLS_PROXY_NAME: &str = "tls-proxy";
 /// The name of the admin listener's socket.
 pub const ADMIN_NAME: &str = "admin";
 
@@ -78,12 +84,14 @@ pub fn listeners() -> Result<Vec<(String, TcpListener)>, String> {
 }
 
 /// A given socket with its settings: it expects the PROXY protocol header
-/// if it is named so or listens on one of `config.proxy_listen`, and it
-/// speaks TLS if it is named `tls` or listens on one of
-/// `config.tls_listen`.
+/// and then TLS if it is named `tls-proxy` or listens on one of
+/// `config.tls_proxy_listen`; else the header if it is named `proxy` or
+/// listens on one of `config.proxy_listen`, or TLS if it is named `tls`
+/// or listens on one of `config.tls_listen`.
 pub fn settings(name: &str, socket: TcpListener, config: &Config) -> Listener {
     let addr = socket.local_addr().ok();
-    let proxy_protocol = name == PROXY_NAME || addr.is_some_and(|a| config.proxy_listen.contains(&a));
-    let tls = !proxy_protocol && (name == TLS_NAME || addr.is_some_and(|a| config.tls_listen.contains(&a)));
+    let both = name == TLS_PROXY_NAME || addr.is_some_and(|a| config.tls_proxy_listen.contains(&a));
+    let proxy_protocol = both || name == PROXY_NAME || addr.is_some_and(|a| config.proxy_listen.contains(&a));
+    let tls = both || (!proxy_protocol && (name == TLS_NAME || addr.is_some_and(|a| config.tls_listen.contains(&a))));
     Listener { socket, proxy_protocol, tls }
 }

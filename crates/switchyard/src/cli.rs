@@ -190,7 +190,10 @@ pub struct EngineArgs {
     /// Address to listen on for a load balancer: each connection begins with a PROXY protocol header (v1 or v2) naming the client; repeat for several [default: none].
     #[arg(long, value_name = "ADDR")]
     pub proxy_listen: Vec<SocketAddr>,
-    /// Take --proxy-listen connections only from this address or block (the load balancers), e.g. 10.0.0.0/8; repeat for several [default: any].
+    /// Address to listen on for a load balancer that relays TLS: a PROXY protocol header (v1 or v2), then the TLS handshake; repeat for several [default: none].
+    #[arg(long, value_name = "ADDR")]
+    pub tls_proxy_listen: Vec<SocketAddr>,
+    /// Take --proxy-listen and --tls-proxy-listen connections only from this address or block (the load balancers), e.g. 10.0.0.0/8; repeat for several [default: any].
     #[arg(long, value_name = "CIDR")]
     pub proxy_from: Vec<switchyard_engine::Cidr>,
     /// Worker threads; 0 runs the service on the I/O threads [default: number of cores].

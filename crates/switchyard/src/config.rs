@@ -41,6 +41,8 @@ pub struct File {
     #[serde(default, deserialize_with = "parsed")]
     tls_auth_clients: Option<crate::tls::AuthClients>,
     proxy_listen: Option<Vec<SocketAddr>>,
+    #[serde(default, deserialize_with = "addresses")]
+    tls_proxy_listen: Option<Vec<SocketAddr>>,
     #[serde(default, deserialize_with = "blocks")]
     proxy_from: Option<Vec<switchyard_engine::Cidr>>,
     #[serde(default, deserialize_with = "count::<_, 0, 1024>")]
@@ -310,6 +312,9 @@ impl File {
         if e.proxy_listen.is_empty() {
             e.proxy_listen = self.proxy_listen.unwrap_or_default();
         }
+        if e.tls_proxy_listen.is_empty() {
+            e.tls_proxy_listen = self.tls_proxy_listen.unwrap_or_default();
+        }
         if e.proxy_from.is_empty() {
             e.proxy_from = self.proxy_from.unwrap_or_default();
         }
@@ -444,6 +449,12 @@ pub fn render(e: &EngineArgs, h: &HttpArgs, k: &KvArgs, c: &ChatArgs) -> String 
     } else {
         let list: Vec<String> = e.proxy_listen.iter().map(|a| quote(&a.to_string())).collect();
         let _ = writeln!(w, "proxy_listen = [{}]", list.join(", "));
+    }
+    if e.tls_proxy_listen.is_empty() {
+        let _ = writeln!(w, "# tls_proxy_listen: none");
+    } else {
+        let list: Vec<String> = e.tls_proxy_listen.iter().map(|a| quote(&a.to_string())).collect();
+        let _ = writeln!(w, "tls_proxy_listen = [{}]", list.join(", "));
     }
     if e.proxy_from.is_empty() {
         let _ = writeln!(w, "# proxy_from: any address");

@@ -170,6 +170,7 @@ fn needs_restart(old: &Config, new: &Config, running: &ServeArgs, fresh: &ServeA
         listen,
         tls_listen,
         proxy_listen,
+        tls_proxy_listen,
         proxy_from,
         workers,
         io_threads,

@@ -24,7 +24,11 @@ fn default_port(service: ServiceName) -> u16 {
 pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
     // The service's port only when no address at all is given: a server
     // behind a load balancer listens where it is told and nowhere else.
-    let listen = if args.listen.is_empty() && args.proxy_listen.is_empty() && args.tls_listen.is_empty() {
+    let listen = if args.listen.is_empty()
+        && args.proxy_listen.is_empty()
+        && args.tls_listen.is_empty()
+        && args.tls_proxy_listen.is_empty()
+    {
         vec![SocketAddr::from(([127, 0, 0, 1], default_port(service)))]
     } else {
         args.listen.clone()
@@ -34,6 +38,7 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
         proxy_listen: args.proxy_listen.clone(),
         proxy_from: args.proxy_from.clone(),
         tls_listen: args.tls_listen.clone(),
+        tls_proxy_listen: args.tls_proxy_listen.clone(),
         ..Config::default()
     };
     if let Some(v) = args.workers {
@@ -97,7 +102,7 @@ pub(crate) fn engine_config(service: ServiceName, args: &EngineArgs) -> Config {
 /// TLS listeners without a certificate or key, or a client CA without
 /// TLS listeners.
 pub(crate) fn tls_files(args: &EngineArgs) -> Result<Option<crate::tls::Files>, String> {
-    if args.tls_listen.is_empty() && args.tls_cert.is_empty() {
+    if args.tls_listen.is_empty() && args.tls_proxy_listen.is_empty() && args.tls_cert.is_empty() {
         // (Sockets handed over may still be named `tls`: see `run`.)
         if args.tls_client_ca.is_some() {
             return Err("tls_client_ca is set but there is no TLS listener (tls_listen)".into());
@@ -176,7 +181,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         .map(|(name, socket)| {
             let l = crate::activation::settings(&name, socket, &config);
             let addr = l.socket.local_addr().ok();
-            tracing::info!(socket = %name, ?addr, proxy_protocol = l.proxy_protocol, "socket-activated");
+            tracing::info!(socket = %name, ?addr, proxy_protocol = l.proxy_protocol, tls = l.tls, "socket-activated");
             l
         })
         .collect();
@@ -188,6 +193,7 @@ pub fn run(mut args: ServeArgs) -> anyhow::Result<i32> {
         config.listen.clear();
         config.proxy_listen.clear();
         config.tls_listen.clear();
+        config.tls_proxy_listen.clear();
     }
     let valid = if inherited.is_empty() { config.validate() } else { config.validate_settings() };
     if let Err(msg) = valid {

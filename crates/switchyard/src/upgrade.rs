@@ -115,7 +115,8 @@ fn start_new_process(control: &Control, admin: Option<&Control>) -> Result<u32, 
     let mut names: Vec<&str> = listeners
         .iter()
         .map(|l| match (l.proxy_protocol, l.tls) {
-            (true, _) => crate::activation::PROXY_NAME,
+            (true, true) => crate::activation::TLS_PROXY_NAME,
+            (true, false) => crate::activation::PROXY_NAME,
             (false, true) => crate::activation::TLS_NAME,
             (false, false) => "plain",
         })

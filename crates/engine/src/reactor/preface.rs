@@ -3,11 +3,11 @@
 //!
 //! This is a phase of its own, before `Service::open` and before the
 //! connection takes a slot: the header says who the client is, and the
-//! service must see that address from its first call. A phase that later
-//! also runs before the service (a TLS handshake, which comes after the
-//! header) hands over the same way: what the preface ends with
-//! ([`Prefaced`]) is a socket, the client's address and the bytes read
-//! past the header.
+//! service must see that address from its first call. What the preface
+//! ends with ([`Prefaced`]) is a socket, the client's address and the
+//! bytes read past the header; on a listener that also speaks TLS those
+//! bytes are the start of the handshake, and the reactor's `open` gives
+//! them to the connection's TLS session.
 //!
 //! Each socket is watched for reading under a token of its own, read in
 //! small pieces (a header split over many segments, even one byte at a

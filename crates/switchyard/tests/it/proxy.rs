@@ -352,3 +352,340 @@ fn a_live_upgrade_and_socket_activation_keep_each_listener_s_setting() {
     sent_then_closed(addr, b"hi\n", "no header on the proxy socket");
     assert!(server.stop().success());
 }
+
+// ----- the PROXY protocol before TLS (`--tls-proxy-listen`) ----------
+
+type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+/// A kv server with a clear-text listener (`addrs[0]`), a TLS one
+/// (`addrs[1]`), one taking a header and then TLS (`addrs[2]`) and its
+/// admin listener (`addrs[3]`).
+fn kv_tls(pki: &crate::tls::Pki, extra: &[&str]) -> Server {
+    let (cert, key) = (pki.cert.to_str().unwrap(), pki.key.to_str().unwrap());
+    let mut args = vec![
+        "serve",
+        "kv",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-listen",
+        "127.0.0.1:0",
+        "--tls-proxy-listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert,
+        "--tls-key",
+        key,
+        "--admin",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+        "--protected-mode",
+        "no",
+    ];
+    args.extend_from_slice(extra);
+    Server::start(&args, 4)
+}
+
+/// A counter of `/metrics` on the admin listener at `admin`.
+fn metric_at(admin: SocketAddr, name: &str) -> u64 {
+    let body = crate::admin::get(admin, "/metrics").body;
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in {body}"))
+        .parse()
+        .unwrap()
+}
+
+/// Sends `header` on a new connection to `addr`, then does the TLS
+/// handshake as `localhost` over the same socket. With `together`, the
+/// ClientHello goes out in the header's write, so that the server reads
+/// the start of the handshake with the header; else after it.
+#[track_caller]
+fn tls_after_header(addr: SocketAddr, pki: &crate::tls::Pki, header: &[u8], together: bool) -> TlsStream {
+    let mut sock = connect(addr);
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(pki.client(), name).unwrap();
+    let mut first = header.to_vec();
+    if together {
+        conn.write_tls(&mut first).unwrap();
+    }
+    sock.write_all(&first).unwrap();
+    let mut s = rustls::StreamOwned::new(conn, sock);
+    while s.conn.is_handshaking() {
+        s.conn.complete_io(&mut s.sock).unwrap();
+    }
+    s
+}
+
+/// `CLIENT INFO`'s `addr=` over a TLS stream.
+fn tls_client_addr(s: TlsStream) -> String {
+    let mut r = BufReader::new(s);
+    r.get_mut().write_all(&command(&["CLIENT", "INFO"])).unwrap();
+    r.get_mut().flush().unwrap();
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    let len: usize = line.trim().strip_prefix('$').unwrap_or_else(|| panic!("{line:?}")).parse().unwrap();
+    let mut body = vec![0; len + 2];
+    r.read_exact(&mut body).unwrap();
+    field(&String::from_utf8_lossy(&body[..len]), "addr")
+}
+
+#[test]
+fn a_tls_client_behind_a_header_is_seen_at_the_address_the_header_carries() {
+    let pki = crate::tls::Pki::new("proxy-addr");
+    let server = kv_tls(&pki, &[]);
+    let addr = server.addrs[2];
+    let two = v2_proxy("198.51.100.7:4242".parse().unwrap(), "127.0.0.1:6379".parse().unwrap());
+    let v1 = b"PROXY TCP6 2001:db8::9 ::1 6000 6379\r\n";
+    for together in [false, true] {
+        assert_eq!(tls_client_addr(tls_after_header(addr, &pki, &two, together)), "198.51.100.7:4242");
+        assert_eq!(tls_client_addr(tls_after_header(addr, &pki, v1, together)), "[2001:db8::9]:6000");
+    }
+    // LOCAL (a balancer's own health check): the socket's peer.
+    let local = tls_client_addr(tls_after_header(addr, &pki, &v2(0, 0, &[]), false));
+    assert!(local.starts_with("127.0.0.1:"), "{local}");
+    assert_eq!(metric_at(server.addrs[3], "switchyard_proxy_headers_total{command=\"proxy\"}"), 4);
+    assert_eq!(metric_at(server.addrs[3], "switchyard_tls_handshakes_total{version=\"TLSv1.3\"}"), 5);
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_header_split_into_single_bytes_before_the_client_hello_is_read() {
+    let pki = crate::tls::Pki::new("proxy-split");
+    let server = kv_tls(&pki, &[]);
+    let mut sock = connect(server.addrs[2]);
+    sock.set_nodelay(true).unwrap();
+    for b in v2_proxy("203.0.113.5:5000".parse().unwrap(), "127.0.0.1:6379".parse().unwrap()) {
+        sock.write_all(&[b]).unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut s = rustls::StreamOwned::new(rustls::ClientConnection::new(pki.client(), name).unwrap(), sock);
+    while s.conn.is_handshaking() {
+        s.conn.complete_io(&mut s.sock).unwrap();
+    }
+    assert_eq!(tls_client_addr(s), "203.0.113.5:5000");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_client_hello_without_a_header_is_refused_and_a_header_on_a_tls_listener_is_bad_tls() {
+    let pki = crate::tls::Pki::new("proxy-refused");
+    let server = kv_tls(&pki, &[]);
+    let admin = server.addrs[3];
+    // A TLS client straight to the listener that wants a header first.
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(pki.client(), name).unwrap();
+    let mut hello = Vec::new();
+    conn.write_tls(&mut hello).unwrap();
+    sent_then_closed(server.addrs[2], &hello, "a ClientHello without a header");
+    let name = "switchyard_proxy_header_refused_total{reason=\"malformed\"}";
+    wait_for(Duration::from_secs(10), "the missing header counted", || metric_at(admin, name) == 1);
+    assert_eq!(metric_at(admin, "switchyard_connections_closed_total{reason=\"proxy_header\"}"), 1);
+
+    // A header on the plain TLS listener: a version 2 one is not TLS to
+    // rustls, and a version 1 one reads as clear text.
+    let mut c = connect(server.addrs[1]);
+    c.write_all(&v2_proxy("192.0.2.1:1".parse().unwrap(), "127.0.0.1:6379".parse().unwrap())).unwrap();
+    let mut alert = Vec::new();
+    let _ = c.read_to_end(&mut alert);
+    assert_eq!(alert.first(), Some(&0x15), "a TLS alert, not {alert:?}");
+    let failed = "switchyard_tls_handshake_failures_total{reason=\"protocol\"}";
+    wait_for(Duration::from_secs(10), "the bad TLS counted", || metric_at(admin, failed) == 1);
+    let mut c = connect(server.addrs[1]);
+    c.write_all(b"PROXY TCP4 192.0.2.1 127.0.0.1 1 6379\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = c.read_to_string(&mut answer);
+    assert!(answer.starts_with("-ERR"), "{answer:?}");
+    let plain = "switchyard_tls_handshake_failures_total{reason=\"plain_text\"}";
+    wait_for(Duration::from_secs(10), "the clear text counted", || metric_at(admin, plain) == 1);
+    // Nothing of it reached the service; the listeners still serve.
+    assert_eq!(
+        tls_client_addr(tls_after_header(server.addrs[2], &pki, b"PROXY TCP4 192.0.2.9 127.0.0.1 9 6379\r\n", true)),
+        "192.0.2.9:9"
+    );
+    assert!(server.stop().success());
+}
+
+#[test]
+fn chat_over_tls_behind_a_header_shows_the_carried_address_in_whois() {
+    let pki = crate::tls::Pki::new("proxy-chat");
+    let (cert, key) = (pki.cert.to_str().unwrap(), pki.key.to_str().unwrap());
+    let server = Server::start(
+        &[
+            "serve",
+            "chat",
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-proxy-listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+            "--workers",
+            "2",
+        ],
+        2,
+    );
+    let header = v2_proxy("[2001:db8::77]:7000".parse().unwrap(), "[::1]:6697".parse().unwrap());
+    let mut s = tls_after_header(server.addrs[1], &pki, &header, true);
+    s.write_all(b"NICK dave\r\nUSER dave 0 * :Dave\r\n").unwrap();
+    s.flush().unwrap();
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    while !line.contains(" 422 ") {
+        line.clear();
+        assert!(r.read_line(&mut line).unwrap() > 0, "registration ended");
+    }
+    let mut bob = crate::chat::Irc::register(&server, "bob");
+    bob.send("WHOIS dave");
+    assert_eq!(bob.expect_code("311"), ":switchyard 311 bob dave dave 2001:db8::77 * :Dave");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn a_live_upgrade_and_socket_activation_keep_a_listener_that_takes_a_header_then_tls() {
+    let pki = crate::tls::Pki::new("proxy-upgrade");
+    let header = b"PROXY TCP4 192.0.2.44 127.0.0.1 1044 6379\r\n";
+    let (cert, key) = (pki.cert.to_str().unwrap(), pki.key.to_str().unwrap());
+    let mut old = Server::start(
+        &[
+            "serve",
+            "kv",
+            "--tls-proxy-listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            cert,
+            "--tls-key",
+            key,
+            "--protected-mode",
+            "no",
+            "--log-level",
+            "info",
+        ],
+        1,
+    );
+    let addr = old.addrs[0];
+    old.signal(libc::SIGUSR2);
+    assert_eq!(old.wait(Duration::from_secs(30)).code(), Some(0), "{}", old.stderr());
+    let log = old.stderr();
+    let new_pid = crate::activation::logged_pid(&log, "the new process is ready").unwrap_or_else(|| panic!("{log}"));
+    // The new process reads the header, then TLS, on the handed-over socket.
+    assert_eq!(tls_client_addr(tls_after_header(addr, &pki, header, true)), "192.0.2.44:1044");
+    sent_then_closed(addr, b"PING\r\n", "no header after the upgrade");
+    // SAFETY: kill(2) of the process the old server started.
+    assert_eq!(unsafe { libc::kill(new_pid as i32, libc::SIGTERM) }, 0);
+    crate::activation::wait_gone(new_pid, Duration::from_secs(30));
+
+    // systemd's socket named `tls-proxy` (FileDescriptorName=tls-proxy).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let server = crate::activation::start_activated_as(
+        &listener,
+        "tls-proxy",
+        &["serve", "kv", "--tls-cert", cert, "--tls-key", key, "--protected-mode", "no"],
+    );
+    let addr = listener.local_addr().unwrap();
+    assert_eq!(tls_client_addr(tls_after_header(addr, &pki, header, false)), "192.0.2.44:1044");
+    sent_then_closed(addr, b"PING\r\n", "no header on the tls-proxy socket");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn haproxy_in_tcp_mode_sends_the_header_before_the_client_s_tls() {
+    let haproxy = "/usr/sbin/haproxy";
+    assert!(std::path::Path::new(haproxy).exists(), "haproxy is not installed (scripts/test installs it)");
+    let pki = crate::tls::Pki::new("proxy-haproxy");
+    let server = kv_tls(&pki, &[]);
+    let front = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let cfg = pki.dir.join("haproxy.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "global\n  maxconn 100\ndefaults\n  mode tcp\n  timeout connect 5s\n  timeout client 30s\n  timeout server 30s\n\
+             frontend kv\n  bind {front}\n  default_backend instances\n\
+             backend instances\n  server s1 {} send-proxy-v2\n",
+            server.addrs[2]
+        ),
+    )
+    .unwrap();
+    /// Stops HAProxy by its pid, even when an assertion fails.
+    struct Balancer(std::process::Child);
+    impl Drop for Balancer {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _balancer = Balancer(
+        std::process::Command::new(haproxy)
+            .args(["-db", "-f", cfg.to_str().unwrap()])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for(Duration::from_secs(10), "HAProxy listening", || TcpStream::connect(front).is_ok());
+    // redis-cli's TLS, end to end through the balancer.
+    let out = std::process::Command::new("redis-cli")
+        .args(["--tls", "--cacert", pki.ca.to_str().unwrap(), "-h", "localhost", "-p", &front.port().to_string()])
+        .args(["SET", "through", "haproxy"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "OK", "{}", String::from_utf8_lossy(&out.stderr));
+    // A client on 127.0.0.3 is seen there, not at HAProxy's address.
+    let sock = socket2_bound_connect("127.0.0.3".parse().unwrap(), front);
+    let local = sock.local_addr().unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut s = rustls::StreamOwned::new(rustls::ClientConnection::new(pki.client(), name).unwrap(), sock);
+    while s.conn.is_handshaking() {
+        s.conn.complete_io(&mut s.sock).unwrap();
+    }
+    assert_eq!(tls_client_addr(s), local.to_string());
+    // (The probe that waited for HAProxy's port may have sent one more.)
+    assert!(metric_at(server.addrs[3], "switchyard_proxy_headers_total{command=\"proxy\"}") >= 2);
+    assert!(server.stop().success());
+}
+
+/// A connection to `to` from the address `from` (port chosen by the kernel).
+fn socket2_bound_connect(from: std::net::IpAddr, to: SocketAddr) -> TcpStream {
+    // SAFETY: plain socket(2), bind(2) and connect(2) on a descriptor this
+    // function owns; it becomes the TcpStream's.
+    unsafe {
+        use std::os::fd::FromRawFd;
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0);
+        let stream = TcpStream::from_raw_fd(fd);
+        let std::net::IpAddr::V4(from) = from else { panic!("IPv4 only") };
+        let SocketAddr::V4(to) = to else { panic!("IPv4 only") };
+        let sin = |ip: std::net::Ipv4Addr, port: u16| libc::sockaddr_in {
+            sin_family: libc::AF_INET as libc::sa_family_t,
+            sin_port: port.to_be(),
+            sin_addr: libc::in_addr { s_addr: u32::from(ip).to_be() },
+            sin_zero: [0; 8],
+        };
+        let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        let a = sin(from, 0);
+        assert_eq!(libc::bind(fd, (&raw const a).cast(), len), 0, "{}", std::io::Error::last_os_error());
+        let b = sin(*to.ip(), to.port());
+        assert_eq!(libc::connect(fd, (&raw const b).cast(), len), 0, "{}", std::io::Error::last_os_error());
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+    }
+}
+
+#[test]
+fn protected_mode_refuses_a_carried_remote_address_over_tls_with_its_reply() {
+    let pki = crate::tls::Pki::new("proxy-protected");
+    let (cert, key) = (pki.cert.to_str().unwrap(), pki.key.to_str().unwrap());
+    let server =
+        Server::start(&["serve", "kv", "--tls-proxy-listen", "127.0.0.1:0", "--tls-cert", cert, "--tls-key", key], 1);
+    let s = tls_after_header(server.addrs[0], &pki, b"PROXY TCP4 192.0.2.50 127.0.0.1 1 6379\r\n", true);
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    r.read_line(&mut line).unwrap();
+    assert!(line.starts_with("-DENIED"), "{line:?}");
+    assert!(server.stop().success());
+}
