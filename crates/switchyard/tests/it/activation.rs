@@ -68,9 +68,9 @@ fn exchange(addr: SocketAddr, token: &str) -> Option<()> {
     Some(())
 }
 
-/// Runs echo exchanges on new connections, one every 2 ms, while `switch`
-/// replaces the server (it returns once the old one is gone), then 300 ms
-/// more, which the new one must answer. A connection the stopping server
+/// Runs echo exchanges on new connections, one every 2 ms: 100 of them,
+/// then while `switch` replaces the server (it returns once the old one is
+/// gone), then 100 more, which the new one must answer. A connection the stopping server
 /// took but closed before reading is retried, as clients retry a closed
 /// keep-alive connection: the request was never seen. Returns what
 /// `switch` returned, the requests answered and those retried.
@@ -90,11 +90,14 @@ fn under_load<T>(addr: SocketAddr, switch: impl FnOnce() -> T) -> (T, usize, usi
                 std::thread::sleep(Duration::from_millis(2));
             }
         });
-        std::thread::sleep(Duration::from_millis(300));
+        crate::support::wait_for(Duration::from_secs(30), "the old server to answer 100 requests", || {
+            answered.load(Ordering::Relaxed) >= 100
+        });
         let result = switch();
         let before = answered.load(Ordering::Relaxed);
-        std::thread::sleep(Duration::from_millis(300));
-        assert!(answered.load(Ordering::Relaxed) > before, "the new server answers");
+        crate::support::wait_for(Duration::from_secs(30), "the new server to answer 100 requests", || {
+            answered.load(Ordering::Relaxed) >= before + 100
+        });
         stop.store(true, Ordering::Relaxed);
         load.join().unwrap();
         result
