@@ -37,7 +37,8 @@
 #   hashes of 10 short fields, 100,000 lists of 100 short elements, one
 #   sorted set of 1,000,000 members, one set of 1,000,000 integers),
 #   PARTS (which parts to run: any of "rates memory collections multi
-#   large"; default all).
+#   large"; default all), DEPTHS (the rates' pipeline depths; default
+#   "1 16").
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -52,6 +53,7 @@ TESTS=${TESTS-set get incr mset}
 COLLECTION_TESTS=${COLLECTION_TESTS-lpush rpush lpop rpop sadd hset spop zadd zpopmin lrange_100 lrange_600}
 COLLECTION_SCALE=${COLLECTION_SCALE:-1}
 PARTS=${PARTS:-rates memory collections multi large}
+DEPTHS=${DEPTHS:-1 16}
 want() { [[ " $PARTS " == *" $1 "* ]]; }
 
 for tool in redis-benchmark redis-cli python3 "$REDIS"; do
@@ -179,7 +181,7 @@ row() { # mode test depth
 
 for mode in none everysec; do
     start_servers "$mode"
-    for depth in 1 16; do
+    for depth in $DEPTHS; do
         for test in $TESTS; do
             row "$mode" "$test" "$depth"
         done

@@ -54,8 +54,10 @@ pub enum Deadline {
 /// Who has the connection's service state.
 #[derive(Debug)]
 pub enum Holder<St> {
-    /// The loop: no task is out.
-    Loop(St),
+    /// The loop: no task is out. Boxed, so that handing it to a task and
+    /// back moves a pointer, not the service's state (kv's is most of a
+    /// kilobyte, moved twice per request).
+    Loop(Box<St>),
     /// A task, out with the state and `input_len` bytes of input (which
     /// count against the input limit with those the loop still has, or the
     /// limit would grow by a buffer's worth each time a task is out).
@@ -298,7 +300,7 @@ impl<S: Service> Conn<S> {
         Conn {
             sock,
             info,
-            holder: Holder::Loop(state),
+            holder: Holder::Loop(Box::new(state)),
             peer: Peer::Open,
             ending: Ending::Open,
             parking: Parking::Free,
@@ -383,7 +385,7 @@ impl<S: Service> Conn<S> {
     /// # Panics
     ///
     /// If a task is out already: a connection has one at a time.
-    pub fn hand_out(&mut self, direct: bool, input_len: usize) -> S::State {
+    pub fn hand_out(&mut self, direct: bool, input_len: usize) -> Box<S::State> {
         match std::mem::replace(&mut self.holder, Holder::Task { direct, input_len, awaited: false }) {
             Holder::Loop(state) => state,
             Holder::Task { .. } => panic!("a connection has one task out at a time"),
@@ -396,7 +398,7 @@ impl<S: Service> Conn<S> {
     /// # Panics
     ///
     /// If no task is out.
-    pub fn take_back(&mut self, state: S::State) -> (bool, bool) {
+    pub fn take_back(&mut self, state: Box<S::State>) -> (bool, bool) {
         match std::mem::replace(&mut self.holder, Holder::Loop(state)) {
             Holder::Task { direct, awaited, .. } => (direct, awaited),
             Holder::Loop(_) => panic!("no task is out to come back"),
@@ -685,11 +687,11 @@ pub(crate) mod tests {
         c.input = vec![0; 10];
         let input = std::mem::take(&mut c.input);
         let state = c.hand_out(true, input.len());
-        assert_eq!(state, 0);
+        assert_eq!(*state, 0);
         assert!(c.task_out() && c.direct_out() && c.state().is_none());
         c.input = vec![0; 3];
         assert_eq!(c.buffered(), 13);
-        assert_eq!(c.take_back(8), (true, false));
+        assert_eq!(c.take_back(Box::new(8)), (true, false));
         assert_eq!(c.state(), Some(&8));
         assert!(!c.task_out() && !c.direct_out());
         assert_eq!(c.buffered(), 3);
@@ -712,7 +714,7 @@ pub(crate) mod tests {
         c.unseen = true;
         assert!(c.mark_awaited());
         assert!(!c.mark_awaited(), "marked already");
-        assert_eq!(c.take_back(0), (false, true));
+        assert_eq!(c.take_back(Box::new(0)), (false, true));
     }
 
     #[test]
@@ -724,7 +726,7 @@ pub(crate) mod tests {
         assert!(!c.mark_awaited());
         c.behind_task.extend_from_slice(b"message");
         assert!(c.mark_awaited());
-        assert_eq!(c.take_back(0), (true, true));
+        assert_eq!(c.take_back(Box::new(0)), (true, true));
     }
 
     #[test]
@@ -777,7 +779,7 @@ pub(crate) mod tests {
         c.out = Output::new();
         c.hand_out(false, 0);
         assert_eq!(step(&c), Step::Wait);
-        c.take_back(0);
+        c.take_back(Box::new(0));
         assert_eq!(step(&c), Step::Linger(CloseReason::Idle));
         c.ending = Ending::Lingering { reason: CloseReason::Idle, until: Instant::now() };
         assert_eq!(step(&c), Step::Wait, "lingering waits for the client's EOF");
@@ -790,7 +792,7 @@ pub(crate) mod tests {
         c.hand_out(false, 0);
         c.ending.abort(CloseReason::Error);
         assert_eq!(step(&c), Step::AwaitTask);
-        c.take_back(0);
+        c.take_back(Box::new(0));
         assert_eq!(step(&c), Step::Close(CloseReason::Error));
     }
 
@@ -833,7 +835,7 @@ pub(crate) mod tests {
     fn a_park_holds_the_input_back_until_a_wake() {
         let mut c = conn();
         c.hand_out(false, 0);
-        c.take_back(0);
+        c.take_back(Box::new(0));
         assert!(!c.parking.task_back(true), "no wake came first");
         assert_eq!(c.parking, Parking::Parked);
         c.input = b"more".to_vec();
@@ -926,7 +928,7 @@ pub(crate) mod tests {
         assert_eq!(c.deadline(&config.timeouts(), soft).map(|(_, why)| why), Some(Deadline::Idle));
         c.hand_out(false, 0);
         assert_eq!(c.deadline(&config.timeouts(), soft), None);
-        c.take_back(0);
+        c.take_back(Box::new(0));
         let until = Instant::now() + Duration::from_millis(5);
         c.ending = Ending::Lingering { reason: CloseReason::Idle, until };
         assert_eq!(c.deadline(&config.timeouts(), soft), Some((until, Deadline::Linger)));

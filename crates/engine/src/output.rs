@@ -57,7 +57,15 @@ pub struct Output {
     /// Bytes pending in memory that count toward the limits: byte chunks
     /// and counted shared ranges.
     mem: usize,
+    /// The buffer of the last byte chunk written out, emptied, for the
+    /// next chunk to start in: a connection answering one request at a
+    /// time then allocates nothing per reply.
+    spare: Vec<u8>,
 }
+
+/// The largest written buffer kept as [`Output::spare`]: a connection's
+/// usual short reply fits, and an idle connection holds no more than this.
+const SPARE_BYTES: usize = 1 << 10;
 
 /// How a `write_to` call ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -103,7 +111,11 @@ impl Output {
             Some(Chunk::Bytes { buf, .. }) if buf.len() + bytes.len() <= CHUNK_BYTES || buf.is_empty() => {
                 buf.extend_from_slice(bytes);
             }
-            _ => self.chunks.push_back(Chunk::Bytes { buf: bytes.to_vec(), start: 0 }),
+            _ => {
+                let mut buf = std::mem::take(&mut self.spare);
+                buf.extend_from_slice(bytes);
+                self.chunks.push_back(Chunk::Bytes { buf, start: 0 });
+            }
         }
     }
 
@@ -171,6 +183,8 @@ impl Output {
     /// Moves everything from `other` to the end of `self`.
     pub fn append(&mut self, other: &mut Output) {
         if self.chunks.is_empty() {
+            // Both keep their spare buffers' worth: the emptied one (now
+            // `other`) is usually the one the next call writes into.
             std::mem::swap(self, other);
             return;
         }
@@ -337,6 +351,10 @@ impl Output {
                     }
                     n -= left;
                     self.mem -= left;
+                    if buf.capacity() <= SPARE_BYTES && self.spare.capacity() == 0 {
+                        buf.clear();
+                        self.spare = std::mem::take(buf);
+                    }
                 }
                 Chunk::Shared { at, counted, .. } => {
                     if n < at.len() {

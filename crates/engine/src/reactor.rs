@@ -910,6 +910,10 @@ impl<S: Service> Reactor<S> {
         let state = conn.hand_out(direct_fd.is_some(), input.len());
         self.direct_out += usize::from(direct_fd.is_some());
         let mut task = Task::new(conn.info.id, state, input, conn.peer.closed(), direct_fd, conn.gone.clone());
+        if conn.out.is_empty() {
+            // Its buffers, for the replies to start in (back in `absorb`).
+            task.out = std::mem::take(&mut conn.out);
+        }
         if inline {
             task.run(&*self.service, &self.control, &self.shared, true);
             self.before_write_due = true;
@@ -919,6 +923,7 @@ impl<S: Service> Reactor<S> {
             return true;
         }
         self.shared.metrics.tasks_queued.fetch_add(1, Relaxed);
+        task.queued_at = Some(Instant::now());
         self.batch.push(task);
         false
     }
@@ -1106,7 +1111,7 @@ impl<S: Service> Reactor<S> {
         m.closed(reason);
         tracing::debug!(conn = %conn.info.id, reason = reason.as_str(), "closed");
         if let Holder::Loop(state) = conn.holder {
-            self.guarded("closed", || self.service.closed(state, &conn.info, reason));
+            self.guarded("closed", || self.service.closed(*state, &conn.info, reason));
         }
     }
 

@@ -293,12 +293,20 @@ pub struct Cx<'a> {
     pub(crate) peer_closed: bool,
     pub(crate) on_io_thread: bool,
     pub(crate) gone: &'a std::sync::atomic::AtomicBool,
+    pub(crate) started: std::time::Instant,
 }
 
 impl<'a> Cx<'a> {
     /// This connection's id.
     pub fn id(&self) -> ConnId {
         self.id
+    }
+
+    /// When this call began, as the engine read the clock just before it:
+    /// a handler that times its work starts from here rather than reading
+    /// the clock again.
+    pub fn started(&self) -> std::time::Instant {
+        self.started
     }
 
     /// The received bytes not consumed yet.

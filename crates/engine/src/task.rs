@@ -18,7 +18,7 @@ use crate::verdict::{Failure, Verdict};
 
 pub struct Task<S: Service> {
     pub id: ConnId,
-    pub state: S::State,
+    pub state: Box<S::State>,
     /// Input to handle; on return, what the service left unconsumed.
     pub input: Vec<u8>,
     /// Responses; on return, what is left to write.
@@ -27,7 +27,9 @@ pub struct Task<S: Service> {
     /// The socket, when the worker may write to it (direct mode, and the
     /// loop had no output pending ahead of this task's).
     pub direct_fd: Option<RawFd>,
-    pub queued_at: Instant,
+    /// When the task joined the queue; `None` for a task the loop runs
+    /// itself, which waits for no worker (nor reads the clock for it).
+    pub queued_at: Option<Instant>,
     /// Set by the loop if the connection is finished meanwhile.
     pub gone: Arc<AtomicBool>,
     // Results.
@@ -42,7 +44,7 @@ pub struct Task<S: Service> {
 impl<S: Service> Task<S> {
     pub fn new(
         id: ConnId,
-        state: S::State,
+        state: Box<S::State>,
         input: Vec<u8>,
         peer_closed: bool,
         direct_fd: Option<RawFd>,
@@ -55,7 +57,7 @@ impl<S: Service> Task<S> {
             out: Output::new(),
             peer_closed,
             direct_fd,
-            queued_at: Instant::now(),
+            queued_at: None,
             gone,
             verdict: Verdict::default(),
             written: 0,
@@ -77,7 +79,9 @@ impl<S: Service> Task<S> {
     /// what the socket takes.
     pub fn run(&mut self, service: &S, control: &Control, shared: &Shared, on_io_thread: bool) {
         let started = Instant::now();
-        shared.metrics.queue_wait.observe(started - self.queued_at);
+        if let Some(queued_at) = self.queued_at {
+            shared.metrics.queue_wait.observe(started - queued_at);
+        }
         let mut cx = Cx {
             id: self.id,
             input: &self.input,
@@ -87,8 +91,9 @@ impl<S: Service> Task<S> {
             peer_closed: self.peer_closed,
             on_io_thread,
             gone: &self.gone,
+            started,
         };
-        let state = &mut self.state;
+        let state = &mut *self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));
         let mut verdict = cx.verdict;
         shared.metrics.service_time.observe(started.elapsed());
@@ -165,7 +170,7 @@ pub(crate) mod tests {
         // A direct task with no socket to write to: `gone` keeps it from
         // trying, as for a connection that died meanwhile.
         let gone = Arc::new(AtomicBool::new(direct));
-        let mut task = Task::new(id, 0, input.to_vec(), false, direct.then_some(-1), gone);
+        let mut task = Task::new(id, Box::new(0), input.to_vec(), false, direct.then_some(-1), gone);
         task.run(&Lines, &control, &shared, false);
         task
     }
@@ -193,7 +198,7 @@ pub(crate) mod tests {
     fn a_panicking_handler_is_a_failure_of_its_task() {
         let task = run(b"panic\n", false);
         assert_eq!(task.failure, Some(Failure::Panicked));
-        assert_eq!(task.state, 1, "the state comes back");
+        assert_eq!(*task.state, 1, "the state comes back");
     }
 
     #[test]

@@ -80,9 +80,10 @@ impl ClientMeta {
         }
     }
 
-    /// Records activity now.
-    pub fn touch(&self) {
-        self.last_active_ms.store(self.created.elapsed().as_millis() as u64, Ordering::Relaxed);
+    /// Records activity at `now`.
+    pub fn touch_at(&self, now: Instant) {
+        let since = now.saturating_duration_since(self.created);
+        self.last_active_ms.store(since.as_millis() as u64, Ordering::Relaxed);
     }
 
     /// `CLIENT SETNAME` and `HELLO SETNAME`: an empty name removes it.

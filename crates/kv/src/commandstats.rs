@@ -124,15 +124,23 @@ struct Run {
 #[derive(Default)]
 pub struct Tally {
     run: Option<Run>,
+    /// When the batch began, if the caller knew (the engine's call start):
+    /// the first run starts there without reading the clock.
+    began: Option<Instant>,
 }
 
 impl Tally {
+    /// A tally for a batch that began at `began`.
+    pub fn starting_at(began: Instant) -> Tally {
+        Tally { run: None, began: Some(began) }
+    }
+
     /// A call of command `index` starts: the run of another command ends.
     pub fn start(&mut self, index: usize, stats: &CommandStats) {
         if self.run.as_ref().is_some_and(|r| r.index == index) {
             return;
         }
-        let now = Instant::now();
+        let now = self.began.take().unwrap_or_else(Instant::now);
         self.settle_at(stats, now);
         self.run = Some(Run { index, started: now, counts: Figures::default() });
     }
@@ -156,6 +164,15 @@ impl Tally {
         if self.run.is_some() {
             self.settle_at(stats, Instant::now());
         }
+    }
+
+    /// Adds what was counted to `stats` and ends the run; returns the time
+    /// it ended, if the clock was read for it.
+    pub fn finish(&mut self, stats: &CommandStats) -> Option<Instant> {
+        let now = self.run.is_some().then(Instant::now)?;
+        self.settle_at(stats, now);
+        self.run = None;
+        Some(now)
     }
 
     /// Forgets what was counted so far (`CONFIG RESETSTAT`); the current

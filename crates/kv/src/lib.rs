@@ -466,9 +466,11 @@ impl Service for Kv {
         let mut announced = 0;
         let mut again = false;
         let seq;
+        let ended;
         {
             let input = cx.input();
             let mut ex = Exec::new(sh, &mut out, client.db, &client.meta)
+                .starting_at(cx.started())
                 .with_conn(&mut client.multi)
                 .with_pubsub(&mut client.pubsub);
             loop {
@@ -526,10 +528,11 @@ impl Service for Kv {
             }
             seq = ex.seq.max(served_seq);
             client.db = ex.db;
+            ended = ex.finish();
         }
         if commands > 0 {
             sh.stats.commands.fetch_add(commands, Ordering::Relaxed);
-            client.meta.touch();
+            client.meta.touch_at(ended.unwrap_or_else(Instant::now));
         }
         // On the I/O thread, `before_write` writes (and under `always`
         // fsyncs) the records of every connection the loop turn served,

@@ -77,6 +77,19 @@ impl<'a> Exec<'a> {
         Exec::base(sh, out, db, Some(meta))
     }
 
+    /// Times its commands from `began` (when the call that runs them began)
+    /// rather than from a clock reading of its own.
+    pub fn starting_at(mut self, began: std::time::Instant) -> Exec<'a> {
+        self.tally = Tally::starting_at(began);
+        self
+    }
+
+    /// Adds the batch's counts to the shared ones; returns when it ended,
+    /// if the clock was read for it (a batch ran a command).
+    pub fn finish(&mut self) -> Option<std::time::Instant> {
+        self.tally.finish(&self.sh.stats.calls)
+    }
+
     /// An `Exec` for log replay: no logging, no memory limit.
     pub fn replaying(sh: &'a Shared, out: &'a mut Reply, db: usize) -> Exec<'a> {
         Exec::base(sh, out, db, None)
@@ -376,6 +389,6 @@ impl<'a> Exec<'a> {
 
 impl Drop for Exec<'_> {
     fn drop(&mut self) {
-        self.tally.settle(&self.sh.stats.calls);
+        self.tally.finish(&self.sh.stats.calls);
     }
 }
