@@ -294,6 +294,7 @@ pub struct Cx<'a> {
     pub(crate) on_io_thread: bool,
     pub(crate) gone: &'a std::sync::atomic::AtomicBool,
     pub(crate) started: std::time::Instant,
+    pub(crate) ended: Option<std::time::Instant>,
 }
 
 impl<'a> Cx<'a> {
@@ -307,6 +308,13 @@ impl<'a> Cx<'a> {
     /// the clock again.
     pub fn started(&self) -> std::time::Instant {
         self.started
+    }
+
+    /// Tells the engine when the handler's work ended, for a handler that
+    /// reads the clock at its end anyway: the service-time metric takes
+    /// this rather than a clock reading of its own.
+    pub fn ended_at(&mut self, at: std::time::Instant) {
+        self.ended = Some(at);
     }
 
     /// The received bytes not consumed yet.

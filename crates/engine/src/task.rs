@@ -92,12 +92,18 @@ impl<S: Service> Task<S> {
             on_io_thread,
             gone: &self.gone,
             started,
+            ended: None,
         };
         let state = &mut *self.state;
         let result = catch_unwind(AssertUnwindSafe(|| service.handle(state, &mut cx)));
         let mut verdict = cx.verdict;
-        shared.metrics.service_time.observe(started.elapsed());
-        self.input.drain(..verdict.consumed);
+        let ended = cx.ended.unwrap_or_else(Instant::now);
+        shared.metrics.service_time.observe(ended.saturating_duration_since(started));
+        if verdict.consumed == self.input.len() {
+            self.input.clear();
+        } else {
+            self.input.drain(..verdict.consumed);
+        }
         verdict.conclude(self.input.len());
         self.verdict = verdict;
         if result.is_err() {

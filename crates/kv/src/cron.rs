@@ -35,6 +35,7 @@ fn run(weak: Weak<Shared>) {
     loop {
         std::thread::park_timeout(SWEEP_INTERVAL);
         let Some(sh) = weak.upgrade() else { return };
+        crate::resync_wall_clock();
         let now = now_ms();
         for db in sh.store.dbs.iter() {
             for i in 0..SHARDS {

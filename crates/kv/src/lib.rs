@@ -58,7 +58,7 @@ use switchyard_engine::{CloseReason, ConnInfo, Control, Cx, OutputLimits, Reject
 use crate::aof::Aof;
 pub use crate::auth::Password;
 use crate::client::{Client, ClientMeta};
-use crate::command::{Exec, Table};
+use crate::command::{Exec, Placement, Table};
 use crate::commandstats::CommandStats;
 pub use crate::pubsub::BufferLimit;
 use crate::store::Store;
@@ -241,6 +241,34 @@ pub(crate) fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
+/// The wall clock read through the monotonic one: Unix milliseconds at an
+/// instant the engine already read (a call's start), without reading the
+/// wall clock again for every call. The cron resynchronises it every tick,
+/// so a step of the wall clock shows within 100 ms.
+struct WallClock {
+    origin: Instant,
+    /// Unix milliseconds at `origin`, as of the last resynchronisation.
+    origin_ms: AtomicU64,
+}
+
+static WALL_CLOCK: std::sync::LazyLock<WallClock> = std::sync::LazyLock::new(|| {
+    let origin = Instant::now();
+    WallClock { origin, origin_ms: AtomicU64::new(now_ms()) }
+});
+
+/// Unix milliseconds at `at`.
+pub(crate) fn wall_ms_at(at: Instant) -> u64 {
+    let w = &*WALL_CLOCK;
+    w.origin_ms.load(Ordering::Relaxed) + at.saturating_duration_since(w.origin).as_millis() as u64
+}
+
+/// Measures the wall clock against the monotonic one again.
+pub(crate) fn resync_wall_clock() {
+    let w = &*WALL_CLOCK;
+    let since = Instant::now().saturating_duration_since(w.origin).as_millis() as u64;
+    w.origin_ms.store(now_ms().saturating_sub(since), Ordering::Relaxed);
+}
+
 /// Writes the log up to record `seq`, and under `always` fsyncs it too.
 ///
 /// Under `always` a failure ends the process, before any reply
@@ -394,13 +422,13 @@ impl Service for Kv {
         }
     }
 
-    /// Small batches of the cheap commands ([`command::Table::runs_inline`])
+    /// Small batches of the cheap commands ([`command::Table::placement`])
     /// run on the I/O thread, as Redis runs everything: without pipelining
     /// each command is a batch of one, and a hand-off to a worker and back
     /// costs more than the command (measured in `docs/services/kv.md`).
     /// Anything else, or more than [`INLINE_INPUT_MAX`] bytes, goes to the
     /// worker pool.
-    fn run_inline(&self, _client: &Client, input: &[u8]) -> bool {
+    fn run_inline(&self, client: &Client, input: &[u8]) -> bool {
         if input.len() > INLINE_INPUT_MAX {
             return false;
         }
@@ -408,8 +436,14 @@ impl Service for Kv {
         let mut pos = 0;
         loop {
             match resp::shape(&input[pos..], &limits) {
-                resp::Shape::Whole { name, args, len } if self.shared.table.runs_inline(name, args) => pos += len,
-                resp::Shape::Whole { .. } => return false,
+                resp::Shape::Whole { name, args, len } => match self.shared.table.placement(name, args) {
+                    Placement::Inline => pos += len,
+                    Placement::Worker => return false,
+                    Placement::Ask(guard) => match resp::parse_request(&input[pos..], &limits) {
+                        Ok(Some((req, n))) if guard(&self.shared, client.db, &req.args) => pos += n,
+                        _ => return false,
+                    },
+                },
                 // An incomplete request waits, a malformed one gets its
                 // error: neither costs the handler anything.
                 resp::Shape::Partial { .. } => return true,
@@ -469,8 +503,7 @@ impl Service for Kv {
         let ended;
         {
             let input = cx.input();
-            let mut ex = Exec::new(sh, &mut out, client.db, &client.meta)
-                .starting_at(cx.started())
+            let mut ex = Exec::for_call(sh, &mut out, client.db, &client.meta, cx.started())
                 .with_conn(&mut client.multi)
                 .with_pubsub(&mut client.pubsub);
             loop {
@@ -529,6 +562,9 @@ impl Service for Kv {
             seq = ex.seq.max(served_seq);
             client.db = ex.db;
             ended = ex.finish();
+        }
+        if let Some(at) = ended {
+            cx.ended_at(at);
         }
         if commands > 0 {
             sh.stats.commands.fetch_add(commands, Ordering::Relaxed);
@@ -847,6 +883,46 @@ mod tests {
         // Nor does a batch too large to be cheap.
         let big = "v".repeat(INLINE_INPUT_MAX);
         assert!(!inline(&wire(&[&["SET", "k", &big]])));
+    }
+
+    #[test]
+    fn lrange_runs_inline_only_when_it_copies_little() {
+        let kv = Kv::new(Options::default()).unwrap();
+        let client = Client {
+            db: 0,
+            meta: Arc::new(meta()),
+            out: reply::Reply::default(),
+            denied: false,
+            multi: multi::Conn::default(),
+            blocked: None,
+            pubsub: pubsub::Conn::default(),
+        };
+        let lrange = |key: &str, start: &str, stop: &str| {
+            let mut b = Vec::new();
+            resp::command(&mut b, &[&b"GET"[..], b"k"]);
+            resp::command(&mut b, &[&b"LRANGE"[..], key.as_bytes(), start.as_bytes(), stop.as_bytes()]);
+            kv.run_inline(&client, &b)
+        };
+        let mut short = vec!["RPUSH".to_string(), "short".into()];
+        short.extend((0..5000).map(|i| format!("e{i}")));
+        let mut long = vec!["RPUSH".to_string(), "long".into()];
+        long.extend((0..100).map(|i| format!("{i:01000}")));
+        for cmd in [short, long, vec!["SET".into(), "str".into(), "v".into()]] {
+            run(&kv, &client.meta, &cmd);
+        }
+        assert!(lrange("short", "0", "99"), "redis-benchmark's lrange_100");
+        assert!(lrange("short", "0", "599"), "and lrange_600");
+        assert!(lrange("short", "-1000", "-1"));
+        assert!(!lrange("short", "0", "-1"), "5,000 elements");
+        assert!(!lrange("short", "0", "1000"), "1,001 elements");
+        assert!(lrange("long", "0", "9"), "10 KB");
+        assert!(!lrange("long", "0", "99"), "100 KB of elements");
+        assert!(lrange("nosuchkey", "0", "-1"), "an empty reply");
+        assert!(lrange("str", "0", "-1"), "an error");
+        assert!(lrange("short", "x", "1"), "an error");
+        // And the reply is the same wherever it runs.
+        let all = run(&kv, &client.meta, &["LRANGE".into(), "short".into(), "0".into(), "2".into()]);
+        assert_eq!(all, b"*3\r\n$2\r\ne0\r\n$2\r\ne1\r\n$2\r\ne2\r\n");
     }
 
     #[test]

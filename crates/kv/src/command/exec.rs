@@ -72,16 +72,25 @@ fn record(buf: &mut Vec<u8>, shard: &Shard, key: &[u8], value: Option<&Value>) {
 }
 
 impl<'a> Exec<'a> {
-    /// An `Exec` for a connection.
+    /// An `Exec` for a connection, at the time now.
+    #[cfg(test)]
     pub fn new(sh: &'a Shared, out: &'a mut Reply, db: usize, meta: &'a ClientMeta) -> Exec<'a> {
-        Exec::base(sh, out, db, Some(meta))
+        Exec::base(sh, out, db, Some(meta), now_ms())
     }
 
-    /// Times its commands from `began` (when the call that runs them began)
-    /// rather than from a clock reading of its own.
-    pub fn starting_at(mut self, began: std::time::Instant) -> Exec<'a> {
-        self.tally = Tally::starting_at(began);
-        self
+    /// An `Exec` for a connection's call that began at `began` (as the
+    /// engine read the clock): its commands run at that time and are timed
+    /// from it, without clock readings of their own.
+    pub fn for_call(
+        sh: &'a Shared,
+        out: &'a mut Reply,
+        db: usize,
+        meta: &'a ClientMeta,
+        began: std::time::Instant,
+    ) -> Exec<'a> {
+        let mut ex = Exec::base(sh, out, db, Some(meta), crate::wall_ms_at(began));
+        ex.tally = Tally::starting_at(began);
+        ex
     }
 
     /// Adds the batch's counts to the shared ones; returns when it ended,
@@ -92,7 +101,7 @@ impl<'a> Exec<'a> {
 
     /// An `Exec` for log replay: no logging, no memory limit.
     pub fn replaying(sh: &'a Shared, out: &'a mut Reply, db: usize) -> Exec<'a> {
-        Exec::base(sh, out, db, None)
+        Exec::base(sh, out, db, None, now_ms())
     }
 
     /// An `Exec` for the commands of a transaction, at time `now` (Unix
@@ -106,20 +115,19 @@ impl<'a> Exec<'a> {
         now: u64,
         held: &'a dyn Lend,
     ) -> Exec<'a> {
-        let mut ex = Exec::base(sh, out, db, meta);
-        ex.now = now;
+        let mut ex = Exec::base(sh, out, db, meta, now);
         ex.held = Some(held);
         ex.records = Some(Records::new(db));
         ex
     }
 
-    fn base(sh: &'a Shared, out: &'a mut Reply, db: usize, meta: Option<&'a ClientMeta>) -> Exec<'a> {
+    fn base(sh: &'a Shared, out: &'a mut Reply, db: usize, meta: Option<&'a ClientMeta>, now: u64) -> Exec<'a> {
         Exec {
             sh,
             out,
             db,
             meta,
-            now: now_ms(),
+            now,
             seq: 0,
             quit: false,
             tally: Tally::default(),

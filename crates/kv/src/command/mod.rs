@@ -13,8 +13,6 @@
 //! [`crate::aof`] for why records are effects).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use switchyard_codec::resp::string2ll;
 
@@ -44,7 +42,7 @@ const TOO_BIG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-l
 const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 
 /// Where a command may run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub enum Where {
     /// On the I/O thread itself (`Service::run_inline`) as well as on a
     /// worker: the command touches a bounded number of keys and copies at
@@ -54,12 +52,32 @@ pub enum Where {
     /// (its name included), on a worker otherwise: a pop without a count
     /// takes one element, with one it may take a collection.
     InlineUpTo(u8),
+    /// As [`Where::Inline`] when the guard, shown the whole request, finds
+    /// it cheap (`LRANGE` of a short range), on a worker otherwise.
+    InlineIf(Guard),
     /// Only on a worker: the command walks a database (`KEYS`, `SCAN`,
     /// `FLUSHDB`, `RANDOMKEY`), builds a large reply (`INFO`, `COMMAND`,
-    /// `CLIENT LIST`, `LRANGE`), opens files (`CONFIG SET`,
+    /// `CLIENT LIST`), opens files (`CONFIG SET`,
     /// `BGREWRITEAOF`), or allocates what a client asks for (`SETRANGE`,
     /// `GETRANGE`).
     Worker,
+}
+
+/// Decides whether a request (its arguments, the name first) may run on
+/// the I/O thread, looking at what it would touch in database `db`: a
+/// look, under the key's lock, that costs far less than a worker's round
+/// trip. What it saw may change before the request runs; it only bounds
+/// the work, which stays bounded by what one batch may do meanwhile.
+pub type Guard = fn(&crate::Shared, usize, &[Arg<'_>]) -> bool;
+
+/// Where a request may run, as far as its name and argument count tell.
+pub enum Placement {
+    /// On the I/O thread.
+    Inline,
+    /// On a worker.
+    Worker,
+    /// Wherever the guard says, shown the whole request.
+    Ask(Guard),
 }
 
 /// One command's description and code.
@@ -96,59 +114,96 @@ impl Command {
     }
 }
 
-/// Commands by lower-case name.
+/// Commands by name, in any case.
+///
+/// Every request looks its name up (twice when it may run on the I/O
+/// thread), so the table is one flat array of slots, each holding a name
+/// in lower case beside its index in [`COMMANDS`], found by a hash of the
+/// name's length and three of its letters and linear probing: the usual
+/// lookup reads one cache line, and neither hashes the whole name nor
+/// follows a pointer to it.
 pub struct Table {
-    by_name: HashMap<&'static [u8], usize, BuildHasherDefault<NameHasher>>,
+    slots: Vec<Slot>,
 }
 
-/// The hash of [`Table`]: every request looks a name up, and the names
-/// are a fixed set of short words that nobody can add to, so a keyed
-/// hash against flooding (std's SipHash, which took a tenth of the CPU
-/// time of `MULTI`/`EXEC` blocks) buys nothing here. A multiply and
-/// rotate per 8 bytes, as rustc's own `FxHasher`.
-#[derive(Default)]
-struct NameHasher(u64);
+/// The longest command name, `ZREMRANGEBYSCORE`'s and the like.
+const NAME_MAX: usize = 20;
 
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
+/// Slots of [`Table`]: a power of two, a few times the commands.
+const SLOTS: usize = 1024;
 
-    fn finish(&self) -> u64 {
-        self.0
+#[derive(Clone, Copy)]
+struct Slot {
+    /// The name in lower case, zero-padded; all zeroes for an empty slot.
+    name: [u8; NAME_MAX],
+    /// The name's length: `GET` padded is `GET\0` padded.
+    len: u8,
+    index: u16,
+}
+
+/// `name` in lower case, zero-padded, or `None` if it is too long to be
+/// a command's.
+fn lower(name: &[u8]) -> Option<[u8; NAME_MAX]> {
+    let mut out = [0u8; NAME_MAX];
+    if name.is_empty() || name.len() > NAME_MAX {
+        return None;
     }
+    for (d, s) in out.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    Some(out)
+}
+
+fn slot_of(lower: &[u8; NAME_MAX], len: usize) -> usize {
+    let h = len
+        .wrapping_mul(0x9e37)
+        .wrapping_add(usize::from(lower[0]).wrapping_mul(0x3b))
+        .wrapping_add(usize::from(lower[1]).wrapping_mul(0x1f1))
+        .wrapping_add(usize::from(lower[len - 1]).wrapping_mul(0x61));
+    h & (SLOTS - 1)
 }
 
 impl Table {
     /// The table of [`COMMANDS`].
     pub fn new() -> Table {
-        Table { by_name: COMMANDS.iter().enumerate().map(|(i, c)| (c.name.as_bytes(), i)).collect() }
-    }
-
-    /// Command `name` (in any case) with `args` arguments (its name
-    /// included) may run on an I/O thread.
-    pub fn runs_inline(&self, name: &[u8], args: usize) -> bool {
-        self.find(name).is_some_and(|i| match COMMANDS[i].runs {
-            Where::Inline => true,
-            Where::InlineUpTo(most) => args <= most as usize,
-            Where::Worker => false,
-        })
+        let mut slots = vec![Slot { name: [0; NAME_MAX], len: 0, index: 0 }; SLOTS];
+        for (i, c) in COMMANDS.iter().enumerate() {
+            let name = lower(c.name.as_bytes()).expect("a command name is 1 to NAME_MAX bytes");
+            let mut at = slot_of(&name, c.name.len());
+            while slots[at].len != 0 {
+                at = (at + 1) & (SLOTS - 1);
+            }
+            slots[at] = Slot { name, len: c.name.len() as u8, index: i as u16 };
+        }
+        Table { slots }
     }
 
     /// The index of command `name`, in any case.
     pub fn find(&self, name: &[u8]) -> Option<usize> {
-        let mut lower = [0u8; 16];
-        if name.len() > lower.len() {
-            return None;
+        let want = lower(name)?;
+        let mut at = slot_of(&want, name.len());
+        loop {
+            let slot = &self.slots[at];
+            if slot.len == 0 {
+                return None;
+            }
+            if slot.name == want && usize::from(slot.len) == name.len() {
+                return Some(slot.index as usize);
+            }
+            at = (at + 1) & (SLOTS - 1);
         }
-        for (d, s) in lower.iter_mut().zip(name) {
-            *d = s.to_ascii_lowercase();
+    }
+
+    /// Where command `name` (in any case) with `args` arguments (its name
+    /// included) may run.
+    pub fn placement(&self, name: &[u8], args: usize) -> Placement {
+        let Some(i) = self.find(name) else { return Placement::Worker };
+        match COMMANDS[i].runs {
+            Where::Inline => Placement::Inline,
+            Where::InlineUpTo(most) if args <= most as usize => Placement::Inline,
+            Where::InlineIf(guard) => Placement::Ask(guard),
+            Where::InlineUpTo(_) | Where::Worker => Placement::Worker,
         }
-        self.by_name.get(&lower[..name.len()]).copied()
     }
 }
 
@@ -183,24 +238,39 @@ mod tests {
     #[test]
     fn every_command_is_found_in_any_case_and_names_are_unique() {
         let t = Table::new();
-        assert_eq!(t.by_name.len(), COMMANDS.len());
+        for (i, c) in COMMANDS.iter().enumerate() {
+            assert_eq!(t.find(c.name.as_bytes()), Some(i), "{}", c.name);
+            assert_eq!(t.find(c.name.to_ascii_uppercase().as_bytes()), Some(i), "{}", c.name);
+        }
         assert_eq!(t.find(b"GeT").map(|i| COMMANDS[i].name), Some("get"));
         assert_eq!(t.find(b"INCRBYFLOAT").map(|i| COMMANDS[i].name), Some("incrbyfloat"));
-        assert_eq!(t.find(b"nosuchcommandatall"), None);
+        for unknown in [
+            &b"nosuchcommandatall"[..],
+            b"nosuchcommandatallreallynot",
+            b"",
+            b"\0",
+            b"get\0",
+            b"ge",
+            b"gett",
+            b"\0\0\0",
+        ] {
+            assert_eq!(t.find(unknown), None, "{:?}", String::from_utf8_lossy(unknown));
+        }
     }
 
     #[test]
     fn only_commands_marked_inline_run_on_the_io_thread() {
         let t = Table::new();
-        assert!(t.runs_inline(b"GET", 2));
-        assert!(t.runs_inline(b"hset", 4));
-        assert!(!t.runs_inline(b"KEYS", 2));
-        assert!(!t.runs_inline(b"lrange", 4));
-        assert!(!t.runs_inline(b"nosuchcommandatall", 1));
-        assert!(t.runs_inline(b"LPOP", 2), "a pop of one element");
-        assert!(!t.runs_inline(b"LPOP", 3), "a pop with a count");
-        assert!(t.runs_inline(b"zpopmin", 2));
-        assert!(!t.runs_inline(b"zpopmin", 3));
-        assert!(t.runs_inline(b"SPOP", 2) && !t.runs_inline(b"SPOP", 3));
+        let inline = |name: &[u8], args| matches!(t.placement(name, args), Placement::Inline);
+        assert!(inline(b"GET", 2));
+        assert!(inline(b"hset", 4));
+        assert!(!inline(b"KEYS", 2));
+        assert!(matches!(t.placement(b"lrange", 4), Placement::Ask(_)), "a short range");
+        assert!(!inline(b"nosuchcommandatall", 1));
+        assert!(inline(b"LPOP", 2), "a pop of one element");
+        assert!(!inline(b"LPOP", 3), "a pop with a count");
+        assert!(inline(b"zpopmin", 2));
+        assert!(!inline(b"zpopmin", 3));
+        assert!(inline(b"SPOP", 2) && !inline(b"SPOP", 3));
     }
 }

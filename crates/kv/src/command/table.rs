@@ -7,7 +7,7 @@ use crate::{blocking, multi, pubsub, types};
 use super::keyspace::*;
 use super::server::*;
 use super::string::*;
-use Where::{Inline, InlineUpTo, Worker};
+use Where::{Inline, InlineIf, InlineUpTo, Worker};
 
 const W: &[&str] = &["write", "denyoom"];
 const WF: &[&str] = &["write", "denyoom", "fast"];
@@ -371,7 +371,7 @@ cmd!(
     cmd!("lpop", -2, DF, InlineUpTo(2), (1, 1, 1), "list", "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.", types::list::lpop),
     cmd!("rpop", -2, DF, InlineUpTo(2), (1, 1, 1), "list", "Returns and removes the last elements of a list. Deletes the list if the last element was popped.", types::list::rpop),
     cmd!("llen", 2, RF, Inline, (1, 1, 1), "list", "Returns the length of a list.", types::list::llen),
-    cmd!("lrange", 4, R, Worker, (1, 1, 1), "list", "Returns a range of elements from a list.", types::list::lrange),
+    cmd!("lrange", 4, R, InlineIf(types::list::lrange_is_short), (1, 1, 1), "list", "Returns a range of elements from a list.", types::list::lrange),
     cmd!("lindex", 3, R, Inline, (1, 1, 1), "list", "Returns an element from a list by its index.", types::list::lindex),
     cmd!("lset", 4, W, Inline, (1, 1, 1), "list", "Sets the value of an element in a list by its index.", types::list::lset),
     cmd!("linsert", 5, W, Worker, (1, 1, 1), "list", "Inserts an element before or after another element in a list.", types::list::linsert),

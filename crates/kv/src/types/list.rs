@@ -165,6 +165,22 @@ impl List {
         self.nodes.iter().skip(node).enumerate().flat_map(move |(k, n)| n.iter().skip(if k == 0 { at } else { 0 }))
     }
 
+    /// Bytes of the nodes holding the `n` elements from position `i` on:
+    /// what copying them costs at most.
+    pub fn range_bytes(&self, i: usize, n: usize) -> usize {
+        let (node, at) = self.locate(i.min(self.len));
+        let mut left = n + at;
+        let mut bytes = 0;
+        for node in self.nodes.iter().skip(node) {
+            if left == 0 {
+                break;
+            }
+            bytes += node.bytes();
+            left = left.saturating_sub(node.len());
+        }
+        bytes
+    }
+
     /// The node holding position `i` and the position within it (one past
     /// the last node for `len`).
     fn locate(&self, mut i: usize) -> (usize, usize) {
@@ -453,6 +469,30 @@ pub fn llen(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let now = ex.now;
     let n = ex.db().lock(&a[1]).read::<List>(&a[1], now)?.map_or(0, List::len);
     ex.int(n as i64)
+}
+
+/// The most elements an `LRANGE` run on the I/O thread returns.
+const INLINE_RANGE_ELEMENTS: usize = 1000;
+/// The most bytes of nodes an `LRANGE` run on the I/O thread copies from.
+const INLINE_RANGE_BYTES: usize = 64 << 10;
+
+/// `LRANGE` may run on the I/O thread when it copies little: a range of
+/// at most [`INLINE_RANGE_ELEMENTS`] held in at most
+/// [`INLINE_RANGE_BYTES`] of nodes, or an error or an empty reply. (The
+/// copy is the cost: an element of a packed node has no buffer to share.)
+pub fn lrange_is_short(sh: &crate::Shared, db: usize, a: &[Arg<'_>]) -> bool {
+    let (Some(key), Some(Ok(start)), Some(Ok(stop))) = (a.get(1), a.get(2).map(|x| int(x)), a.get(3).map(|x| int(x)))
+    else {
+        return true;
+    };
+    let shard = sh.store.dbs[db].lock(key);
+    let Some(Ok(l)) = shard.stored(key).map(List::of) else { return true };
+    match range(start, stop, l.len()) {
+        None => true,
+        Some((from, to)) => {
+            to - from < INLINE_RANGE_ELEMENTS && l.range_bytes(from, to - from + 1) <= INLINE_RANGE_BYTES
+        }
+    }
 }
 
 pub fn lrange(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
