@@ -110,10 +110,27 @@ impl ProtocolError {
 /// assert_eq!(parse_request(b"*2\r\n$3\r\nGE", &Limits::default()), Ok(None));
 /// ```
 pub fn parse_request<'a>(buf: &'a [u8], limits: &Limits) -> Result<Option<(Request<'a>, usize)>, ProtocolError> {
+    let mut args = Vec::new();
+    Ok(parse_request_into(buf, limits, &mut args)?.map(|n| (Request { args }, n)))
+}
+
+/// As [`parse_request`], into `args` (cleared first): a caller that parses
+/// request after request keeps one vector's allocation for all of them.
+/// Returns the request's length in bytes, or `None` if it is incomplete.
+///
+/// # Errors
+///
+/// As [`parse_request`].
+pub fn parse_request_into<'a>(
+    buf: &'a [u8],
+    limits: &Limits,
+    args: &mut Vec<Cow<'a, [u8]>>,
+) -> Result<Option<usize>, ProtocolError> {
+    args.clear();
     match buf.first() {
         None => Ok(None),
-        Some(b'*') => parse_multibulk(buf, limits),
-        Some(_) => parse_inline(buf),
+        Some(b'*') => parse_multibulk(buf, limits, args),
+        Some(_) => parse_inline(buf, args),
     }
 }
 
@@ -135,8 +152,11 @@ fn header_end(buf: &[u8], from: usize, too_big: ProtocolError) -> Result<Option<
     }
 }
 
-fn parse_multibulk<'a>(buf: &'a [u8], limits: &Limits) -> Result<Option<(Request<'a>, usize)>, ProtocolError> {
-    let mut args = Vec::new();
+fn parse_multibulk<'a>(
+    buf: &'a [u8],
+    limits: &Limits,
+    args: &mut Vec<Cow<'a, [u8]>>,
+) -> Result<Option<usize>, ProtocolError> {
     let walked = walk_multibulk(buf, limits, |i, count, arg| {
         if i == 0 {
             // Cap the up-front allocation: the count is the client's claim.
@@ -145,8 +165,11 @@ fn parse_multibulk<'a>(buf: &'a [u8], limits: &Limits) -> Result<Option<(Request
         args.push(Cow::Borrowed(arg));
     })?;
     Ok(match walked {
-        Walked::Whole(len) => Some((Request { args }, len)),
-        Walked::Short(_) => None,
+        Walked::Whole(len) => Some(len),
+        Walked::Short(_) => {
+            args.clear();
+            None
+        }
     })
 }
 
@@ -249,7 +272,7 @@ pub fn shape<'a>(buf: &'a [u8], limits: &Limits) -> Shape<'a> {
     }
 }
 
-fn parse_inline(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ProtocolError> {
+fn parse_inline<'a>(buf: &'a [u8], args: &mut Vec<Cow<'a, [u8]>>) -> Result<Option<usize>, ProtocolError> {
     let Some(nl) = memchr(b'\n', buf) else {
         if buf.len() > INLINE_MAX_BYTES {
             return Err(ProtocolError::TooBigInline);
@@ -260,8 +283,8 @@ fn parse_inline(buf: &[u8]) -> Result<Option<(Request<'_>, usize)>, ProtocolErro
     if line.last() == Some(&b'\r') {
         line = &line[..line.len() - 1];
     }
-    let args = split_args(line).ok_or(ProtocolError::UnbalancedQuotes)?;
-    Ok(Some((Request { args }, nl + 1)))
+    *args = split_args(line).ok_or(ProtocolError::UnbalancedQuotes)?;
+    Ok(Some(nl + 1))
 }
 
 /// Splits an inline line into arguments like Redis's `sdssplitargs`:
@@ -646,6 +669,20 @@ fn reply_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Reply>, 
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn parsing_into_a_vector_replaces_what_it_held() {
+        let limits = Limits::default();
+        let mut args = Vec::new();
+        assert_eq!(parse_request_into(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\n", &limits, &mut args), Ok(Some(20)));
+        assert_eq!(args, [&b"GET"[..], &b"k"[..]]);
+        assert_eq!(parse_request_into(b"*1\r\n$4\r\nPING\r\n", &limits, &mut args), Ok(Some(14)));
+        assert_eq!(args, [&b"PING"[..]]);
+        assert_eq!(parse_request_into(b"*2\r\n$3\r\nGET\r\n$1", &limits, &mut args), Ok(None));
+        assert!(args.is_empty(), "an incomplete request leaves nothing");
+        assert_eq!(parse_request_into(b"SET a b\r\n", &limits, &mut args), Ok(Some(9)));
+        assert_eq!(args, [&b"SET"[..], &b"a"[..], &b"b"[..]]);
+    }
 
     fn all(input: &[u8]) -> (Vec<Vec<Vec<u8>>>, Option<ProtocolError>, usize) {
         let limits = Limits::default();

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::command::Arg;
 use switchyard_engine::{ConnId, ConnInfo};
 
 /// Per-connection state, owned by whichever worker runs the connection.
@@ -26,6 +27,19 @@ pub struct Client {
     pub(crate) blocked: Option<crate::blocking::Block>,
     /// Channels and patterns subscribed to.
     pub(crate) pubsub: crate::pubsub::Conn,
+    /// The vector each call parses requests into, kept empty between calls
+    /// for its allocation (see [`recycle`]).
+    pub(crate) args: Vec<Arg<'static>>,
+}
+
+/// An empty vector of arguments as one of another lifetime, keeping its
+/// allocation: collecting a vector's own `into_iter` reuses its buffer
+/// when the element layouts match (they do: only the lifetime differs),
+/// and an empty one has no element whose lifetime could matter. Should
+/// the buffer not be reused, the result is merely a fresh empty vector.
+pub(crate) fn recycle<'a, 'b>(args: Vec<Arg<'a>>) -> Vec<Arg<'b>> {
+    debug_assert!(args.is_empty());
+    args.into_iter().filter_map(|_| None).collect()
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.
@@ -156,5 +170,23 @@ impl ClientMeta {
             channels: AtomicUsize::new(0),
             patterns: AtomicUsize::new(0),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recycled_vector_keeps_its_allocation() {
+        let mut args: Vec<Arg<'static>> = Vec::with_capacity(16);
+        let buffer = args.as_ptr();
+        let input = b"GET".to_vec();
+        let mut local: Vec<Arg<'_>> = recycle(std::mem::take(&mut args));
+        local.push(std::borrow::Cow::Borrowed(&input[..]));
+        assert_eq!(local.as_ptr(), buffer);
+        local.clear();
+        let back: Vec<Arg<'static>> = recycle(local);
+        assert_eq!((back.as_ptr(), back.capacity()), (buffer, 16));
     }
 }

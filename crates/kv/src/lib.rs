@@ -407,6 +407,7 @@ impl Service for Kv {
                 denied: true,
                 multi: multi::Conn::default(),
                 blocked: None,
+                args: Vec::new(),
                 pubsub: pubsub::Conn::default(),
             };
         }
@@ -419,6 +420,7 @@ impl Service for Kv {
             denied: false,
             multi: multi::Conn::default(),
             blocked: None,
+            args: Vec::new(),
         }
     }
 
@@ -506,13 +508,14 @@ impl Service for Kv {
             let mut ex = Exec::for_call(sh, &mut out, client.db, &client.meta, cx.started())
                 .with_conn(&mut client.multi)
                 .with_pubsub(&mut client.pubsub);
+            let mut args = client::recycle(std::mem::take(&mut client.args));
             loop {
-                match resp::parse_request(&input[consumed..], &limits) {
-                    Ok(Some((req, n))) => {
+                match resp::parse_request_into(&input[consumed..], &limits, &mut args) {
+                    Ok(Some(n)) => {
                         consumed += n;
-                        if !req.args.is_empty() {
+                        if !args.is_empty() {
                             commands += 1;
-                            ex.run(&req.args);
+                            ex.run(&args);
                             if ex.quit {
                                 close = true;
                                 break;
@@ -562,6 +565,9 @@ impl Service for Kv {
             seq = ex.seq.max(served_seq);
             client.db = ex.db;
             ended = ex.finish();
+            drop(ex);
+            args.clear();
+            client.args = client::recycle(args);
         }
         if let Some(at) = ended {
             cx.ended_at(at);
@@ -857,6 +863,7 @@ mod tests {
             denied: false,
             multi: multi::Conn::default(),
             blocked: None,
+            args: Vec::new(),
             pubsub: pubsub::Conn::default(),
         };
         let wire = |cmds: &[&[&str]]| {
@@ -895,6 +902,7 @@ mod tests {
             denied: false,
             multi: multi::Conn::default(),
             blocked: None,
+            args: Vec::new(),
             pubsub: pubsub::Conn::default(),
         };
         let lrange = |key: &str, start: &str, stop: &str| {
