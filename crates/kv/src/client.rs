@@ -32,14 +32,14 @@ pub struct Client {
     pub(crate) args: Vec<Arg<'static>>,
 }
 
-/// An empty vector of arguments as one of another lifetime, keeping its
+/// A vector of arguments, emptied, as one of another lifetime, keeping its
 /// allocation: collecting a vector's own `into_iter` reuses its buffer
 /// when the element layouts match (they do: only the lifetime differs),
 /// and an empty one has no element whose lifetime could matter. Should
 /// the buffer not be reused, the result is merely a fresh empty vector.
-pub(crate) fn recycle<'a, 'b>(args: Vec<Arg<'a>>) -> Vec<Arg<'b>> {
-    debug_assert!(args.is_empty());
-    args.into_iter().filter_map(|_| None).collect()
+pub(crate) fn recycle<'a, 'b>(mut args: Vec<Arg<'a>>) -> Vec<Arg<'b>> {
+    args.clear();
+    args.into_iter().map(|_| unreachable!("the vector is empty")).collect()
 }
 
 /// A connection as `CLIENT LIST` and `CLIENT INFO` describe it.
