@@ -213,7 +213,7 @@ mod tests {
                 assert!(ev[0].readable && !ev[0].writable);
             }
             let mut buf = [0u8; 8];
-            assert_eq!(crate::sys::read(server.as_raw_fd(), &mut buf).unwrap(), 2);
+            assert_eq!(crate::sys::recv(server.as_raw_fd(), &mut buf).unwrap(), 2);
             assert!(wait(&mut p).is_empty());
         });
     }

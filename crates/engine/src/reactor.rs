@@ -500,9 +500,9 @@ impl<S: Service> Reactor<S> {
                     // A failure leaves the buffer to grow as it reads.
                     let _ = conn.input.try_reserve_exact(conn.announced - conn.input.len());
                 }
-                sys::read_append(fd, &mut conn.input, room)
+                sys::recv_append(fd, &mut conn.input, room)
             } else {
-                sys::read(fd, &mut self.scratch[..room])
+                sys::recv(fd, &mut self.scratch[..room])
             };
             match got {
                 Ok(0) => {

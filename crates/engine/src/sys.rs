@@ -207,27 +207,45 @@ fn cvt_long(ret: libc::c_long) -> io::Result<usize> {
     }
 }
 
-// The calls made once or twice per request (`read`, `sendto`, `sendmsg`)
+// The calls made once or twice per request (`recvfrom`, `sendto`, `sendmsg`)
 // go through `syscall(2)` rather than their glibc wrappers: each wrapper
 // is a thread-cancellation point, which in a multithreaded process costs
 // two atomic updates of the thread's cancellation state around every
 // call (about 1 % of the server's CPU time per unpipelined request,
 // measured in docs/benchmarks.md). The engine cancels no thread.
 
-/// `read(2)` into `buf`.
-pub fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
-    // SAFETY: buf is valid for writes of buf.len() bytes.
-    cvt_long(unsafe { libc::syscall(libc::SYS_read, fd as libc::c_long, buf.as_mut_ptr(), buf.len()) })
+/// `recv(2)` from socket `fd` into `buf` (`recvfrom` without an address:
+/// it goes to the socket layer directly, where `read` passes through the
+/// file layer first).
+pub fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    recv_into(fd, buf.as_mut_ptr(), buf.len())
 }
 
-/// Reads up to `max` bytes onto the end of `buf`, straight into its spare
-/// capacity (grown first if it has less than `max`).
-pub fn read_append(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+fn recv_into(fd: RawFd, buf: *mut u8, len: usize) -> io::Result<usize> {
+    // SAFETY: the callers pass a buffer valid for writes of len bytes; no
+    // address is asked for.
+    cvt_long(unsafe {
+        libc::syscall(
+            libc::SYS_recvfrom,
+            fd as libc::c_long,
+            buf,
+            len,
+            0 as libc::c_long,
+            std::ptr::null_mut::<u8>(),
+            std::ptr::null_mut::<u8>(),
+        )
+    })
+}
+
+/// Receives up to `max` bytes from socket `fd` onto the end of `buf`,
+/// straight into its spare capacity (grown first if it has less than
+/// `max`).
+pub fn recv_append(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
     buf.try_reserve(max).map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
     let spare = buf.spare_capacity_mut();
-    // SAFETY: spare is valid for writes of spare.len() >= max bytes.
-    let n = cvt_long(unsafe { libc::syscall(libc::SYS_read, fd as libc::c_long, spare.as_mut_ptr(), max) })?;
-    // SAFETY: read(2) initialised the first n bytes of the spare capacity.
+    // spare is valid for writes of spare.len() >= max bytes.
+    let n = recv_into(fd, spare.as_mut_ptr() as *mut u8, max)?;
+    // SAFETY: recv(2) initialised the first n bytes of the spare capacity.
     unsafe { buf.set_len(buf.len() + n) };
     Ok(n)
 }

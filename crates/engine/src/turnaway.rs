@@ -23,7 +23,7 @@ use crate::sys;
 /// it: readiness is level-triggered, so the rest reports again.
 pub fn discard_input(fd: RawFd, scratch: &mut [u8]) -> bool {
     loop {
-        match sys::read(fd, scratch) {
+        match sys::recv(fd, scratch) {
             Ok(0) => return true,
             Ok(n) if n < scratch.len() => return false,
             Ok(_) => {}

@@ -116,7 +116,7 @@ impl Prefaces {
         let Some(p) = self.slots.get_mut(slot).and_then(Option::as_mut) else { return Outcome::Waiting };
         let scratch = &mut scratch[..HEADER_READ_BYTES];
         let progress = loop {
-            match sys::read(p.sock.as_raw_fd(), scratch) {
+            match sys::recv(p.sock.as_raw_fd(), scratch) {
                 Ok(0) => break Progress::Refused(Refusal::Truncated),
                 Ok(n) => match p.read.feed(&scratch[..n], p.peer) {
                     Progress::More => continue,
