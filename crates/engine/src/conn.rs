@@ -283,6 +283,10 @@ pub struct Conn<S: Service> {
     pub announced: usize,
     /// Listed in the loop's `to_flush`, to be written at the end of the turn.
     pub flush_queued: bool,
+    /// The service handed the rest of its input to a worker
+    /// (`Cx::hand_to_worker`): the next task goes to the pool without
+    /// asking `Service::run_inline`.
+    pub next_on_worker: bool,
     /// Owned output bytes counted in the server-wide output total.
     pub counted_output: usize,
     /// Since when the owned output has been above the soft output limit.
@@ -323,6 +327,7 @@ impl<S: Service> Conn<S> {
             mid_request: false,
             announced: 0,
             flush_queued: false,
+            next_on_worker: false,
             counted_output: 0,
             soft_since: None,
             gone: Arc::new(AtomicBool::new(false)),

@@ -121,7 +121,7 @@ impl Pool {
                 while let Some(mut task) = queue.pop() {
                     metrics.tasks_queued.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                     metrics.tasks_running.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    task.run(&*service, &control, &shared, false);
+                    task.run(&*service, &control, &shared, crate::task::Runner::Worker);
                     metrics.tasks_running.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
                     let route = &routes[task.id.io_loop()];
                     let quiet = task.quiet();

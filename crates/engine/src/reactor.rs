@@ -39,7 +39,7 @@ use crate::proxy::Refusal;
 use crate::service::{CloseReason, ConnId, ConnInfo, Control, Farewell, Reject, Service};
 use crate::shared::Shared;
 use crate::sys;
-use crate::task::Task;
+use crate::task::{Runner, Task};
 use crate::tls::{Failure, Received, Tls};
 use crate::turnaway::{discard_input, TurnedAway};
 use crate::verdict::Next;
@@ -901,10 +901,12 @@ impl<S: Service> Reactor<S> {
         let input = std::mem::take(&mut conn.input);
         conn.unseen = false;
         conn.announced = 0;
+        let handed_over = std::mem::take(&mut conn.next_on_worker);
         let service = &self.service;
         let state = conn.state().expect("dispatched with the state on the loop");
         let inline = self.queue.is_none()
-            || Self::guard(&self.shared, "run_inline", || service.run_inline(state, &input)).unwrap_or(false);
+            || (!handed_over
+                && Self::guard(&self.shared, "run_inline", || service.run_inline(state, &input)).unwrap_or(false));
         let direct_fd = (direct && !inline && conn.out.is_empty() && conn.held.is_none() && conn.tls.is_none())
             .then(|| conn.sock.as_raw_fd());
         let state = conn.hand_out(direct_fd.is_some(), input.len());
@@ -915,7 +917,8 @@ impl<S: Service> Reactor<S> {
             task.out = std::mem::take(&mut conn.out);
         }
         if inline {
-            task.run(&*self.service, &self.control, &self.shared, true);
+            let runner = if self.queue.is_some() { Runner::LoopBeforePool } else { Runner::LoopAlone };
+            task.run(&*self.service, &self.control, &self.shared, runner);
             self.before_write_due = true;
             self.shared.metrics.tasks_done.fetch_add(1, Relaxed);
             self.shared.metrics.tasks_inline.fetch_add(1, Relaxed);
@@ -1022,6 +1025,10 @@ impl<S: Service> Reactor<S> {
             Next::Panicked => self.reject(slot, Reject::Panic, CloseReason::Panic),
             Next::Close => conn.ending.start_closing(CloseReason::Service),
             Next::Again => conn.unseen = true,
+            Next::ToWorker => {
+                conn.unseen = true;
+                conn.next_on_worker = true;
+            }
             Next::Park => {}
             Next::TooLarge => {
                 let id = conn.info.id;

@@ -223,8 +223,12 @@ pub trait Service: Send + Sync + 'static {
     /// work. Runs on the I/O thread before each task with the connection's
     /// buffered input; must be cheap itself, and must say no to anything
     /// that may block or take long, since every connection of the loop
-    /// waits meanwhile. Not called in inline mode (`workers` = 0), which
-    /// runs everything on the I/O thread. The default says no.
+    /// waits meanwhile. It may also say yes to input it has only glanced
+    /// at, if the handler then looks at each request before running it and
+    /// hands the rest to a worker ([`Cx::hand_to_worker`]) at the first
+    /// one too costly for the loop: the input is then parsed once, not
+    /// twice. Not called in inline mode (`workers` = 0), which runs
+    /// everything on the I/O thread. The default says no.
     fn run_inline(&self, _state: &Self::State, _input: &[u8]) -> bool {
         false
     }
@@ -291,7 +295,7 @@ pub struct Cx<'a> {
     /// What this call decided, carried back by the task.
     pub(crate) verdict: Verdict,
     pub(crate) peer_closed: bool,
-    pub(crate) on_io_thread: bool,
+    pub(crate) runner: crate::task::Runner,
     pub(crate) gone: &'a std::sync::atomic::AtomicBool,
     pub(crate) started: std::time::Instant,
     pub(crate) ended: Option<std::time::Instant>,
@@ -422,7 +426,25 @@ impl<'a> Cx<'a> {
     /// [`Service::run_inline`]): what it writes leaves only after
     /// [`Service::before_write`].
     pub fn on_io_thread(&self) -> bool {
-        self.on_io_thread
+        self.runner != crate::task::Runner::Worker
+    }
+
+    /// This call runs on the I/O thread because [`Service::run_inline`]
+    /// said so, and a worker pool exists: [`Cx::hand_to_worker`] works.
+    pub fn may_hand_to_worker(&self) -> bool {
+        self.runner == crate::task::Runner::LoopBeforePool
+    }
+
+    /// Stops here: the unconsumed input goes to a worker, which the
+    /// service is called on at once. For a handler that
+    /// [`Service::run_inline`] let run on the I/O thread and that meets a
+    /// request too costly to run there: the service may say yes to input
+    /// it has only glanced at, and decide request by request while it
+    /// parses them anyway. Ignored unless [`Cx::may_hand_to_worker`] (on a
+    /// worker, or in inline mode, the handler runs everything), and when
+    /// nothing is left unconsumed.
+    pub fn hand_to_worker(&mut self) {
+        self.verdict.to_worker = self.may_hand_to_worker();
     }
 
     /// The client has closed its sending side: no more input will come, so

@@ -16,6 +16,18 @@ use crate::service::{ConnId, Control, Cx, Service};
 use crate::shared::Shared;
 use crate::verdict::{Failure, Verdict};
 
+/// Which thread runs a task, and so what its handler may ask of the loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runner {
+    /// A worker of the pool.
+    Worker,
+    /// The I/O thread in inline mode (`workers` = 0): there is no pool.
+    LoopAlone,
+    /// The I/O thread, because `Service::run_inline` said so: the handler
+    /// may hand the rest of the input to the pool (`Cx::hand_to_worker`).
+    LoopBeforePool,
+}
+
 pub struct Task<S: Service> {
     pub id: ConnId,
     pub state: Box<S::State>,
@@ -77,7 +89,7 @@ impl<S: Service> Task<S> {
 
     /// Runs the service on the task's input, then, in direct mode, writes
     /// what the socket takes.
-    pub fn run(&mut self, service: &S, control: &Control, shared: &Shared, on_io_thread: bool) {
+    pub fn run(&mut self, service: &S, control: &Control, shared: &Shared, runner: Runner) {
         let started = Instant::now();
         if let Some(queued_at) = self.queued_at {
             shared.metrics.queue_wait.observe(started - queued_at);
@@ -89,7 +101,7 @@ impl<S: Service> Task<S> {
             control,
             verdict: Verdict::default(),
             peer_closed: self.peer_closed,
-            on_io_thread,
+            runner,
             gone: &self.gone,
             started,
             ended: None,
@@ -177,7 +189,7 @@ pub(crate) mod tests {
         // trying, as for a connection that died meanwhile.
         let gone = Arc::new(AtomicBool::new(direct));
         let mut task = Task::new(id, Box::new(0), input.to_vec(), false, direct.then_some(-1), gone);
-        task.run(&Lines, &control, &shared, false);
+        task.run(&Lines, &control, &shared, Runner::Worker);
         task
     }
 

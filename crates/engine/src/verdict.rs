@@ -27,6 +27,9 @@ pub struct Verdict {
     /// The output limits that hold the connection from now on
     /// (`Cx::set_output_class`); `None` to keep its class.
     pub class: Option<crate::OutputClass>,
+    /// Hand the unconsumed input to a worker at once
+    /// (`Cx::hand_to_worker`); kept only if something is left.
+    pub to_worker: bool,
 }
 
 impl Verdict {
@@ -35,6 +38,7 @@ impl Verdict {
     /// never consumes would spin.
     pub fn conclude(&mut self, left: usize) {
         self.again &= self.consumed > 0 && left > 0;
+        self.to_worker &= left > 0;
     }
 
     /// What the connection needs next: a failure around the call first,
@@ -52,6 +56,8 @@ impl Verdict {
             Next::Close
         } else if self.park {
             Next::Park
+        } else if self.to_worker {
+            Next::ToWorker
         } else if self.again {
             Next::Again
         } else if self.consumed == 0 && !unseen && buffered >= max_input {
@@ -83,6 +89,8 @@ pub enum Next {
     /// The service parked the connection: handle none of its input
     /// until it wakes it.
     Park,
+    /// Call the service again on what it left, on a worker.
+    ToWorker,
     /// Call the service again on what it left.
     Again,
     /// The service consumed nothing of a full buffer: the request is
@@ -127,6 +135,19 @@ mod tests {
         assert_eq!(Verdict { close: true, ..v }.next(None, false, 10, 100), Next::Close);
         assert_eq!(Verdict { consumed: 0, ..v }.next(None, false, 100, 100), Next::Park, "not a request too large");
         assert_eq!(v.next(Some(Failure::Panicked), false, 10, 100), Next::Panicked);
+    }
+
+    #[test]
+    fn a_hand_off_to_a_worker_needs_input_left_and_comes_after_a_close_or_a_park() {
+        let mut v = Verdict { consumed: 0, to_worker: true, ..Verdict::default() };
+        v.conclude(5);
+        assert_eq!(v.next(None, false, 100, 100), Next::ToWorker, "not a request too large");
+        assert_eq!(Verdict { again: true, ..v }.next(None, false, 5, 100), Next::ToWorker);
+        assert_eq!(Verdict { close: true, ..v }.next(None, false, 5, 100), Next::Close);
+        assert_eq!(Verdict { park: true, ..v }.next(None, false, 5, 100), Next::Park);
+        let mut done = Verdict { consumed: 5, to_worker: true, ..Verdict::default() };
+        done.conclude(0);
+        assert_eq!(done.next(None, false, 0, 100), Next::Read, "nothing left to hand over");
     }
 
     #[test]

@@ -382,6 +382,20 @@ impl Drop for Kv {
     }
 }
 
+impl Kv {
+    /// Whether a request, command `found` (of [`command::COMMANDS`]; `None`
+    /// for an unknown one, whose error is cheap) with `args`, may run on
+    /// the I/O thread, database `db` selected.
+    fn runs_here(&self, found: Option<usize>, args: &[command::Arg<'_>], db: usize) -> bool {
+        let Some(i) = found else { return true };
+        match self.shared.table.placement(i, args.len()) {
+            Placement::Inline => true,
+            Placement::Worker => false,
+            Placement::Ask(guard) => guard(&self.shared, db, args),
+        }
+    }
+}
+
 impl Service for Kv {
     type State = Client;
 
@@ -428,32 +442,12 @@ impl Service for Kv {
     /// run on the I/O thread, as Redis runs everything: without pipelining
     /// each command is a batch of one, and a hand-off to a worker and back
     /// costs more than the command (measured in `docs/services/kv.md`).
-    /// Anything else, or more than [`INLINE_INPUT_MAX`] bytes, goes to the
-    /// worker pool.
-    fn run_inline(&self, client: &Client, input: &[u8]) -> bool {
-        if input.len() > INLINE_INPUT_MAX {
-            return false;
-        }
-        let limits = resp::Limits { max_bulk_bytes: self.shared.max_bulk.load(Ordering::Relaxed) };
-        let mut pos = 0;
-        loop {
-            match resp::shape(&input[pos..], &limits) {
-                resp::Shape::Whole { name, args, len } => match self.shared.table.placement(name, args) {
-                    Placement::Inline => pos += len,
-                    Placement::Worker => return false,
-                    Placement::Ask(guard) => match resp::parse_request(&input[pos..], &limits) {
-                        Ok(Some((req, n))) if guard(&self.shared, client.db, &req.args) => pos += n,
-                        _ => return false,
-                    },
-                },
-                // An incomplete request waits, a malformed one gets its
-                // error: neither costs the handler anything.
-                resp::Shape::Partial { .. } => return true,
-                // Nothing left, or a malformed multibulk; but an inline
-                // command (rare: telnet) may be anything.
-                resp::Shape::Other => return input.get(pos).is_none_or(|&b| b == b'*'),
-            }
-        }
+    /// Input of at most [`INLINE_INPUT_MAX`] bytes starts there, and the
+    /// handler, which parses each request anyway, hands the rest to a
+    /// worker at the first request that must not run there (see
+    /// [`Kv::runs_here`]); more input than that goes to a worker whole.
+    fn run_inline(&self, _client: &Client, input: &[u8]) -> bool {
+        input.len() <= INLINE_INPUT_MAX
     }
 
     /// Writes the log records that commands run on this I/O thread left in
@@ -503,6 +497,8 @@ impl Service for Kv {
         let mut again = false;
         let seq;
         let ended;
+        let may_hand_over = cx.may_hand_to_worker();
+        let mut hand_over = false;
         {
             let input = cx.input();
             let mut ex = Exec::for_call(sh, &mut out, client.db, &client.meta, cx.started())
@@ -512,10 +508,18 @@ impl Service for Kv {
             loop {
                 match resp::parse_request_into(&input[consumed..], &limits, &mut args) {
                     Ok(Some(n)) => {
+                        let found = args.first().and_then(|name| sh.table.find(name));
+                        if may_hand_over && !args.is_empty() && !self.runs_here(found, &args, ex.db) {
+                            hand_over = true;
+                            break;
+                        }
                         consumed += n;
                         if !args.is_empty() {
                             commands += 1;
-                            ex.run(&args);
+                            match found {
+                                Some(i) => ex.run_command(i, &args),
+                                None => ex.run(&args),
+                            }
                             if ex.quit {
                                 close = true;
                                 break;
@@ -597,6 +601,9 @@ impl Service for Kv {
         }
         if again {
             cx.call_again();
+        }
+        if hand_over {
+            cx.hand_to_worker();
         }
         if client.blocked.is_some() {
             client.meta.blocked.store(true, Ordering::Relaxed);
@@ -853,6 +860,22 @@ mod tests {
         assert_eq!(run(&kv, &meta, &["STRLEN".into(), "k".into()]), b":102401\r\n");
     }
 
+    /// Whether all of `input` would run on the I/O thread: the engine
+    /// lets it start there, and the handler keeps every request.
+    fn all_run_here(kv: &Kv, client: &Client, input: &[u8]) -> bool {
+        if !kv.run_inline(client, input) {
+            return false;
+        }
+        let (limits, mut pos, mut args) = (resp::Limits::default(), 0, Vec::new());
+        while let Ok(Some(n)) = resp::parse_request_into(&input[pos..], &limits, &mut args) {
+            if !args.is_empty() && !kv.runs_here(kv.shared.table.find(&args[0]), &args, client.db) {
+                return false;
+            }
+            pos += n;
+        }
+        true
+    }
+
     #[test]
     fn small_batches_of_cheap_commands_run_inline_and_the_rest_on_workers() {
         let kv = Kv::new(Options::default()).unwrap();
@@ -873,7 +896,7 @@ mod tests {
             }
             b
         };
-        let inline = |input: &[u8]| kv.run_inline(&client, input);
+        let inline = |input: &[u8]| all_run_here(&kv, &client, input);
         assert!(inline(&wire(&[&["GET", "k"]])));
         assert!(inline(&wire(&[&["set", "k", "v"], &["INCR", "n"], &["mget", "a", "b"], &["PING"]])));
         // An incomplete or malformed rest is the handler's, and cheap.
@@ -885,8 +908,9 @@ mod tests {
         for slow in [&["KEYS", "*"][..], &["SCAN", "0"], &["FLUSHALL"], &["INFO"], &["SETRANGE", "k", "1000000", "v"]] {
             assert!(!inline(&wire(&[&["GET", "k"], slow])), "{slow:?}");
         }
-        assert!(!inline(&wire(&[&["NOSUCH"]])), "an unknown command");
-        assert!(!inline(b"GET k\r\n"), "inline commands are rare: no fast path");
+        assert!(inline(&wire(&[&["NOSUCH"]])), "an unknown command: its error is cheap");
+        assert!(inline(b"GET k\r\n"), "the inline form too");
+        assert!(!inline(b"KEYS *\r\n"));
         // Nor does a batch too large to be cheap.
         let big = "v".repeat(INLINE_INPUT_MAX);
         assert!(!inline(&wire(&[&["SET", "k", &big]])));
@@ -909,7 +933,7 @@ mod tests {
             let mut b = Vec::new();
             resp::command(&mut b, &[&b"GET"[..], b"k"]);
             resp::command(&mut b, &[&b"LRANGE"[..], key.as_bytes(), start.as_bytes(), stop.as_bytes()]);
-            kv.run_inline(&client, &b)
+            all_run_here(&kv, &client, &b)
         };
         let mut short = vec!["RPUSH".to_string(), "short".into()];
         short.extend((0..5000).map(|i| format!("e{i}")));

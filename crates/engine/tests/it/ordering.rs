@@ -204,6 +204,75 @@ fn input_the_service_calls_cheap_runs_on_the_io_thread_and_order_holds() {
     }
 }
 
+/// Says yes to any input, then answers each line with the line and the
+/// thread that handled it, handing the rest to a worker at the first
+/// `slow` line it meets on the I/O thread.
+struct HandsOver;
+
+impl Service for HandsOver {
+    type State = ();
+
+    fn open(&self, _conn: &ConnInfo) {}
+
+    fn run_inline(&self, _state: &(), _input: &[u8]) -> bool {
+        true
+    }
+
+    fn handle(&self, _state: &mut (), cx: &mut Cx<'_>) {
+        let thread = std::thread::current().name().unwrap_or("?").to_string();
+        while let Some(end) = cx.input().iter().position(|&b| b == b'\n') {
+            let line = String::from_utf8(cx.input()[..end].to_vec()).unwrap();
+            if line.starts_with("slow") && cx.may_hand_to_worker() {
+                cx.hand_to_worker();
+                return;
+            }
+            cx.out().extend_from_slice(format!("{line} {thread}\n").as_bytes());
+            cx.consume(end + 1);
+        }
+    }
+}
+
+#[test]
+fn a_handler_on_the_io_thread_hands_the_rest_to_a_worker_and_order_holds() {
+    for poller in BACKENDS {
+        for workers in [0, 2] {
+            let server = Running::start(HandsOver, poller, |c| c.workers = workers);
+            let mut c = server.connect();
+            let mut r = BufReader::new(c.try_clone().unwrap());
+            let mut line = String::new();
+            let pool = if workers == 0 { "io-loop-0" } else { "worker-" };
+            // In one batch: the first line on the loop, the rest where the
+            // slow one sent it; then the loop again.
+            c.write_all(b"fast 1\nslow 2\nfast 3\n").unwrap();
+            for (req, on) in [("fast 1", "io-loop-0"), ("slow 2", pool), ("fast 3", pool)] {
+                line.clear();
+                r.read_line(&mut line).unwrap();
+                assert!(line.starts_with(&format!("{req} {on}")), "{poller:?} workers={workers}: {line:?}");
+            }
+            c.write_all(b"fast 4\n").unwrap();
+            line.clear();
+            r.read_line(&mut line).unwrap();
+            assert!(line.starts_with("fast 4 io-loop-0"), "{poller:?} workers={workers}: {line:?}");
+            // Pipelined, mixed, one byte at a time or all at once: in order.
+            let burst: String =
+                (0..300).map(|i| format!("{} {i}\n", if i % 7 == 0 { "slow" } else { "fast" })).collect();
+            c.write_all(&burst.as_bytes()[..40]).unwrap();
+            for b in &burst.as_bytes()[40..80] {
+                c.write_all(std::slice::from_ref(b)).unwrap();
+            }
+            c.write_all(&burst.as_bytes()[80..]).unwrap();
+            for i in 0..300 {
+                line.clear();
+                r.read_line(&mut line).unwrap();
+                let n: usize = line.split(' ').nth(1).unwrap().parse().unwrap();
+                assert_eq!(n, i, "{poller:?} workers={workers}: {line:?}");
+            }
+            drop((r, c));
+            server.stop();
+        }
+    }
+}
+
 /// Counts the lines it handles on the I/O thread; `before_write` marks
 /// them all as committed. Each answer says how many lines were handled.
 #[derive(Default)]
