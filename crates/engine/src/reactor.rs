@@ -150,6 +150,8 @@ pub struct Reactor<S: Service> {
     /// Where the loop is in a shutdown.
     drain: Drain,
     now: Instant,
+    /// When the last turn ended (the clock `next_timeout` counts from).
+    turn_ended: Instant,
 }
 
 impl<S: Service> Reactor<S> {
@@ -197,6 +199,7 @@ impl<S: Service> Reactor<S> {
             prefaces: Prefaces::new(PREFACE_TOKEN_BASE),
             drain: Drain::Off,
             now: Instant::now(),
+            turn_ended: Instant::now(),
         })
     }
 
@@ -262,7 +265,8 @@ impl<S: Service> Reactor<S> {
             self.retry_blocked();
             self.submit();
             self.shed_output();
-            self.shared.metrics.loop_turn.observe(started.elapsed());
+            self.turn_ended = Instant::now();
+            self.shared.metrics.loop_turn.observe(self.turn_ended.saturating_duration_since(started));
         }
     }
 
@@ -291,7 +295,10 @@ impl<S: Service> Reactor<S> {
             // do not wake this one: look again soon.
             earliest(self.now + Duration::from_millis(1));
         }
-        next.map(|t| t.saturating_duration_since(Instant::now()))
+        // From when the last turn ended rather than a clock reading of
+        // its own: the writes since make it a few microseconds stale, which
+        // deadlines of a millisecond or more do not notice.
+        next.map(|t| t.saturating_duration_since(self.turn_ended))
     }
 
     // ----- accepting -------------------------------------------------

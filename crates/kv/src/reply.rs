@@ -230,10 +230,12 @@ impl Reply {
     /// (its buffer kept for reuse unless it grew large).
     pub fn move_to(&mut self, out: &mut Output) {
         let mut from = 0;
-        for hole in self.holes.drain(..) {
-            out.extend_from_slice(&self.bytes[from..hole.at]);
-            out.push_shared(hole.value, hole.range);
-            from = hole.at;
+        if !self.holes.is_empty() {
+            for hole in self.holes.drain(..) {
+                out.extend_from_slice(&self.bytes[from..hole.at]);
+                out.push_shared(hole.value, hole.range);
+                from = hole.at;
+            }
         }
         out.extend_from_slice(&self.bytes[from..]);
         self.bytes.clear();
