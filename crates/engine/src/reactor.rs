@@ -941,10 +941,10 @@ impl<S: Service> Reactor<S> {
     /// Pushes this turn's tasks to the pool; what does not fit goes back to
     /// its connection, which stops reading until there is room.
     fn submit(&mut self) {
-        let Some(queue) = self.queue.clone() else { return };
         if self.batch.is_empty() {
             return;
         }
+        let Some(queue) = self.queue.clone() else { return };
         queue.push_batch(&mut self.batch);
         if self.batch.is_empty() {
             return;
