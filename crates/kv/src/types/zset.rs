@@ -283,12 +283,12 @@ fn log_zadd(ex: &mut Exec<'_>, key: &[u8], pairs: &[(f64, &[u8])]) {
     });
 }
 
-fn log_zrem(ex: &mut Exec<'_>, key: &[u8], members: &[Bytes]) {
-    if members.is_empty() {
+fn log_zrem<'m>(ex: &mut Exec<'_>, key: &[u8], members: impl ExactSizeIterator<Item = &'m Bytes>) {
+    if members.len() == 0 {
         return;
     }
-    let refs: Vec<&Bytes> = members.iter().collect();
     ex.log(|buf| {
+        let refs: Vec<&Bytes> = members.collect();
         for part in refs.chunks(REWRITE_ITEMS_PER_COMMAND) {
             super::command_with(buf, b"ZREM", key, part);
         }
@@ -773,7 +773,7 @@ pub fn zrem(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
             a[2..].iter().filter(|m| z.remove(m)).map(|m| Bytes::new(m)).collect()
         })?
         .unwrap_or_default();
-    log_zrem(ex, &a[1], &gone);
+    log_zrem(ex, &a[1], gone.iter());
     drop(s);
     ex.int(gone.len() as i64)
 }
@@ -791,7 +791,7 @@ fn remove_range(ex: &mut Exec<'_>, key: &[u8], range: Range) -> Outcome {
             members
         })?
         .unwrap_or_default();
-    log_zrem(ex, key, &gone);
+    log_zrem(ex, key, gone.iter());
     drop(s);
     ex.int(gone.len() as i64)
 }
@@ -829,7 +829,7 @@ fn pop_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], max: bool) -> Outcome {
     let mut s = ex.db().lock(&a[1]);
     let popped: Vec<(f64, Bytes)> = s
         .write::<ZSet, _>(&a[1], now, false, |z| {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(count.min(z.len()));
             while out.len() < count {
                 let rank = if max { z.len().checked_sub(1) } else { Some(0) };
                 let Some((score, m)) = rank.and_then(|r| z.nth(r)).map(|(s, m)| (s, m.clone())) else { break };
@@ -839,8 +839,7 @@ fn pop_generic(ex: &mut Exec<'_>, a: &[Arg<'_>], max: bool) -> Outcome {
             out
         })?
         .unwrap_or_default();
-    let members: Vec<Bytes> = popped.iter().map(|(_, m)| m.clone()).collect();
-    log_zrem(ex, &a[1], &members);
+    log_zrem(ex, &a[1], popped.iter().map(|(_, m)| m));
     drop(s);
     // With a count, RESP3 pairs each member with its score, as Redis 7.
     if a.len() > 2 {
