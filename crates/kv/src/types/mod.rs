@@ -228,13 +228,26 @@ kind!(Set);
 kind!(ZSet);
 
 /// A small, fast generator for random picks (`SPOP`, `HRANDFIELD`, ...),
-/// seeded per command from the process's random hasher.
+/// seeded per command from its thread's generator, which the process's
+/// random hasher and the clock seed once.
 pub struct Rng(u64);
+
+thread_local! {
+    /// The state each command's generator is seeded from: seeding from the
+    /// hasher and the clock on every pick cost about 1 % of an unpipelined
+    /// `SPOP`.
+    static SEEDS: std::cell::Cell<u64> = std::cell::Cell::new(crate::command::random() | 1);
+}
 
 impl Rng {
     /// A generator with a fresh seed.
     pub fn new() -> Rng {
-        Rng(crate::command::random() | 1)
+        SEEDS.with(|seeds| {
+            let mut r = Rng(seeds.get());
+            let seed = r.next() | 1;
+            seeds.set(r.0);
+            Rng(seed)
+        })
     }
 
     /// The next number (xorshift64*).

@@ -222,7 +222,7 @@ impl Set {
     }
 }
 
-fn log_members(ex: &mut Exec<'_>, name: &[u8], key: &[u8], members: &[&[u8]]) {
+fn log_members<M: std::ops::Deref<Target = [u8]>>(ex: &mut Exec<'_>, name: &[u8], key: &[u8], members: &[M]) {
     if members.is_empty() {
         return;
     }
@@ -318,8 +318,7 @@ pub fn spop(ex: &mut Exec<'_>, a: &[Arg<'_>]) -> Outcome {
     let popped: Vec<Bytes> = s
         .write::<Set, _>(&a[1], now, false, |set| set.pop_random(&mut rng, count.unwrap_or(1) as usize))?
         .unwrap_or_default();
-    let refs: Vec<&[u8]> = popped.iter().map(|m| &m[..]).collect();
-    log_members(ex, b"SREM", &a[1], &refs);
+    log_members(ex, b"SREM", &a[1], &popped);
     drop(s);
     match count {
         None => ex.out.value_or_null(popped.first()),
