@@ -23,13 +23,8 @@ shift 3
 (($# > 0)) || { echo "usage: bench-kv-cpu.sh TEST REQUESTS ROUNDS SERVER..." >&2; exit 2; }
 servers=("$@")
 
-cpu_ns() {
-    local total=0 f ns
-    for f in /proc/"$1"/task/*/schedstat; do
-        read -r ns _ <"$f" 2>/dev/null && total=$((total + ns))
-    done
-    echo "$total"
-}
+# shellcheck source=scripts/bench-common.sh
+. "$(dirname "$0")/bench-common.sh"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 pids=()

@@ -126,16 +126,6 @@ start_servers() {
 HZ=$(getconf CLK_TCK)
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # utime + stime, all threads
-# CPU time so far in nanoseconds, all threads (the scheduler's own
-# account, /proc/PID/task/*/schedstat: finer than the clock ticks above,
-# which resolve 10 ms, 1 % of an unpipelined row).
-cpu_ns() {
-    local total=0 f ns
-    for f in /proc/"$1"/task/*/schedstat; do
-        read -r ns _ <"$f" 2>/dev/null && total=$((total + ns))
-    done
-    echo "$total"
-}
 
 # One redis-benchmark run; prints its requests/s, how busy the load
 # generator was (its CPU time over wall time, in %), and the server's CPU

@@ -860,6 +860,21 @@ mod tests {
         assert_eq!(run(&kv, &meta, &["STRLEN".into(), "k".into()]), b":102401\r\n");
     }
 
+    /// A connection's state as `open` makes it, for a client from
+    /// [`meta`].
+    fn test_client() -> Client {
+        Client {
+            db: 0,
+            meta: Arc::new(meta()),
+            out: reply::Reply::default(),
+            denied: false,
+            multi: multi::Conn::default(),
+            blocked: None,
+            args: Vec::new(),
+            pubsub: pubsub::Conn::default(),
+        }
+    }
+
     /// Whether all of `input` would run on the I/O thread: the engine
     /// lets it start there, and the handler keeps every request.
     fn all_run_here(kv: &Kv, client: &Client, input: &[u8]) -> bool {
@@ -879,16 +894,7 @@ mod tests {
     #[test]
     fn small_batches_of_cheap_commands_run_inline_and_the_rest_on_workers() {
         let kv = Kv::new(Options::default()).unwrap();
-        let client = Client {
-            db: 0,
-            meta: Arc::new(meta()),
-            out: reply::Reply::default(),
-            denied: false,
-            multi: multi::Conn::default(),
-            blocked: None,
-            args: Vec::new(),
-            pubsub: pubsub::Conn::default(),
-        };
+        let client = test_client();
         let wire = |cmds: &[&[&str]]| {
             let mut b = Vec::new();
             for c in cmds {
@@ -919,16 +925,7 @@ mod tests {
     #[test]
     fn lrange_runs_inline_only_when_it_copies_little() {
         let kv = Kv::new(Options::default()).unwrap();
-        let client = Client {
-            db: 0,
-            meta: Arc::new(meta()),
-            out: reply::Reply::default(),
-            denied: false,
-            multi: multi::Conn::default(),
-            blocked: None,
-            args: Vec::new(),
-            pubsub: pubsub::Conn::default(),
-        };
+        let client = test_client();
         let lrange = |key: &str, start: &str, stop: &str| {
             let mut b = Vec::new();
             resp::command(&mut b, &[&b"GET"[..], b"k"]);
