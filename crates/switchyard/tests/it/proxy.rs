@@ -299,20 +299,34 @@ fn chat_shows_the_carried_address_as_the_host_in_whois() {
         &["serve", "chat", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--workers", "2"],
         2,
     );
-    let c = connect(server.addrs[1]);
-    let mut w = c.try_clone().unwrap();
-    let mut r = BufReader::new(c);
     let header = v2_proxy("[2001:db8::5]:7000".parse().unwrap(), "[::1]:6667".parse().unwrap());
-    w.write_all(&[header.as_slice(), b"NICK carol\r\nUSER carol 0 * :Carol\r\n"].concat()).unwrap();
+    // The header and the registration in one write.
+    assert_whois_host(&server, connect(server.addrs[1]), &header, ["carol", "Carol"], "2001:db8::5");
+    assert!(server.stop().success());
+}
+
+/// Registers `nick` (real name `real`) over `stream`, `first` sent ahead of the registration
+/// in the same write, then has another user WHOIS it: the host shown is
+/// `host`, the address a PROXY header carried.
+fn assert_whois_host(
+    server: &Server,
+    mut stream: impl Read + Write,
+    first: &[u8],
+    [nick, real]: [&str; 2],
+    host: &str,
+) {
+    let registration = format!("NICK {nick}\r\nUSER {nick} 0 * :{real}\r\n");
+    stream.write_all(&[first, registration.as_bytes()].concat()).unwrap();
+    stream.flush().unwrap();
+    let mut r = BufReader::new(stream);
     let mut line = String::new();
     while !line.contains(" 422 ") {
         line.clear();
         assert!(r.read_line(&mut line).unwrap() > 0, "registration ended");
     }
-    let mut bob = crate::chat::Irc::register(&server, "bob");
-    bob.send("WHOIS carol");
-    assert_eq!(bob.expect_code("311"), ":switchyard 311 bob carol carol 2001:db8::5 * :Carol");
-    assert!(server.stop().success());
+    let mut bob = crate::chat::Irc::register(server, "bob");
+    bob.send(&format!("WHOIS {nick}"));
+    assert_eq!(bob.expect_code("311"), format!(":switchyard 311 bob {nick} {nick} {host} * :{real}"));
 }
 
 /// Sends `bytes` to an echo server and reads `want.len()` bytes back.
@@ -529,18 +543,8 @@ fn chat_over_tls_behind_a_header_shows_the_carried_address_in_whois() {
         2,
     );
     let header = v2_proxy("[2001:db8::77]:7000".parse().unwrap(), "[::1]:6697".parse().unwrap());
-    let mut s = tls_after_header(server.addrs[1], &pki, &header, true);
-    s.write_all(b"NICK dave\r\nUSER dave 0 * :Dave\r\n").unwrap();
-    s.flush().unwrap();
-    let mut r = BufReader::new(s);
-    let mut line = String::new();
-    while !line.contains(" 422 ") {
-        line.clear();
-        assert!(r.read_line(&mut line).unwrap() > 0, "registration ended");
-    }
-    let mut bob = crate::chat::Irc::register(&server, "bob");
-    bob.send("WHOIS dave");
-    assert_eq!(bob.expect_code("311"), ":switchyard 311 bob dave dave 2001:db8::77 * :Dave");
+    let tls = tls_after_header(server.addrs[1], &pki, &header, true);
+    assert_whois_host(&server, tls, b"", ["dave", "Dave"], "2001:db8::77");
     assert!(server.stop().success());
 }
 
